@@ -1,0 +1,40 @@
+"""The .voiden document model: pure, total, with exact LSP ranges. No sockets, no LSP types."""
+
+from voiden_lsp.document.model import (
+    LIVE_PROTOCOLS,
+    PROTOCOLS,
+    Document,
+    FrontMatter,
+    Header,
+    MessageBlock,
+    Metadata,
+    Position,
+    Problem,
+    Range,
+    Request,
+    Span,
+    utf16_len,
+)
+from voiden_lsp.document.parser import METADATA_KEYS, parse, slugify
+from voiden_lsp.document.values import parse_duration, parse_size
+
+__all__ = [
+    "LIVE_PROTOCOLS",
+    "METADATA_KEYS",
+    "PROTOCOLS",
+    "Document",
+    "FrontMatter",
+    "Header",
+    "MessageBlock",
+    "Metadata",
+    "Position",
+    "Problem",
+    "Range",
+    "Request",
+    "Span",
+    "parse",
+    "parse_duration",
+    "parse_size",
+    "slugify",
+    "utf16_len",
+]

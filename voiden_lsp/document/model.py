@@ -1,0 +1,184 @@
+"""The parsed shape of a .voiden document: plain data with exact LSP ranges."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Severity = Literal["error", "warning", "info"]
+
+PROTOCOLS = ("http", "ws", "grpc", "sse", "socketio")
+PROTOCOL_ALIASES = {"rest": "http", "websocket": "ws", "http": "http", "ws": "ws", "grpc": "grpc",
+                    "sse": "sse", "socketio": "socketio"}
+MESSAGE_WORDS = ("message", "msg")
+#: Protocols whose requests keep a connection open and accept message blocks.
+LIVE_PROTOCOLS = ("ws", "grpc", "socketio")
+
+
+@dataclass(frozen=True, order=True)
+class Position:
+    """0-based line and character; characters count UTF-16 code units, as LSP does."""
+
+    line: int
+    character: int
+
+
+@dataclass(frozen=True)
+class Range:
+    start: Position
+    end: Position
+
+    @staticmethod
+    def of(line: int, start: int, end_line: int | None = None, end: int | None = None) -> Range:
+        return Range(Position(line, start), Position(line if end_line is None else end_line,
+                                                     start if end is None else end))
+
+    def contains(self, pos: Position) -> bool:
+        return self.start <= pos <= self.end
+
+
+@dataclass(frozen=True)
+class Problem:
+    message: str
+    range: Range
+    severity: Severity = "error"
+    code: str = ""
+
+
+@dataclass(frozen=True)
+class Span:
+    """A piece of text with the range it came from.
+
+    `offsets[i]` is the document position of text line i's first character, so a character
+    offset inside `text` maps back to the document (see `position_at`).
+    """
+
+    text: str
+    range: Range
+    line_starts: tuple[Position, ...] = ()
+
+    def position_at(self, offset: int) -> Position:
+        """Document position of `offset` (a Python index into `text`)."""
+        before = self.text[:offset]
+        line_index = before.count("\n")
+        line_start = before.rfind("\n") + 1
+        origin = self.line_starts[line_index] if self.line_starts else self.range.start
+        return Position(origin.line, origin.character + utf16_len(before[line_start:]))
+
+    def range_at(self, start: int, end: int) -> Range:
+        return Range(self.position_at(start), self.position_at(end))
+
+
+@dataclass(frozen=True)
+class Metadata:
+    key: str
+    value: str
+    range: Range
+    key_range: Range
+
+
+@dataclass(frozen=True)
+class Header:
+    name: str
+    value: Span
+    range: Range
+    name_range: Range
+
+
+@dataclass
+class MessageBlock:
+    id: str
+    attributes: dict[str, str]
+    body: Span
+    range: Range
+    request: str | None = None
+
+    @property
+    def binary(self) -> bool:
+        return "binary" in self.attributes or "hex" in self.attributes
+
+    @property
+    def wait(self) -> int:
+        try:
+            return max(0, int(self.attributes.get("wait", "0")))
+        except ValueError:
+            return 0
+
+
+@dataclass
+class Request:
+    name: str
+    protocol: str
+    attributes: dict[str, str]
+    range: Range
+    """The whole fenced block, fences included."""
+    info_range: Range
+    metadata: list[Metadata] = field(default_factory=list)
+    method: str = ""
+    """HTTP method, or SSE's GET/POST; empty for other protocols."""
+    target: Span | None = None
+    """URL (http, sse, ws, socketio) or address (grpc), with query continuation lines joined."""
+    rpc: Span | None = None
+    """gRPC `package.Service/Method` as written."""
+    request_line_range: Range | None = None
+    headers: list[Header] = field(default_factory=list)
+    body: Span | None = None
+    messages: list[MessageBlock] = field(default_factory=list)
+    heading: str | None = None
+
+    def meta(self, key: str) -> str | None:
+        """Value of the last `@key` line, or None."""
+        for item in reversed(self.metadata):
+            if item.key == key:
+                return item.value
+        return None
+
+    def meta_all(self, key: str) -> list[str]:
+        return [item.value for item in self.metadata if item.key == key]
+
+    def has_meta(self, key: str) -> bool:
+        return any(item.key == key for item in self.metadata)
+
+
+@dataclass
+class FrontMatter:
+    data: dict[str, Any]
+    range: Range
+
+    @property
+    def vars(self) -> dict[str, Any]:
+        value = self.data.get("vars")
+        return value if isinstance(value, dict) else {}
+
+    @property
+    def env(self) -> str | None:
+        value = self.data.get("env")
+        return str(value) if value is not None else None
+
+    @property
+    def locale(self) -> str | None:
+        value = self.data.get("locale")
+        return str(value) if value is not None else None
+
+
+@dataclass
+class Document:
+    text: str
+    requests: list[Request] = field(default_factory=list)
+    messages: list[MessageBlock] = field(default_factory=list)
+    front_matter: FrontMatter | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+    def request(self, name: str) -> Request | None:
+        return next((r for r in self.requests if r.name == name), None)
+
+    def message(self, block_id: str) -> MessageBlock | None:
+        return next((m for m in self.messages if m.id == block_id), None)
+
+    def request_at(self, pos: Position) -> Request | None:
+        return next((r for r in self.requests if r.range.contains(pos)), None)
+
+
+def utf16_len(text: str) -> int:
+    """Length of `text` in UTF-16 code units (characters outside the BMP count twice)."""
+    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
