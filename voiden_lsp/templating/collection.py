@@ -1,0 +1,101 @@
+"""The collection around a document: its root, `voiden.toml` environments and the `.env` secrets."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from voiden_lsp.errors import TemplateError
+
+CONFIG_FILE = "voiden.toml"
+DOTENV_FILE = ".env"
+
+ReadText = Callable[[Path], str]
+_DOTENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][\w.-]*)\s*=\s*(.*?)\s*$")
+
+
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+@dataclass
+class Collection:
+    root: Path | None = None
+    environments: dict[str, dict[str, Any]] = field(default_factory=dict)
+    default_env: str | None = None
+    locale: str | None = None
+    dotenv: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, document: Path | None, workspace: Path | None = None, read_text: ReadText = _read) -> Collection:
+        """Find the root (nearest folder upward with `voiden.toml`, else the workspace, else the document's
+        folder) and read its config. A broken `voiden.toml` raises a TemplateError naming file and line."""
+        root = find_root(document, workspace)
+        if root is None:
+            return cls()
+        collection = cls(root=root)
+        config_path = root / CONFIG_FILE
+        if config_path.is_file():
+            collection._read_config(config_path, read_text)
+        dotenv_path = root / DOTENV_FILE
+        if dotenv_path.is_file():
+            collection.dotenv = parse_dotenv(read_text(dotenv_path))
+        return collection
+
+    def _read_config(self, path: Path, read_text: ReadText) -> None:
+        try:
+            data = tomllib.loads(read_text(path))
+        except tomllib.TOMLDecodeError as exc:
+            raise TemplateError(f"{path}: not valid TOML ({exc})") from None
+        envs = data.get("env", {})
+        if not isinstance(envs, dict) or not all(isinstance(v, dict) for v in envs.values()):
+            raise TemplateError(f"{path}: environments are tables such as [env.dev] with name = value lines")
+        self.environments = envs
+        default = data.get("default_env")
+        self.default_env = str(default) if default is not None else None
+        locale = data.get("locale")
+        self.locale = str(locale) if locale is not None else None
+
+    def environment(self, name: str | None) -> dict[str, Any]:
+        if name is None:
+            return {}
+        if name not in self.environments:
+            known = ", ".join(sorted(self.environments)) or "none"
+            where = self.root / CONFIG_FILE if self.root else CONFIG_FILE
+            raise TemplateError(f"no environment `{name}` in {where} (environments: {known})")
+        return self.environments[name]
+
+
+def find_root(document: Path | None, workspace: Path | None = None) -> Path | None:
+    start = document.parent if document is not None else workspace
+    if start is not None:
+        for folder in (start, *start.parents):
+            if (folder / CONFIG_FILE).is_file():
+                return folder
+            if workspace is not None and folder == workspace:
+                break
+    return workspace if workspace is not None else start
+
+
+def parse_dotenv(text: str) -> dict[str, str]:
+    """`KEY=value` lines; `#` comments, `export`, and single or double quotes are understood."""
+    values: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        match = _DOTENV_LINE.match(line)
+        if not match:
+            continue
+        key, value = match.group(1), match.group(2)
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            quote, value = value[0], value[1:-1]
+            if quote == '"':
+                value = value.replace("\\n", "\n").replace('\\"', '"')
+        else:
+            value = re.sub(r"\s+#.*$", "", value)
+        values[key] = value
+    return values

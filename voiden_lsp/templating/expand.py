@@ -1,0 +1,241 @@
+"""`expand(text, scope)`: every `{{ ... }}` replaced by its value, JSON-aware where the text is JSON."""
+
+from __future__ import annotations
+
+import base64
+import difflib
+import json
+import re
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from voiden_lsp.document import Span
+from voiden_lsp.errors import TemplateError
+from voiden_lsp.templating.fakes import POSTMAN, dynamic_value, fake_value, known_fake
+from voiden_lsp.templating.scan import Template, find_templates, split_call
+from voiden_lsp.templating.scope import Scope, follow_path
+
+_REFERENCE = re.compile(r"^(?P<request>[A-Za-z0-9_][\w-]*)\.response\.(?P<part>body|headers|status)"
+                        r"(?:\.(?P<path>.+))?$")
+_VARIABLE = re.compile(r"^[A-Za-z_][\w.-]*$")
+_JSON_SCALAR = re.compile(r"^(?:-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)$")
+_MAX_DEPTH = 8
+
+
+def expand(text: str, scope: Scope, *, json_mode: bool = False, origin: Span | None = None) -> str:
+    """Expand the templates of `text`. In `json_mode` a template that is a whole JSON value becomes a JSON
+    value (`"id": {{$faker.pyint}}` -> `"id": 42`, a string is quoted) and one inside a JSON string is
+    escaped for it. Raises TemplateError carrying the template's document range when `origin` is given."""
+    return _expand(text, scope, json_mode, origin, 0)
+
+
+def _expand(text: str, scope: Scope, json_mode: bool, origin: Span | None, depth: int) -> str:
+    out: list[str] = []
+    position = 0
+    in_string = False
+    for template in find_templates(text):
+        literal = text[position:template.start]
+        out.append(literal)
+        if json_mode:
+            in_string = _string_state(literal, in_string)
+        try:
+            if not template.closed:
+                raise TemplateError(f"`{{{{{template.expr}` is never closed: end it with `}}}}`")
+            value = evaluate(template.expr, scope, depth)
+        except TemplateError as exc:
+            where = origin.range_at(template.start, template.end) if origin is not None else exc.range
+            raise TemplateError(exc.message, where) from None
+        if json_mode and in_string:
+            out.append(json.dumps(to_text(value), ensure_ascii=False)[1:-1])
+        elif json_mode and _whole_json_value(text, template):
+            out.append(to_json(value))
+        else:
+            out.append(to_text(value))
+        position = template.end
+    out.append(text[position:])
+    return "".join(out)
+
+
+def evaluate(expr: str, scope: Scope, depth: int = 0) -> Any:
+    """The value of one template expression (the text between the braces)."""
+    if depth > _MAX_DEPTH:
+        raise TemplateError(f"`{expr}` refers to itself through other variables")
+    if expr.startswith("$"):
+        return _builtin(expr[1:], scope)
+    reference = _REFERENCE.match(expr)
+    if reference:
+        return _reference(reference, scope)
+    if not _VARIABLE.match(expr):
+        raise TemplateError(f"`{{{{{expr}}}}}` is neither a variable name, `$faker.PROVIDER`, a `$` built-in nor "
+                            "`REQUEST.response.body.PATH`")
+    hit = scope.lookup(expr)
+    if hit is None:
+        raise TemplateError(_unknown_variable(expr, scope))
+    value = hit[1]
+    if isinstance(value, str) and "{{" in value:
+        return _expand(value, scope, False, None, depth + 1)
+    return value
+
+
+def problem_of(expr: str, scope: Scope) -> str | None:
+    """Why `expr` cannot be expanded, without producing any value (no fake data is made); None if fine.
+    Response references are not checked: they depend on what has run."""
+    try:
+        if expr.startswith("$faker."):
+            call = split_call(expr[len("$faker."):])
+            if call is None:
+                return f"`{expr}` is not a provider call: write `$faker.email` or `$faker.pyint(min_value=1)`"
+            if not known_fake(call[0]):
+                fake_value(call[0], call[1], call[2], scope.locale)  # raises the unknown-provider message
+            return None
+        if expr.startswith("$env."):
+            name = expr[len("$env."):]
+            return None if name in scope.process_env else f"`{name}` is not set in the process environment"
+        if expr.startswith("$"):
+            name = expr[1:].split()[0].split("(")[0] if expr[1:].strip() else ""
+            if name not in POSTMAN:
+                dynamic_value(name, [], scope.locale)  # raises with suggestions
+            return None
+        if _REFERENCE.match(expr):
+            return None
+        if not _VARIABLE.match(expr):
+            evaluate(expr, scope)
+        if scope.lookup(expr) is None:
+            return _unknown_variable(expr, scope)
+    except TemplateError as exc:
+        return exc.message
+    return None
+
+
+def _builtin(body: str, scope: Scope) -> Any:
+    if body.startswith("faker."):
+        call = split_call(body[len("faker."):])
+        if call is None:
+            raise TemplateError(f"`$faker.{body[6:]}` is not a provider call: write `$faker.email` or "
+                                "`$faker.pyint(min_value=1, max_value=9)`")
+        return fake_value(call[0], call[1], call[2], scope.locale)
+    if body.startswith("env."):
+        name = body[len("env."):]
+        if name not in scope.process_env:
+            raise TemplateError(f"`$env.{name}`: `{name}` is not set in the process environment")
+        return scope.process_env[name]
+    words = body.split()
+    if not words:
+        raise TemplateError("`{{$}}` names nothing: write a built-in such as `$uuid` or `$randomEmail`")
+    if len(words) > 1 or "(" not in body:
+        args: list[Any] = []
+        for word in words[1:]:
+            try:
+                args.append(int(word))
+            except ValueError:
+                raise TemplateError(f"`${words[0]}`: `{word}` is not a whole number") from None
+        return dynamic_value(words[0], args, scope.locale)
+    call = split_call(body)
+    if call is None:
+        raise TemplateError(f"`${body}` is not a built-in call")
+    return dynamic_value(call[0], call[1], scope.locale)
+
+
+def _reference(match: re.Match[str], scope: Scope) -> Any:
+    name, part, path = match.group("request"), match.group("part"), match.group("path")
+    response = scope.responses.get(name)
+    if response is None:
+        raise TemplateError(f"`{name}` has no response yet: send it first (`voiden run` sends requests in "
+                            "document order, so put it above)")
+    if part == "status":
+        return response.status
+    if part == "headers":
+        if not path:
+            return response.headers
+        value = response.header(path)
+        if value is None:
+            raise TemplateError(f"the response of `{name}` has no header `{path}`")
+        return value
+    if not path:
+        return response.body
+    data = response.json()
+    if data is None:
+        raise TemplateError(f"the response body of `{name}` is not JSON, so it has no `{path}`")
+    try:
+        return follow_path(data, path)
+    except TemplateError as exc:
+        raise TemplateError(f"`{name}.response.body.{path}`: {exc.message}") from None
+
+
+def _unknown_variable(name: str, scope: Scope) -> str:
+    close = difflib.get_close_matches(name, [n for n in scope.names() if not n.isupper() or name.isupper()],
+                                      n=3, cutoff=0.7)
+    hint = f"; did you mean {', '.join(f'`{c}`' for c in close)}?" if close else ""
+    return (f"undefined variable `{name}`{hint} (define it in the front matter `vars`, voiden.toml, .env, "
+            "or pass --var)")
+
+
+def to_text(value: Any) -> str:
+    """How a value reads inside text: booleans and null as JSON spells them, dates in ISO 8601."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    if isinstance(value, Decimal | UUID | int | float):
+        return str(value)
+    return json.dumps(value, default=str, ensure_ascii=False)
+
+
+def to_json(value: Any) -> str:
+    """How a value reads as a whole JSON value: numbers and booleans bare, other text quoted."""
+    if isinstance(value, str):
+        stripped = value.strip()
+        if _JSON_SCALAR.match(stripped):
+            return stripped
+        if stripped[:1] in ("{", "[") and _is_json(stripped):
+            return stripped
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, bool | int | float) or value is None:
+        return json.dumps(value)
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, list | dict | tuple):
+        return json.dumps(value, default=to_text, ensure_ascii=False)
+    return json.dumps(to_text(value), ensure_ascii=False)
+
+
+def looks_like_json(text: str) -> bool:
+    return text.lstrip()[:1] in ("{", "[")
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _string_state(literal: str, in_string: bool) -> bool:
+    """Whether a JSON string is open after `literal`, given whether one was open before it."""
+    escaped = False
+    for ch in literal:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+    return in_string
+
+
+def _whole_json_value(text: str, template: Template) -> bool:
+    before = text[:template.start].rstrip()
+    after = text[template.end:].lstrip()
+    return (not before or before[-1] in ":[,") and (not after or after[0] in ",}]")

@@ -1,0 +1,106 @@
+"""A request of the document, with every template expanded: what a transport sends."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from voiden_lsp.document import MessageBlock, Range, Request, parse_duration, parse_size
+from voiden_lsp.errors import TemplateError
+from voiden_lsp.templating.expand import expand, looks_like_json
+from voiden_lsp.templating.scope import Scope
+
+
+@dataclass
+class ResolvedRequest:
+    name: str
+    protocol: str
+    target: str
+    """URL, or the gRPC address."""
+    method: str = ""
+    rpc: str = ""
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: str | None = None
+    body_file: Path | None = None
+    """`< ./file` bodies: sent from the file, streamed, never read whole."""
+    timeout: float | None = None
+    insecure: bool = False
+    metadata: dict[str, list[str]] = field(default_factory=dict)
+    range: Range | None = None
+
+    def meta(self, key: str) -> str | None:
+        values = self.metadata.get(key)
+        return values[-1] if values else None
+
+    def meta_int(self, key: str) -> int | None:
+        value = self.meta(key)
+        return int(value) if value is not None and value.isdigit() else None
+
+    def meta_duration(self, key: str) -> float | None:
+        value = self.meta(key)
+        return parse_duration(value) if value is not None else None
+
+    def meta_size(self, key: str) -> int | None:
+        value = self.meta(key)
+        return parse_size(value) if value is not None else None
+
+    def header(self, name: str) -> str | None:
+        lowered = name.lower()
+        return next((v for k, v in self.headers if k.lower() == lowered), None)
+
+
+def render_request(request: Request, scope: Scope) -> ResolvedRequest:
+    """Expand the request's templates. Raises TemplateError with the range of the failing template."""
+    if request.target is None:
+        raise TemplateError(f"`{request.name}` has no request line", request.info_range)
+    target = expand(request.target.text, scope, origin=request.target)
+    target = _join_query(target)
+    resolved = ResolvedRequest(name=request.name, protocol=request.protocol, target=target.strip(),
+                               method=request.method, range=request.range)
+    if request.rpc is not None:
+        resolved.rpc = expand(request.rpc.text, scope, origin=request.rpc).strip()
+    for header in request.headers:
+        name = expand(header.name, scope)
+        resolved.headers.append((name, expand(header.value.text, scope, origin=header.value)))
+    for item in request.metadata:
+        resolved.metadata.setdefault(item.key, []).append(expand(item.value, scope))
+    timeout = resolved.meta("timeout")
+    resolved.timeout = parse_duration(timeout) if timeout else None
+    resolved.insecure = "insecure" in resolved.metadata
+    if request.body is not None:
+        text = request.body.text
+        if text.lstrip().startswith("< "):
+            path = expand(text.strip()[2:].strip(), scope, origin=request.body)
+            base = scope.base_dir or Path.cwd()
+            resolved.body_file = (base / path).resolve()
+        else:
+            json_mode = request.protocol == "grpc" or _is_json_body(resolved, text)
+            resolved.body = expand(text, scope, json_mode=json_mode, origin=request.body)
+    return resolved
+
+
+def render_message(block: MessageBlock, scope: Scope, protocol: str) -> str:
+    """A message block's text with fresh template values (called at each send)."""
+    text = block.body.text
+    json_mode = not block.binary and (protocol == "grpc" or looks_like_json(text))
+    return expand(text, scope, json_mode=json_mode, origin=block.body)
+
+
+def _is_json_body(request: ResolvedRequest, text: str) -> bool:
+    content_type = request.header("content-type")
+    if content_type is not None:
+        return "json" in content_type.lower()
+    return looks_like_json(text)
+
+
+def _join_query(target: str) -> str:
+    """Join `?`/`&` continuation lines onto the URL."""
+    lines = [line.strip() for line in target.split("\n")]
+    url = lines[0]
+    for line in lines[1:]:
+        if line.startswith("&") and "?" not in url:
+            line = "?" + line[1:]
+        elif line.startswith("?") and "?" in url:
+            line = "&" + line[1:]
+        url += line
+    return url

@@ -1,0 +1,129 @@
+"""Where a template's names come from, in precedence order, and what must never be shown in full."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from voiden_lsp.document import Document, Request
+from voiden_lsp.errors import TemplateError
+from voiden_lsp.templating.collection import Collection
+
+
+@dataclass
+class Response:
+    """The last response of a request, for `{{NAME.response.body.PATH}}` references."""
+
+    status: int | str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    body: str = ""
+    _json: Any = field(default=None, repr=False)
+    _parsed: bool = field(default=False, repr=False)
+
+    def json(self) -> Any:
+        if not self._parsed:
+            self._parsed = True
+            try:
+                self._json = json.loads(self.body)
+            except ValueError:
+                self._json = None
+        return self._json
+
+    def header(self, name: str) -> str | None:
+        lowered = name.lower()
+        return next((v for k, v in self.headers.items() if k.lower() == lowered), None)
+
+
+@dataclass
+class Scope:
+    """Variables in layers (first hit wins), plus what expansion needs besides names."""
+
+    layers: list[tuple[str, Mapping[str, Any]]] = field(default_factory=list)
+    responses: Mapping[str, Response] = field(default_factory=dict)
+    secrets: frozenset[str] = frozenset()
+    locale: str | None = None
+    base_dir: Path | None = None
+    process_env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+
+    def lookup(self, name: str) -> tuple[str, Any] | None:
+        """(layer name, value) of the first layer that defines `name`."""
+        for layer, values in self.layers:
+            if name in values:
+                return layer, values[name]
+        return None
+
+    def names(self) -> dict[str, tuple[str, Any]]:
+        """Every visible variable with the layer it comes from (for completion and hover)."""
+        seen: dict[str, tuple[str, Any]] = {}
+        for layer, values in self.layers:
+            for key, value in values.items():
+                seen.setdefault(key, (layer, value))
+        return seen
+
+    def mask(self, text: str) -> str:
+        return mask_secrets(text, self.secrets)
+
+    @classmethod
+    def for_request(cls, doc: Document, request: Request | None, collection: Collection, *,
+                    env: str | None = None, overrides: Mapping[str, Any] | None = None,
+                    responses: Mapping[str, Response] | None = None,
+                    process_env: Mapping[str, str] | None = None, base_dir: Path | None = None) -> Scope:
+        """The scope of one request: CLI overrides > request attributes > front matter `vars` >
+        the selected `voiden.toml` environment > `.env` > the process environment."""
+        front = doc.front_matter
+        env_name = env or (front.env if front else None) or collection.default_env
+        environment = collection.environment(env_name)
+        attributes = {k: v for k, v in (request.attributes if request else {}).items() if k != "name"}
+        process = dict(os.environ) if process_env is None else dict(process_env)
+        layers: list[tuple[str, Mapping[str, Any]]] = [
+            ("--var", dict(overrides or {})),
+            ("request attribute", attributes),
+            ("front matter", front.vars if front else {}),
+            (f"environment {env_name}" if env_name else "environment", environment),
+            (".env", collection.dotenv),
+            ("process environment", process),
+        ]
+        locale = (request.meta("locale") if request else None) or (front.locale if front else None) \
+            or collection.locale
+        return cls(layers=layers, responses=responses or {}, secrets=frozenset(collection.dotenv.values()),
+                   locale=locale, base_dir=base_dir or collection.root, process_env=process)
+
+
+def mask_secrets(text: str, secrets: frozenset[str]) -> str:
+    """Replace every secret in `text` by its first three characters and `…` (short ones by `…` alone)."""
+    for secret in sorted((s for s in secrets if len(s) >= 3), key=len, reverse=True):
+        if secret in text:
+            text = text.replace(secret, masked(secret))
+    return text
+
+
+def masked(secret: str) -> str:
+    return secret[:3] + "…" if len(secret) >= 8 else "…"
+
+
+_PATH_PART = re.compile(r"[^.\[\]]+")
+
+
+def follow_path(value: Any, path: str) -> Any:
+    """`items.0.id` (or `items[0].id`) into parsed JSON; raises TemplateError with the failing step."""
+    current = value
+    walked: list[str] = []
+    for part in _PATH_PART.findall(path):
+        walked.append(part)
+        if isinstance(current, list) and part.lstrip("-").isdigit():
+            index = int(part)
+            if -len(current) <= index < len(current):
+                current = current[index]
+                continue
+            raise TemplateError(f"`{'.'.join(walked)}`: index {index} is outside the list of {len(current)}")
+        if isinstance(current, dict) and part in current:
+            current = current[part]
+            continue
+        keys = f" (keys: {', '.join(list(current)[:10])})" if isinstance(current, dict) else ""
+        raise TemplateError(f"the response has no `{'.'.join(walked)}`{keys}")
+    return current
