@@ -31,9 +31,11 @@ class Collection:
     dotenv: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, document: Path | None, workspace: Path | None = None, read_text: ReadText = _read) -> Collection:
+    def load(cls, document: Path | None, workspace: Path | None = None, read_text: ReadText = _read,
+             dotenv_files: tuple[str, ...] = (DOTENV_FILE,)) -> Collection:
         """Find the root (nearest folder upward with `voiden.toml`, else the workspace, else the document's
-        folder) and read its config. A broken `voiden.toml` raises a TemplateError naming file and line."""
+        folder) and read its config. A broken `voiden.toml` raises a TemplateError naming file and line.
+        The first of `dotenv_files` that exists holds the secrets."""
         root = find_root(document, workspace)
         if root is None:
             return cls()
@@ -41,8 +43,8 @@ class Collection:
         config_path = root / CONFIG_FILE
         if config_path.is_file():
             collection._read_config(config_path, read_text)
-        dotenv_path = root / DOTENV_FILE
-        if dotenv_path.is_file():
+        dotenv_path = next((root / name for name in dotenv_files if (root / name).is_file()), None)
+        if dotenv_path is not None:
             collection.dotenv = parse_dotenv(read_text(dotenv_path))
         return collection
 

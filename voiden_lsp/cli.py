@@ -1,0 +1,163 @@
+"""`voiden run FILE [NAME...]` and `voiden demo`: the documents, headless."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from voiden_lsp import __version__
+from voiden_lsp.cli_output import JsonPrinter, TerminalPrinter
+from voiden_lsp.document import parse
+from voiden_lsp.errors import VoidenError
+from voiden_lsp.events import STATUS
+from voiden_lsp.sessions import Runner, Session
+from voiden_lsp.templating import Collection
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="voiden", description="Send the requests of .voiden documents.")
+    parser.add_argument("--version", action="version", version=f"voiden {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="send a document's requests (all, in order, or the named ones)")
+    run.add_argument("file", type=Path)
+    run.add_argument("names", nargs="*", help="request names (default: every request, in document order)")
+    _add_run_options(run)
+
+    demo = commands.add_parser("demo", help="start the demo servers and run the bundled examples against them")
+    demo.add_argument("--examples", type=Path, default=None, help="the examples folder (default: ./examples)")
+    _add_run_options(demo)
+    return parser
+
+
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--env", help="the voiden.toml environment to use")
+    parser.add_argument("--var", action="append", default=[], metavar="NAME=VALUE",
+                        help="set a variable (wins over every other source); repeatable")
+    parser.add_argument("--json", action="store_true", help="print one JSON event per line")
+    parser.add_argument("--fail-on-status", action="store_true",
+                        help="exit 1 when a response has a 4xx/5xx status (or a gRPC status other than OK)")
+    parser.add_argument("--no-color", action="store_true", help="plain output without colours")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    try:
+        overrides = _parse_vars(args.var)
+    except ValueError as exc:
+        print(f"voiden: {exc}", file=sys.stderr)
+        sys.exit(EXIT_USAGE)
+    printer = JsonPrinter() if args.json else TerminalPrinter(colour=False if args.no_color else None)
+    if args.command == "run":
+        code = asyncio.run(run_file(args.file, args.names, printer, env=args.env, overrides=overrides,
+                                    fail_on_status=args.fail_on_status))
+    else:
+        code = asyncio.run(run_demo(args.examples, printer, env=args.env, overrides=overrides,
+                                    fail_on_status=args.fail_on_status, json_mode=args.json))
+    sys.exit(code)
+
+
+def _parse_vars(pairs: list[str]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for pair in pairs:
+        name, eq, value = pair.partition("=")
+        if not eq or not name:
+            raise ValueError(f"--var takes NAME=VALUE, not `{pair}`")
+        values[name.strip()] = value
+    return values
+
+
+async def run_file(path: Path, names: Sequence[str], printer: JsonPrinter | TerminalPrinter, *,
+                   env: str | None = None, overrides: dict[str, str] | None = None,
+                   fail_on_status: bool = False, dotenv_files: tuple[str, ...] = (".env",)) -> int:
+    """Run a document's requests; the exit status: 0 all completed, 1 any failed, 2 bad usage."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        print(f"voiden: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+    doc = parse(text)
+    printer.problems(str(path), [p for p in doc.problems if p.severity != "info"])
+    try:
+        collection = Collection.load(path.resolve(), dotenv_files=dotenv_files)
+    except VoidenError as exc:
+        print(f"voiden: {exc.message}", file=sys.stderr)
+        return EXIT_USAGE
+    requests = doc.requests
+    if names:
+        unknown = [n for n in names if doc.request(n) is None]
+        if unknown:
+            known = ", ".join(r.name for r in doc.requests) or "none"
+            print(f"voiden: no request named {', '.join(unknown)} in {path} (requests: {known})", file=sys.stderr)
+            return EXIT_USAGE
+        requests = [r for n in names if (r := doc.request(n)) is not None]
+    if not requests:
+        print(f"voiden: {path} has no requests (fenced blocks starting with http, sse, ws, grpc or socketio)",
+              file=sys.stderr)
+        return EXIT_USAGE
+    runner = Runner(doc, path.resolve(), collection, env=env, overrides=overrides, sinks=[printer])
+    failed = False
+    for request in requests:
+        spinner = asyncio.create_task(printer.waiting())
+        try:
+            session = await runner.run(request)
+        finally:
+            spinner.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await spinner
+        failed |= session.failed or (fail_on_status and _bad_status(session))
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _bad_status(session: Session) -> bool:
+    for event in session.log:
+        if event.kind == STATUS:
+            code = event.fields.get("code")
+            if (isinstance(code, int) and code >= 400) or (isinstance(code, str) and code != "OK"):
+                return True
+    return False
+
+
+def find_examples(explicit: Path | None) -> Path | None:
+    candidates = [explicit] if explicit else [Path.cwd() / "examples", Path(__file__).resolve().parents[1] / "examples"]
+    return next((c for c in candidates if c is not None and c.is_dir()), None)
+
+
+async def run_demo(examples: Path | None, printer: JsonPrinter | TerminalPrinter, *, env: str | None = None,
+                   overrides: dict[str, str] | None = None, fail_on_status: bool = False,
+                   json_mode: bool = False) -> int:
+    """Start the demo servers on free loopback ports, run every example against them, stop them."""
+    from voiden_lsp.demo.http_server import DemoHttpServer
+
+    folder = find_examples(examples)
+    if folder is None:
+        print("voiden: no examples folder found: run from the repository, or pass --examples DIR", file=sys.stderr)
+        return EXIT_USAGE
+    files = sorted(folder.glob("*.voiden"))
+    worst = EXIT_OK
+    with DemoHttpServer() as http:
+        demo_vars = {"base_url": http.url, **(overrides or {})}
+        if not json_mode:
+            print(f"demo HTTP + SSE server on {http.url}\n")
+        for file in files:
+            if not json_mode:
+                print(f"━━ {file.relative_to(folder.parent)} ━━")
+            # A fresh clone has no .env: the demo then takes the example's secrets (still masked).
+            code = await run_file(file, [], printer, env=env, overrides=demo_vars, fail_on_status=fail_on_status,
+                                  dotenv_files=(".env", ".env.example"))
+            worst = max(worst, code)
+            if not json_mode:
+                print()
+    if not json_mode:
+        print("demo finished: " + ("every request completed" if worst == EXIT_OK else "some requests failed"))
+    return worst
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,165 @@
+"""Events to a terminal: coloured status, pretty JSON, sizes and timings, a spinner while waiting."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from typing import IO, Any
+
+from voiden_lsp.document import Problem
+from voiden_lsp.events import CLOSED, CONNECTING, ERROR, OPEN, RECEIVED, SENT, STATUS, TRAILERS, Event
+
+_SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+
+
+def human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"
+
+
+class Style:
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def __call__(self, text: str, code: str) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if self.enabled else text
+
+    def status(self, code: Any, text: str) -> str:
+        if isinstance(code, int):
+            colour = "32" if code < 300 else "36" if code < 400 else "33" if code < 500 else "31"
+        else:
+            colour = "32" if code == "OK" else "31"
+        return self(text, "1;" + colour)
+
+
+class JsonPrinter:
+    """`--json`: exactly the events, one JSON object a line."""
+
+    def __init__(self, out: IO[str] = sys.stdout) -> None:
+        self.out = out
+
+    def __call__(self, event: Event) -> None:
+        self.out.write(json.dumps(event.to_json(), ensure_ascii=False) + "\n")
+        self.out.flush()
+
+    def problems(self, path: str, problems: list[Problem]) -> None:
+        for problem in problems:
+            print(_problem_line(path, problem), file=sys.stderr)
+
+    async def waiting(self) -> None:
+        return None
+
+
+class TerminalPrinter:
+    """Readable output for people. The spinner goes to stderr and only on a terminal."""
+
+    def __init__(self, out: IO[str] = sys.stdout, *, colour: bool | None = None) -> None:
+        self.out = out
+        tty = out.isatty()
+        self.style = Style(tty and "NO_COLOR" not in os.environ if colour is None else colour)
+        self.spin = tty and sys.stderr.isatty()
+        self._spinning = False
+        self._received = 0
+        self._streamed = 0
+        self._last_status: Any = None
+
+    def problems(self, path: str, problems: list[Problem]) -> None:
+        for problem in problems:
+            colour = "31" if problem.severity == "error" else "33"
+            print(self.style(_problem_line(path, problem), colour), file=sys.stderr)
+
+    def _line(self, text: str = "") -> None:
+        self._clear_spinner()
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    def _clear_spinner(self) -> None:
+        if self._spinning:
+            sys.stderr.write("\r\x1b[2K")
+            sys.stderr.flush()
+            self._spinning = False
+
+    async def waiting(self) -> None:
+        """Spin until cancelled (the caller runs this beside a session)."""
+        if not self.spin:
+            return
+        frame = 0
+        while True:
+            await asyncio.sleep(0.1)
+            sys.stderr.write(f"\r{_SPINNER[frame % len(_SPINNER)]} waiting…")
+            sys.stderr.flush()
+            self._spinning = True
+            frame += 1
+
+    def __call__(self, event: Event) -> None:
+        style = self.style
+        fields = event.fields
+        kind = event.kind
+        if kind == CONNECTING:
+            self._received = self._streamed = 0
+            self._line(style(f"▶ {event.request}", "1") + style(f"  {fields.get('target', '')}", "2"))
+        elif kind == SENT:
+            label = f"{fields['method']} {fields['url']}" if "method" in fields else "sent"
+            self._line(style(f"  → {label}", "2") + style(f"  {human_size(int(fields.get('size', 0)))}", "2")
+                       if fields.get("size") else style(f"  → {label}", "2"))
+            if fields.get("data") and "method" not in fields:
+                self._block(str(fields["data"]))
+        elif kind == OPEN:
+            if "http_version" not in fields:
+                self._line(style("  connected", "32"))
+            for url in fields.get("redirects", []):
+                self._line(style(f"  ↪ redirected from {url}", "2"))
+        elif kind == STATUS:
+            self._last_status = fields.get("code")
+            text = f"  {fields.get('code')} {fields.get('message') or ''}".rstrip()
+            self._line(self.style.status(fields.get("code"), text))
+        elif kind == RECEIVED:
+            self._received += 1
+            if fields.get("truncated") or (self._received > 1 and fields.get("binary")):
+                self._streamed += int(fields.get("size", 0))
+            name = fields.get("event")
+            if name:
+                extra = f" id={fields['id']}" if "id" in fields else ""
+                self._line(style(f"  ← [{name}{extra}]", "36"))
+            self._block(str(fields.get("data", "")))
+            if fields.get("truncated"):
+                self._line(style(f"    … cut for display ({human_size(int(fields.get('size', 0)))} in all)", "2"))
+        elif kind == TRAILERS:
+            for key, value in fields.get("headers", {}).items():
+                self._line(style(f"  {key}: {value}", "2"))
+        elif kind == ERROR:
+            where = ""
+            if "range" in fields:
+                where = f" (line {fields['range']['start']['line'] + 1})"
+            self._line(style(f"  ✗ {fields.get('message')}{where}", "1;31"))
+        elif kind == CLOSED:
+            self._line(self._summary(fields, event.time))
+
+    def _block(self, text: str) -> None:
+        for line in text.splitlines() or [""]:
+            self._line("    " + line)
+
+    def _summary(self, fields: dict[str, Any], elapsed: float) -> str:
+        style = self.style
+        parts = [f"closed by {fields.get('by', 'server')}"]
+        if fields.get("reason"):
+            parts.append(str(fields["reason"]))
+        timings = fields.get("timings") or {}
+        total = timings.get("total") or elapsed
+        detail = ", ".join(f"{k.replace('_', ' ')} {v:.0f} ms" for k, v in timings.items()
+                           if k != "total" and v is not None)
+        parts.append(f"{total:.0f} ms" + (f" ({detail})" if detail else ""))
+        if self._received:
+            parts.append(f"{self._received} message{'s' if self._received != 1 else ''}")
+        return style("  ■ " + " · ".join(parts), "2")
+
+
+def _problem_line(path: str, problem: Problem) -> str:
+    start = problem.range.start
+    return f"{path}:{start.line + 1}:{start.character + 1}: {problem.severity}: {problem.message}"

@@ -1,0 +1,58 @@
+"""Running the requests of one document: resolve, send, and carry responses to later requests."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from voiden_lsp.document import Document, Request
+from voiden_lsp.errors import VoidenError
+from voiden_lsp.sessions.session import Session, Sink
+from voiden_lsp.templating import Collection, Response, Scope, mask_secrets, render_request
+from voiden_lsp.transports import transport_for
+
+
+class Runner:
+    """One document's runs. Responses are kept per request name for `{{NAME.response...}}` references."""
+
+    def __init__(self, doc: Document, path: Path | None, collection: Collection, *, env: str | None = None,
+                 overrides: Mapping[str, Any] | None = None, sinks: list[Sink] | None = None,
+                 process_env: Mapping[str, str] | None = None) -> None:
+        self.doc = doc
+        self.path = path
+        self.collection = collection
+        self.env = env
+        self.overrides = dict(overrides or {})
+        self.sinks = list(sinks or [])
+        self.process_env = process_env
+        self.responses: dict[str, Response] = {}
+        self.secrets = frozenset(collection.dotenv.values())
+
+    def mask(self, text: str) -> str:
+        return mask_secrets(text, self.secrets)
+
+    def scope(self, request: Request | None) -> Scope:
+        return Scope.for_request(self.doc, request, self.collection, env=self.env, overrides=self.overrides,
+                                 responses=self.responses, process_env=self.process_env,
+                                 base_dir=self.path.parent if self.path else None)
+
+    def session(self, request: Request) -> Session:
+        """A session ready to run `request`; one that cannot be sent carries the reason as an `error`."""
+        session = Session(request.name, None, sinks=self.sinks, mask=self.mask)
+        blocking = [p for p in self.doc.problems if p.severity == "error" and request.range.contains(p.range.start)]
+        if blocking:
+            session.fail(f"`{request.name}` cannot be sent: {blocking[0].message}", blocking[0].range)
+            return session
+        try:
+            session.transport = transport_for(render_request(request, self.scope(request)))
+        except VoidenError as exc:
+            session.fail(exc.message, exc.range)
+        return session
+
+    async def run(self, request: Request) -> Session:
+        session = self.session(request)
+        await session.run()
+        if session.transport is not None and session.transport.response is not None:
+            self.responses[request.name] = session.transport.response
+        return session

@@ -1,0 +1,138 @@
+"""A Session owns one live run: its task, its bounded event log, and the fan-out of its events."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from voiden_lsp.document import Range
+from voiden_lsp.errors import TransportError, VoidenError
+from voiden_lsp.events import CLOSED, ERROR, Event, session_state
+from voiden_lsp.transports import Transport
+
+log = logging.getLogger(__name__)
+
+Sink = Callable[[Event], None]
+_ids = itertools.count(1)
+
+#: Payloads over this many characters are cut for display, with `truncated` set and `size` kept.
+MAX_PAYLOAD = 64 * 1024
+LOG_SIZE = 10_000
+
+
+class Session:
+    def __init__(self, request: str, transport: Transport | None, *, sinks: list[Sink] | None = None,
+                 mask: Callable[[str], str] = lambda text: text, max_payload: int = MAX_PAYLOAD,
+                 log_size: int = LOG_SIZE) -> None:
+        self.id = f"s{next(_ids)}"
+        self.request = request
+        self.transport = transport
+        self.sinks = list(sinks or [])
+        self._mask = mask
+        self.max_payload = max_payload
+        self.log: deque[Event] = deque(maxlen=log_size)
+        self.dropped = 0
+        """Events that fell out of the bounded log."""
+        self.count = 0
+        self.failed = False
+        self.received = 0
+        self.task: asyncio.Task[None] | None = None
+        self._seq = 0
+        self._start = time.perf_counter()
+        self._finished = asyncio.Event()
+
+    @property
+    def state(self) -> str:
+        return session_state(list(self.log))
+
+    @property
+    def done(self) -> bool:
+        return self._finished.is_set()
+
+    def emit(self, kind: str, fields: dict[str, Any]) -> Event:
+        """Stamp, mask, cut and log an event, then hand it to every sink."""
+        self._seq += 1
+        event = Event(self.id, self.request, self._seq, (time.perf_counter() - self._start) * 1000, kind,
+                      {key: self._clean(value) for key, value in fields.items()})
+        data = event.fields.get("data")
+        if isinstance(data, str) and len(data) > self.max_payload:
+            event.fields["data"] = data[:self.max_payload]
+            event.fields["truncated"] = True
+        if kind == ERROR:
+            self.failed = True
+        elif kind == "received":
+            self.received += 1
+        if len(self.log) == self.log.maxlen:
+            self.dropped += 1
+        self.log.append(event)
+        self.count += 1
+        for sink in self.sinks:
+            try:
+                sink(event)
+            except Exception:  # a broken sink must not stop the session or the other sinks
+                log.exception("event sink failed")
+        return event
+
+    def fail(self, message: str, range: Range | None = None) -> Event:
+        fields: dict[str, Any] = {"message": message}
+        if range is not None:
+            fields["range"] = _range_json(range)
+        return self.emit(ERROR, fields)
+
+    def _clean(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self._mask(value)
+        if isinstance(value, dict):
+            return {self._mask(str(k)): self._clean(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self._clean(v) for v in value]
+        return value
+
+    async def run(self) -> None:
+        """Drive the transport to its end; every failure becomes an `error` event, never an exception."""
+        try:
+            if self.transport is None:
+                return
+            async for kind, fields in self.transport.events():
+                self.emit(kind, fields)
+        except VoidenError as exc:
+            self.fail(exc.message, exc.range)
+        except asyncio.CancelledError:
+            self.emit(CLOSED, {"by": "client", "reason": "cancelled"})
+            raise
+        except Exception as exc:
+            log.exception("transport failed")
+            self.fail(f"internal error in the {self.transport.request.protocol if self.transport else ''} "
+                      f"transport: {exc!r}. Please report it with the request that caused it")
+        finally:
+            self._finished.set()
+
+    def start(self) -> asyncio.Task[None]:
+        self.task = asyncio.get_running_loop().create_task(self.run(), name=f"voiden session {self.id}")
+        return self.task
+
+    async def wait(self) -> None:
+        await self._finished.wait()
+
+    async def send(self, message: str, *, binary: bool = False, event: str | None = None) -> None:
+        if self.transport is None or self.done:
+            raise TransportError(f"session {self.id} of `{self.request}` is not open: connect first")
+        await self.transport.send(message, binary=binary, event=event)
+
+    async def close(self) -> None:
+        if self.transport is not None and not self.done:
+            await self.transport.close()
+
+    def cancel(self) -> None:
+        if self.task is not None and not self.task.done():
+            self.task.cancel()
+
+
+def _range_json(range: Range) -> dict[str, dict[str, int]]:
+    return {"start": {"line": range.start.line, "character": range.start.character},
+            "end": {"line": range.end.line, "character": range.end.character}}

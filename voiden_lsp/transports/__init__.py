@@ -1,0 +1,23 @@
+"""One module per protocol: a resolved request in, events out. No transport knows about LSP."""
+
+from __future__ import annotations
+
+from voiden_lsp.errors import TransportError
+from voiden_lsp.templating import ResolvedRequest
+from voiden_lsp.transports.base import Emitted, Transport
+
+
+def transport_for(request: ResolvedRequest) -> Transport:
+    """The transport of the request's protocol (imported on demand: grpc and websockets are slow to load)."""
+    if request.protocol == "http":
+        from voiden_lsp.transports.http import HttpTransport
+
+        return HttpTransport(request)
+    if request.protocol == "sse":
+        from voiden_lsp.transports.sse import SseTransport
+
+        return SseTransport(request)
+    raise TransportError(f"`{request.protocol}` requests cannot be sent by this version of voiden yet")
+
+
+__all__ = ["Emitted", "Transport", "TransportError", "transport_for"]

@@ -1,0 +1,45 @@
+"""What every transport is: a resolved request in, (kind, fields) events out."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from voiden_lsp.errors import TransportError
+from voiden_lsp.templating import ResolvedRequest, Response
+
+Emitted = tuple[str, dict[str, Any]]
+
+
+class Transport:
+    """One run of one request. `events()` drives it; a live transport also takes `send()` and `close()`.
+
+    `response` holds, once the run has produced one, the answer that `{{NAME.response...}}` refers to.
+    """
+
+    live = False
+
+    def __init__(self, request: ResolvedRequest) -> None:
+        self.request = request
+        self.response: Response | None = None
+
+    def events(self) -> AsyncIterator[Emitted]:
+        raise NotImplementedError
+
+    async def send(self, message: str, *, binary: bool = False, event: str | None = None) -> None:
+        raise TransportError(f"`{self.request.name}` is a {self.request.protocol} request: it takes no messages")
+
+    async def close(self) -> None:
+        """Ask the peer to end the exchange (half-close or close handshake); default: nothing to do."""
+
+
+def pretty(text: str) -> str:
+    """Indented JSON when `text` is JSON, else `text` unchanged."""
+    stripped = text.strip()
+    if stripped[:1] in ("{", "[") or stripped in ("true", "false", "null"):
+        try:
+            return json.dumps(json.loads(stripped), indent=2, ensure_ascii=False)
+        except ValueError:
+            pass
+    return text

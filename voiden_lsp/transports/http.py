@@ -1,0 +1,203 @@
+"""HTTP on httpx (async): any method and body, redirects, verified TLS, timings, streamed bodies."""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import time
+from collections.abc import AsyncIterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import certifi
+import httpx
+
+from voiden_lsp.errors import TransportError
+from voiden_lsp.events import CLOSED, CONNECTING, OPEN, RECEIVED, SENT, STATUS
+from voiden_lsp.templating import ResolvedRequest, Response
+from voiden_lsp.transports.base import Emitted, Transport, pretty
+
+#: A body up to this size arrives as one `received` event (pretty JSON); a larger one as its chunks.
+WHOLE_BODY_LIMIT = 1024 * 1024
+#: How much of a body is kept for `{{NAME.response.body...}}` references.
+REFERENCE_LIMIT = 4 * 1024 * 1024
+DEFAULT_TIMEOUT = 30.0
+_TEXT_TYPES = ("json", "xml", "javascript", "x-www-form-urlencoded", "yaml", "csv", "event-stream", "graphql")
+
+
+@cache
+def _default_tls() -> ssl.SSLContext:
+    """The verifying context (certifi's roots, as httpx uses), made once: building one takes ~30 ms."""
+    return ssl.create_default_context(cafile=certifi.where())
+
+
+def make_client(request: ResolvedRequest, *, follow_redirects: bool = True) -> httpx.AsyncClient:
+    """An httpx client with the request's TLS settings: verified unless `@insecure`, `@ca`, `@cert`/`@key`."""
+    verify = _default_tls()
+    ca, cert, key = request.meta("ca"), request.meta("cert"), request.meta("key")
+    if request.insecure or ca or cert:
+        try:
+            context = ssl.create_default_context(cafile=ca or certifi.where())
+            if cert:
+                context.load_cert_chain(cert, key)
+        except (OSError, ssl.SSLError) as exc:
+            raise TransportError(f"cannot load the TLS files (@ca/@cert/@key): {exc}") from None
+        if request.insecure:
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        verify = context
+    timeout = httpx.Timeout(request.timeout or DEFAULT_TIMEOUT)
+    return httpx.AsyncClient(verify=verify, timeout=timeout, follow_redirects=follow_redirects)
+
+
+def describe_error(exc: BaseException, request: ResolvedRequest) -> str:
+    """What went wrong and what to check, in words a user can act on."""
+    url = request.target
+    host = httpx.URL(url).host if url.startswith(("http://", "https://")) else url
+    text = str(exc) or type(exc).__name__
+    if isinstance(exc, TimeoutError | httpx.TimeoutException):
+        limit = f"{request.timeout:g}s (@timeout)" if request.timeout else f"{DEFAULT_TIMEOUT:g}s (the default)"
+        return f"no answer from {host} within {limit}: check the server, or raise `@timeout`"
+    if isinstance(exc, httpx.ConnectError):
+        lowered = text.lower()
+        if "certificate" in lowered or "ssl" in lowered or "tls" in lowered:
+            return (f"TLS failed with {host}: {text}. Check the server's certificate, pass its CA with `@ca FILE`, "
+                    "or add `@insecure` to skip verification (not for production)")
+        if "refused" in lowered:
+            return f"connection refused by {host}: is the server running, and on that port?"
+        if "name or service not known" in lowered or "nodename" in lowered or "resolution" in lowered \
+                or "getaddrinfo" in lowered:
+            return f"cannot resolve the host `{host}`: check the URL's host name"
+        return f"cannot connect to {host}: {text}"
+    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
+        return f"invalid URL `{url}`: {text}. A request URL starts with http:// or https://"
+    if isinstance(exc, httpx.TooManyRedirects):
+        return f"too many redirects from {url}: the server redirects in a loop"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return f"{host} broke the HTTP protocol: {text}"
+    if isinstance(exc, httpx.HTTPError):
+        return f"the request to {host} failed: {text}"
+    return f"the request to {host} failed: {text}"
+
+
+def is_text(content_type: str) -> bool:
+    lowered = content_type.lower()
+    return not lowered or lowered.startswith("text/") or any(kind in lowered for kind in _TEXT_TYPES)
+
+
+class _Timings:
+    """Connect and first-byte times from httpcore's trace hooks."""
+
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+        self.connect: float | None = None
+        self.first_byte: float | None = None
+
+    def restart(self) -> None:
+        self.start = time.perf_counter()
+
+    async def trace(self, name: str, info: dict[str, Any]) -> None:
+        now = (time.perf_counter() - self.start) * 1000
+        if name in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
+            self.connect = now
+        elif name.endswith("receive_response_headers.complete") and self.first_byte is None:
+            self.first_byte = now
+
+    def as_dict(self) -> dict[str, float | None]:
+        total = (time.perf_counter() - self.start) * 1000
+        return {"connect": _ms(self.connect), "first_byte": _ms(self.first_byte), "total": _ms(total)}
+
+
+def _ms(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def _body_file_chunks(path: Path) -> AsyncIterator[bytes]:
+    async def chunks() -> AsyncIterator[bytes]:
+        with path.open("rb") as handle:
+            while chunk := await asyncio.to_thread(handle.read, 64 * 1024):
+                yield chunk
+    return chunks()
+
+
+class HttpTransport(Transport):
+    async def events(self) -> AsyncIterator[Emitted]:
+        request = self.request
+        timings = _Timings()
+        yield CONNECTING, {"target": request.target}
+        content: bytes | AsyncIterator[bytes] | None = None
+        sent_text = ""
+        size = 0
+        if request.body_file is not None:
+            if not request.body_file.is_file():
+                raise TransportError(f"the body file {request.body_file} does not exist: check the path after `<` "
+                                     "(a relative path starts at the document's folder)")
+            size = request.body_file.stat().st_size
+            content = _body_file_chunks(request.body_file)
+            sent_text = f"< {request.body_file} ({size} bytes)"
+        elif request.body is not None:
+            content = request.body.encode()
+            size = len(content)
+            sent_text = pretty(request.body)
+        headers = list(request.headers)
+        if request.body is not None and request.header("content-type") is None \
+                and request.body.lstrip()[:1] in ("{", "["):
+            headers.append(("Content-Type", "application/json"))
+        try:
+            async with asyncio.timeout(request.timeout), \
+                    make_client(request, follow_redirects="no-redirect" not in request.metadata) as client:
+                http_request = client.build_request(request.method or "GET", request.target, headers=headers,
+                                                    content=content, extensions={"trace": timings.trace})
+                yield SENT, {"data": sent_text, "size": size, "binary": False, "method": http_request.method,
+                             "url": str(http_request.url), "headers": dict(http_request.headers)}
+                timings.restart()
+                response = await client.send(http_request, stream=True)
+                try:
+                    async for item in self._read(response, timings):
+                        yield item
+                finally:
+                    await response.aclose()
+        except TransportError:
+            raise
+        except (httpx.HTTPError, TimeoutError, ssl.SSLError, OSError) as exc:
+            raise TransportError(describe_error(exc, request)) from None
+        yield CLOSED, {"by": "server", "timings": timings.as_dict()}
+
+    async def _read(self, response: httpx.Response, timings: _Timings) -> AsyncIterator[Emitted]:
+        headers = dict(response.headers)
+        redirects = [str(r.url) for r in response.history]
+        yield OPEN, {"headers": headers, "http_version": response.http_version, "url": str(response.url),
+                     **({"redirects": redirects} if redirects else {})}
+        yield STATUS, {"code": response.status_code, "message": response.reason_phrase}
+        content_type = response.headers.get("content-type", "")
+        text = is_text(content_type)
+        encoding = response.charset_encoding or "utf-8"
+        kept = bytearray()
+        buffered: list[bytes] = []
+        buffered_size = 0
+        streaming = False
+        async for chunk in response.aiter_bytes():
+            if len(kept) < REFERENCE_LIMIT:
+                kept += chunk[:REFERENCE_LIMIT - len(kept)]
+            if not streaming:
+                buffered.append(chunk)
+                buffered_size += len(chunk)
+                if buffered_size <= WHOLE_BODY_LIMIT:
+                    continue
+                streaming = True
+                chunk = b"".join(buffered)
+                buffered = []
+            yield RECEIVED, self._rendering(chunk, text, encoding, content_type, pretty_json=False)
+        if not streaming and buffered_size:
+            yield RECEIVED, self._rendering(b"".join(buffered), text, encoding, content_type, pretty_json=True)
+        self.response = Response(status=response.status_code, headers=headers,
+                                 body=bytes(kept).decode(encoding, errors="replace"))
+
+    @staticmethod
+    def _rendering(body: bytes, text: bool, encoding: str, content_type: str, *, pretty_json: bool) -> dict[str, Any]:
+        if not text:
+            return {"data": f"<{len(body)} bytes of {content_type or 'binary data'}>", "size": len(body),
+                    "binary": True}
+        decoded = body.decode(encoding, errors="replace")
+        return {"data": pretty(decoded) if pretty_json else decoded, "size": len(body), "binary": False}
