@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import ssl
 import time
 from collections.abc import AsyncIterator
@@ -56,22 +57,24 @@ def describe_error(exc: BaseException, request: ResolvedRequest) -> str:
     url = request.target
     host = httpx.URL(url).host if url.startswith(("http://", "https://")) else url
     text = str(exc) or type(exc).__name__
+    chain = [exc]
+    while (cause := chain[-1].__cause__ or chain[-1].__context__) is not None and len(chain) < 10:
+        chain.append(cause)
+    causes = " ".join(str(c) for c in chain)
     if isinstance(exc, TimeoutError | httpx.TimeoutException):
         limit = f"{request.timeout:g}s (@timeout)" if request.timeout else f"{DEFAULT_TIMEOUT:g}s (the default)"
         return f"no answer from {host} within {limit}: check the server, or raise `@timeout`"
     if isinstance(exc, httpx.ConnectError):
-        lowered = text.lower()
+        lowered = causes.lower()
         if "certificate" in lowered or "ssl" in lowered or "tls" in lowered:
             return (f"TLS failed with {host}: {text}. Check the server's certificate, pass its CA with `@ca FILE`, "
                     "or add `@insecure` to skip verification (not for production)")
-        if "refused" in lowered:
+        if "refused" in lowered or any(isinstance(c, ConnectionRefusedError) for c in chain):
             return f"connection refused by {host}: is the server running, and on that port?"
-        if "name or service not known" in lowered or "nodename" in lowered or "resolution" in lowered \
+        if any(isinstance(c, socket.gaierror) for c in chain) or "name or service not known" in lowered or "nodename" in lowered or "resolution" in lowered \
                 or "getaddrinfo" in lowered:
             return f"cannot resolve the host `{host}`: check the URL's host name"
         return f"cannot connect to {host}: {text}"
-    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
-        return f"invalid URL `{url}`: {text}. A request URL starts with http:// or https://"
     if isinstance(exc, httpx.TooManyRedirects):
         return f"too many redirects from {url}: the server redirects in a loop"
     if isinstance(exc, httpx.RemoteProtocolError):
@@ -121,12 +124,24 @@ def _body_file_chunks(path: Path) -> AsyncIterator[bytes]:
     return chunks()
 
 
+def check_url(url: str) -> None:
+    """Refuse, before connecting, a URL httpx would misread (a missing scheme becomes a relative path)."""
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        raise TransportError(f"invalid URL `{url}`: {exc}") from None
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise TransportError(f"invalid URL `{url}`: a request URL starts with http:// or https:// and names a host")
+
+
 class HttpTransport(Transport):
     async def events(self) -> AsyncIterator[Emitted]:
         request = self.request
+        check_url(request.target)
         timings = _Timings()
         yield CONNECTING, {"target": request.target}
         content: bytes | AsyncIterator[bytes] | None = None
+        extra_headers: list[tuple[str, str]] = []
         sent_text = ""
         size = 0
         if request.body_file is not None:
@@ -136,11 +151,12 @@ class HttpTransport(Transport):
             size = request.body_file.stat().st_size
             content = _body_file_chunks(request.body_file)
             sent_text = f"< {request.body_file} ({size} bytes)"
+            extra_headers = [("Content-Length", str(size))]
         elif request.body is not None:
             content = request.body.encode()
             size = len(content)
             sent_text = pretty(request.body)
-        headers = list(request.headers)
+        headers = [*request.headers, *extra_headers]
         if request.body is not None and request.header("content-type") is None \
                 and request.body.lstrip()[:1] in ("{", "["):
             headers.append(("Content-Type", "application/json"))

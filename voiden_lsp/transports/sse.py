@@ -15,7 +15,7 @@ from voiden_lsp.errors import TransportError
 from voiden_lsp.events import CLOSED, CONNECTING, OPEN, RECEIVED, SENT, STATUS
 from voiden_lsp.templating import Response
 from voiden_lsp.transports.base import Emitted, Transport, pretty
-from voiden_lsp.transports.http import describe_error, make_client
+from voiden_lsp.transports.http import check_url, describe_error, make_client
 
 
 @dataclass
@@ -56,16 +56,18 @@ class SseDecoder:
         return None
 
     def _dispatch(self) -> SseEvent | None:
-        data, event, event_id, retry = self._data, self._event, self._id, self._retry
-        self._data, self._event, self._id, self._retry = [], "", None, None
+        data, event, event_id = self._data, self._event, self._id
+        self._data, self._event, self._id = [], "", None
         if not data:
-            return None
+            return None  # a `retry:` in a block without data stays pending for the next event
+        retry, self._retry = self._retry, None
         return SseEvent("\n".join(data), event or "message", event_id, retry)
 
 
 class SseTransport(Transport):
     async def events(self) -> AsyncIterator[Emitted]:
         request = self.request
+        check_url(request.target)
         max_messages = request.meta_int("max-messages")
         duration = request.meta_duration("duration")
         headers = [("Accept", "text/event-stream"), ("Cache-Control", "no-cache"), *request.headers]
