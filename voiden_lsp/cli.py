@@ -30,7 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("names", nargs="*", help="request names (default: every request, in document order)")
     _add_run_options(run)
 
-    demo = commands.add_parser("demo", help="start the demo servers and run the bundled examples against them")
+    demo = commands.add_parser(
+        "demo", help="start the demo servers and run the bundled examples against them"
+    )
     demo.add_argument("--examples", type=Path, default=None, help="the examples folder (default: ./examples)")
     _add_run_options(demo)
     return parser
@@ -38,11 +40,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--env", help="the voiden.toml environment to use")
-    parser.add_argument("--var", action="append", default=[], metavar="NAME=VALUE",
-                        help="set a variable (wins over every other source); repeatable")
+    parser.add_argument(
+        "--var",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set a variable (wins over every other source); repeatable",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON event per line")
-    parser.add_argument("--fail-on-status", action="store_true",
-                        help="exit 1 when a response has a 4xx/5xx status (or a gRPC status other than OK)")
+    parser.add_argument(
+        "--fail-on-status",
+        action="store_true",
+        help="exit 1 when a response has a 4xx/5xx status (or a gRPC status other than OK)",
+    )
     parser.add_argument("--no-color", action="store_true", help="plain output without colours")
 
 
@@ -55,11 +65,27 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(EXIT_USAGE)
     printer = JsonPrinter() if args.json else TerminalPrinter(colour=False if args.no_color else None)
     if args.command == "run":
-        code = asyncio.run(run_file(args.file, args.names, printer, env=args.env, overrides=overrides,
-                                    fail_on_status=args.fail_on_status))
+        code = asyncio.run(
+            run_file(
+                args.file,
+                args.names,
+                printer,
+                env=args.env,
+                overrides=overrides,
+                fail_on_status=args.fail_on_status,
+            )
+        )
     else:
-        code = asyncio.run(run_demo(args.examples, printer, env=args.env, overrides=overrides,
-                                    fail_on_status=args.fail_on_status, json_mode=args.json))
+        code = asyncio.run(
+            run_demo(
+                args.examples,
+                printer,
+                env=args.env,
+                overrides=overrides,
+                fail_on_status=args.fail_on_status,
+                json_mode=args.json,
+            )
+        )
     sys.exit(code)
 
 
@@ -73,9 +99,16 @@ def _parse_vars(pairs: list[str]) -> dict[str, str]:
     return values
 
 
-async def run_file(path: Path, names: Sequence[str], printer: JsonPrinter | TerminalPrinter, *,
-                   env: str | None = None, overrides: dict[str, str] | None = None,
-                   fail_on_status: bool = False, dotenv_files: tuple[str, ...] = (".env",)) -> int:
+async def run_file(
+    path: Path,
+    names: Sequence[str],
+    printer: JsonPrinter | TerminalPrinter,
+    *,
+    env: str | None = None,
+    overrides: dict[str, str] | None = None,
+    fail_on_status: bool = False,
+    dotenv_files: tuple[str, ...] = (".env",),
+) -> int:
     """Run a document's requests; the exit status: 0 all completed, 1 any failed, 2 bad usage."""
     try:
         text = path.read_text(encoding="utf-8")
@@ -94,12 +127,17 @@ async def run_file(path: Path, names: Sequence[str], printer: JsonPrinter | Term
         unknown = [n for n in names if doc.request(n) is None]
         if unknown:
             known = ", ".join(r.name for r in doc.requests) or "none"
-            print(f"voiden: no request named {', '.join(unknown)} in {path} (requests: {known})", file=sys.stderr)
+            print(
+                f"voiden: no request named {', '.join(unknown)} in {path} (requests: {known})",
+                file=sys.stderr,
+            )
             return EXIT_USAGE
         requests = [r for n in names if (r := doc.request(n)) is not None]
     if not requests:
-        print(f"voiden: {path} has no requests (fenced blocks starting with http, sse, ws, grpc or socketio)",
-              file=sys.stderr)
+        print(
+            f"voiden: {path} has no requests (fenced blocks starting with http, sse, ws, grpc or socketio)",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     runner = Runner(doc, path.resolve(), collection, env=env, overrides=overrides, sinks=[printer])
     failed = False
@@ -125,19 +163,32 @@ def _bad_status(session: Session) -> bool:
 
 
 def find_examples(explicit: Path | None) -> Path | None:
-    candidates = [explicit] if explicit else [Path.cwd() / "examples", Path(__file__).resolve().parents[1] / "examples"]
+    candidates = (
+        [explicit]
+        if explicit
+        else [Path.cwd() / "examples", Path(__file__).resolve().parents[1] / "examples"]
+    )
     return next((c for c in candidates if c is not None and c.is_dir()), None)
 
 
-async def run_demo(examples: Path | None, printer: JsonPrinter | TerminalPrinter, *, env: str | None = None,
-                   overrides: dict[str, str] | None = None, fail_on_status: bool = False,
-                   json_mode: bool = False) -> int:
+async def run_demo(
+    examples: Path | None,
+    printer: JsonPrinter | TerminalPrinter,
+    *,
+    env: str | None = None,
+    overrides: dict[str, str] | None = None,
+    fail_on_status: bool = False,
+    json_mode: bool = False,
+) -> int:
     """Start the demo servers on free loopback ports, run every example against them, stop them."""
     from voiden_lsp.demo.http_server import DemoHttpServer
 
     folder = find_examples(examples)
     if folder is None:
-        print("voiden: no examples folder found: run from the repository, or pass --examples DIR", file=sys.stderr)
+        print(
+            "voiden: no examples folder found: run from the repository, or pass --examples DIR",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     files = sorted(folder.glob("*.voiden"))
     worst = EXIT_OK
@@ -149,8 +200,15 @@ async def run_demo(examples: Path | None, printer: JsonPrinter | TerminalPrinter
             if not json_mode:
                 print(f"━━ {file.relative_to(folder.parent)} ━━")
             # A fresh clone has no .env: the demo then takes the example's secrets (still masked).
-            code = await run_file(file, [], printer, env=env, overrides=demo_vars, fail_on_status=fail_on_status,
-                                  dotenv_files=(".env", ".env.example"))
+            code = await run_file(
+                file,
+                [],
+                printer,
+                env=env,
+                overrides=demo_vars,
+                fail_on_status=fail_on_status,
+                dotenv_files=(".env", ".env.example"),
+            )
             worst = max(worst, code)
             if not json_mode:
                 print()

@@ -106,8 +106,11 @@ class TerminalPrinter:
             self._line(style(f"▶ {event.request}", "1") + style(f"  {fields.get('target', '')}", "2"))
         elif kind == SENT:
             label = f"{fields['method']} {fields['url']}" if "method" in fields else "sent"
-            self._line(style(f"  → {label}", "2") + style(f"  {human_size(int(fields.get('size', 0)))}", "2")
-                       if fields.get("size") else style(f"  → {label}", "2"))
+            self._line(
+                style(f"  → {label}", "2") + style(f"  {human_size(int(fields.get('size', 0)))}", "2")
+                if fields.get("size")
+                else style(f"  → {label}", "2")
+            )
             if fields.get("data") and "method" not in fields:
                 self._block(str(fields["data"]))
         elif kind == OPEN:
@@ -129,7 +132,9 @@ class TerminalPrinter:
                 self._line(style(f"  ← [{name}{extra}]", "36"))
             self._block(str(fields.get("data", "")))
             if fields.get("truncated"):
-                self._line(style(f"    … cut for display ({human_size(int(fields.get('size', 0)))} in all)", "2"))
+                self._line(
+                    style(f"    … cut for display ({human_size(int(fields.get('size', 0)))} in all)", "2")
+                )
         elif kind == TRAILERS:
             for key, value in fields.get("headers", {}).items():
                 self._line(style(f"  {key}: {value}", "2"))
@@ -152,8 +157,9 @@ class TerminalPrinter:
             parts.append(str(fields["reason"]))
         timings = fields.get("timings") or {}
         total = timings.get("total") or elapsed
-        detail = ", ".join(f"{k.replace('_', ' ')} {v:.0f} ms" for k, v in timings.items()
-                           if k != "total" and v is not None)
+        detail = ", ".join(
+            f"{k.replace('_', ' ')} {v:.0f} ms" for k, v in timings.items() if k != "total" and v is not None
+        )
         parts.append(f"{total:.0f} ms" + (f" ({detail})" if detail else ""))
         if self._received:
             parts.append(f"{self._received} message{'s' if self._received != 1 else ''}")

@@ -27,8 +27,14 @@ class Event:
     fields: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {"session": self.session, "request": self.request, "seq": self.seq,
-                "time": round(self.time, 3), "kind": self.kind, **self.fields}
+        return {
+            "session": self.session,
+            "request": self.request,
+            "seq": self.seq,
+            "time": round(self.time, 3),
+            "kind": self.kind,
+            **self.fields,
+        }
 
 
 def session_state(events: list[Event]) -> str:

@@ -43,7 +43,10 @@ def test_http_shapes() -> None:
     assert [p.message for p in doc.problems] == []
     only_url, with_query, file_body, sse = doc.requests
     assert (only_url.name, only_url.method, only_url.target and only_url.target.text) == (
-        "http-shapes", "GET", "https://example.com/only-a-url")
+        "http-shapes",
+        "GET",
+        "https://example.com/only-a-url",
+    )
     assert with_query.protocol == "http" and with_query.method == "PATCH"
     assert with_query.target is not None
     assert with_query.target.text == "{{base_url}}/items\n?page=2\n&size=10"
@@ -85,7 +88,9 @@ def test_columns_count_utf16_code_units() -> None:
     # 😀 is two UTF-16 code units, so `{{name}}` starts at column 8 + 3
     offset = header.value.text.index("{{")
     assert header.value.position_at(offset) == Position(4, 11)
-    assert request.target is not None and request.target.range.end.character == utf16_len("GET http://example.com/😀/{{x}}")
+    assert request.target is not None and request.target.range.end.character == utf16_len(
+        "GET http://example.com/😀/{{x}}"
+    )
 
 
 def test_nested_fence_in_list_keeps_columns() -> None:
@@ -96,8 +101,10 @@ def test_nested_fence_in_list_keeps_columns() -> None:
 
 
 def test_section_ends_message_ownership() -> None:
-    text = ("# A\n\n```ws name=a\nws://127.0.0.1:1/x\n```\n\n### deeper note\n\n```message\nhi\n```\n\n"
-            "# B\n\n```message\norphan\n```\n")
+    text = (
+        "# A\n\n```ws name=a\nws://127.0.0.1:1/x\n```\n\n### deeper note\n\n```message\nhi\n```\n\n"
+        "# B\n\n```message\norphan\n```\n"
+    )
     doc = parse(text)
     assert [m.request for m in doc.messages] == ["a", None]
     assert [p.code for p in doc.problems] == ["orphan-message"]

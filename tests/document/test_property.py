@@ -11,13 +11,51 @@ from voiden_lsp.document import Document, Range, parse, utf16_len
 
 LINES = re.compile(r"\r\n|\r|\n")
 
-words = st.sampled_from([
-    "```", "```http", "```grpc", "```ws", "```sse", "```message", "```msg wait=2", "```socketio", "```htp name=x",
-    "~~~http", "# Heading", "## Sub", "---", "vars:", "  x: 1", "@timeout 5s", "@proto a.proto", "@", "GET",
-    "POST http://127.0.0.1:8080/x", "grpc://127.0.0.1:1 a.B/C", "ws://h/x", "?a=1", "&b=2", "Name: value",
-    "{{base_url}}", "{{$faker.pyint(", "}}", '{"a": {{x}}}', "< ./file", "// c", "> quote", "- item", "  ```http",
-    "😀", "\t", "", " ", "é", "\u2028", "\x00",
-])
+words = st.sampled_from(
+    [
+        "```",
+        "```http",
+        "```grpc",
+        "```ws",
+        "```sse",
+        "```message",
+        "```msg wait=2",
+        "```socketio",
+        "```htp name=x",
+        "~~~http",
+        "# Heading",
+        "## Sub",
+        "---",
+        "vars:",
+        "  x: 1",
+        "@timeout 5s",
+        "@proto a.proto",
+        "@",
+        "GET",
+        "POST http://127.0.0.1:8080/x",
+        "grpc://127.0.0.1:1 a.B/C",
+        "ws://h/x",
+        "?a=1",
+        "&b=2",
+        "Name: value",
+        "{{base_url}}",
+        "{{$faker.pyint(",
+        "}}",
+        '{"a": {{x}}}',
+        "< ./file",
+        "// c",
+        "> quote",
+        "- item",
+        "  ```http",
+        "😀",
+        "\t",
+        "",
+        " ",
+        "é",
+        "\u2028",
+        "\x00",
+    ]
+)
 markdownish = st.lists(st.one_of(words, st.text(max_size=20)), max_size=40).map("\n".join)
 
 

@@ -19,8 +19,14 @@ async def run(text: str, tmp_path: Path | None = None, **overrides: Any) -> tupl
     if path is not None:
         path.write_text(text, encoding="utf-8")
     doc = parse(text)
-    runner = Runner(doc, path, Collection.load(path) if path else Collection(), overrides=overrides,
-                    sinks=[events.append], process_env={})
+    runner = Runner(
+        doc,
+        path,
+        Collection.load(path) if path else Collection(),
+        overrides=overrides,
+        sinks=[events.append],
+        process_env={},
+    )
     for request in doc.requests:
         await runner.run(request)
     return events, runner
@@ -35,8 +41,11 @@ def of(events: list[Event], kind: str) -> list[dict[str, Any]]:
 
 
 async def test_get_with_query_continuation_and_headers(http_server: DemoHttpServer) -> None:
-    events, _ = await run("```http\nGET {{base}}/echo\n  ?a=1\n  &b={{$randomInt 5 5}}\nX-One: {{who}}\n```\n",
-                          base=http_server.url, who="ada")
+    events, _ = await run(
+        "```http\nGET {{base}}/echo\n  ?a=1\n  &b={{$randomInt 5 5}}\nX-One: {{who}}\n```\n",
+        base=http_server.url,
+        who="ada",
+    )
     assert kinds(events) == ["connecting", "sent", "open", "status", "received", "closed"]
     assert of(events, "status")[0] == {"code": 200, "message": "OK"}
     echoed = json.loads(of(events, "received")[0]["data"])
@@ -51,8 +60,9 @@ async def test_get_with_query_continuation_and_headers(http_server: DemoHttpServ
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
 async def test_every_method_with_a_json_body(http_server: DemoHttpServer, method: str) -> None:
-    events, _ = await run(f'```http\n{method} {{{{base}}}}/echo\n\n{{"n": {{{{$faker.pyint}}}}}}\n```\n',
-                          base=http_server.url)
+    events, _ = await run(
+        f'```http\n{method} {{{{base}}}}/echo\n\n{{"n": {{{{$faker.pyint}}}}}}\n```\n', base=http_server.url
+    )
     echoed = json.loads(of(events, "received")[0]["data"])
     assert echoed["method"] == method
     assert isinstance(echoed["json"]["n"], int)
@@ -67,9 +77,13 @@ async def test_head_has_no_body(http_server: DemoHttpServer) -> None:
 
 async def test_form_and_file_bodies(http_server: DemoHttpServer, tmp_path: Path) -> None:
     (tmp_path / "payload.bin").write_bytes(bytes(range(256)) * 100)
-    text = ("# Form\n\n```http\nPOST {{base}}/form\nContent-Type: application/x-www-form-urlencoded\n\na=1&b={{who}}\n```\n"
-            "# File\n\n```http\nPOST {{base}}/echo\nContent-Type: application/octet-stream\n\n< ./payload.bin\n```\n"
-            "# Missing\n\n```http\nPOST {{base}}/echo\n\n< ./nope.bin\n```\n")
+    text = (
+        "# Form\n\n```http\nPOST {{base}}/form\nContent-Type: application/x-www-form-urlencoded\n\n"
+        "a=1&b={{who}}\n```\n"
+        "# File\n\n```http\nPOST {{base}}/echo\nContent-Type: application/octet-stream\n\n"
+        "< ./payload.bin\n```\n"
+        "# Missing\n\n```http\nPOST {{base}}/echo\n\n< ./nope.bin\n```\n"
+    )
     events, _ = await run(text, tmp_path, base=http_server.url, who="x y")
     form, file, _ = [json.loads(f["data"]) for f in of(events, "received")] + [None]
     assert form["form"] == {"a": "1", "b": "x y"}
@@ -79,8 +93,11 @@ async def test_form_and_file_bodies(http_server: DemoHttpServer, tmp_path: Path)
 
 
 async def test_redirects_are_followed_unless_asked_not_to(http_server: DemoHttpServer) -> None:
-    events, _ = await run("# A\n```http\nGET {{base}}/redirect?to=/health\n```\n"
-                          "# B\n```http\n@no-redirect\nGET {{base}}/redirect?to=/health\n```\n", base=http_server.url)
+    events, _ = await run(
+        "# A\n```http\nGET {{base}}/redirect?to=/health\n```\n"
+        "# B\n```http\n@no-redirect\nGET {{base}}/redirect?to=/health\n```\n",
+        base=http_server.url,
+    )
     statuses = [s["code"] for s in of(events, "status")]
     assert statuses == [200, 302]
     assert of(events, "open")[0]["redirects"] == [f"{http_server.url}/redirect?to=/health"]
@@ -93,9 +110,11 @@ async def test_timeout_is_an_error_event(http_server: DemoHttpServer) -> None:
 
 
 async def test_refused_connection_and_bad_url_and_undefined_variable() -> None:
-    text = ("# Refused\n```http\nGET http://127.0.0.1:9/x\n```\n"
-            "# Bad\n```http\nGET {{base}}\n```\n"
-            "# Undefined\n```http\nGET http://127.0.0.1:9/{{nope}}\n```\n")
+    text = (
+        "# Refused\n```http\nGET http://127.0.0.1:9/x\n```\n"
+        "# Bad\n```http\nGET {{base}}\n```\n"
+        "# Undefined\n```http\nGET http://127.0.0.1:9/{{nope}}\n```\n"
+    )
     events, _ = await run(text, base="http//missing-colon")
     messages = [e["message"] for e in of(events, "error")]
     assert "connection refused by 127.0.0.1: is the server running" in messages[0]
@@ -112,22 +131,28 @@ async def test_document_errors_stop_a_request_before_sending() -> None:
 
 
 async def test_tls_is_verified_unless_insecure(tls_server: DemoHttpServer) -> None:
-    events, _ = await run("# Verified\n```http\nGET {{base}}/health\n```\n"
-                          "# Insecure\n```http\n@insecure\nGET {{base}}/health\n```\n", base=tls_server.url)
+    events, _ = await run(
+        "# Verified\n```http\nGET {{base}}/health\n```\n"
+        "# Insecure\n```http\n@insecure\nGET {{base}}/health\n```\n",
+        base=tls_server.url,
+    )
     (error,) = of(events, "error")
     assert error["message"].startswith("TLS failed with 127.0.0.1") and "@insecure" in error["message"]
     assert [s["code"] for s in of(events, "status")] == [200]
 
 
 async def test_tls_with_a_ca_file(tls_server: DemoHttpServer, self_signed: tuple[Path, Path]) -> None:
-    events, _ = await run(f"```http\n@ca {self_signed[0]}\nGET {{{{base}}}}/health\n```\n", base=tls_server.url)
+    events, _ = await run(
+        f"```http\n@ca {self_signed[0]}\nGET {{{{base}}}}/health\n```\n", base=tls_server.url
+    )
     assert [s["code"] for s in of(events, "status")] == [200]
 
 
 async def test_large_download_streams_in_chunks(http_server: DemoHttpServer) -> None:
     size = 8 * 1024 * 1024
-    events, runner = await run(f"```http name=big\nGET {{{{base}}}}/bytes?size={size}&type=text/plain\n```\n",
-                               base=http_server.url)
+    events, runner = await run(
+        f"```http name=big\nGET {{{{base}}}}/bytes?size={size}&type=text/plain\n```\n", base=http_server.url
+    )
     received = of(events, "received")
     assert len(received) > 1, "a body over the whole-body limit arrives as chunks"
     assert sum(r["size"] for r in received) == size
@@ -142,11 +167,16 @@ async def test_binary_body_is_described_not_dumped(http_server: DemoHttpServer) 
     assert received == {"data": "<2048 bytes of application/octet-stream>", "size": 2048, "binary": True}
 
 
-async def test_response_references_across_requests_and_masking(http_server: DemoHttpServer, tmp_path: Path) -> None:
+async def test_response_references_across_requests_and_masking(
+    http_server: DemoHttpServer, tmp_path: Path
+) -> None:
     (tmp_path / ".env").write_text("PASSWORD=demo-password-123\n", encoding="utf-8")
-    text = ('# Login\n```http name=login\nPOST {{base}}/login\n\n{"username": "ada", "password": "{{PASSWORD}}"}\n```\n'
-            "# Me\n```http\nGET {{base}}/me\nAuthorization: Bearer {{login.response.body.token}}\n```\n"
-            '# Echo\n```http\nPOST {{base}}/echo\n\n{"p": "{{PASSWORD}}"}\n```\n')
+    text = (
+        "# Login\n```http name=login\nPOST {{base}}/login\n\n"
+        '{"username": "ada", "password": "{{PASSWORD}}"}\n```\n'
+        "# Me\n```http\nGET {{base}}/me\nAuthorization: Bearer {{login.response.body.token}}\n```\n"
+        '# Echo\n```http\nPOST {{base}}/echo\n\n{"p": "{{PASSWORD}}"}\n```\n'
+    )
     events, runner = await run(text, tmp_path, base=http_server.url)
     assert [s["code"] for s in of(events, "status")] == [200, 200, 200]
     assert runner.responses["login"].json()["token"]

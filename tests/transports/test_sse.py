@@ -1,14 +1,26 @@
 from __future__ import annotations
 
+from tests.transports.test_http import kinds, of, run
 from voiden_lsp.demo.http_server import DemoHttpServer
 from voiden_lsp.transports.sse import SseDecoder, SseEvent
-from tests.transports.test_http import kinds, of, run
 
 
 def test_decoder_follows_the_event_stream_rules() -> None:
     decoder = SseDecoder()
-    lines = [": comment", "retry: 1500", "event: update", "id: 7", "data: first", "data:second", "", "", "data: x",
-             "id: 8", "unknown: field", ""]
+    lines = [
+        ": comment",
+        "retry: 1500",
+        "event: update",
+        "id: 7",
+        "data: first",
+        "data:second",
+        "",
+        "",
+        "data: x",
+        "id: 8",
+        "unknown: field",
+        "",
+    ]
     events = [e for line in lines if (e := decoder.feed(line)) is not None]
     assert events == [SseEvent("first\nsecond", "update", "7", 1500), SseEvent("x", "message", "8", None)]
     assert decoder.last_id == "8"
@@ -27,9 +39,11 @@ async def test_events_arrive_with_names_ids_and_multiline_data(http_server: Demo
 
 
 async def test_max_messages_and_duration_close_from_the_client(http_server: DemoHttpServer) -> None:
-    events, _ = await run("# A\n```sse\n@max-messages 2\n{{base}}/events?count=50&interval=10\n```\n"
-                          "# B\n```sse\n@duration 300ms\n{{base}}/events?count=500&interval=50\n```\n",
-                          base=http_server.url)
+    events, _ = await run(
+        "# A\n```sse\n@max-messages 2\n{{base}}/events?count=50&interval=10\n```\n"
+        "# B\n```sse\n@duration 300ms\n{{base}}/events?count=500&interval=50\n```\n",
+        base=http_server.url,
+    )
     first, second = of(events, "closed")
     assert first == {"by": "client", "reason": "@max-messages 2 reached", "messages": 2}
     assert second["by"] == "client" and second["reason"] == "@duration 0.3s reached"

@@ -33,7 +33,9 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
 
-    def _send(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
+    def _send(
+        self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -71,14 +73,24 @@ class _Handler(BaseHTTPRequestHandler):
             parsed: Any = json.loads(text) if text else None
         except ValueError:
             parsed = None
-        self._json(200, {"method": self.command, "path": urlsplit(self.path).path, "query": query,
-                         "headers": dict(self.headers), "body": text, "json": parsed, "size": len(body)})
+        self._json(
+            200,
+            {
+                "method": self.command,
+                "path": urlsplit(self.path).path,
+                "query": query,
+                "headers": dict(self.headers),
+                "body": text,
+                "json": parsed,
+                "size": len(body),
+            },
+        )
 
     def route_login(self, rest: list[str], query: dict[str, str]) -> None:
         try:
             credentials = json.loads(self._body() or b"{}")
         except ValueError:
-            self._json(400, {"error": "send JSON: {\"username\": ..., \"password\": ...}"})
+            self._json(400, {"error": 'send JSON: {"username": ..., "password": ...}'})
             return
         if credentials.get("password") != DEMO_PASSWORD:
             self._json(401, {"error": "wrong username or password"})
@@ -90,8 +102,11 @@ class _Handler(BaseHTTPRequestHandler):
     def route_me(self, rest: list[str], query: dict[str, str]) -> None:
         token = (self.headers.get("Authorization") or "").removeprefix("Bearer ").strip()
         if token not in self.server.tokens:
-            self._json(401, {"error": "log in first: send Authorization: Bearer TOKEN"},
-                       {"WWW-Authenticate": "Bearer"})
+            self._json(
+                401,
+                {"error": "log in first: send Authorization: Bearer TOKEN"},
+                {"WWW-Authenticate": "Bearer"},
+            )
             return
         self._json(200, {"user": USERS[0], "token_ok": True})
 
@@ -134,11 +149,14 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", query.get("type", "application/octet-stream"))
         self.send_header("Content-Length", str(size))
         self.end_headers()
-        block = bytes(range(256)) * 256 if query.get("type", "").startswith("application/octet") or "type" not in query \
+        block = (
+            bytes(range(256)) * 256
+            if query.get("type", "").startswith("application/octet") or "type" not in query
             else b"x" * 65536
+        )
         sent = 0
         while sent < size:
-            chunk = block[:min(len(block), size - sent)]
+            chunk = block[: min(len(block), size - sent)]
             self.wfile.write(chunk)
             sent += len(chunk)
 

@@ -8,8 +8,15 @@ from typing import Any, Literal
 Severity = Literal["error", "warning", "info"]
 
 PROTOCOLS = ("http", "ws", "grpc", "sse", "socketio")
-PROTOCOL_ALIASES = {"rest": "http", "websocket": "ws", "http": "http", "ws": "ws", "grpc": "grpc",
-                    "sse": "sse", "socketio": "socketio"}
+PROTOCOL_ALIASES = {
+    "rest": "http",
+    "websocket": "ws",
+    "http": "http",
+    "ws": "ws",
+    "grpc": "grpc",
+    "sse": "sse",
+    "socketio": "socketio",
+}
 MESSAGE_WORDS = ("message", "msg")
 #: Protocols whose requests keep a connection open and accept message blocks.
 LIVE_PROTOCOLS = ("ws", "grpc", "socketio")
@@ -30,8 +37,10 @@ class Range:
 
     @staticmethod
     def of(line: int, start: int, end_line: int | None = None, end: int | None = None) -> Range:
-        return Range(Position(line, start), Position(line if end_line is None else end_line,
-                                                     start if end is None else end))
+        return Range(
+            Position(line, start),
+            Position(line if end_line is None else end_line, start if end is None else end),
+        )
 
     def contains(self, pos: Position) -> bool:
         return self.start <= pos <= self.end

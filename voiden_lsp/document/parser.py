@@ -96,8 +96,10 @@ class _Line:
 
     def range(self, start: int = 0, end: int | None = None) -> Range:
         end = len(self.text) if end is None else end
-        return Range(Position(self.line, self.col + utf16_len(self.text[:start])),
-                     Position(self.line, self.col + utf16_len(self.text[:end])))
+        return Range(
+            Position(self.line, self.col + utf16_len(self.text[:start])),
+            Position(self.line, self.col + utf16_len(self.text[:end])),
+        )
 
     def span(self, start: int, end: int) -> Span:
         return Span(self.text[start:end], self.range(start, end))
@@ -151,8 +153,11 @@ class _Parser:
             return None, self.text
         end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
         if end is None:
-            self.problem("front matter opened with `---` is never closed: add a `---` line after it",
-                         Range.of(0, 0, 0, 3), code="front-matter")
+            self.problem(
+                "front matter opened with `---` is never closed: add a `---` line after it",
+                Range.of(0, 0, 0, 3),
+                code="front-matter",
+            )
             return None, self.text
         fm_range = Range(Position(0, 0), Position(end, utf16_len(lines[end])))
         data: Any = None
@@ -160,19 +165,25 @@ class _Parser:
             data = yaml.safe_load("\n".join(lines[1:end])) or {}
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
-            where = Range.of(1 + mark.line, 0, 1 + mark.line, utf16_len(lines[min(end, 1 + mark.line)])) \
-                if mark is not None else fm_range
-            self.problem(f"front matter is not valid YAML: {getattr(exc, 'problem', exc)}", where,
-                         code="front-matter")
+            where = (
+                Range.of(1 + mark.line, 0, 1 + mark.line, utf16_len(lines[min(end, 1 + mark.line)]))
+                if mark is not None
+                else fm_range
+            )
+            self.problem(
+                f"front matter is not valid YAML: {getattr(exc, 'problem', exc)}", where, code="front-matter"
+            )
         if data is not None and not isinstance(data, dict):
-            self.problem("front matter must be a mapping (`vars:`, `env:`, `locale:`)", fm_range,
-                         code="front-matter")
+            self.problem(
+                "front matter must be a mapping (`vars:`, `env:`, `locale:`)", fm_range, code="front-matter"
+            )
             data = None
         if isinstance(data, dict) and "vars" in data and not isinstance(data["vars"], dict):
-            self.problem("front matter `vars` must be a mapping of names to values", fm_range,
-                         code="front-matter")
+            self.problem(
+                "front matter `vars` must be a mapping of names to values", fm_range, code="front-matter"
+            )
         # Blank the front matter for markdown-it so its line numbers stay the document's.
-        blanked = "\n" * (end + 1) + "\n".join(lines[end + 1:])
+        blanked = "\n" * (end + 1) + "\n".join(lines[end + 1 :])
         return (FrontMatter(data, fm_range) if isinstance(data, dict) else None), blanked
 
     # -- fences ----------------------------------------------------------------------------------
@@ -189,16 +200,27 @@ class _Parser:
                 heading = inline.content.strip() if inline is not None else ""
                 level = int(token.tag[1:]) if token.tag[1:].isdigit() else 1
                 section += 1
-                fences.append(_Fence("#heading", {}, [], Range.of(token.map[0], 0), Range.of(token.map[0], 0),
-                                     heading, level, section))
+                fences.append(
+                    _Fence(
+                        "#heading",
+                        {},
+                        [],
+                        Range.of(token.map[0], 0),
+                        Range.of(token.map[0], 0),
+                        heading,
+                        level,
+                        section,
+                    )
+                )
             elif token.type == "fence" and token.map:
                 fence = self._fence(token.info, token.content, token.map, heading, level, section)
                 if fence is not None:
                     fences.append(fence)
         return fences
 
-    def _fence(self, info: str, content: str, span: list[int], heading: str | None, level: int,
-               section: int) -> _Fence | None:
+    def _fence(
+        self, info: str, content: str, span: list[int], heading: str | None, level: int, section: int
+    ) -> _Fence | None:
         words = _TOKEN.findall(info)
         if not words:
             return None
@@ -206,8 +228,7 @@ class _Parser:
         start, end = span[0], max(span[0], span[1] - 1)
         first = self._source(start)
         info_col = first.find(words[0])
-        info_range = Range.of(start, utf16_len(first[:max(info_col, 0)]), start,
-                              utf16_len(first.rstrip()))
+        info_range = Range.of(start, utf16_len(first[: max(info_col, 0)]), start, utf16_len(first.rstrip()))
         if word not in PROTOCOL_ALIASES and word not in MESSAGE_WORDS:
             self._maybe_unknown_protocol(word, words[1:], info_range)
             return None
@@ -237,16 +258,25 @@ class _Parser:
         has_attributes = any("=" in attr for attr in rest)
         if close or has_attributes:
             hint = f"; did you mean `{close[0]}`?" if close else ""
-            self.problem(f"unknown protocol word `{word}`: requests start with one of "
-                         f"{', '.join(PROTOCOL_ALIASES)}{hint}", where, "warning" if not has_attributes
-                         else "error", code="unknown-protocol")
+            self.problem(
+                f"unknown protocol word `{word}`: requests start with one of "
+                f"{', '.join(PROTOCOL_ALIASES)}{hint}",
+                where,
+                "warning" if not has_attributes else "error",
+                code="unknown-protocol",
+            )
 
     # -- requests --------------------------------------------------------------------------------
 
     def _request(self, fence: _Fence) -> Request:
-        request = Request(name=fence.attributes.get("name", ""), protocol=fence.word,
-                          attributes=dict(fence.attributes), range=fence.range, info_range=fence.info_range,
-                          heading=fence.heading)
+        request = Request(
+            name=fence.attributes.get("name", ""),
+            protocol=fence.word,
+            attributes=dict(fence.attributes),
+            range=fence.range,
+            info_range=fence.info_range,
+            heading=fence.heading,
+        )
         lines = fence.lines
         i = 0
         while i < len(lines):
@@ -257,8 +287,11 @@ class _Parser:
                 self._metadata(request, lines[i])
             i += 1
         if i >= len(lines):
-            self.problem(f"missing request line: a `{fence.word}` block needs {_REQUEST_LINE_HINT[fence.word]}",
-                         fence.info_range, code="missing-request-line")
+            self.problem(
+                f"missing request line: a `{fence.word}` block needs {_REQUEST_LINE_HINT[fence.word]}",
+                fence.info_range,
+                code="missing-request-line",
+            )
             return request
         self._request_line(request, lines[i])
         i += 1
@@ -282,20 +315,27 @@ class _Parser:
         if body:
             text = "\n".join(line.text for line in body)
             end = body[-1]
-            request.body = Span(text, Range(Position(body[0].line, body[0].col),
-                                            Position(end.line, end.col + utf16_len(end.text))),
-                                tuple(Position(line.line, line.col) for line in body))
+            request.body = Span(
+                text,
+                Range(Position(body[0].line, body[0].col), Position(end.line, end.col + utf16_len(end.text))),
+                tuple(Position(line.line, line.col) for line in body),
+            )
             if request.protocol == "sse" and request.method != "POST":
-                self.problem("an SSE request only has a body with `POST`", request.body.range, "warning",
-                             code="unexpected-body")
+                self.problem(
+                    "an SSE request only has a body with `POST`",
+                    request.body.range,
+                    "warning",
+                    code="unexpected-body",
+                )
         return request
 
     def _metadata(self, request: Request, line: _Line) -> None:
         start, end = line.trimmed()
         match = _METADATA.match(line.text[start:end])
         if not match:
-            self.problem("malformed metadata line: write `@key value`", line.range(start, end),
-                         code="bad-metadata")
+            self.problem(
+                "malformed metadata line: write `@key value`", line.range(start, end), code="bad-metadata"
+            )
             return
         key, value = match.group(1), match.group(2) or ""
         key_range = line.range(start, start + 1 + len(key))
@@ -308,14 +348,19 @@ class _Parser:
             return
         protocols, kind = spec
         if request.protocol not in protocols:
-            self.problem(f"`@{key}` has no effect on a `{request.protocol}` request", key_range, "warning",
-                         code="metadata-not-applicable")
+            self.problem(
+                f"`@{key}` has no effect on a `{request.protocol}` request",
+                key_range,
+                "warning",
+                code="metadata-not-applicable",
+            )
         value_range = line.range(end - len(value), end) if value else key_range
         if kind == "flag" and value:
             self.problem(f"`@{key}` takes no value", value_range, "warning", code="bad-metadata")
         elif kind == "duration" and parse_duration(value) is None:
-            self.problem(f"`@{key}` needs a duration such as `500ms`, `5s` or `2m`", value_range,
-                         code="bad-metadata")
+            self.problem(
+                f"`@{key}` needs a duration such as `500ms`, `5s` or `2m`", value_range, code="bad-metadata"
+            )
         elif kind == "size" and parse_size(value) is None:
             self.problem(f"`@{key}` needs a size such as `4MB` or `65536`", value_range, code="bad-metadata")
         elif kind == "int" and not value.isdigit():
@@ -323,8 +368,9 @@ class _Parser:
         elif kind == "text" and not value:
             self.problem(f"`@{key}` needs a value", value_range, code="bad-metadata")
         elif kind.startswith("choice:") and value not in kind[7:].split("|"):
-            self.problem(f"`@{key}` is one of {', '.join(kind[7:].split('|'))}", value_range,
-                         code="bad-metadata")
+            self.problem(
+                f"`@{key}` is one of {', '.join(kind[7:].split('|'))}", value_range, code="bad-metadata"
+            )
 
     def _request_line(self, request: Request, line: _Line) -> None:
         start, end = line.trimmed()
@@ -341,12 +387,14 @@ class _Parser:
             if len(words) == 2 and _HTTP_VERSION.match(words[1]):
                 tokens, words = tokens[:1], words[:1]
             if protocol == "sse" and request.method not in ("GET", "POST"):
-                self.problem("an SSE request is `GET` or `POST`", request.request_line_range,
-                             code="bad-method")
+                self.problem(
+                    "an SSE request is `GET` or `POST`", request.request_line_range, code="bad-method"
+                )
             elif request.method not in _STANDARD_METHODS and len(request.method) < 3:
-                self.problem(f"unknown HTTP method `{request.method}`", request.request_line_range,
-                             code="bad-method")
-            schemes = ("http", "https")
+                self.problem(
+                    f"unknown HTTP method `{request.method}`", request.request_line_range, code="bad-method"
+                )
+            schemes: tuple[str, ...] = ("http", "https")
         elif protocol == "grpc":
             schemes = ("grpc", "grpcs")
         elif protocol == "ws":
@@ -364,36 +412,54 @@ class _Parser:
             self._check_url(request.target, schemes)
             extra = tokens[1:]
         if extra:
-            self.problem("unexpected text after the request line's target", line.range(extra[0][0], extra[-1][1]),
-                         code="bad-request-line")
+            self.problem(
+                "unexpected text after the request line's target",
+                line.range(extra[0][0], extra[-1][1]),
+                code="bad-request-line",
+            )
 
-    def _grpc_line(self, request: Request, line: _Line, tokens: list[tuple[int, int]], words: list[str]) -> None:
+    def _grpc_line(
+        self, request: Request, line: _Line, tokens: list[tuple[int, int]], words: list[str]
+    ) -> None:
         assert request.target is not None
         address = words[0]
         if len(words) < 2:
-            self.problem("a gRPC request line is `ADDRESS package.Service/Method`, e.g. "
-                         "`grpc://127.0.0.1:50051 routeguide.RouteGuide/GetFeature`",
-                         request.request_line_range or request.target.range, code="bad-request-line")
+            self.problem(
+                "a gRPC request line is `ADDRESS package.Service/Method`, e.g. "
+                "`grpc://127.0.0.1:50051 routeguide.RouteGuide/GetFeature`",
+                request.request_line_range or request.target.range,
+                code="bad-request-line",
+            )
         else:
             request.rpc = line.span(*tokens[1])
             if "{{" not in words[1] and not _RPC.match(words[1]):
-                self.problem(f"`{words[1]}` is not a method name: write `package.Service/Method`",
-                             request.rpc.range, code="bad-rpc")
+                self.problem(
+                    f"`{words[1]}` is not a method name: write `package.Service/Method`",
+                    request.rpc.range,
+                    code="bad-rpc",
+                )
         if "{{" in address:
             return
         if "://" in address:
             parts = urlsplit(address)
             if parts.scheme not in ("grpc", "grpcs"):
-                self.problem(f"a gRPC address starts with `grpc://` (plaintext) or `grpcs://` (TLS), not "
-                             f"`{parts.scheme}://`", request.target.range, code="bad-url")
+                self.problem(
+                    f"a gRPC address starts with `grpc://` (plaintext) or `grpcs://` (TLS), not "
+                    f"`{parts.scheme}://`",
+                    request.target.range,
+                    code="bad-url",
+                )
                 return
             host_port = parts.netloc
         else:
             host_port = address
         host, _, port = host_port.rpartition(":")
         if not host or not port.isdigit():
-            self.problem(f"`{address}` is not a gRPC address: write `host:port`, e.g. `grpc://127.0.0.1:50051`",
-                         request.target.range, code="bad-url")
+            self.problem(
+                f"`{address}` is not a gRPC address: write `host:port`, e.g. `grpc://127.0.0.1:50051`",
+                request.target.range,
+                code="bad-url",
+            )
 
     def _check_url(self, target: Span, schemes: tuple[str, ...]) -> None:
         url = target.text
@@ -423,23 +489,34 @@ class _Parser:
             i += 1
         if len(starts) > 1:
             last = lines[i - 1]
-            request.target = Span(text, Range(target.range.start, last.range(*last.trimmed()).end), tuple(starts))
+            request.target = Span(
+                text, Range(target.range.start, last.range(*last.trimmed()).end), tuple(starts)
+            )
         return i
 
     def _header(self, request: Request, line: _Line) -> None:
         start, end = line.trimmed()
         match = _HEADER.match(line.text[start:end])
         if not match:
-            looks_like_body = line.text[start:start + 1] in ("{", "[", "<", '"')
-            message = ("the body must follow a blank line after the headers" if looks_like_body
-                       else "malformed header line: write `Name: value` (a blank line starts the body)")
+            looks_like_body = line.text[start : start + 1] in ("{", "[", "<", '"')
+            message = (
+                "the body must follow a blank line after the headers"
+                if looks_like_body
+                else "malformed header line: write `Name: value` (a blank line starts the body)"
+            )
             self.problem(message, line.range(start, end), code="bad-header")
             return
         name = match.group(1)
         value_start = start + match.start(2)
         value_end = start + match.end(2)
-        request.headers.append(Header(name, line.span(value_start, value_end), line.range(start, end),
-                                      line.range(start, start + len(name))))
+        request.headers.append(
+            Header(
+                name,
+                line.span(value_start, value_end),
+                line.range(start, end),
+                line.range(start, start + len(name)),
+            )
+        )
 
     def _name_requests(self, requests: list[tuple[_Fence, Request]]) -> None:
         seen: dict[str, Request] = {}
@@ -448,8 +525,12 @@ class _Parser:
                 continue
             if request.name in seen:
                 first = seen[request.name]
-                self.problem(f"duplicate request name `{request.name}` (first used on line "
-                             f"{first.range.start.line + 1})", request.info_range, code="duplicate-name")
+                self.problem(
+                    f"duplicate request name `{request.name}` (first used on line "
+                    f"{first.range.start.line + 1})",
+                    request.info_range,
+                    code="duplicate-name",
+                )
             else:
                 seen[request.name] = request
         taken = set(seen)
@@ -465,12 +546,16 @@ class _Parser:
 
     # -- message blocks --------------------------------------------------------------------------
 
-    def _attach_messages(self, fences: list[_Fence], requests: list[tuple[_Fence, Request]], doc: Document) -> None:
+    def _attach_messages(
+        self, fences: list[_Fence], requests: list[tuple[_Fence, Request]], doc: Document
+    ) -> None:
         by_fence = {id(fence): request for fence, request in requests}
         owner: tuple[_Fence, Request] | None = None
         for fence in fences:
             if fence.word == "#heading":
-                if owner is not None and (owner[0].heading_level == 0 or fence.heading_level <= owner[0].heading_level):
+                if owner is not None and (
+                    owner[0].heading_level == 0 or fence.heading_level <= owner[0].heading_level
+                ):
                     owner = None
                 continue
             if fence.word not in MESSAGE_WORDS:
@@ -479,37 +564,55 @@ class _Parser:
             request = owner[1] if owner else None
             number = len(request.messages) + 1 if request else len(doc.messages) + 1
             block_id = fence.attributes.get("name") or (
-                f"{request.name}.message-{number}" if request else f"message-{fence.range.start.line + 1}")
+                f"{request.name}.message-{number}" if request else f"message-{fence.range.start.line + 1}"
+            )
             body_lines = list(fence.lines)
             while body_lines and not body_lines[-1].stripped:
                 body_lines.pop()
             if body_lines:
                 text = "\n".join(line.text for line in body_lines)
                 last = body_lines[-1]
-                body = Span(text, Range(Position(body_lines[0].line, body_lines[0].col),
-                                        Position(last.line, last.col + utf16_len(last.text))),
-                            tuple(Position(line.line, line.col) for line in body_lines))
+                body = Span(
+                    text,
+                    Range(
+                        Position(body_lines[0].line, body_lines[0].col),
+                        Position(last.line, last.col + utf16_len(last.text)),
+                    ),
+                    tuple(Position(line.line, line.col) for line in body_lines),
+                )
             else:
                 line = fence.range.start.line + 1
                 body = Span("", Range.of(line, 0))
-                self.problem("empty message block: put the message to send inside it", fence.info_range,
-                             "warning", code="empty-message")
-            block = MessageBlock(block_id, dict(fence.attributes), body, fence.range,
-                                 request.name if request else None)
+                self.problem(
+                    "empty message block: put the message to send inside it",
+                    fence.info_range,
+                    "warning",
+                    code="empty-message",
+                )
+            block = MessageBlock(
+                block_id, dict(fence.attributes), body, fence.range, request.name if request else None
+            )
             doc.messages.append(block)
             if request is None:
-                self.problem("message block has no request to belong to: put it below a `ws`, `socketio` or "
-                             "streaming `grpc` request in the same section", fence.info_range,
-                             code="orphan-message")
+                self.problem(
+                    "message block has no request to belong to: put it below a `ws`, `socketio` or "
+                    "streaming `grpc` request in the same section",
+                    fence.info_range,
+                    code="orphan-message",
+                )
                 continue
             request.messages.append(block)
             if request.protocol not in LIVE_PROTOCOLS:
-                self.problem(f"a `{request.protocol}` request sends no messages after its body: message blocks "
-                             "belong to `ws`, `socketio` and streaming `grpc` requests", fence.info_range,
-                             code="message-not-live")
+                self.problem(
+                    f"a `{request.protocol}` request sends no messages after its body: message blocks "
+                    "belong to `ws`, `socketio` and streaming `grpc` requests",
+                    fence.info_range,
+                    code="message-not-live",
+                )
             if "wait" in block.attributes and not block.attributes["wait"].isdigit():
-                self.problem("`wait=N` needs a whole number of server messages", fence.info_range,
-                             code="bad-attribute")
+                self.problem(
+                    "`wait=N` needs a whole number of server messages", fence.info_range, code="bad-attribute"
+                )
 
 
 def _is_comment(stripped: str) -> bool:

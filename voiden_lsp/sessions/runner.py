@@ -16,9 +16,17 @@ from voiden_lsp.transports import transport_for
 class Runner:
     """One document's runs. Responses are kept per request name for `{{NAME.response...}}` references."""
 
-    def __init__(self, doc: Document, path: Path | None, collection: Collection, *, env: str | None = None,
-                 overrides: Mapping[str, Any] | None = None, sinks: list[Sink] | None = None,
-                 process_env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        doc: Document,
+        path: Path | None,
+        collection: Collection,
+        *,
+        env: str | None = None,
+        overrides: Mapping[str, Any] | None = None,
+        sinks: list[Sink] | None = None,
+        process_env: Mapping[str, str] | None = None,
+    ) -> None:
         self.doc = doc
         self.path = path
         self.collection = collection
@@ -33,14 +41,23 @@ class Runner:
         return mask_secrets(text, self.secrets)
 
     def scope(self, request: Request | None) -> Scope:
-        return Scope.for_request(self.doc, request, self.collection, env=self.env, overrides=self.overrides,
-                                 responses=self.responses, process_env=self.process_env,
-                                 base_dir=self.path.parent if self.path else None)
+        return Scope.for_request(
+            self.doc,
+            request,
+            self.collection,
+            env=self.env,
+            overrides=self.overrides,
+            responses=self.responses,
+            process_env=self.process_env,
+            base_dir=self.path.parent if self.path else None,
+        )
 
     def session(self, request: Request) -> Session:
         """A session ready to run `request`; one that cannot be sent carries the reason as an `error`."""
         session = Session(request.name, None, sinks=self.sinks, mask=self.mask)
-        blocking = [p for p in self.doc.problems if p.severity == "error" and request.range.contains(p.range.start)]
+        blocking = [
+            p for p in self.doc.problems if p.severity == "error" and request.range.contains(p.range.start)
+        ]
         if blocking:
             session.fail(f"`{request.name}` cannot be sent: {blocking[0].message}", blocking[0].range)
             return session

@@ -26,9 +26,16 @@ LOG_SIZE = 10_000
 
 
 class Session:
-    def __init__(self, request: str, transport: Transport | None, *, sinks: list[Sink] | None = None,
-                 mask: Callable[[str], str] = lambda text: text, max_payload: int = MAX_PAYLOAD,
-                 log_size: int = LOG_SIZE) -> None:
+    def __init__(
+        self,
+        request: str,
+        transport: Transport | None,
+        *,
+        sinks: list[Sink] | None = None,
+        mask: Callable[[str], str] = lambda text: text,
+        max_payload: int = MAX_PAYLOAD,
+        log_size: int = LOG_SIZE,
+    ) -> None:
         self.id = f"s{next(_ids)}"
         self.request = request
         self.transport = transport
@@ -57,11 +64,17 @@ class Session:
     def emit(self, kind: str, fields: dict[str, Any]) -> Event:
         """Stamp, mask, cut and log an event, then hand it to every sink."""
         self._seq += 1
-        event = Event(self.id, self.request, self._seq, (time.perf_counter() - self._start) * 1000, kind,
-                      {key: self._clean(value) for key, value in fields.items()})
+        event = Event(
+            self.id,
+            self.request,
+            self._seq,
+            (time.perf_counter() - self._start) * 1000,
+            kind,
+            {key: self._clean(value) for key, value in fields.items()},
+        )
         data = event.fields.get("data")
         if isinstance(data, str) and len(data) > self.max_payload:
-            event.fields["data"] = data[:self.max_payload]
+            event.fields["data"] = data[: self.max_payload]
             event.fields["truncated"] = True
         if kind == ERROR:
             self.failed = True
@@ -107,8 +120,10 @@ class Session:
             raise
         except Exception as exc:
             log.exception("transport failed")
-            self.fail(f"internal error in the {self.transport.request.protocol if self.transport else ''} "
-                      f"transport: {exc!r}. Please report it with the request that caused it")
+            self.fail(
+                f"internal error in the {self.transport.request.protocol if self.transport else ''} "
+                f"transport: {exc!r}. Please report it with the request that caused it"
+            )
         finally:
             self._finished.set()
 
@@ -134,5 +149,7 @@ class Session:
 
 
 def _range_json(range: Range) -> dict[str, dict[str, int]]:
-    return {"start": {"line": range.start.line, "character": range.start.character},
-            "end": {"line": range.end.line, "character": range.end.character}}
+    return {
+        "start": {"line": range.start.line, "character": range.start.character},
+        "end": {"line": range.end.line, "character": range.end.character},
+    }

@@ -31,8 +31,13 @@ class Collection:
     dotenv: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, document: Path | None, workspace: Path | None = None, read_text: ReadText = _read,
-             dotenv_files: tuple[str, ...] = (DOTENV_FILE,)) -> Collection:
+    def load(
+        cls,
+        document: Path | None,
+        workspace: Path | None = None,
+        read_text: ReadText = _read,
+        dotenv_files: tuple[str, ...] = (DOTENV_FILE,),
+    ) -> Collection:
         """Find the root (nearest folder upward with `voiden.toml`, else the workspace, else the document's
         folder) and read its config. A broken `voiden.toml` raises a TemplateError naming file and line.
         The first of `dotenv_files` that exists holds the secrets."""

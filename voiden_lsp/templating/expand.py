@@ -17,8 +17,10 @@ from voiden_lsp.templating.fakes import POSTMAN, dynamic_value, fake_value, know
 from voiden_lsp.templating.scan import Template, find_templates, split_call
 from voiden_lsp.templating.scope import Scope, follow_path
 
-_REFERENCE = re.compile(r"^(?P<request>[A-Za-z0-9_][\w-]*)\.response\.(?P<part>body|headers|status)"
-                        r"(?:\.(?P<path>.+))?$")
+_REFERENCE = re.compile(
+    r"^(?P<request>[A-Za-z0-9_][\w-]*)\.response\.(?P<part>body|headers|status)"
+    r"(?:\.(?P<path>.+))?$"
+)
 _VARIABLE = re.compile(r"^[A-Za-z_][\w.-]*$")
 _JSON_SCALAR = re.compile(r"^(?:-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)$")
 _MAX_DEPTH = 8
@@ -36,7 +38,7 @@ def _expand(text: str, scope: Scope, json_mode: bool, origin: Span | None, depth
     position = 0
     in_string = False
     for template in find_templates(text):
-        literal = text[position:template.start]
+        literal = text[position : template.start]
         out.append(literal)
         if json_mode:
             in_string = _string_state(literal, in_string)
@@ -68,8 +70,10 @@ def evaluate(expr: str, scope: Scope, depth: int = 0) -> Any:
     if reference:
         return _reference(reference, scope)
     if not _VARIABLE.match(expr):
-        raise TemplateError(f"`{{{{{expr}}}}}` is neither a variable name, `$faker.PROVIDER`, a `$` built-in nor "
-                            "`REQUEST.response.body.PATH`")
+        raise TemplateError(
+            f"`{{{{{expr}}}}}` is neither a variable name, `$faker.PROVIDER`, a `$` built-in nor "
+            "`REQUEST.response.body.PATH`"
+        )
     hit = scope.lookup(expr)
     if hit is None:
         raise TemplateError(_unknown_variable(expr, scope))
@@ -84,14 +88,14 @@ def problem_of(expr: str, scope: Scope) -> str | None:
     Response references are not checked: they depend on what has run."""
     try:
         if expr.startswith("$faker."):
-            call = split_call(expr[len("$faker."):])
+            call = split_call(expr[len("$faker.") :])
             if call is None:
                 return f"`{expr}` is not a provider call: write `$faker.email` or `$faker.pyint(min_value=1)`"
             if not known_fake(call[0]):
                 fake_value(call[0], call[1], call[2], scope.locale)  # raises the unknown-provider message
             return None
         if expr.startswith("$env."):
-            name = expr[len("$env."):]
+            name = expr[len("$env.") :]
             return None if name in scope.process_env else f"`{name}` is not set in the process environment"
         if expr.startswith("$"):
             name = expr[1:].split()[0].split("(")[0] if expr[1:].strip() else ""
@@ -111,13 +115,15 @@ def problem_of(expr: str, scope: Scope) -> str | None:
 
 def _builtin(body: str, scope: Scope) -> Any:
     if body.startswith("faker."):
-        call = split_call(body[len("faker."):])
+        call = split_call(body[len("faker.") :])
         if call is None:
-            raise TemplateError(f"`$faker.{body[6:]}` is not a provider call: write `$faker.email` or "
-                                "`$faker.pyint(min_value=1, max_value=9)`")
+            raise TemplateError(
+                f"`$faker.{body[6:]}` is not a provider call: write `$faker.email` or "
+                "`$faker.pyint(min_value=1, max_value=9)`"
+            )
         return fake_value(call[0], call[1], call[2], scope.locale)
     if body.startswith("env."):
-        name = body[len("env."):]
+        name = body[len("env.") :]
         if name not in scope.process_env:
             raise TemplateError(f"`$env.{name}`: `{name}` is not set in the process environment")
         return scope.process_env[name]
@@ -142,8 +148,10 @@ def _reference(match: re.Match[str], scope: Scope) -> Any:
     name, part, path = match.group("request"), match.group("part"), match.group("path")
     response = scope.responses.get(name)
     if response is None:
-        raise TemplateError(f"`{name}` has no response yet: send it first (`voiden run` sends requests in "
-                            "document order, so put it above)")
+        raise TemplateError(
+            f"`{name}` has no response yet: send it first (`voiden run` sends requests in "
+            "document order, so put it above)"
+        )
     if part == "status":
         return response.status
     if part == "headers":
@@ -165,11 +173,14 @@ def _reference(match: re.Match[str], scope: Scope) -> Any:
 
 
 def _unknown_variable(name: str, scope: Scope) -> str:
-    close = difflib.get_close_matches(name, [n for n in scope.names() if not n.isupper() or name.isupper()],
-                                      n=3, cutoff=0.7)
+    close = difflib.get_close_matches(
+        name, [n for n in scope.names() if not n.isupper() or name.isupper()], n=3, cutoff=0.7
+    )
     hint = f"; did you mean {', '.join(f'`{c}`' for c in close)}?" if close else ""
-    return (f"undefined variable `{name}`{hint} (define it in the front matter `vars`, voiden.toml, .env, "
-            "or pass --var)")
+    return (
+        f"undefined variable `{name}`{hint} (define it in the front matter `vars`, voiden.toml, .env, "
+        "or pass --var)"
+    )
 
 
 def to_text(value: Any) -> str:
@@ -236,6 +247,6 @@ def _string_state(literal: str, in_string: bool) -> bool:
 
 
 def _whole_json_value(text: str, template: Template) -> bool:
-    before = text[:template.start].rstrip()
-    after = text[template.end:].lstrip()
+    before = text[: template.start].rstrip()
+    after = text[template.end :].lstrip()
     return (not before or before[-1] in ":[,") and (not after or after[0] in ",}]")

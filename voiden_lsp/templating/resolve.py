@@ -55,8 +55,13 @@ def render_request(request: Request, scope: Scope) -> ResolvedRequest:
         raise TemplateError(f"`{request.name}` has no request line", request.info_range)
     target = expand(request.target.text, scope, origin=request.target)
     target = _join_query(target)
-    resolved = ResolvedRequest(name=request.name, protocol=request.protocol, target=target.strip(),
-                               method=request.method, range=request.range)
+    resolved = ResolvedRequest(
+        name=request.name,
+        protocol=request.protocol,
+        target=target.strip(),
+        method=request.method,
+        range=request.range,
+    )
     if request.rpc is not None:
         resolved.rpc = expand(request.rpc.text, scope, origin=request.rpc).strip()
     for header in request.headers:

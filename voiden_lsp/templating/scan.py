@@ -56,18 +56,27 @@ def find_templates(text: str) -> list[Template]:
         if end == -1:
             line_end = text.find("\n", i)
             stop = len(text) if line_end == -1 else line_end
-            found.append(Template(text[i + 2:stop].strip(), i, stop, closed=False))
+            found.append(Template(text[i + 2 : stop].strip(), i, stop, closed=False))
             i = text.find("{{", i + 2)
             continue
-        found.append(Template(text[i + 2:end - 2].strip(), i, end))
+        found.append(Template(text[i + 2 : end - 2].strip(), i, end))
         i = text.find("{{", end)
     return found
 
 
-_CALL = re.compile(r"^(?P<path>[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)\s*(?:\((?P<args>.*)\))?\s*$", re.DOTALL)
+_CALL = re.compile(
+    r"^(?P<path>[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)\s*(?:\((?P<args>.*)\))?\s*$", re.DOTALL
+)
 
-_JS_CONSTANTS: dict[str, Any] = {"true": True, "false": False, "null": None, "undefined": None,
-                                 "True": True, "False": False, "None": None}
+_JS_CONSTANTS: dict[str, Any] = {
+    "true": True,
+    "false": False,
+    "null": None,
+    "undefined": None,
+    "True": True,
+    "False": False,
+    "None": None,
+}
 
 
 def split_call(expr: str) -> tuple[str, list[Any], dict[str, Any]] | None:
@@ -85,8 +94,10 @@ def split_call(expr: str) -> tuple[str, list[Any], dict[str, Any]] | None:
     try:
         tree = ast.parse(f"f({args_text})", mode="eval")
     except SyntaxError as exc:
-        raise TemplateError(f"cannot read the arguments `({args_text})`: {exc.msg}; arguments are "
-                            "literals such as 1, \"text\", [1, 2] or {\"min\": 1}") from None
+        raise TemplateError(
+            f"cannot read the arguments `({args_text})`: {exc.msg}; arguments are "
+            'literals such as 1, "text", [1, 2] or {"min": 1}'
+        ) from None
     call = tree.body
     assert isinstance(call, ast.Call)
     positional = [_literal(node) for node in call.args]
@@ -116,5 +127,7 @@ def _literal(node: ast.expr) -> Any:
                 raise TemplateError("`**` inside an object is not allowed")
             result[key.id if isinstance(key, ast.Name) else _literal(key)] = _literal(value)
         return result
-    raise TemplateError(f"`{ast.unparse(node)}` is not a literal: arguments are numbers, strings, booleans, "
-                        "lists or objects, never expressions")
+    raise TemplateError(
+        f"`{ast.unparse(node)}` is not a literal: arguments are numbers, strings, booleans, "
+        "lists or objects, never expressions"
+    )

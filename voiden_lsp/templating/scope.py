@@ -69,10 +69,18 @@ class Scope:
         return mask_secrets(text, self.secrets)
 
     @classmethod
-    def for_request(cls, doc: Document, request: Request | None, collection: Collection, *,
-                    env: str | None = None, overrides: Mapping[str, Any] | None = None,
-                    responses: Mapping[str, Response] | None = None,
-                    process_env: Mapping[str, str] | None = None, base_dir: Path | None = None) -> Scope:
+    def for_request(
+        cls,
+        doc: Document,
+        request: Request | None,
+        collection: Collection,
+        *,
+        env: str | None = None,
+        overrides: Mapping[str, Any] | None = None,
+        responses: Mapping[str, Response] | None = None,
+        process_env: Mapping[str, str] | None = None,
+        base_dir: Path | None = None,
+    ) -> Scope:
         """The scope of one request: CLI overrides > request attributes > front matter `vars` >
         the selected `voiden.toml` environment > `.env` > the process environment."""
         front = doc.front_matter
@@ -88,10 +96,19 @@ class Scope:
             (".env", collection.dotenv),
             ("process environment", process),
         ]
-        locale = (request.meta("locale") if request else None) or (front.locale if front else None) \
+        locale = (
+            (request.meta("locale") if request else None)
+            or (front.locale if front else None)
             or collection.locale
-        return cls(layers=layers, responses=responses or {}, secrets=frozenset(collection.dotenv.values()),
-                   locale=locale, base_dir=base_dir or collection.root, process_env=process)
+        )
+        return cls(
+            layers=layers,
+            responses=responses or {},
+            secrets=frozenset(collection.dotenv.values()),
+            locale=locale,
+            base_dir=base_dir or collection.root,
+            process_env=process,
+        )
 
 
 def mask_secrets(text: str, secrets: frozenset[str]) -> str:

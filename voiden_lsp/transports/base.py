@@ -28,7 +28,9 @@ class Transport:
         raise NotImplementedError
 
     async def send(self, message: str, *, binary: bool = False, event: str | None = None) -> None:
-        raise TransportError(f"`{self.request.name}` is a {self.request.protocol} request: it takes no messages")
+        raise TransportError(
+            f"`{self.request.name}` is a {self.request.protocol} request: it takes no messages"
+        )
 
     async def close(self) -> None:
         """Ask the peer to end the exchange (half-close or close handshake); default: nothing to do."""

@@ -62,17 +62,27 @@ def describe_error(exc: BaseException, request: ResolvedRequest) -> str:
         chain.append(cause)
     causes = " ".join(str(c) for c in chain)
     if isinstance(exc, TimeoutError | httpx.TimeoutException):
-        limit = f"{request.timeout:g}s (@timeout)" if request.timeout else f"{DEFAULT_TIMEOUT:g}s (the default)"
+        limit = (
+            f"{request.timeout:g}s (@timeout)" if request.timeout else f"{DEFAULT_TIMEOUT:g}s (the default)"
+        )
         return f"no answer from {host} within {limit}: check the server, or raise `@timeout`"
     if isinstance(exc, httpx.ConnectError):
         lowered = causes.lower()
         if "certificate" in lowered or "ssl" in lowered or "tls" in lowered:
-            return (f"TLS failed with {host}: {text}. Check the server's certificate, pass its CA with `@ca FILE`, "
-                    "or add `@insecure` to skip verification (not for production)")
+            return (
+                f"TLS failed with {host}: {text}. Check the server's certificate, pass its CA with "
+                "`@ca FILE`, "
+                "or add `@insecure` to skip verification (not for production)"
+            )
         if "refused" in lowered or any(isinstance(c, ConnectionRefusedError) for c in chain):
             return f"connection refused by {host}: is the server running, and on that port?"
-        if any(isinstance(c, socket.gaierror) for c in chain) or "name or service not known" in lowered or "nodename" in lowered or "resolution" in lowered \
-                or "getaddrinfo" in lowered:
+        if (
+            any(isinstance(c, socket.gaierror) for c in chain)
+            or "name or service not known" in lowered
+            or "nodename" in lowered
+            or "resolution" in lowered
+            or "getaddrinfo" in lowered
+        ):
             return f"cannot resolve the host `{host}`: check the URL's host name"
         return f"cannot connect to {host}: {text}"
     if isinstance(exc, httpx.TooManyRedirects):
@@ -121,6 +131,7 @@ def _body_file_chunks(path: Path) -> AsyncIterator[bytes]:
         with path.open("rb") as handle:
             while chunk := await asyncio.to_thread(handle.read, 64 * 1024):
                 yield chunk
+
     return chunks()
 
 
@@ -131,7 +142,9 @@ def check_url(url: str) -> None:
     except httpx.InvalidURL as exc:
         raise TransportError(f"invalid URL `{url}`: {exc}") from None
     if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise TransportError(f"invalid URL `{url}`: a request URL starts with http:// or https:// and names a host")
+        raise TransportError(
+            f"invalid URL `{url}`: a request URL starts with http:// or https:// and names a host"
+        )
 
 
 class HttpTransport(Transport):
@@ -146,8 +159,10 @@ class HttpTransport(Transport):
         size = 0
         if request.body_file is not None:
             if not request.body_file.is_file():
-                raise TransportError(f"the body file {request.body_file} does not exist: check the path after `<` "
-                                     "(a relative path starts at the document's folder)")
+                raise TransportError(
+                    f"the body file {request.body_file} does not exist: check the path after `<` "
+                    "(a relative path starts at the document's folder)"
+                )
             size = request.body_file.stat().st_size
             content = _body_file_chunks(request.body_file)
             sent_text = f"< {request.body_file} ({size} bytes)"
@@ -157,16 +172,35 @@ class HttpTransport(Transport):
             size = len(content)
             sent_text = pretty(request.body)
         headers = [*request.headers, *extra_headers]
-        if request.body is not None and request.header("content-type") is None \
-                and request.body.lstrip()[:1] in ("{", "["):
+        if (
+            request.body is not None
+            and request.header("content-type") is None
+            and request.body.lstrip()[:1] in ("{", "[")
+        ):
             headers.append(("Content-Type", "application/json"))
         try:
-            async with asyncio.timeout(request.timeout), \
-                    make_client(request, follow_redirects="no-redirect" not in request.metadata) as client:
-                http_request = client.build_request(request.method or "GET", request.target, headers=headers,
-                                                    content=content, extensions={"trace": timings.trace})
-                yield SENT, {"data": sent_text, "size": size, "binary": False, "method": http_request.method,
-                             "url": str(http_request.url), "headers": dict(http_request.headers)}
+            async with (
+                asyncio.timeout(request.timeout),
+                make_client(request, follow_redirects="no-redirect" not in request.metadata) as client,
+            ):
+                http_request = client.build_request(
+                    request.method or "GET",
+                    request.target,
+                    headers=headers,
+                    content=content,
+                    extensions={"trace": timings.trace},
+                )
+                yield (
+                    SENT,
+                    {
+                        "data": sent_text,
+                        "size": size,
+                        "binary": False,
+                        "method": http_request.method,
+                        "url": str(http_request.url),
+                        "headers": dict(http_request.headers),
+                    },
+                )
                 timings.restart()
                 response = await client.send(http_request, stream=True)
                 try:
@@ -183,8 +217,15 @@ class HttpTransport(Transport):
     async def _read(self, response: httpx.Response, timings: _Timings) -> AsyncIterator[Emitted]:
         headers = dict(response.headers)
         redirects = [str(r.url) for r in response.history]
-        yield OPEN, {"headers": headers, "http_version": response.http_version, "url": str(response.url),
-                     **({"redirects": redirects} if redirects else {})}
+        yield (
+            OPEN,
+            {
+                "headers": headers,
+                "http_version": response.http_version,
+                "url": str(response.url),
+                **({"redirects": redirects} if redirects else {}),
+            },
+        )
         yield STATUS, {"code": response.status_code, "message": response.reason_phrase}
         content_type = response.headers.get("content-type", "")
         text = is_text(content_type)
@@ -195,7 +236,7 @@ class HttpTransport(Transport):
         streaming = False
         async for chunk in response.aiter_bytes():
             if len(kept) < REFERENCE_LIMIT:
-                kept += chunk[:REFERENCE_LIMIT - len(kept)]
+                kept += chunk[: REFERENCE_LIMIT - len(kept)]
             if not streaming:
                 buffered.append(chunk)
                 buffered_size += len(chunk)
@@ -206,14 +247,23 @@ class HttpTransport(Transport):
                 buffered = []
             yield RECEIVED, self._rendering(chunk, text, encoding, content_type, pretty_json=False)
         if not streaming and buffered_size:
-            yield RECEIVED, self._rendering(b"".join(buffered), text, encoding, content_type, pretty_json=True)
-        self.response = Response(status=response.status_code, headers=headers,
-                                 body=bytes(kept).decode(encoding, errors="replace"))
+            yield (
+                RECEIVED,
+                self._rendering(b"".join(buffered), text, encoding, content_type, pretty_json=True),
+            )
+        self.response = Response(
+            status=response.status_code, headers=headers, body=bytes(kept).decode(encoding, errors="replace")
+        )
 
     @staticmethod
-    def _rendering(body: bytes, text: bool, encoding: str, content_type: str, *, pretty_json: bool) -> dict[str, Any]:
+    def _rendering(
+        body: bytes, text: bool, encoding: str, content_type: str, *, pretty_json: bool
+    ) -> dict[str, Any]:
         if not text:
-            return {"data": f"<{len(body)} bytes of {content_type or 'binary data'}>", "size": len(body),
-                    "binary": True}
+            return {
+                "data": f"<{len(body)} bytes of {content_type or 'binary data'}>",
+                "size": len(body),
+                "binary": True,
+            }
         decoded = body.decode(encoding, errors="replace")
         return {"data": pretty(decoded) if pretty_json else decoded, "size": len(body), "binary": False}

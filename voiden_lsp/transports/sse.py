@@ -77,11 +77,18 @@ class SseTransport(Transport):
         closed_by: dict[str, Any] = {"by": "server", "reason": "the server ended the stream"}
         try:
             async with make_client(request) as client:
-                http_request = client.build_request(request.method or "GET", request.target, headers=headers,
-                                                    content=request.body.encode() if request.body else None,
-                                                    timeout=httpx.Timeout(request.timeout or 30.0, read=None))
+                http_request = client.build_request(
+                    request.method or "GET",
+                    request.target,
+                    headers=headers,
+                    content=request.body.encode() if request.body else None,
+                    timeout=httpx.Timeout(request.timeout or 30.0, read=None),
+                )
                 if request.body:
-                    yield SENT, {"data": pretty(request.body), "size": len(request.body.encode()), "binary": False}
+                    yield (
+                        SENT,
+                        {"data": pretty(request.body), "size": len(request.body.encode()), "binary": False},
+                    )
                 response = await client.send(http_request, stream=True)
                 try:
                     yield OPEN, {"headers": dict(response.headers)}
@@ -89,9 +96,11 @@ class SseTransport(Transport):
                     content_type = response.headers.get("content-type", "")
                     if response.status_code >= 300 or "text/event-stream" not in content_type:
                         body = (await response.aread())[:2000].decode(errors="replace")
-                        raise TransportError(f"{request.target} answered {response.status_code} "
-                                             f"{response.reason_phrase} with `{content_type or 'no content type'}`, "
-                                             f"not an event stream: {body.strip()[:200]}")
+                        raise TransportError(
+                            f"{request.target} answered {response.status_code} "
+                            f"{response.reason_phrase} with `{content_type or 'no content type'}`, "
+                            f"not an event stream: {body.strip()[:200]}"
+                        )
                     decoder = SseDecoder()
                     deadline = None if duration is None else started + duration
                     lines = response.aiter_lines()
@@ -112,14 +121,19 @@ class SseTransport(Transport):
                         if event is None:
                             continue
                         count += 1
-                        fields: dict[str, Any] = {"data": pretty(event.data), "size": len(event.data.encode()),
-                                                  "binary": False, "event": event.event}
+                        fields: dict[str, Any] = {
+                            "data": pretty(event.data),
+                            "size": len(event.data.encode()),
+                            "binary": False,
+                            "event": event.event,
+                        }
                         if event.id is not None:
                             fields["id"] = event.id
                         if event.retry is not None:
                             fields["retry"] = event.retry
-                        self.response = Response(status=response.status_code, headers=dict(response.headers),
-                                                 body=event.data)
+                        self.response = Response(
+                            status=response.status_code, headers=dict(response.headers), body=event.data
+                        )
                         yield RECEIVED, fields
                         if max_messages is not None and count >= max_messages:
                             closed_by = {"by": "client", "reason": f"@max-messages {max_messages} reached"}
