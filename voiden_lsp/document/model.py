@@ -190,4 +190,6 @@ class Document:
 
 def utf16_len(text: str) -> int:
     """Length of `text` in UTF-16 code units (characters outside the BMP count twice)."""
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+    if text.isascii():
+        return len(text)
+    return len(text.encode("utf-16-le", errors="surrogatepass")) // 2

@@ -1,0 +1,130 @@
+"""Benchmarks: each figure is printed beside a reference measured in the same run.
+
+    .venv/bin/python bench/run.py
+
+- parse: re-parsing a 10,000-line document, against markdown-it-py's block tokenising of the same text.
+- http: sequential GETs through voiden's Runner (resolve, send, events), against bare httpx doing the same.
+- sse: a stream of small events through the SSE transport, against bare httpx reading the same lines.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from collections.abc import Callable
+
+import httpx
+from markdown_it import MarkdownIt
+
+from voiden_lsp.demo.http_server import DemoHttpServer
+from voiden_lsp.document import parse
+from voiden_lsp.sessions import Runner
+from voiden_lsp.templating import Collection
+
+BLOCK = """## Request {i}
+
+Some prose about request {i}, with a [link](https://example.com) and `code`.
+
+```http name=r{i}
+@timeout 5s
+POST {{{{base_url}}}}/users/{i}
+  ?page={{{{$randomInt 1 9}}}}
+Authorization: Bearer {{{{token}}}}
+Content-Type: application/json
+
+{{"id": {{{{$faker.pyint}}}}, "name": "{{{{$faker.name}}}}", "tags": ["a", "b"]}}
+```
+
+"""
+
+
+def best_of(runs: int, work: Callable[[], object]) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def bench_parse() -> None:
+    text = "".join(BLOCK.format(i=i) for i in range(10_000 // BLOCK.count("\n") + 1))
+    lines = text.count("\n")
+    md = MarkdownIt("commonmark").disable("inline")  # the same block-level tokenising the parser does
+    ours = best_of(5, lambda: parse(text))
+    floor = best_of(5, lambda: md.parse(text))
+    print(
+        f"parse    {lines} lines: {ours * 1000:7.1f} ms   markdown-it alone {floor * 1000:7.1f} ms   "
+        f"ratio {ours / floor:4.2f}x"
+    )
+
+
+async def bench_http(server: DemoHttpServer, count: int = 200) -> None:
+    doc = parse("```http name=h\nGET {{base}}/health\n```\n")
+    runner = Runner(doc, None, Collection(), overrides={"base": server.url}, sinks=[lambda e: None])
+
+    async def ours() -> None:
+        for _ in range(count):
+            await runner.run(doc.requests[0])
+
+    async def bare() -> None:
+        async with httpx.AsyncClient() as client:  # one pooled client: the fastest a hand-written loop gets
+            for _ in range(count):
+                response = await client.get(f"{server.url}/health", headers={"Connection": "close"})
+                response.json()
+
+    ours_s = await timed(ours)
+    bare_s = await timed(bare)
+    print(
+        f"http     {count} GETs: voiden {count / ours_s:7.0f} req/s   "
+        f"bare httpx {count / bare_s:7.0f} req/s   ratio {bare_s / ours_s:4.2f}x of bare speed"
+    )
+
+
+async def bench_sse(server: DemoHttpServer, count: int = 20_000) -> None:
+    url = f"{server.url}/events?count={count}&interval=0"
+    doc = parse(f"```sse name=s\n{url}\n```\n")
+    received = 0
+
+    def sink(event: object) -> None:
+        nonlocal received
+        received += 1
+
+    runner = Runner(doc, None, Collection(), sinks=[sink])
+
+    async def ours() -> None:
+        await runner.run(doc.requests[0])
+
+    async def bare() -> None:
+        async with httpx.AsyncClient() as client, client.stream("GET", url) as response:
+            data = 0
+            async for line in response.aiter_lines():
+                data += line.startswith("data:")
+
+    ours_s = await timed(ours)
+    bare_s = await timed(bare)
+    print(
+        f"sse      {count} events: voiden {count / ours_s:7.0f} ev/s   "
+        f"bare httpx {count / bare_s:7.0f} ev/s   ratio {bare_s / ours_s:4.2f}x of bare speed"
+    )
+
+
+async def timed(work: Callable[[], object]) -> float:
+    times = []
+    for _ in range(3):
+        start = time.perf_counter()
+        await work()  # type: ignore[misc]
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    bench_parse()
+    with DemoHttpServer() as server:
+        asyncio.run(bench_http(server))
+        asyncio.run(bench_sse(server))
+
+
+if __name__ == "__main__":
+    main()
