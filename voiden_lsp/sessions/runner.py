@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from voiden_lsp.document import Document, Request
+from voiden_lsp.document import Document, MessageBlock, Request
 from voiden_lsp.errors import VoidenError
 from voiden_lsp.sessions.session import Session, Sink
-from voiden_lsp.templating import Collection, Response, Scope, mask_secrets, render_request
+from voiden_lsp.templating import Collection, Response, Scope, mask_secrets, render_message, render_request
 from voiden_lsp.transports import transport_for
 
 
@@ -68,8 +68,35 @@ class Runner:
         return session
 
     async def run(self, request: Request) -> Session:
+        """Run a request to its end. A live call also gets its message blocks, in order (a block with
+        `wait=N` first waits for N more messages from the server), then the client half-closes."""
         session = self.session(request)
-        await session.run()
+        task = session.start()
+        if await session.until_ready() and session.transport is not None and session.transport.live:
+            await self.send_messages(session, request)
+            await session.close()
+        await task
         if session.transport is not None and session.transport.response is not None:
             self.responses[request.name] = session.transport.response
         return session
+
+    async def send_messages(self, session: Session, request: Request) -> None:
+        baseline = session.received
+        for block in request.messages:
+            target = baseline + block.wait
+            if not await session.until(lambda target=target: session.received >= target):  # type: ignore[misc]
+                return
+            await self.send_message(session, request, block)
+            baseline = session.received
+
+    async def send_message(self, session: Session, request: Request, block: MessageBlock) -> bool:
+        """Render a message block (fresh templates at each send) and send it; a failure is an `error` event."""
+        try:
+            text = render_message(block, self.scope(request), request.protocol)
+            before = session.sent
+            await session.send(text, binary=block.binary, event=block.attributes.get("event"))
+            await session.until(lambda: session.sent > before)  # keep events in the order things happened
+        except VoidenError as exc:
+            session.fail(f"message `{block.id}`: {exc.message}", exc.range or block.range)
+            return False
+        return True

@@ -48,10 +48,12 @@ class Session:
         self.count = 0
         self.failed = False
         self.received = 0
+        self.sent = 0
         self.task: asyncio.Task[None] | None = None
         self._seq = 0
         self._start = time.perf_counter()
         self._finished = asyncio.Event()
+        self._progress = asyncio.Event()
 
     @property
     def state(self) -> str:
@@ -80,10 +82,13 @@ class Session:
             self.failed = True
         elif kind == "received":
             self.received += 1
+        elif kind == "sent":
+            self.sent += 1
         if len(self.log) == self.log.maxlen:
             self.dropped += 1
         self.log.append(event)
         self.count += 1
+        self._progress.set()
         for sink in self.sinks:
             try:
                 sink(event)
@@ -126,6 +131,7 @@ class Session:
             )
         finally:
             self._finished.set()
+            self._progress.set()
 
     def start(self) -> asyncio.Task[None]:
         self.task = asyncio.get_running_loop().create_task(self.run(), name=f"voiden session {self.id}")
@@ -133,6 +139,28 @@ class Session:
 
     async def wait(self) -> None:
         await self._finished.wait()
+
+    async def until(self, condition: Callable[[], bool]) -> bool:
+        """Wait until `condition()` holds (checked after every event); False if the session ended first."""
+        while not condition():
+            if self.done:
+                return False
+            self._progress.clear()
+            await self._progress.wait()
+        return True
+
+    async def until_ready(self) -> bool:
+        """Wait until the transport takes messages; False if the session ended first."""
+        if self.transport is None:
+            return False
+        ready = asyncio.ensure_future(self.transport.ready.wait())
+        finished = asyncio.ensure_future(self._finished.wait())
+        try:
+            await asyncio.wait((ready, finished), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            ready.cancel()
+            finished.cancel()
+        return self.transport.ready.is_set() and not self.done
 
     async def send(self, message: str, *, binary: bool = False, event: str | None = None) -> None:
         if self.transport is None or self.done:

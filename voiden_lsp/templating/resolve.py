@@ -27,6 +27,8 @@ class ResolvedRequest:
     insecure: bool = False
     metadata: dict[str, list[str]] = field(default_factory=dict)
     range: Range | None = None
+    base_dir: Path | None = None
+    """The document's folder: relative paths in the request (`< file`, `@proto`, `@ca`) start here."""
 
     def meta(self, key: str) -> str | None:
         values = self.metadata.get(key)
@@ -43,6 +45,10 @@ class ResolvedRequest:
     def meta_size(self, key: str) -> int | None:
         value = self.meta(key)
         return parse_size(value) if value is not None else None
+
+    def path(self, value: str) -> Path:
+        """A path written in the request, resolved from the document's folder."""
+        return ((self.base_dir or Path.cwd()) / value).resolve()
 
     def header(self, name: str) -> str | None:
         lowered = name.lower()
@@ -61,6 +67,7 @@ def render_request(request: Request, scope: Scope) -> ResolvedRequest:
         target=target.strip(),
         method=request.method,
         range=request.range,
+        base_dir=scope.base_dir,
     )
     if request.rpc is not None:
         resolved.rpc = expand(request.rpc.text, scope, origin=request.rpc).strip()
@@ -76,8 +83,7 @@ def render_request(request: Request, scope: Scope) -> ResolvedRequest:
         text = request.body.text
         if text.lstrip().startswith("< "):
             path = expand(text.strip()[2:].strip(), scope, origin=request.body)
-            base = scope.base_dir or Path.cwd()
-            resolved.body_file = (base / path).resolve()
+            resolved.body_file = resolved.path(path)
         else:
             json_mode = request.protocol == "grpc" or _is_json_body(resolved, text)
             resolved.body = expand(text, scope, json_mode=json_mode, origin=request.body)

@@ -17,6 +17,10 @@ def transport_for(request: ResolvedRequest) -> Transport:
         from voiden_lsp.transports.sse import SseTransport
 
         return SseTransport(request)
+    if request.protocol == "grpc":
+        from voiden_lsp.transports.grpc import GrpcTransport
+
+        return GrpcTransport(request)
     raise TransportError(f"`{request.protocol}` requests cannot be sent by this version of voiden yet")
 
 

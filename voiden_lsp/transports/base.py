@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -23,6 +24,8 @@ class Transport:
     def __init__(self, request: ResolvedRequest) -> None:
         self.request = request
         self.response: Response | None = None
+        self.ready = asyncio.Event()
+        """Set once `send()` may be called (a live transport's connection or call exists)."""
 
     def events(self) -> AsyncIterator[Emitted]:
         raise NotImplementedError

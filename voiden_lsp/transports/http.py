@@ -36,7 +36,7 @@ def _default_tls() -> ssl.SSLContext:
 def make_client(request: ResolvedRequest, *, follow_redirects: bool = True) -> httpx.AsyncClient:
     """An httpx client with the request's TLS settings: verified unless `@insecure`, `@ca`, `@cert`/`@key`."""
     verify = _default_tls()
-    ca, cert, key = request.meta("ca"), request.meta("cert"), request.meta("key")
+    ca, cert, key = (str(request.path(v)) if (v := request.meta(k)) else None for k in ("ca", "cert", "key"))
     if request.insecure or ca or cert:
         try:
             context = ssl.create_default_context(cafile=ca or certifi.where())

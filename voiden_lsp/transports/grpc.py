@@ -1,0 +1,215 @@
+"""gRPC on grpcio's asyncio API with dynamic messages: unary, server, client and bidirectional streaming.
+
+A client-streaming or bidirectional call stays open: `send()` writes a message on it, `close()` half-closes.
+Events from the reader and from `send()` meet in one queue, so `events()` yields them in the order they
+happened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import grpc
+from google.protobuf import json_format, message_factory
+from google.protobuf.message import DecodeError, Message
+from google.rpc import error_details_pb2, status_pb2
+
+from voiden_lsp.errors import SchemaError, TransportError
+from voiden_lsp.events import CLOSED, CONNECTING, ERROR, OPEN, RECEIVED, SENT, STATUS, TRAILERS
+from voiden_lsp.schema import MethodInfo, Schema
+from voiden_lsp.templating import ResolvedRequest, Response
+from voiden_lsp.transports.base import Emitted, Transport
+from voiden_lsp.transports.grpc_channel import Target, explain, metadata_of, open_channel, parse_target
+from voiden_lsp.transports.grpc_reflection import SCHEMAS, SchemaCache
+
+_END = object()
+_STANDARD_DETAILS = error_details_pb2  # imported so the standard detail types are known to json_format
+DETAILS_KEY = "grpc-status-details-bin"
+
+
+class GrpcTransport(Transport):
+    def __init__(self, request: ResolvedRequest, schemas: SchemaCache | None = None) -> None:
+        super().__init__(request)
+        self.schemas = schemas or SCHEMAS
+        self.schema: Schema | None = None
+        self.method: MethodInfo | None = None
+        self._call: Any = None
+        self._out: asyncio.Queue[Emitted | object] = asyncio.Queue()
+        self._opened = False
+        self._received = 0
+
+    @property
+    def live(self) -> bool:  # type: ignore[override]
+        """Whether messages can be sent after the first: known once the method's kind is."""
+        return self.method is not None and self.method.client_streaming
+
+    async def events(self) -> AsyncIterator[Emitted]:
+        request = self.request
+        target = parse_target(request)
+        yield CONNECTING, {"target": request.target}
+        channel = await open_channel(request, target)
+        reader: asyncio.Task[None] | None = None
+        try:
+            self.schema = schema = await self.schemas.schema(request, target, channel)
+            self.method = method = schema.method(request.rpc)
+            metadata = metadata_of(request.headers)
+            first = schema.parse_json(method.input, request.body) if request.body or not method.client_streaming \
+                else None
+            callable_ = self._multicallable(channel, method)
+            if method.client_streaming:
+                self._call = callable_(metadata=metadata, timeout=request.timeout)
+            else:
+                assert first is not None
+                self._call = callable_(first, metadata=metadata, timeout=request.timeout)
+                self._sent(first)
+            reader = asyncio.create_task(self._read(method, target), name=f"grpc reader {request.name}")
+            if method.client_streaming and first is not None:
+                await self._write(first)
+            self.ready.set()
+            while (item := await self._out.get()) is not _END:
+                yield item  # type: ignore[misc]
+        finally:
+            if reader is not None and not reader.done():
+                reader.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await reader
+            if self._call is not None and not self._call.done():
+                self._call.cancel()
+            await channel.close(grace=None)
+
+    @staticmethod
+    def _multicallable(channel: grpc.aio.Channel, method: MethodInfo) -> Any:
+        serializer = _serialize
+        deserializer = _deserializer(method)
+        factory = {(False, False): channel.unary_unary, (False, True): channel.unary_stream,
+                   (True, False): channel.stream_unary, (True, True): channel.stream_stream}
+        return factory[(method.client_streaming, method.server_streaming)](
+            method.path, request_serializer=serializer, response_deserializer=deserializer)
+
+    def _sent(self, message: Message) -> None:
+        assert self.schema is not None
+        self._out.put_nowait((SENT, {"data": self.schema.to_json(message), "size": message.ByteSize(),
+                                     "binary": False}))
+
+    async def _write(self, message: Message) -> None:
+        try:
+            await self._call.write(message)
+        except (grpc.aio.AioRpcError, asyncio.InvalidStateError) as exc:
+            raise TransportError(f"the call of `{self.request.name}` is no longer open for sending ({exc})") from None
+        self._sent(message)
+
+    async def send(self, message: str, *, binary: bool = False, event: str | None = None) -> None:
+        if self.method is None or self.schema is None or self._call is None:
+            raise TransportError(f"`{self.request.name}` is not open yet: wait for its `open` event")
+        if not self.method.client_streaming:
+            raise TransportError(f"`{self.method.full_name}` is a {self.method.kind} call: it takes one message, "
+                                 "the request body")
+        if self._call.done():
+            raise TransportError(f"the call of `{self.request.name}` has ended")
+        await self._write(self.schema.parse_json(self.method.input, message))
+
+    async def close(self) -> None:
+        """Half-close: the client has no more messages; the server may still answer."""
+        if self._call is not None and self.method is not None and self.method.client_streaming and not self._call.done():
+            with contextlib.suppress(grpc.aio.AioRpcError, asyncio.InvalidStateError):
+                await self._call.done_writing()
+
+    async def _read(self, method: MethodInfo, target: Target) -> None:
+        call = self._call
+        try:
+            try:
+                initial = await call.initial_metadata()
+                self._open(initial)
+                if method.server_streaming:
+                    while (message := await call.read()) is not grpc.aio.EOF:
+                        self._message(message)
+                else:
+                    self._message(await call)
+                code, details, trailing = await call.code(), await call.details(), await call.trailing_metadata()
+            except grpc.aio.AioRpcError as error:
+                code, details, trailing = error.code(), error.details() or "", error.trailing_metadata()
+                if not self._opened and code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED) \
+                        and not trailing:
+                    raise TransportError(explain(error, target, self.request.timeout,
+                                                 f"calling {method.full_name}")) from None
+            self._status(code, details, trailing)
+            by = "client" if code in (grpc.StatusCode.CANCELLED, grpc.StatusCode.DEADLINE_EXCEEDED) else "server"
+            self._out.put_nowait((CLOSED, {"by": by, "reason": code.name, "messages": self._received}))
+        except (TransportError, SchemaError) as exc:
+            self._out.put_nowait((ERROR, {"message": exc.message}))
+        finally:
+            self._out.put_nowait(_END)
+
+    def _open(self, initial: Any) -> None:
+        self._opened = True
+        self._out.put_nowait((OPEN, {"headers": _headers(initial)}))
+
+    def _message(self, message: Message) -> None:
+        assert self.schema is not None
+        if not self._opened:
+            self._open(())
+        text = self.schema.to_json(message)
+        self._received += 1
+        self.response = Response(status=None, headers={}, body=text)
+        self._out.put_nowait((RECEIVED, {"data": text, "size": message.ByteSize(), "binary": False}))
+
+    def _status(self, code: grpc.StatusCode, details: str, trailing: Any) -> None:
+        fields: dict[str, Any] = {"code": code.name, "message": details}
+        rich = _rich_details(trailing)
+        if rich:
+            fields["details"] = rich
+        self._out.put_nowait((STATUS, fields))
+        trailers = {k: v for k, v in _headers(trailing).items() if k != DETAILS_KEY}
+        if trailers:
+            self._out.put_nowait((TRAILERS, {"headers": trailers}))
+        if self.response is None:
+            self.response = Response(status=code.name, headers={}, body="")
+        else:
+            self.response.status = code.name
+        self.response.headers = trailers
+
+
+def _serialize(message: Message) -> bytes:
+    return message.SerializeToString()
+
+
+def _deserializer(method: MethodInfo) -> Any:
+    output = message_factory.GetMessageClass(method.output)
+
+    def parse(data: bytes) -> Message:
+        message: Message = output.FromString(data)
+        return message
+
+    return parse
+
+
+def _headers(metadata: Any) -> dict[str, str]:
+    result: dict[str, str] = {}
+    for key, value in metadata or ():
+        text = value.hex() if isinstance(value, bytes) and not key.endswith("-bin") else value
+        if isinstance(text, bytes):
+            text = base64.b64encode(text).decode()
+        result[key] = result[key] + ", " + text if key in result else text
+    return result
+
+
+def _rich_details(trailing: Any) -> list[dict[str, Any]]:
+    """google.rpc.Status details from the `grpc-status-details-bin` trailer, decoded when their type is known."""
+    raw = next((v for k, v in trailing or () if k == DETAILS_KEY), None)
+    if not isinstance(raw, bytes):
+        return []
+    try:
+        status = status_pb2.Status.FromString(raw)
+    except DecodeError:
+        return []
+    decoded = []
+    for detail in status.details:
+        try:
+            decoded.append(json_format.MessageToDict(detail))
+        except (TypeError, KeyError, json_format.Error):
+            decoded.append({"@type": detail.type_url, "value": detail.value.hex()})
+    return decoded

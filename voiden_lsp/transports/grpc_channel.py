@@ -1,0 +1,152 @@
+"""gRPC channels from requests (address, TLS, authority, sizes) and errors explained in words."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import ipaddress
+import ssl
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import grpc
+
+from voiden_lsp.errors import TransportError
+from voiden_lsp.templating import ResolvedRequest
+
+Metadata = tuple[tuple[str, str | bytes], ...]
+
+
+@dataclass(frozen=True)
+class Target:
+    host: str
+    port: int
+    tls: bool
+
+    @property
+    def address(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
+
+
+def parse_target(request: ResolvedRequest) -> Target:
+    """`grpc://h:p` plaintext, `grpcs://h:p` TLS, bare `h:p` plaintext on loopback and TLS elsewhere;
+    `@plaintext` / `@tls` decide when given."""
+    text = request.target
+    scheme = ""
+    if "://" in text:
+        parts = urlsplit(text)
+        scheme, netloc = parts.scheme, parts.netloc
+        if scheme not in ("grpc", "grpcs"):
+            raise TransportError(f"`{text}`: a gRPC address starts with grpc:// (plaintext) or grpcs:// (TLS)")
+    else:
+        netloc = text
+    host, _, port = netloc.rpartition(":")
+    host = host.strip("[]")
+    if not host or not port.isdigit():
+        raise TransportError(f"`{text}` is not a gRPC address: write host:port, e.g. grpc://127.0.0.1:50051")
+    if "plaintext" in request.metadata:
+        tls = False
+    elif "tls" in request.metadata:
+        tls = True
+    elif scheme:
+        tls = scheme == "grpcs"
+    else:
+        tls = not _loopback(host)
+    return Target(host, int(port), tls)
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def metadata_of(headers: list[tuple[str, str]]) -> Metadata:
+    """Header lines -> gRPC metadata: keys lower-cased; `-bin` values are base64 and sent as bytes."""
+    items: list[tuple[str, str | bytes]] = []
+    for name, value in headers:
+        key = name.strip().lower()
+        if key.endswith("-bin"):
+            try:
+                items.append((key, base64.b64decode(value.strip() + "=" * (-len(value.strip()) % 4))))
+            except ValueError:
+                raise TransportError(f"metadata `{name}` ends in -bin, so its value must be base64") from None
+        else:
+            items.append((key, value))
+    return tuple(items)
+
+
+def reflection_metadata(request: ResolvedRequest) -> Metadata:
+    extra = []
+    for line in request.metadata.get("reflect-header", []):
+        name, colon, value = line.partition(":")
+        if not colon:
+            raise TransportError(f"`@reflect-header {line}`: write `@reflect-header Name: value`")
+        extra.append((name.strip(), value.strip()))
+    return metadata_of([*request.headers, *extra])
+
+
+async def open_channel(request: ResolvedRequest, target: Target) -> grpc.aio.Channel:
+    options: list[tuple[str, str | int]] = [("grpc.enable_retries", 0)]
+    size = request.meta_size("max-message-size")
+    if size is not None:
+        options += [("grpc.max_receive_message_length", size), ("grpc.max_send_message_length", size)]
+    authority = request.meta("authority")
+    if authority:
+        options.append(("grpc.default_authority", authority))
+    if not target.tls:
+        return grpc.aio.insecure_channel(target.address, options=options)
+    if authority:
+        options.append(("grpc.ssl_target_name_override", authority))
+    root = _read(request, "ca")
+    if request.insecure and root is None:
+        # grpcio cannot skip verification: trust the certificate the server presents (its name still counts).
+        try:
+            pem = await asyncio.to_thread(ssl.get_server_certificate, (target.host, target.port), timeout=10)
+        except OSError as exc:
+            raise TransportError(f"cannot fetch the TLS certificate of {target.address}: {exc}") from None
+        root = pem.encode()
+    credentials = grpc.ssl_channel_credentials(root_certificates=root, private_key=_read(request, "key"),
+                                               certificate_chain=_read(request, "cert"))
+    return grpc.aio.secure_channel(target.address, credentials, options=options)
+
+
+def _read(request: ResolvedRequest, key: str) -> bytes | None:
+    value = request.meta(key)
+    if not value:
+        return None
+    path = request.path(value)
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise TransportError(f"cannot read `@{key} {value}` ({path}): {exc.strerror or exc}") from None
+
+
+def explain(error: grpc.aio.AioRpcError, target: Target, timeout: float | None, doing: str) -> str:
+    """A failed call that never reached the service, in words a user can act on."""
+    code = error.code()
+    details = error.details() or ""
+    lowered = details.lower()
+    where = target.address
+    if code == grpc.StatusCode.DEADLINE_EXCEEDED:
+        limit = f"{timeout:g}s (@timeout)" if timeout else "the deadline"
+        return f"no answer from {where} within {limit} while {doing}: check the server, or raise `@timeout`"
+    if code == grpc.StatusCode.UNAVAILABLE:
+        if "refused" in lowered:
+            return f"connection refused by {where}: is the gRPC server running, and on that port?"
+        if "dns" in lowered or "resolve" in lowered or "name" in lowered and "not known" in lowered:
+            return f"cannot resolve the host `{target.host}`: check the address"
+        if any(word in lowered for word in ("ssl", "tls", "handshake", "certificate", "wrong_version")):
+            hint = ("the server may speak plaintext: use grpc://" if target.tls
+                    else "the server may want TLS: use grpcs://")
+            return f"TLS problem with {where} while {doing}: {details}. {hint}; or pass `@ca FILE`"
+        if "socket closed" in lowered or "connection reset" in lowered or "eof" in lowered:
+            hint = ("does the server speak TLS? try grpcs://" if not target.tls
+                    else "does the server speak plaintext? try grpc://")
+            return f"{where} closed the connection while {doing} ({details}): {hint}"
+        return f"{where} is unavailable while {doing}: {details}"
+    return f"{code.name} from {where} while {doing}: {details}"
