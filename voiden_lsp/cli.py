@@ -181,6 +181,7 @@ async def run_demo(
     json_mode: bool = False,
 ) -> int:
     """Start the demo servers on free loopback ports, run every example against them, stop them."""
+    from voiden_lsp.demo.grpc_server import DemoGrpcServer
     from voiden_lsp.demo.http_server import DemoHttpServer
 
     folder = find_examples(examples)
@@ -192,10 +193,10 @@ async def run_demo(
         return EXIT_USAGE
     files = sorted(folder.glob("*.voiden"))
     worst = EXIT_OK
-    with DemoHttpServer() as http:
-        demo_vars = {"base_url": http.url, **(overrides or {})}
+    with DemoHttpServer() as http, DemoGrpcServer() as grpc_server:
+        demo_vars = {"base_url": http.url, "grpc_addr": grpc_server.address, **(overrides or {})}
         if not json_mode:
-            print(f"demo HTTP + SSE server on {http.url}\n")
+            print(f"demo HTTP + SSE server on {http.url}, gRPC server (with reflection) on {grpc_server.address}\n")
         for file in files:
             if not json_mode:
                 print(f"━━ {file.relative_to(folder.parent)} ━━")

@@ -66,8 +66,7 @@ class TerminalPrinter:
         self.spin = tty and sys.stderr.isatty()
         self._spinning = False
         self._received = 0
-        self._streamed = 0
-        self._last_status: Any = None
+        self._http = False
 
     def problems(self, path: str, problems: list[Problem]) -> None:
         for problem in problems:
@@ -102,7 +101,8 @@ class TerminalPrinter:
         fields = event.fields
         kind = event.kind
         if kind == CONNECTING:
-            self._received = self._streamed = 0
+            self._received = 0
+            self._http = False
             self._line(style(f"▶ {event.request}", "1") + style(f"  {fields.get('target', '')}", "2"))
         elif kind == SENT:
             label = f"{fields['method']} {fields['url']}" if "method" in fields else "sent"
@@ -114,22 +114,24 @@ class TerminalPrinter:
             if fields.get("data") and "method" not in fields:
                 self._block(str(fields["data"]))
         elif kind == OPEN:
-            if "http_version" not in fields:
+            self._http = "http_version" in fields
+            if not self._http:
                 self._line(style("  connected", "32"))
             for url in fields.get("redirects", []):
                 self._line(style(f"  ↪ redirected from {url}", "2"))
         elif kind == STATUS:
-            self._last_status = fields.get("code")
             text = f"  {fields.get('code')} {fields.get('message') or ''}".rstrip()
             self._line(self.style.status(fields.get("code"), text))
+            if fields.get("details"):
+                self._block(json.dumps(fields["details"], indent=2, ensure_ascii=False))
         elif kind == RECEIVED:
             self._received += 1
-            if fields.get("truncated") or (self._received > 1 and fields.get("binary")):
-                self._streamed += int(fields.get("size", 0))
             name = fields.get("event")
             if name:
                 extra = f" id={fields['id']}" if "id" in fields else ""
                 self._line(style(f"  ← [{name}{extra}]", "36"))
+            elif not self._http:
+                self._line(style(f"  ← {human_size(int(fields.get('size', 0)))}", "36"))
             self._block(str(fields.get("data", "")))
             if fields.get("truncated"):
                 self._line(

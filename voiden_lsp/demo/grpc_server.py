@@ -58,10 +58,11 @@ class _RouteGuide:
         return feature
 
     async def GetFeature(self, request: Message, context: grpc.aio.ServicerContext[Any, Any]) -> Message:
-        metadata = dict(context.invocation_metadata() or ())
+        metadata = list(context.invocation_metadata() or ())
         await context.send_initial_metadata((("x-served-by", "voiden-demo"),))
-        if "x-request-id" in metadata:
-            context.set_trailing_metadata((("x-request-id", str(metadata["x-request-id"])),))
+        echoed = [(k, v) for k, v in metadata if k == "x-request-id" or k.startswith("x-echo-")]
+        if echoed:
+            context.set_trailing_metadata(tuple(echoed))
         lat, lng = request.latitude, request.longitude  # type: ignore[attr-defined]
         if abs(lat) > 90 or abs(lng) > 180:
             await context.abort(grpc.StatusCode.OUT_OF_RANGE, f"no such place: {lat},{lng} (latitude -90..90, "
