@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from voiden_lsp.demo.grpc_server import DemoGrpcServer
 from voiden_lsp.demo.http_server import DemoHttpServer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,3 +58,70 @@ def tls_server(self_signed: tuple[Path, Path]) -> Iterator[DemoHttpServer]:
     context.load_cert_chain(*self_signed)
     with DemoHttpServer(tls=context) as server:
         yield server
+
+
+@pytest.fixture
+def grpc_server() -> Iterator[DemoGrpcServer]:
+    with DemoGrpcServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def test_ca(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A test certificate authority and a server certificate for 127.0.0.1 signed by it."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make test certificates")
+    folder = tmp_path_factory.mktemp("ca")
+    files = {
+        name: folder / name for name in ("ca.pem", "ca.key", "server.pem", "server.key", "server.csr", "ext")
+    }
+
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], check=True, capture_output=True)
+
+    openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=voiden test CA",
+        "-keyout",
+        str(files["ca.key"]),
+        "-out",
+        str(files["ca.pem"]),
+    )
+    openssl(
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-keyout",
+        str(files["server.key"]),
+        "-out",
+        str(files["server.csr"]),
+    )
+    files["ext"].write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n", encoding="utf-8")
+    openssl(
+        "x509",
+        "-req",
+        "-in",
+        str(files["server.csr"]),
+        "-CA",
+        str(files["ca.pem"]),
+        "-CAkey",
+        str(files["ca.key"]),
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        str(files["ext"]),
+        "-out",
+        str(files["server.pem"]),
+    )
+    return files

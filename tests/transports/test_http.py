@@ -2,42 +2,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from tests.helpers import kinds, of, run
 from voiden_lsp.demo.http_server import DemoHttpServer
-from voiden_lsp.document import parse
-from voiden_lsp.events import Event
-from voiden_lsp.sessions import Runner
-from voiden_lsp.templating import Collection
-
-
-async def run(text: str, tmp_path: Path | None = None, **overrides: Any) -> tuple[list[Event], Runner]:
-    events: list[Event] = []
-    path = (tmp_path / "doc.voiden") if tmp_path else None
-    if path is not None:
-        path.write_text(text, encoding="utf-8")
-    doc = parse(text)
-    runner = Runner(
-        doc,
-        path,
-        Collection.load(path) if path else Collection(),
-        overrides=overrides,
-        sinks=[events.append],
-        process_env={},
-    )
-    for request in doc.requests:
-        await runner.run(request)
-    return events, runner
-
-
-def kinds(events: list[Event]) -> list[str]:
-    return [e.kind for e in events]
-
-
-def of(events: list[Event], kind: str) -> list[dict[str, Any]]:
-    return [e.fields for e in events if e.kind == kind]
 
 
 async def test_get_with_query_continuation_and_headers(http_server: DemoHttpServer) -> None:

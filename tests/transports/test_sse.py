@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from tests.transports.test_http import kinds, of, run
+from tests.helpers import kinds, of, run
 from voiden_lsp.demo.http_server import DemoHttpServer
 from voiden_lsp.transports.sse import SseDecoder, SseEvent
 

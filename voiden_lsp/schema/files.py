@@ -41,7 +41,7 @@ def compile_protos(protos: list[Path], import_paths: list[Path]) -> Schema:
                 *(f"-I{root}" for root in roots), f"-I{bundled}", *(str(_relative(p, roots)) for p in protos)]
         result = subprocess.run(args, capture_output=True, text=True, timeout=60)
         if result.returncode != 0:
-            detail = result.stderr.strip() or result.stdout.strip()
+            detail = "; ".join(line.strip() for line in (result.stderr or result.stdout).splitlines() if line.strip())
             hint = " (add the folder that holds the imports with `@import-path DIR`)" if "not found" in detail \
                 or "File not found" in detail else ""
             raise SchemaError(f"protoc could not compile {', '.join(p.name for p in protos)}: {detail}{hint}")
