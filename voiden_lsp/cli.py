@@ -196,7 +196,10 @@ async def run_demo(
     with DemoHttpServer() as http, DemoGrpcServer() as grpc_server:
         demo_vars = {"base_url": http.url, "grpc_addr": grpc_server.address, **(overrides or {})}
         if not json_mode:
-            print(f"demo HTTP + SSE server on {http.url}, gRPC server (with reflection) on {grpc_server.address}\n")
+            print(
+                f"demo HTTP + SSE server on {http.url}, "
+                f"gRPC server (with reflection) on {grpc_server.address}\n"
+            )
         for file in files:
             if not json_mode:
                 print(f"━━ {file.relative_to(folder.parent)} ━━")

@@ -40,7 +40,9 @@ class _RouteGuide:
         self.notes: dict[tuple[int, int], list[Message]] = {}
 
     def cls(self, name: str) -> type[Message]:
-        result: type[Message] = message_factory.GetMessageClass(self.pool.FindMessageTypeByName(f"routeguide.{name}"))
+        result: type[Message] = message_factory.GetMessageClass(
+            self.pool.FindMessageTypeByName(f"routeguide.{name}")
+        )
         return result
 
     def feature(self, lat: int, lng: int) -> Message:
@@ -57,19 +59,23 @@ class _RouteGuide:
         review.stars, review.text = 4, "worth the walk"
         return feature
 
-    async def GetFeature(self, request: Message, context: grpc.aio.ServicerContext[Any, Any]) -> Message:
+    async def GetFeature(self, request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Message:
         metadata = list(context.invocation_metadata() or ())
         await context.send_initial_metadata((("x-served-by", "voiden-demo"),))
         echoed = [(k, v) for k, v in metadata if k == "x-request-id" or k.startswith("x-echo-")]
         if echoed:
             context.set_trailing_metadata(tuple(echoed))
-        lat, lng = request.latitude, request.longitude  # type: ignore[attr-defined]
+        lat, lng = request.latitude, request.longitude
         if abs(lat) > 90 or abs(lng) > 180:
-            await context.abort(grpc.StatusCode.OUT_OF_RANGE, f"no such place: {lat},{lng} (latitude -90..90, "
-                                "longitude -180..180)")
+            await context.abort(
+                grpc.StatusCode.OUT_OF_RANGE,
+                f"no such place: {lat},{lng} (latitude -90..90, longitude -180..180)",
+            )
         return self.feature(lat, lng)
 
-    async def ListFeatures(self, request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[Message]:
+    async def ListFeatures(
+        self, request: Any, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> AsyncIterator[Message]:
         lo, hi = request.lo, request.hi
         count = 0
         for lat in range(min(lo.latitude, hi.latitude), max(lo.latitude, hi.latitude) + 1):
@@ -79,7 +85,9 @@ class _RouteGuide:
                 count += 1
                 yield self.feature(lat, lng)
 
-    async def RecordRoute(self, requests: AsyncIterator[Any], context: grpc.aio.ServicerContext[Any, Any]) -> Message:
+    async def RecordRoute(
+        self, requests: AsyncIterator[Any], context: grpc.aio.ServicerContext[Any, Any]
+    ) -> Message:
         started = time.monotonic()
         points, distance, previous = 0, 0, None
         async for point in requests:
@@ -91,14 +99,18 @@ class _RouteGuide:
         summary.elapsed_time.FromMilliseconds(int((time.monotonic() - started) * 1000))
         return summary
 
-    async def RouteChat(self, requests: AsyncIterator[Any], context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[Message]:
+    async def RouteChat(
+        self, requests: AsyncIterator[Any], context: grpc.aio.ServicerContext[Any, Any]
+    ) -> AsyncIterator[Message]:
         async for note in requests:
             reply = self.cls("RouteNote")(message=f"echo: {note.message}")
             reply.location.CopyFrom(note.location)
             reply.sent_at.GetCurrentTime()
             yield reply
 
-    async def Ticker(self, request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[Message]:
+    async def Ticker(
+        self, request: Any, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> AsyncIterator[Message]:
         tick_class = self.cls("Tick")
         count = request.count or 10
         pause = 1 / request.rate if request.rate > 0 else 0
@@ -115,8 +127,12 @@ class _RouteGuide:
         violation = bad_request.field_violations.add()
         violation.field = request.field or "location.latitude"
         violation.description = request.reason or "must be between -90 and 90"
-        info = error_details_pb2.ErrorInfo(reason="DEMO_FAILURE", domain="voiden.demo", metadata={"hint": "on purpose"})
-        status = status_pb2.Status(code=grpc.StatusCode.INVALID_ARGUMENT.value[0], message="the demo fails on purpose")
+        info = error_details_pb2.ErrorInfo(
+            reason="DEMO_FAILURE", domain="voiden.demo", metadata={"hint": "on purpose"}
+        )
+        status = status_pb2.Status(
+            code=grpc.StatusCode.INVALID_ARGUMENT.value[0], message="the demo fails on purpose"
+        )
         status.details.add().Pack(bad_request)
         status.details.add().Pack(info)
         context.set_trailing_metadata((("grpc-status-details-bin", status.SerializeToString()),))
@@ -124,29 +140,36 @@ class _RouteGuide:
         raise AssertionError("abort raises")
 
 
-class _RequireToken(grpc.aio.ServerInterceptor):
+class _RequireToken(grpc.aio.ServerInterceptor):  # type: ignore[misc]
     """Every call, reflection included, needs `authorization: Bearer TOKEN` (reflection behind auth)."""
 
     def __init__(self, token: str) -> None:
         self.expected = f"Bearer {token}"
 
-    async def intercept_service(self, continuation: Callable[[Any], Awaitable[Any]],
-                                handler_call_details: grpc.HandlerCallDetails) -> Any:
-        metadata = dict(handler_call_details.invocation_metadata or ())  # type: ignore[attr-defined]
+    async def intercept_service(
+        self, continuation: Callable[[Any], Awaitable[Any]], handler_call_details: grpc.HandlerCallDetails
+    ) -> Any:
+        metadata = dict(handler_call_details.invocation_metadata or ())
         if metadata.get("authorization") == self.expected:
             return await continuation(handler_call_details)
 
         async def deny(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
             await context.abort(grpc.StatusCode.UNAUTHENTICATED, "send authorization: Bearer <token>")
 
-        return grpc.stream_stream_rpc_method_handler(deny)  # type: ignore[no-untyped-call]
+        return grpc.stream_stream_rpc_method_handler(deny)
 
 
 class DemoGrpcServer:
     """`with DemoGrpcServer() as server:` serves on `server.address` (127.0.0.1, a free port)."""
 
-    def __init__(self, *, reflection: str = "both", tls: tuple[bytes, bytes] | None = None,
-                 token: str | None = None, max_message_size: int | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        reflection: str = "both",
+        tls: tuple[bytes, bytes] | None = None,
+        token: str | None = None,
+        max_message_size: int | None = None,
+    ) -> None:
         self.reflection = reflection
         self.tls = tls
         self.token = token
@@ -168,35 +191,46 @@ class DemoGrpcServer:
         guide = _RouteGuide(pool)
         handlers: dict[str, grpc.RpcMethodHandler] = {}
         service = pool.FindServiceByName(SERVICE)
-        factories = {(False, False): grpc.unary_unary_rpc_method_handler,
-                     (False, True): grpc.unary_stream_rpc_method_handler,
-                     (True, False): grpc.stream_unary_rpc_method_handler,
-                     (True, True): grpc.stream_stream_rpc_method_handler}
+        factories = {
+            (False, False): grpc.unary_unary_rpc_method_handler,
+            (False, True): grpc.unary_stream_rpc_method_handler,
+            (True, False): grpc.stream_unary_rpc_method_handler,
+            (True, True): grpc.stream_stream_rpc_method_handler,
+        }
         for method in service.methods:
             make = factories[(method.client_streaming, method.server_streaming)]
             input_class = message_factory.GetMessageClass(method.input_type)
-            handlers[method.name] = make(getattr(guide, method.name), request_deserializer=input_class.FromString,
-                                         response_serializer=lambda m: m.SerializeToString())
+            handlers[method.name] = make(
+                getattr(guide, method.name),
+                request_deserializer=input_class.FromString,
+                response_serializer=lambda m: m.SerializeToString(),
+            )
         result = [grpc.method_handlers_generic_handler(SERVICE, handlers)]
         names = [SERVICE]
         if self.reflection in ("both", "v1", "v1alpha"):
-            versions = [REFLECTION_V1, REFLECTION_V1ALPHA] if self.reflection == "both" else \
-                [REFLECTION_V1 if self.reflection == "v1" else REFLECTION_V1ALPHA]
+            versions = (
+                [REFLECTION_V1, REFLECTION_V1ALPHA]
+                if self.reflection == "both"
+                else [REFLECTION_V1 if self.reflection == "v1" else REFLECTION_V1ALPHA]
+            )
             names += versions
             servicer = reflection_async.ReflectionServicer(names, pool=pool)
             for version in versions:
                 info = grpc.stream_stream_rpc_method_handler(
                     servicer.ServerReflectionInfo,
                     request_deserializer=reflection_pb2.ServerReflectionRequest.FromString,
-                    response_serializer=reflection_pb2.ServerReflectionResponse.SerializeToString)
+                    response_serializer=reflection_pb2.ServerReflectionResponse.SerializeToString,
+                )
                 result.append(grpc.method_handlers_generic_handler(version, {"ServerReflectionInfo": info}))
         return result
 
     async def _start(self) -> None:
         options = []
         if self.max_message_size is not None:
-            options += [("grpc.max_receive_message_length", self.max_message_size),
-                        ("grpc.max_send_message_length", self.max_message_size)]
+            options += [
+                ("grpc.max_receive_message_length", self.max_message_size),
+                ("grpc.max_send_message_length", self.max_message_size),
+            ]
         interceptors = [_RequireToken(self.token)] if self.token else []
         server = grpc.aio.server(options=options, interceptors=interceptors)
         server.add_generic_rpc_handlers(self._handlers(demo_pool()))

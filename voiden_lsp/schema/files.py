@@ -23,27 +23,43 @@ def load_protoset(path: Path) -> Schema:
 
 
 def compile_protos(protos: list[Path], import_paths: list[Path]) -> Schema:
-    """Compile `.proto` files with grpcio-tools' protoc into a descriptor set. Blocking: run it in a thread."""
+    """Compile `.proto` files with grpcio-tools' protoc into a descriptor set ; blocking."""
     if importlib.util.find_spec("grpc_tools") is None:
-        raise SchemaError(f"`@proto` needs the protoc compiler of grpcio-tools: {PROTOC_EXTRA}; or use server "
-                          "reflection (drop @proto) or a `@protoset` file")
+        raise SchemaError(
+            f"`@proto` needs the protoc compiler of grpcio-tools: {PROTOC_EXTRA}; or use server "
+            "reflection (drop @proto) or a `@protoset` file"
+        )
     missing = [p for p in protos if not p.is_file()]
     if missing:
-        raise SchemaError(f"the proto file {missing[0]} does not exist (a relative path starts at the document's "
-                          "folder)")
+        raise SchemaError(
+            f"the proto file {missing[0]} does not exist (a relative path starts at the document's folder)"
+        )
     roots = [*import_paths] or sorted({p.parent for p in protos})
     import grpc_tools
 
     bundled = Path(grpc_tools.__file__).parent / "_proto"  # google/protobuf/*.proto
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "set.pb"
-        args = [sys.executable, "-m", "grpc_tools.protoc", "--include_imports", f"--descriptor_set_out={out}",
-                *(f"-I{root}" for root in roots), f"-I{bundled}", *(str(_relative(p, roots)) for p in protos)]
+        args = [
+            sys.executable,
+            "-m",
+            "grpc_tools.protoc",
+            "--include_imports",
+            f"--descriptor_set_out={out}",
+            *(f"-I{root}" for root in roots),
+            f"-I{bundled}",
+            *(str(_relative(p, roots)) for p in protos),
+        ]
         result = subprocess.run(args, capture_output=True, text=True, timeout=60)
         if result.returncode != 0:
-            detail = "; ".join(line.strip() for line in (result.stderr or result.stdout).splitlines() if line.strip())
-            hint = " (add the folder that holds the imports with `@import-path DIR`)" if "not found" in detail \
-                or "File not found" in detail else ""
+            detail = "; ".join(
+                line.strip() for line in (result.stderr or result.stdout).splitlines() if line.strip()
+            )
+            hint = (
+                " (add the folder that holds the imports with `@import-path DIR`)"
+                if "not found" in detail or "File not found" in detail
+                else ""
+            )
             raise SchemaError(f"protoc could not compile {', '.join(p.name for p in protos)}: {detail}{hint}")
         return Schema.from_descriptor_set(out.read_bytes(), f"proto {', '.join(p.name for p in protos)}")
 

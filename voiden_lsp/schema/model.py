@@ -14,7 +14,12 @@ from google.protobuf.message import DecodeError, Message
 
 from voiden_lsp.errors import SchemaError
 
-UNARY, SERVER_STREAMING, CLIENT_STREAMING, BIDI_STREAMING = "unary", "server-streaming", "client-streaming", "bidi"
+UNARY, SERVER_STREAMING, CLIENT_STREAMING, BIDI_STREAMING = (
+    "unary",
+    "server-streaming",
+    "client-streaming",
+    "bidi",
+)
 
 
 @dataclass(frozen=True)
@@ -55,11 +60,21 @@ class FieldInfo:
 
 
 _SCALARS = {
-    FieldDescriptor.TYPE_DOUBLE: "double", FieldDescriptor.TYPE_FLOAT: "float", FieldDescriptor.TYPE_INT64: "int64",
-    FieldDescriptor.TYPE_UINT64: "uint64", FieldDescriptor.TYPE_INT32: "int32", FieldDescriptor.TYPE_FIXED64: "fixed64",
-    FieldDescriptor.TYPE_FIXED32: "fixed32", FieldDescriptor.TYPE_BOOL: "bool", FieldDescriptor.TYPE_STRING: "string",
-    FieldDescriptor.TYPE_BYTES: "bytes", FieldDescriptor.TYPE_UINT32: "uint32", FieldDescriptor.TYPE_SFIXED32: "sfixed32",
-    FieldDescriptor.TYPE_SFIXED64: "sfixed64", FieldDescriptor.TYPE_SINT32: "sint32", FieldDescriptor.TYPE_SINT64: "sint64",
+    FieldDescriptor.TYPE_DOUBLE: "double",
+    FieldDescriptor.TYPE_FLOAT: "float",
+    FieldDescriptor.TYPE_INT64: "int64",
+    FieldDescriptor.TYPE_UINT64: "uint64",
+    FieldDescriptor.TYPE_INT32: "int32",
+    FieldDescriptor.TYPE_FIXED64: "fixed64",
+    FieldDescriptor.TYPE_FIXED32: "fixed32",
+    FieldDescriptor.TYPE_BOOL: "bool",
+    FieldDescriptor.TYPE_STRING: "string",
+    FieldDescriptor.TYPE_BYTES: "bytes",
+    FieldDescriptor.TYPE_UINT32: "uint32",
+    FieldDescriptor.TYPE_SFIXED32: "sfixed32",
+    FieldDescriptor.TYPE_SFIXED64: "sfixed64",
+    FieldDescriptor.TYPE_SINT32: "sint32",
+    FieldDescriptor.TYPE_SINT64: "sint64",
 }
 _FAILED_FIELD = re.compile(r"^Failed to parse (\w+) field: ")
 
@@ -126,7 +141,11 @@ class Schema:
         service, method = _split_method(name)
         if service not in self._services:
             close = difflib.get_close_matches(service, self._services, n=3, cutoff=0.5)
-            hint = f"; did you mean {_quoted(close)}?" if close else f" (services: {_quoted(self._services) or 'none'})"
+            hint = (
+                f"; did you mean {_quoted(close)}?"
+                if close
+                else f" (services: {_quoted(self._services) or 'none'})"
+            )
             raise SchemaError(f"unknown service `{service}` in {self.source}{hint}")
         names = [m.name for m in self.pool.FindServiceByName(service).methods]
         if method not in names:
@@ -137,8 +156,14 @@ class Schema:
 
     @staticmethod
     def _method_info(method: MethodDescriptor) -> MethodInfo:
-        return MethodInfo(method.containing_service.full_name, method.name, method.input_type, method.output_type,
-                          method.client_streaming, method.server_streaming)
+        return MethodInfo(
+            method.containing_service.full_name,
+            method.name,
+            method.input_type,
+            method.output_type,
+            method.client_streaming,
+            method.server_streaming,
+        )
 
     def message(self, full_name: str) -> Descriptor:
         try:
@@ -157,7 +182,9 @@ class Schema:
 
     def field(self, message: Descriptor, name: str) -> FieldInfo | None:
         """A field by its JSON name (`createdAt`) or its proto name (`created_at`)."""
-        found = message.fields_by_name.get(name) or next((f for f in message.fields if f.json_name == name), None)
+        found = message.fields_by_name.get(name) or next(
+            (f for f in message.fields if f.json_name == name), None
+        )
         return _field_info(found) if found is not None else None
 
     # -- messages --------------------------------------------------------------------------------
@@ -172,11 +199,15 @@ class Schema:
         try:
             json_format.Parse(text or "{}", instance, descriptor_pool=self.pool)
         except json_format.ParseError as exc:
-            raise SchemaError(f"the message does not fit `{message.full_name}`: {_readable_parse_error(str(exc))}") from None
+            raise SchemaError(
+                f"the message does not fit `{message.full_name}`: {_readable_parse_error(str(exc))}"
+            ) from None
         return instance
 
     def to_json(self, message: Message, *, indent: int | None = 2) -> str:
-        return json_format.MessageToJson(message, descriptor_pool=self.pool, indent=indent, ensure_ascii=False)
+        return str(
+            json_format.MessageToJson(message, descriptor_pool=self.pool, indent=indent, ensure_ascii=False)
+        )
 
     def to_dict(self, message: Message) -> dict[str, Any]:
         result: dict[str, Any] = json_format.MessageToDict(message, descriptor_pool=self.pool)
@@ -187,7 +218,9 @@ class Schema:
         parts = []
         for field in self.fields(message):
             kind = field.type_name.rsplit(".", 1)[-1]
-            parts.append(f"{field.json_name}: {'[' + kind + ']' if field.repeated and not field.map else kind}")
+            parts.append(
+                f"{field.json_name}: {'[' + kind + ']' if field.repeated and not field.map else kind}"
+            )
         return "{" + ", ".join(parts) + "}"
 
 
@@ -231,7 +264,7 @@ def _readable_parse_error(text: str) -> str:
     path: list[str] = []
     while match := _FAILED_FIELD.match(text):
         path.append(match.group(1))
-        text = text[match.end():]
+        text = text[match.end() :]
     text = text.rstrip(".").replace("\n", " ")
     return f"at `{'.'.join(path)}`: {text}" if path else text
 

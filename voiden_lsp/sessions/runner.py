@@ -90,7 +90,7 @@ class Runner:
             baseline = session.received
 
     async def send_message(self, session: Session, request: Request, block: MessageBlock) -> bool:
-        """Render a message block (fresh templates at each send) and send it; a failure is an `error` event."""
+        """Render a message block (fresh templates each send) and send it; a failure is an `error` event."""
         try:
             text = render_message(block, self.scope(request), request.protocol)
             before = session.sent

@@ -54,11 +54,14 @@ class GrpcTransport(Transport):
         channel = await open_channel(request, target)
         reader: asyncio.Task[None] | None = None
         try:
-            self.schema = schema = await self.schemas.schema(request, target, channel)
+            self.schema = schema = await self.schemas.schema(request, target)
             self.method = method = schema.method(request.rpc)
             metadata = metadata_of(request.headers)
-            first = schema.parse_json(method.input, request.body) if request.body or not method.client_streaming \
+            first = (
+                schema.parse_json(method.input, request.body or "{}")
+                if request.body or not method.client_streaming
                 else None
+            )
             callable_ = self._multicallable(channel, method)
             if method.client_streaming:
                 self._call = callable_(metadata=metadata, timeout=request.timeout)
@@ -85,36 +88,51 @@ class GrpcTransport(Transport):
     def _multicallable(channel: grpc.aio.Channel, method: MethodInfo) -> Any:
         serializer = _serialize
         deserializer = _deserializer(method)
-        factory = {(False, False): channel.unary_unary, (False, True): channel.unary_stream,
-                   (True, False): channel.stream_unary, (True, True): channel.stream_stream}
+        factory = {
+            (False, False): channel.unary_unary,
+            (False, True): channel.unary_stream,
+            (True, False): channel.stream_unary,
+            (True, True): channel.stream_stream,
+        }
         return factory[(method.client_streaming, method.server_streaming)](
-            method.path, request_serializer=serializer, response_deserializer=deserializer)
+            method.path, request_serializer=serializer, response_deserializer=deserializer
+        )
 
     def _sent(self, message: Message) -> None:
         assert self.schema is not None
-        self._out.put_nowait((SENT, {"data": self.schema.to_json(message), "size": message.ByteSize(),
-                                     "binary": False}))
+        self._out.put_nowait(
+            (SENT, {"data": self.schema.to_json(message), "size": message.ByteSize(), "binary": False})
+        )
 
     async def _write(self, message: Message) -> None:
         try:
             await self._call.write(message)
         except (grpc.aio.AioRpcError, asyncio.InvalidStateError) as exc:
-            raise TransportError(f"the call of `{self.request.name}` is no longer open for sending ({exc})") from None
+            raise TransportError(
+                f"the call of `{self.request.name}` is no longer open for sending ({exc})"
+            ) from None
         self._sent(message)
 
     async def send(self, message: str, *, binary: bool = False, event: str | None = None) -> None:
         if self.method is None or self.schema is None or self._call is None:
             raise TransportError(f"`{self.request.name}` is not open yet: wait for its `open` event")
         if not self.method.client_streaming:
-            raise TransportError(f"`{self.method.full_name}` is a {self.method.kind} call: it takes one message, "
-                                 "the request body")
+            raise TransportError(
+                f"`{self.method.full_name}` is a {self.method.kind} call: it takes one message, "
+                "the request body"
+            )
         if self._call.done():
             raise TransportError(f"the call of `{self.request.name}` has ended")
         await self._write(self.schema.parse_json(self.method.input, message))
 
     async def close(self) -> None:
         """Half-close: the client has no more messages; the server may still answer."""
-        if self._call is not None and self.method is not None and self.method.client_streaming and not self._call.done():
+        if (
+            self._call is not None
+            and self.method is not None
+            and self.method.client_streaming
+            and not self._call.done()
+        ):
             with contextlib.suppress(grpc.aio.AioRpcError, asyncio.InvalidStateError):
                 await self._call.done_writing()
 
@@ -123,21 +141,36 @@ class GrpcTransport(Transport):
         try:
             try:
                 initial = await call.initial_metadata()
-                self._open(initial)
+                if initial:  # empty when the call failed before the server answered: no `open` then
+                    self._open(initial)
                 if method.server_streaming:
                     while (message := await call.read()) is not grpc.aio.EOF:
                         self._message(message)
                 else:
                     self._message(await call)
-                code, details, trailing = await call.code(), await call.details(), await call.trailing_metadata()
+                code, details, trailing = (
+                    await call.code(),
+                    await call.details(),
+                    await call.trailing_metadata(),
+                )
             except grpc.aio.AioRpcError as error:
                 code, details, trailing = error.code(), error.details() or "", error.trailing_metadata()
-                if not self._opened and code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED) \
-                        and not trailing:
-                    raise TransportError(explain(error, target, self.request.timeout,
-                                                 f"calling {method.full_name}")) from None
+                if (
+                    not self._opened
+                    and code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
+                    and not trailing
+                ):
+                    raise TransportError(
+                        explain(error, target, self.request.timeout, f"calling {method.full_name}")
+                    ) from None
+            if not self._opened:
+                self._open(())
             self._status(code, details, trailing)
-            by = "client" if code in (grpc.StatusCode.CANCELLED, grpc.StatusCode.DEADLINE_EXCEEDED) else "server"
+            by = (
+                "client"
+                if code in (grpc.StatusCode.CANCELLED, grpc.StatusCode.DEADLINE_EXCEEDED)
+                else "server"
+            )
             self._out.put_nowait((CLOSED, {"by": by, "reason": code.name, "messages": self._received}))
         except (TransportError, SchemaError) as exc:
             self._out.put_nowait((ERROR, {"message": exc.message}))
@@ -174,7 +207,7 @@ class GrpcTransport(Transport):
 
 
 def _serialize(message: Message) -> bytes:
-    return message.SerializeToString()
+    return bytes(message.SerializeToString())
 
 
 def _deserializer(method: MethodInfo) -> Any:
@@ -198,7 +231,7 @@ def _headers(metadata: Any) -> dict[str, str]:
 
 
 def _rich_details(trailing: Any) -> list[dict[str, Any]]:
-    """google.rpc.Status details from the `grpc-status-details-bin` trailer, decoded when their type is known."""
+    """google.rpc.Status details from the `grpc-status-details-bin` trailer, decoded when known."""
     raw = next((v for k, v in trailing or () if k == DETAILS_KEY), None)
     if not isinstance(raw, bytes):
         return []

@@ -38,7 +38,9 @@ def parse_target(request: ResolvedRequest) -> Target:
         parts = urlsplit(text)
         scheme, netloc = parts.scheme, parts.netloc
         if scheme not in ("grpc", "grpcs"):
-            raise TransportError(f"`{text}`: a gRPC address starts with grpc:// (plaintext) or grpcs:// (TLS)")
+            raise TransportError(
+                f"`{text}`: a gRPC address starts with grpc:// (plaintext) or grpcs:// (TLS)"
+            )
     else:
         netloc = text
     host, _, port = netloc.rpartition(":")
@@ -90,9 +92,12 @@ def reflection_metadata(request: ResolvedRequest) -> Metadata:
     return metadata_of([*request.headers, *extra])
 
 
-async def open_channel(request: ResolvedRequest, target: Target) -> grpc.aio.Channel:
+async def open_channel(
+    request: ResolvedRequest, target: Target, *, size_limits: bool = True
+) -> grpc.aio.Channel:
+    """A channel for the request; reflection opens one without `@max-message-size` (schemas are large)."""
     options: list[tuple[str, str | int]] = [("grpc.enable_retries", 0)]
-    size = request.meta_size("max-message-size")
+    size = request.meta_size("max-message-size") if size_limits else None
     if size is not None:
         options += [("grpc.max_receive_message_length", size), ("grpc.max_send_message_length", size)]
     authority = request.meta("authority")
@@ -110,8 +115,9 @@ async def open_channel(request: ResolvedRequest, target: Target) -> grpc.aio.Cha
         except OSError as exc:
             raise TransportError(f"cannot fetch the TLS certificate of {target.address}: {exc}") from None
         root = pem.encode()
-    credentials = grpc.ssl_channel_credentials(root_certificates=root, private_key=_read(request, "key"),
-                                               certificate_chain=_read(request, "cert"))
+    credentials = grpc.ssl_channel_credentials(
+        root_certificates=root, private_key=_read(request, "key"), certificate_chain=_read(request, "cert")
+    )
     return grpc.aio.secure_channel(target.address, credentials, options=options)
 
 
@@ -138,15 +144,26 @@ def explain(error: grpc.aio.AioRpcError, target: Target, timeout: float | None, 
     if code == grpc.StatusCode.UNAVAILABLE:
         if "refused" in lowered:
             return f"connection refused by {where}: is the gRPC server running, and on that port?"
-        if "dns" in lowered or "resolve" in lowered or "name" in lowered and "not known" in lowered:
+        if "dns" in lowered or "resolve" in lowered or ("name" in lowered and "not known" in lowered):
             return f"cannot resolve the host `{target.host}`: check the address"
+        if "certificate_verify_failed" in lowered or "certificate verify failed" in lowered:
+            return (
+                f"the TLS certificate of {where} is not trusted ({details}): pass the CA that signed it with "
+                "`@ca FILE`, or add `@insecure` to trust what the server presents (not for production)"
+            )
         if any(word in lowered for word in ("ssl", "tls", "handshake", "certificate", "wrong_version")):
-            hint = ("the server may speak plaintext: use grpc://" if target.tls
-                    else "the server may want TLS: use grpcs://")
+            hint = (
+                "the server may speak plaintext: use grpc://"
+                if target.tls
+                else "the server may want TLS: use grpcs://"
+            )
             return f"TLS problem with {where} while {doing}: {details}. {hint}; or pass `@ca FILE`"
         if "socket closed" in lowered or "connection reset" in lowered or "eof" in lowered:
-            hint = ("does the server speak TLS? try grpcs://" if not target.tls
-                    else "does the server speak plaintext? try grpc://")
+            hint = (
+                "does the server speak TLS? try grpcs://"
+                if not target.tls
+                else "does the server speak plaintext? try grpc://"
+            )
             return f"{where} closed the connection while {doing} ({details}): {hint}"
         return f"{where} is unavailable while {doing}: {details}"
     return f"{code.name} from {where} while {doing}: {details}"

@@ -19,8 +19,13 @@ _Request = reflection_pb2.ServerReflectionRequest
 _Response = reflection_pb2.ServerReflectionResponse
 
 
-async def reflect(channel: grpc.aio.Channel, target: Target, metadata: Metadata, version: str = "auto",
-                  timeout: float | None = None) -> Schema:
+async def reflect(
+    channel: grpc.aio.Channel,
+    target: Target,
+    metadata: Metadata,
+    version: str = "auto",
+    timeout: float | None = None,
+) -> Schema:
     """The server's schema by reflection; `version` is `v1`, `v1alpha` or `auto` (v1, then v1alpha)."""
     versions = ["v1", "v1alpha"] if version == "auto" else [version]
     for index, current in enumerate(versions):
@@ -31,40 +36,59 @@ async def reflect(channel: grpc.aio.Channel, target: Target, metadata: Metadata,
             if code == grpc.StatusCode.UNIMPLEMENTED and index + 1 < len(versions):
                 continue
             if code == grpc.StatusCode.UNIMPLEMENTED:
-                offered = "grpc.reflection.v1 nor v1alpha" if version == "auto" else f"grpc.reflection.{version}"
-                raise SchemaError(f"the server at {target.address} does not offer server reflection ({offered}): "
-                                  "give its schema with `@proto FILE` (and `@import-path DIR`) or `@protoset FILE`"
-                                  ) from None
+                offered = (
+                    "grpc.reflection.v1 nor v1alpha" if version == "auto" else f"grpc.reflection.{version}"
+                )
+                raise SchemaError(
+                    f"the server at {target.address} does not offer server reflection ({offered}): "
+                    "give its schema with `@proto FILE` (and `@import-path DIR`) or `@protoset FILE`"
+                ) from None
             if code in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED):
-                raise SchemaError(f"server reflection at {target.address} was refused ({code.name}: "
-                                  f"{error.details()}): reflection calls carry the request's header lines; add the "
-                                  "credentials there, or as `@reflect-header Name: value`") from None
-            raise SchemaError(explain(error, target, timeout, "asking for its schema by reflection")) from None
+                raise SchemaError(
+                    f"server reflection at {target.address} was refused ({code.name}: "
+                    f"{error.details()}): reflection calls carry the request's header lines; add the "
+                    "credentials there, or as `@reflect-header Name: value`"
+                ) from None
+            raise SchemaError(
+                explain(error, target, timeout, "asking for its schema by reflection")
+            ) from None
     raise AssertionError("unreachable")
 
 
-async def _reflect(channel: grpc.aio.Channel, target: Target, metadata: Metadata, version: str,
-                   timeout: float) -> Schema:
-    call = channel.stream_stream(f"/grpc.reflection.{version}.ServerReflection/ServerReflectionInfo",
-                                 request_serializer=_Request.SerializeToString,
-                                 response_deserializer=_Response.FromString)(metadata=metadata, timeout=timeout)
+async def _reflect(
+    channel: grpc.aio.Channel, target: Target, metadata: Metadata, version: str, timeout: float
+) -> Schema:
+    call = channel.stream_stream(
+        f"/grpc.reflection.{version}.ServerReflection/ServerReflectionInfo",
+        request_serializer=_Request.SerializeToString,
+        response_deserializer=_Response.FromString,
+    )(metadata=metadata, timeout=timeout)
     try:
-        async def ask(request: reflection_pb2.ServerReflectionRequest, about: str) -> reflection_pb2.ServerReflectionResponse:
+
+        async def ask(
+            request: reflection_pb2.ServerReflectionRequest, about: str
+        ) -> reflection_pb2.ServerReflectionResponse:
             await call.write(request)
             response = await call.read()
             if response is grpc.aio.EOF:
-                raise SchemaError(f"the server at {target.address} ended server reflection while asked for {about}")
+                raise SchemaError(
+                    f"the server at {target.address} ended server reflection while asked for {about}"
+                )
             assert isinstance(response, _Response)
             if response.HasField("error_response"):
                 error = response.error_response
-                raise SchemaError(f"server reflection could not resolve `{about}` "
-                                  f"({grpc.StatusCode.NOT_FOUND.name if error.error_code == 5 else error.error_code}: "
-                                  f"{error.error_message}); if the server's files import others it does not "
-                                  "serve, use `@proto` with `@import-path`")
+                raise SchemaError(
+                    f"server reflection could not resolve `{about}` "
+                    f"({grpc.StatusCode.NOT_FOUND.name if error.error_code == 5 else error.error_code}: "
+                    f"{error.error_message}); if the server's files import others it does not "
+                    "serve, use `@proto` with `@import-path`"
+                )
             return response
 
         listed = await ask(_Request(list_services=""), "the list of services")
-        services = [s.name for s in listed.list_services_response.service if not s.name.startswith("grpc.reflection.")]
+        services = [
+            s.name for s in listed.list_services_response.service if not s.name.startswith("grpc.reflection.")
+        ]
         files: dict[str, descriptor_pb2.FileDescriptorProto] = {}
 
         def take(response: reflection_pb2.ServerReflectionResponse) -> None:
@@ -96,8 +120,10 @@ class SchemaCache:
     _locks: dict[tuple[object, ...], asyncio.Lock] = field(default_factory=dict)
 
     def key(self, request: ResolvedRequest, target: Target) -> tuple[object, ...]:
-        files = tuple(str(request.path(p)) for p in request.metadata.get("proto", []) +
-                      request.metadata.get("protoset", []))
+        files = tuple(
+            str(request.path(p))
+            for p in request.metadata.get("proto", []) + request.metadata.get("protoset", [])
+        )
         return (target.address, target.tls, files, reflection_metadata(request), request.meta("reflection"))
 
     def cached(self, request: ResolvedRequest, target: Target) -> Schema | None:
@@ -107,15 +133,15 @@ class SchemaCache:
         for key in [k for k in self._schemas if address is None or k[0] == address]:
             del self._schemas[key]
 
-    async def schema(self, request: ResolvedRequest, target: Target, channel: grpc.aio.Channel | None = None) -> Schema:
+    async def schema(self, request: ResolvedRequest, target: Target) -> Schema:
         key = self.key(request, target)
         lock = self._locks.setdefault(key, asyncio.Lock())
         async with lock:
             if key not in self._schemas:
-                self._schemas[key] = await self._load(request, target, channel)
+                self._schemas[key] = await self._load(request, target)
             return self._schemas[key]
 
-    async def _load(self, request: ResolvedRequest, target: Target, channel: grpc.aio.Channel | None) -> Schema:
+    async def _load(self, request: ResolvedRequest, target: Target) -> Schema:
         protoset = request.meta("protoset")
         if protoset:
             return await asyncio.to_thread(load_protoset, request.path(protoset))
@@ -123,14 +149,17 @@ class SchemaCache:
         if protos:
             roots = [request.path(p) for p in request.metadata.get("import-path", [])]
             return await asyncio.to_thread(compile_protos, [request.path(p) for p in protos], roots)
-        own = channel is None
-        channel = channel or await open_channel(request, target)
+        channel = await open_channel(request, target, size_limits=False)
         try:
-            return await reflect(channel, target, reflection_metadata(request), request.meta("reflection") or "auto",
-                                 request.timeout)
+            return await reflect(
+                channel,
+                target,
+                reflection_metadata(request),
+                request.meta("reflection") or "auto",
+                request.timeout,
+            )
         finally:
-            if own:
-                await channel.close()
+            await channel.close()
 
 
 SCHEMAS = SchemaCache()
