@@ -5,18 +5,28 @@
 - parse: re-parsing a 10,000-line document, against markdown-it-py's block tokenising of the same text.
 - http: sequential GETs through voiden's Runner (resolve, send, events), against bare httpx doing the same.
 - sse: a stream of small events through the SSE transport, against bare httpx reading the same lines.
+- grpc: a server-streaming call of 100,000 small messages from the demo server, read by a bare grpcio client,
+  by `voiden run --json` (a whole process, start-up included), and by grpcurl.
 """
 
 from __future__ import annotations
 
 import asyncio
+import shutil
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 
+import grpc
 import httpx
+from google.protobuf import message_factory
 from markdown_it import MarkdownIt
 
+from voiden_lsp.demo.grpc_server import demo_pool
 from voiden_lsp.demo.http_server import DemoHttpServer
 from voiden_lsp.document import parse
 from voiden_lsp.sessions import Runner
@@ -119,11 +129,83 @@ async def timed(work: Callable[[], object]) -> float:
     return statistics.median(times)
 
 
+async def bare_grpc_stream(address: str, count: int) -> int:
+    pool = demo_pool()
+    tick = message_factory.GetMessageClass(pool.FindMessageTypeByName("routeguide.Tick"))
+    request = message_factory.GetMessageClass(pool.FindMessageTypeByName("routeguide.TickerRequest"))(
+        count=count
+    )
+    received = 0
+    async with grpc.aio.insecure_channel(address) as channel:
+        call = channel.unary_stream(
+            "/routeguide.RouteGuide/Ticker",
+            request_serializer=lambda m: m.SerializeToString(),
+            response_deserializer=tick.FromString,
+        )(request)
+        async for _ in call:
+            received += 1
+    return received
+
+
+def timed_process(args: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(args, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def bench_grpc_stream(count: int = 100_000) -> None:
+    # The server runs in a process of its own, so no client shares an interpreter (and its GIL) with it.
+    server = subprocess.Popen(
+        [sys.executable, "-m", "voiden_lsp.demo.grpc_server"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert server.stdout is not None
+        _grpc_rows(server.stdout.readline().strip(), count)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _grpc_rows(address: str, count: int) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        doc = Path(folder) / "ticker.voiden"
+        body = f'{{"count": {count}}}'
+        doc.write_text(
+            f"```grpc\ngrpc://{address} routeguide.RouteGuide/Ticker\n\n{body}\n```\n", encoding="utf-8"
+        )
+        start = time.perf_counter()
+        assert asyncio.run(bare_grpc_stream(address, count)) == count
+        bare = time.perf_counter() - start
+        rows = [("bare grpcio", bare)]
+        rows.append(
+            (
+                "voiden run --json",
+                timed_process([sys.executable, "-m", "voiden_lsp.cli", "run", str(doc), "--json"]),
+            )
+        )
+        grpcurl = shutil.which("grpcurl", path=str(Path(sys.executable).parent)) or shutil.which("grpcurl")
+        if grpcurl:
+            rows.append(
+                (
+                    "grpcurl",
+                    timed_process(
+                        [grpcurl, "-plaintext", "-d", body, address, "routeguide.RouteGuide/Ticker"]
+                    ),
+                )
+            )
+        for label, seconds in rows:
+            print(
+                f"grpc     {count} streamed messages, {label:18} {count / seconds:8.0f} msg/s   "
+                f"ratio {bare / seconds:4.2f}x of bare grpcio"
+            )
+
+
 def main() -> None:
     bench_parse()
     with DemoHttpServer() as server:
         asyncio.run(bench_http(server))
         asyncio.run(bench_sse(server))
+    bench_grpc_stream()
 
 
 if __name__ == "__main__":

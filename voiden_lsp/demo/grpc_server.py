@@ -7,6 +7,7 @@ and asynchronous tests use it alike. Messages are dynamic: built from `routeguid
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -264,3 +265,19 @@ class DemoGrpcServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def main() -> None:
+    """`python -m voiden_lsp.demo.grpc_server`: serve until stopped; prints the address first."""
+    import signal
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with DemoGrpcServer() as server:
+        print(server.address, flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            stop.wait()
+
+
+if __name__ == "__main__":
+    main()
