@@ -154,7 +154,11 @@ class _RequireToken(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         if metadata.get("authorization") == self.expected:
             return await continuation(handler_call_details)
 
-        async def deny(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+        async def deny(requests: AsyncIterator[Any], context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+            # Read the first request before refusing: grpcio's server reports INTERNAL instead of the real
+            # status now and then when it aborts while a request is still arriving.
+            async for _ in requests:
+                break
             await context.abort(grpc.StatusCode.UNAUTHENTICATED, "send authorization: Bearer <token>")
 
         return grpc.stream_stream_rpc_method_handler(deny)
