@@ -58,56 +58,57 @@ async def reflect(
 async def _reflect(
     channel: grpc.aio.Channel, target: Target, metadata: Metadata, version: str, timeout: float
 ) -> Schema:
-    call = channel.stream_stream(
+    # Each question is a call of its own (one request, one answer) rather than one long bidirectional
+    # call: a write that races a server's refusal makes grpcio report INTERNAL instead of the real status.
+    question = channel.unary_stream(
         f"/grpc.reflection.{version}.ServerReflection/ServerReflectionInfo",
         request_serializer=_Request.SerializeToString,
         response_deserializer=_Response.FromString,
-    )(metadata=metadata, timeout=timeout)
-    try:
+    )
 
-        async def ask(
-            request: reflection_pb2.ServerReflectionRequest, about: str
-        ) -> reflection_pb2.ServerReflectionResponse:
-            await call.write(request)
+    async def ask(
+        request: reflection_pb2.ServerReflectionRequest, about: str
+    ) -> reflection_pb2.ServerReflectionResponse:
+        call = question(request, metadata=metadata, timeout=timeout)
+        try:
             response = await call.read()
-            if response is grpc.aio.EOF:
-                raise SchemaError(
-                    f"the server at {target.address} ended server reflection while asked for {about}"
-                )
-            assert isinstance(response, _Response)
-            if response.HasField("error_response"):
-                error = response.error_response
-                raise SchemaError(
-                    f"server reflection could not resolve `{about}` "
-                    f"({grpc.StatusCode.NOT_FOUND.name if error.error_code == 5 else error.error_code}: "
-                    f"{error.error_message}); if the server's files import others it does not "
-                    "serve, use `@proto` with `@import-path`"
-                )
-            return response
+        finally:
+            call.cancel()
+        if response is grpc.aio.EOF:
+            raise SchemaError(
+                f"the server at {target.address} ended server reflection while asked for {about}"
+            )
+        assert isinstance(response, _Response)
+        if response.HasField("error_response"):
+            error = response.error_response
+            raise SchemaError(
+                f"server reflection could not resolve `{about}` "
+                f"({grpc.StatusCode.NOT_FOUND.name if error.error_code == 5 else error.error_code}: "
+                f"{error.error_message}); if the server's files import others it does not "
+                "serve, use `@proto` with `@import-path`"
+            )
+        return response
 
-        listed = await ask(_Request(list_services=""), "the list of services")
-        services = [
-            s.name for s in listed.list_services_response.service if not s.name.startswith("grpc.reflection.")
-        ]
-        files: dict[str, descriptor_pb2.FileDescriptorProto] = {}
+    listed = await ask(_Request(list_services=""), "the list of services")
+    services = [
+        s.name for s in listed.list_services_response.service if not s.name.startswith("grpc.reflection.")
+    ]
+    files: dict[str, descriptor_pb2.FileDescriptorProto] = {}
 
-        def take(response: reflection_pb2.ServerReflectionResponse) -> None:
-            for raw in response.file_descriptor_response.file_descriptor_proto:
-                file = descriptor_pb2.FileDescriptorProto.FromString(raw)
-                files.setdefault(file.name, file)
+    def take(response: reflection_pb2.ServerReflectionResponse) -> None:
+        for raw in response.file_descriptor_response.file_descriptor_proto:
+            file = descriptor_pb2.FileDescriptorProto.FromString(raw)
+            files.setdefault(file.name, file)
 
-        for service in services:
-            take(await ask(_Request(file_containing_symbol=service), service))
-        wanted = {dep for f in list(files.values()) for dep in f.dependency} - set(files)
-        while wanted:
-            name = wanted.pop()
-            if name.startswith("google/protobuf/"):
-                continue  # the schema supplies well-known types itself when a server leaves them out
-            take(await ask(_Request(file_by_filename=name), name))
-            wanted |= {dep for f in list(files.values()) for dep in f.dependency} - set(files)
-        await call.done_writing()
-    finally:
-        call.cancel()
+    for service in services:
+        take(await ask(_Request(file_containing_symbol=service), service))
+    wanted = {dep for f in list(files.values()) for dep in f.dependency} - set(files)
+    while wanted:
+        name = wanted.pop()
+        if name.startswith("google/protobuf/"):
+            continue  # the schema supplies well-known types itself when a server leaves them out
+        take(await ask(_Request(file_by_filename=name), name))
+        wanted |= {dep for f in list(files.values()) for dep in f.dependency} - set(files)
     return Schema(files.values(), f"the reflection of {target.address}")
 
 
