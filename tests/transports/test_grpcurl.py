@@ -43,28 +43,39 @@ async def test_service_list_and_method_descriptions_agree(grpc_server: DemoGrpcS
 
     described = grpcurl(grpc_server.address, "describe", "routeguide.RouteGuide")
     assert described.returncode == 0, described.stderr
-    their_methods = {m.group(1): (bool(m.group(2)), m.group(3), bool(m.group(4)), m.group(5))
-                     for m in RPC_LINE.finditer(described.stdout)}
-    our_methods = {m.name: (m.client_streaming, m.input.full_name, m.server_streaming, m.output.full_name)
-                   for m in schema.methods("routeguide.RouteGuide")}
+    their_methods = {
+        m.group(1): (bool(m.group(2)), m.group(3), bool(m.group(4)), m.group(5))
+        for m in RPC_LINE.finditer(described.stdout)
+    }
+    our_methods = {
+        m.name: (m.client_streaming, m.input.full_name, m.server_streaming, m.output.full_name)
+        for m in schema.methods("routeguide.RouteGuide")
+    }
     assert their_methods == our_methods
     assert len(our_methods) == 6
 
 
-@pytest.mark.parametrize(("method", "body"), [
-    ("GetFeature", {"latitude": 7, "longitude": -3}),
-    ("ListFeatures", {"lo": {"latitude": 1, "longitude": 1}, "hi": {"latitude": 3, "longitude": 2}}),
-    ("Ticker", {"symbol": "ABC", "count": 25}),
-])
+@pytest.mark.parametrize(
+    ("method", "body"),
+    [
+        ("GetFeature", {"latitude": 7, "longitude": -3}),
+        ("ListFeatures", {"lo": {"latitude": 1, "longitude": 1}, "hi": {"latitude": 3, "longitude": 2}}),
+        ("Ticker", {"symbol": "ABC", "count": 25}),
+    ],
+)
 async def test_responses_agree(grpc_server: DemoGrpcServer, method: str, body: dict[str, Any]) -> None:
     schema = await our_schema(grpc_server)
     output = schema.method(f"routeguide.RouteGuide/{method}").output
     theirs = grpcurl("-d", json.dumps(body), grpc_server.address, f"routeguide.RouteGuide/{method}")
     assert theirs.returncode == 0, theirs.stderr
-    their_messages = [schema.to_dict(schema.parse_json(output, chunk))
-                      for chunk in re.split(r"(?<=\n})\n(?={)", theirs.stdout.strip())]
-    events, _ = await run(f"```grpc\n{{{{addr}}}} routeguide.RouteGuide/{method}\n\n{json.dumps(body)}\n```\n",
-                          addr=grpc_server.address)
+    their_messages = [
+        schema.to_dict(schema.parse_json(output, chunk))
+        for chunk in re.split(r"(?<=\n})\n(?={)", theirs.stdout.strip())
+    ]
+    events, _ = await run(
+        f"```grpc\n{{{{addr}}}} routeguide.RouteGuide/{method}\n\n{json.dumps(body)}\n```\n",
+        addr=grpc_server.address,
+    )
     our_messages = [schema.to_dict(schema.parse_json(output, r["data"])) for r in of(events, "received")]
     assert our_messages == their_messages
     assert len(our_messages) == {"GetFeature": 1, "ListFeatures": 6, "Ticker": 25}[method]
