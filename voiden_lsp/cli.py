@@ -64,8 +64,19 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"voiden: {exc}", file=sys.stderr)
         sys.exit(EXIT_USAGE)
     printer = JsonPrinter() if args.json else TerminalPrinter(colour=False if args.no_color else None)
+    try:
+        code = _dispatch(args, printer, overrides)
+    except KeyboardInterrupt:
+        print("\nvoiden: interrupted", file=sys.stderr)
+        code = 130
+    sys.exit(code)
+
+
+def _dispatch(
+    args: argparse.Namespace, printer: JsonPrinter | TerminalPrinter, overrides: dict[str, str]
+) -> int:
     if args.command == "run":
-        code = asyncio.run(
+        return asyncio.run(
             run_file(
                 args.file,
                 args.names,
@@ -75,18 +86,16 @@ def main(argv: Sequence[str] | None = None) -> None:
                 fail_on_status=args.fail_on_status,
             )
         )
-    else:
-        code = asyncio.run(
-            run_demo(
-                args.examples,
-                printer,
-                env=args.env,
-                overrides=overrides,
-                fail_on_status=args.fail_on_status,
-                json_mode=args.json,
-            )
+    return asyncio.run(
+        run_demo(
+            args.examples,
+            printer,
+            env=args.env,
+            overrides=overrides,
+            fail_on_status=args.fail_on_status,
+            json_mode=args.json,
         )
-    sys.exit(code)
+    )
 
 
 def _parse_vars(pairs: list[str]) -> dict[str, str]:
@@ -183,6 +192,7 @@ async def run_demo(
     """Start the demo servers on free loopback ports, run every example against them, stop them."""
     from voiden_lsp.demo.grpc_server import DemoGrpcServer
     from voiden_lsp.demo.http_server import DemoHttpServer
+    from voiden_lsp.demo.ws_server import DemoWebSocketServer
 
     folder = find_examples(examples)
     if folder is None:
@@ -193,12 +203,17 @@ async def run_demo(
         return EXIT_USAGE
     files = sorted(folder.glob("*.voiden"))
     worst = EXIT_OK
-    with DemoHttpServer() as http, DemoGrpcServer() as grpc_server:
-        demo_vars = {"base_url": http.url, "grpc_addr": grpc_server.address, **(overrides or {})}
+    with DemoHttpServer() as http, DemoGrpcServer() as grpc_server, DemoWebSocketServer() as ws:
+        demo_vars = {
+            "base_url": http.url,
+            "grpc_addr": grpc_server.address,
+            "ws_url": ws.url,
+            **(overrides or {}),
+        }
         if not json_mode:
             print(
-                f"demo HTTP + SSE server on {http.url}, "
-                f"gRPC server (with reflection) on {grpc_server.address}\n"
+                f"demo servers: HTTP + SSE {http.url}, gRPC (with reflection) {grpc_server.address}, "
+                f"WebSocket {ws.url}\n"
             )
         for file in files:
             if not json_mode:

@@ -106,12 +106,14 @@ class TerminalPrinter:
             self._line(style(f"▶ {event.request}", "1") + style(f"  {fields.get('target', '')}", "2"))
         elif kind == SENT:
             label = f"{fields['method']} {fields['url']}" if "method" in fields else "sent"
+            if fields.get("event"):
+                label = f"[{fields['event']}]"
             self._line(
                 style(f"  → {label}", "2") + style(f"  {human_size(int(fields.get('size', 0)))}", "2")
                 if fields.get("size")
                 else style(f"  → {label}", "2")
             )
-            if fields.get("data") and "method" not in fields:
+            if fields.get("data") and "method" not in fields and not fields.get("control"):
                 self._block(str(fields["data"]))
         elif kind == OPEN:
             self._http = "http_version" in fields
@@ -132,7 +134,8 @@ class TerminalPrinter:
                 self._line(style(f"  ← [{name}{extra}]", "36"))
             elif not self._http:
                 self._line(style(f"  ← {human_size(int(fields.get('size', 0)))}", "36"))
-            self._block(str(fields.get("data", "")))
+            if not fields.get("control"):
+                self._block(str(fields.get("data", "")))
             if fields.get("truncated"):
                 self._line(
                     style(f"    … cut for display ({human_size(int(fields.get('size', 0)))} in all)", "2")

@@ -11,7 +11,6 @@ import contextlib
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from concurrent.futures import Future
 from importlib import resources
 from typing import Any
 
@@ -21,6 +20,8 @@ from google.protobuf.message import Message
 from google.rpc import error_details_pb2, status_pb2
 from grpc_reflection.v1alpha import _async as reflection_async
 from grpc_reflection.v1alpha import reflection_pb2
+
+from voiden_lsp.demo.background import BackgroundLoop
 
 SERVICE = "routeguide.RouteGuide"
 REFLECTION_V1 = "grpc.reflection.v1.ServerReflection"
@@ -180,8 +181,7 @@ class DemoGrpcServer:
         self.token = token
         self.max_message_size = max_message_size
         self.port = 0
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="voiden demo grpc", daemon=True)
+        self._loop: BackgroundLoop | None = None
         self._server: grpc.aio.Server | None = None
 
     @property
@@ -253,16 +253,15 @@ class DemoGrpcServer:
             await self._server.stop(grace=0.2)
 
     def start(self) -> DemoGrpcServer:
-        self._thread.start()
-        future: Future[None] = asyncio.run_coroutine_threadsafe(self._start(), self._loop)
-        future.result(timeout=30)
+        self._loop = BackgroundLoop("voiden demo grpc")
+        self._loop.run(self._start())
         return self
 
     def stop(self) -> None:
-        asyncio.run_coroutine_threadsafe(self._stop(), self._loop).result(timeout=30)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
-        self._loop.close()
+        if self._loop is not None:
+            self._loop.run(self._stop())
+            self._loop.stop()
+            self._loop = None
 
     def __enter__(self) -> DemoGrpcServer:
         return self.start()

@@ -69,19 +69,20 @@ class Runner:
 
     async def run(self, request: Request) -> Session:
         """Run a request to its end. A live call also gets its message blocks, in order (a block with
-        `wait=N` first waits for N more messages from the server), then the client half-closes."""
+        `wait=N` first waits for N more messages from the server), then ends its input."""
         session = self.session(request)
         task = session.start()
         if await session.until_ready() and session.transport is not None and session.transport.live:
             await self.send_messages(session, request)
-            await session.close()
+            await session.end_input()
         await task
         if session.transport is not None and session.transport.response is not None:
             self.responses[request.name] = session.transport.response
         return session
 
     async def send_messages(self, session: Session, request: Request) -> None:
-        baseline = session.received
+        """`wait=N` counts server messages since the previous send (the body is sent on connect)."""
+        baseline = 0
         for block in request.messages:
             target = baseline + block.wait
             if not await session.until(lambda target=target: session.received >= target):  # type: ignore[misc]
@@ -94,7 +95,7 @@ class Runner:
         try:
             text = render_message(block, self.scope(request), request.protocol)
             before = session.sent
-            await session.send(text, binary=block.binary, event=block.attributes.get("event"))
+            await session.send(text, event=block.attributes.get("event"))
             await session.until(lambda: session.sent > before)  # keep events in the order things happened
         except VoidenError as exc:
             session.fail(f"message `{block.id}`: {exc.message}", exc.range or block.range)

@@ -80,7 +80,7 @@ class Session:
             event.fields["truncated"] = True
         if kind == ERROR:
             self.failed = True
-        elif kind == "received":
+        elif kind == "received" and not fields.get("control"):
             self.received += 1
         elif kind == "sent":
             self.sent += 1
@@ -162,10 +162,14 @@ class Session:
             finished.cancel()
         return self.transport.ready.is_set() and not self.done
 
-    async def send(self, message: str, *, binary: bool = False, event: str | None = None) -> None:
+    async def send(self, message: str | bytes, *, event: str | None = None) -> None:
         if self.transport is None or self.done:
             raise TransportError(f"session {self.id} of `{self.request}` is not open: connect first")
-        await self.transport.send(message, binary=binary, event=event)
+        await self.transport.send(message, event=event)
+
+    async def end_input(self) -> None:
+        if self.transport is not None and not self.done:
+            await self.transport.end_input()
 
     async def close(self) -> None:
         if self.transport is not None and not self.done:

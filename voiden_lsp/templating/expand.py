@@ -219,7 +219,9 @@ def to_json(value: Any) -> str:
 
 
 def looks_like_json(text: str) -> bool:
-    return text.lstrip()[:1] in ("{", "[")
+    """Starts like a JSON object or array (a leading `{{` is a template, not an object)."""
+    stripped = text.lstrip()
+    return stripped[:1] == "[" or (stripped[:1] == "{" and not stripped.startswith("{{"))
 
 
 def _is_json(text: str) -> bool:

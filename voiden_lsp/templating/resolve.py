@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,11 +92,26 @@ def render_request(request: Request, scope: Scope) -> ResolvedRequest:
     return resolved
 
 
-def render_message(block: MessageBlock, scope: Scope, protocol: str) -> str:
-    """A message block's text with fresh template values (called at each send)."""
+def render_message(block: MessageBlock, scope: Scope, protocol: str) -> str | bytes:
+    """A message block with fresh template values (called at each send): text, or the bytes of a
+    `message binary` block (base64, or hex with the `hex` attribute)."""
     text = block.body.text
-    json_mode = not block.binary and (protocol == "grpc" or looks_like_json(text))
+    if block.binary:
+        return decode_binary(expand(text, scope, origin=block.body), "hex" in block.attributes, block)
+    json_mode = protocol == "grpc" or looks_like_json(text)
     return expand(text, scope, json_mode=json_mode, origin=block.body)
+
+
+def decode_binary(text: str, hex_encoded: bool, block: MessageBlock | None = None) -> bytes:
+    compact = "".join(text.split())
+    try:
+        return bytes.fromhex(compact) if hex_encoded else base64.b64decode(compact, validate=True)
+    except (ValueError, binascii.Error):
+        kind = "hex" if hex_encoded else "base64"
+        raise TemplateError(
+            f"a binary message holds {kind}, and this is not valid {kind}",
+            block.body.range if block else None,
+        ) from None
 
 
 def _is_json_body(request: ResolvedRequest, text: str) -> bool:

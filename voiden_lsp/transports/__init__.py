@@ -21,6 +21,10 @@ def transport_for(request: ResolvedRequest) -> Transport:
         from voiden_lsp.transports.grpc import GrpcTransport
 
         return GrpcTransport(request)
+    if request.protocol == "ws":
+        from voiden_lsp.transports.websocket import WebSocketTransport
+
+        return WebSocketTransport(request)
     raise TransportError(f"`{request.protocol}` requests cannot be sent by this version of voiden yet")
 
 

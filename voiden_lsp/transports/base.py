@@ -30,10 +30,15 @@ class Transport:
     def events(self) -> AsyncIterator[Emitted]:
         raise NotImplementedError
 
-    async def send(self, message: str, *, binary: bool = False, event: str | None = None) -> None:
+    async def send(self, message: str | bytes, *, event: str | None = None) -> None:
+        """Send one message on the open connection (bytes: a binary frame)."""
         raise TransportError(
             f"`{self.request.name}` is a {self.request.protocol} request: it takes no messages"
         )
+
+    async def end_input(self) -> None:
+        """The client has nothing more to send (`voiden run` after the last message block): a gRPC call
+        half-closes; a WebSocket stays open until its limits or the server end it."""
 
     async def close(self) -> None:
         """Ask the peer to end the exchange (half-close or close handshake); default: nothing to do."""

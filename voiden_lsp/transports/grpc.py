@@ -113,7 +113,7 @@ class GrpcTransport(Transport):
             ) from None
         self._sent(message)
 
-    async def send(self, message: str, *, binary: bool = False, event: str | None = None) -> None:
+    async def send(self, message: str | bytes, *, event: str | None = None) -> None:
         if self.method is None or self.schema is None or self._call is None:
             raise TransportError(f"`{self.request.name}` is not open yet: wait for its `open` event")
         if not self.method.client_streaming:
@@ -123,7 +123,12 @@ class GrpcTransport(Transport):
             )
         if self._call.done():
             raise TransportError(f"the call of `{self.request.name}` has ended")
+        if isinstance(message, bytes):
+            raise TransportError("gRPC messages are JSON (the protobuf mapping), not binary blocks")
         await self._write(self.schema.parse_json(self.method.input, message))
+
+    async def end_input(self) -> None:
+        await self.close()
 
     async def close(self) -> None:
         """Half-close: the client has no more messages; the server may still answer."""

@@ -16,7 +16,7 @@ import httpx
 
 from voiden_lsp.errors import TransportError
 from voiden_lsp.events import CLOSED, CONNECTING, OPEN, RECEIVED, SENT, STATUS
-from voiden_lsp.templating import ResolvedRequest, Response
+from voiden_lsp.templating import ResolvedRequest, Response, looks_like_json
 from voiden_lsp.transports.base import Emitted, Transport, pretty
 
 #: A body up to this size arrives as one `received` event (pretty JSON); a larger one as its chunks.
@@ -175,7 +175,7 @@ class HttpTransport(Transport):
         if (
             request.body is not None
             and request.header("content-type") is None
-            and request.body.lstrip()[:1] in ("{", "[")
+            and looks_like_json(request.body)
         ):
             headers.append(("Content-Type", "application/json"))
         try:
