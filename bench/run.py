@@ -132,9 +132,7 @@ async def timed(work: Callable[[], object]) -> float:
 async def bare_grpc_stream(address: str, count: int) -> int:
     pool = demo_pool()
     tick = message_factory.GetMessageClass(pool.FindMessageTypeByName("routeguide.Tick"))
-    request = message_factory.GetMessageClass(pool.FindMessageTypeByName("routeguide.TickerRequest"))(
-        count=count
-    )
+    request = message_factory.GetMessageClass(pool.FindMessageTypeByName("routeguide.TickerRequest"))(count=count)
     received = 0
     async with grpc.aio.insecure_channel(address) as channel:
         call = channel.unary_stream(
@@ -155,9 +153,7 @@ def timed_process(args: list[str]) -> float:
 
 def bench_grpc_stream(count: int = 100_000) -> None:
     # The server runs in a process of its own, so no client shares an interpreter (and its GIL) with it.
-    server = subprocess.Popen(
-        [sys.executable, "-m", "voiden_lsp.demo.grpc_server"], stdout=subprocess.PIPE, text=True
-    )
+    server = subprocess.Popen([sys.executable, "-m", "voiden_lsp.demo", "grpc"], stdout=subprocess.PIPE, text=True)
     try:
         assert server.stdout is not None
         _grpc_rows(server.stdout.readline().strip(), count)
@@ -170,9 +166,7 @@ def _grpc_rows(address: str, count: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         doc = Path(folder) / "ticker.voiden"
         body = f'{{"count": {count}}}'
-        doc.write_text(
-            f"```grpc\ngrpc://{address} routeguide.RouteGuide/Ticker\n\n{body}\n```\n", encoding="utf-8"
-        )
+        doc.write_text(f"```grpc\ngrpc://{address} routeguide.RouteGuide/Ticker\n\n{body}\n```\n", encoding="utf-8")
         start = time.perf_counter()
         assert asyncio.run(bare_grpc_stream(address, count)) == count
         bare = time.perf_counter() - start
@@ -188,9 +182,7 @@ def _grpc_rows(address: str, count: int) -> None:
             rows.append(
                 (
                     "grpcurl",
-                    timed_process(
-                        [grpcurl, "-plaintext", "-d", body, address, "routeguide.RouteGuide/Ticker"]
-                    ),
+                    timed_process([grpcurl, "-plaintext", "-d", body, address, "routeguide.RouteGuide/Ticker"]),
                 )
             )
         for label, seconds in rows:

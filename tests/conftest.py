@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import faulthandler
 import shutil
 import ssl
 import subprocess
@@ -10,8 +11,18 @@ import pytest
 
 from voiden_lsp.demo.grpc_server import DemoGrpcServer
 from voiden_lsp.demo.http_server import DemoHttpServer
+from voiden_lsp.demo.ws_server import DemoWebSocketServer
 
 ROOT = Path(__file__).resolve().parents[1]
+TEST_TIME_LIMIT = 120
+
+
+@pytest.fixture(autouse=True)
+def time_limit() -> Iterator[None]:
+    """A hung test ends the run with every thread's traceback instead of eating CI's time."""
+    faulthandler.dump_traceback_later(TEST_TIME_LIMIT, exit=True)
+    yield
+    faulthandler.cancel_dump_traceback_later()
 
 
 @pytest.fixture
@@ -72,9 +83,7 @@ def test_ca(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     if shutil.which("openssl") is None:
         pytest.skip("openssl is needed to make test certificates")
     folder = tmp_path_factory.mktemp("ca")
-    files = {
-        name: folder / name for name in ("ca.pem", "ca.key", "server.pem", "server.key", "server.csr", "ext")
-    }
+    files = {name: folder / name for name in ("ca.pem", "ca.key", "server.pem", "server.key", "server.csr", "ext")}
 
     def openssl(*args: str) -> None:
         subprocess.run(["openssl", *args], check=True, capture_output=True)
@@ -125,3 +134,9 @@ def test_ca(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         str(files["server.pem"]),
     )
     return files
+
+
+@pytest.fixture
+def ws_server() -> Iterator[DemoWebSocketServer]:
+    with DemoWebSocketServer() as server:
+        yield server

@@ -14,9 +14,7 @@ from voiden_lsp.demo.http_server import DemoHttpServer
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def voiden(
-    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
+def voiden(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "voiden_lsp.cli", *args],
         capture_output=True,
@@ -88,11 +86,7 @@ def test_failures_exit_one_and_the_run_goes_on(http_server: DemoHttpServer, tmp_
 def test_usage_errors_exit_two(tmp_path: Path) -> None:
     path = str(write(tmp_path, DOC))
     unknown = voiden("run", path, "nope")
-    assert (
-        unknown.returncode == 2
-        and "no request named nope" in unknown.stderr
-        and "health, missing" in unknown.stderr
-    )
+    assert unknown.returncode == 2 and "no request named nope" in unknown.stderr and "health, missing" in unknown.stderr
     assert voiden("run", str(tmp_path / "absent.voiden")).returncode == 2
     assert voiden("run", path, "--var", "novalue").returncode == 2
     (tmp_path / "voiden.toml").write_text("[env.dev]\nbase = 'http://127.0.0.1:9'\n", encoding="utf-8")
@@ -103,8 +97,7 @@ def test_usage_errors_exit_two(tmp_path: Path) -> None:
 
 def test_env_selection_and_masking(http_server: DemoHttpServer, tmp_path: Path) -> None:
     (tmp_path / "voiden.toml").write_text(
-        f'default_env = "dev"\n[env.dev]\nbase = "{http_server.url}"\n'
-        '[env.other]\nbase = "http://127.0.0.1:9"\n',
+        f'default_env = "dev"\n[env.dev]\nbase = "{http_server.url}"\n[env.other]\nbase = "http://127.0.0.1:9"\n',
         encoding="utf-8",
     )
     (tmp_path / ".env").write_text("API_KEY=super-secret-key-42\n", encoding="utf-8")

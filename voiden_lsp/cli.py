@@ -30,9 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("names", nargs="*", help="request names (default: every request, in document order)")
     _add_run_options(run)
 
-    demo = commands.add_parser(
-        "demo", help="start the demo servers and run the bundled examples against them"
-    )
+    demo = commands.add_parser("demo", help="start the demo servers and run the bundled examples against them")
     demo.add_argument("--examples", type=Path, default=None, help="the examples folder (default: ./examples)")
     _add_run_options(demo)
     return parser
@@ -72,9 +70,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     sys.exit(code)
 
 
-def _dispatch(
-    args: argparse.Namespace, printer: JsonPrinter | TerminalPrinter, overrides: dict[str, str]
-) -> int:
+def _dispatch(args: argparse.Namespace, printer: JsonPrinter | TerminalPrinter, overrides: dict[str, str]) -> int:
     if args.command == "run":
         return asyncio.run(
             run_file(
@@ -172,11 +168,7 @@ def _bad_status(session: Session) -> bool:
 
 
 def find_examples(explicit: Path | None) -> Path | None:
-    candidates = (
-        [explicit]
-        if explicit
-        else [Path.cwd() / "examples", Path(__file__).resolve().parents[1] / "examples"]
-    )
+    candidates = [explicit] if explicit else [Path.cwd() / "examples", Path(__file__).resolve().parents[1] / "examples"]
     return next((c for c in candidates if c is not None and c.is_dir()), None)
 
 

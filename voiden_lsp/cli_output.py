@@ -137,9 +137,7 @@ class TerminalPrinter:
             if not fields.get("control"):
                 self._block(str(fields.get("data", "")))
             if fields.get("truncated"):
-                self._line(
-                    style(f"    … cut for display ({human_size(int(fields.get('size', 0)))} in all)", "2")
-                )
+                self._line(style(f"    … cut for display ({human_size(int(fields.get('size', 0)))} in all)", "2"))
         elif kind == TRAILERS:
             for key, value in fields.get("headers", {}).items():
                 self._line(style(f"  {key}: {value}", "2"))

@@ -213,8 +213,7 @@ def test_precedence_and_environments(tmp_path: Path) -> None:
     request = doc.requests[0]
     s = Scope.for_request(doc, request, collection, process_env={"shared": "process", "only_process": "p"})
     assert (
-        expand("{{shared}} {{host}} {{only_dotenv}} {{only_process}} {{attr}}", s)
-        == "front dev.test yes p from-attr"
+        expand("{{shared}} {{host}} {{only_dotenv}} {{only_process}} {{attr}}", s) == "front dev.test yes p from-attr"
     )
     s = Scope.for_request(doc, request, collection, env="prod", overrides={"shared": "cli"}, process_env={})
     assert expand("{{shared}} {{host}}", s) == "cli prod.test"

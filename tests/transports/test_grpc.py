@@ -59,9 +59,7 @@ async def test_response_reference_from_a_grpc_call(grpc_server: DemoGrpcServer) 
 
 async def test_server_streaming(grpc_server: DemoGrpcServer) -> None:
     events, _ = await run(
-        grpc_doc(
-            "ListFeatures", '{"lo": {"latitude": 1, "longitude": 1}, "hi": {"latitude": 2, "longitude": 2}}'
-        ),
+        grpc_doc("ListFeatures", '{"lo": {"latitude": 1, "longitude": 1}, "hi": {"latitude": 2, "longitude": 2}}'),
         addr=grpc_server.address,
     )
     names = [json.loads(r["data"])["name"] for r in of(events, "received")]
@@ -70,9 +68,7 @@ async def test_server_streaming(grpc_server: DemoGrpcServer) -> None:
 
 
 async def test_client_streaming_sends_message_blocks_then_half_closes(grpc_server: DemoGrpcServer) -> None:
-    extra = (
-        '```message\n{"latitude": 4, "longitude": 1}\n```\n```message\n{"latitude": 4, "longitude": 5}\n```\n'
-    )
+    extra = '```message\n{"latitude": 4, "longitude": 1}\n```\n```message\n{"latitude": 4, "longitude": 5}\n```\n'
     events, _ = await run(
         grpc_doc("RecordRoute", '{"latitude": 1, "longitude": 1}', extra=extra), addr=grpc_server.address
     )
@@ -91,12 +87,8 @@ async def test_bidirectional_with_wait(grpc_server: DemoGrpcServer) -> None:
         '```message wait=1\n{"message": "second {{$randomInt 1 1}}"}\n```\n'
         '```message\n{"message": "{{$faker.pyint}}"}\n```\n'
     )
-    events, _ = await run(
-        grpc_doc("RouteChat", '{"message": "first"}', extra=extra), addr=grpc_server.address
-    )
-    order = [
-        (e.kind, json.loads(e.fields["data"])["message"]) for e in events if e.kind in ("sent", "received")
-    ]
+    events, _ = await run(grpc_doc("RouteChat", '{"message": "first"}', extra=extra), addr=grpc_server.address)
+    order = [(e.kind, json.loads(e.fields["data"])["message"]) for e in events if e.kind in ("sent", "received")]
     assert order[:3] == [("sent", "first"), ("received", "echo: first"), ("sent", "second 1")]
     assert len(order) == 6
     assert of(events, "closed")[0]["messages"] == 3
@@ -118,9 +110,7 @@ async def test_live_session_send_close_and_cancel(grpc_server: DemoGrpcServer) -
     await session.close()
     await asyncio.wait_for(task, 10)
     assert session.state == "closed" and session.sent == 3 and session.received == 3
-    assert (
-        len({json.loads(s["data"])["message"] for s in of(events, "sent")}) >= 2
-    )  # fresh fake data per send
+    assert len({json.loads(s["data"])["message"] for s in of(events, "sent")}) >= 2  # fresh fake data per send
 
     second = runner.session(request)
     task = second.start()
@@ -144,9 +134,7 @@ async def test_deadline_exceeded(grpc_server: DemoGrpcServer) -> None:
 
 
 async def test_rich_error_details(grpc_server: DemoGrpcServer) -> None:
-    events, _ = await run(
-        grpc_doc("Fail", '{"field": "name", "reason": "too short"}'), addr=grpc_server.address
-    )
+    events, _ = await run(grpc_doc("Fail", '{"field": "name", "reason": "too short"}'), addr=grpc_server.address)
     status = of(events, "status")[0]
     assert status["code"] == "INVALID_ARGUMENT" and status["message"] == "the demo fails on purpose"
     bad_request, info = status["details"]
@@ -183,9 +171,7 @@ async def test_reflection_versions(reflection: str) -> None:
     with DemoGrpcServer(reflection=reflection) as server:
         events, _ = await run(grpc_doc("GetFeature", "{}"), addr=server.address)
         assert of(events, "status")[0]["code"] == "OK"
-        pinned, _ = await run(
-            grpc_doc("GetFeature", "{}", meta=f"@reflection {reflection}\n"), addr=server.address
-        )
+        pinned, _ = await run(grpc_doc("GetFeature", "{}", meta=f"@reflection {reflection}\n"), addr=server.address)
         assert of(pinned, "status")[0]["code"] == "OK"
 
 
@@ -206,11 +192,7 @@ async def test_reflection_behind_auth() -> None:
     with DemoGrpcServer(token="sesame") as server:
         denied, _ = await run(grpc_doc("GetFeature", "{}"), addr=server.address)
         message = of(denied, "error")[0]["message"]
-        assert (
-            "server reflection at" in message
-            and "UNAUTHENTICATED" in message
-            and "@reflect-header" in message
-        )
+        assert "server reflection at" in message and "UNAUTHENTICATED" in message and "@reflect-header" in message
         allowed, _ = await run(
             grpc_doc("GetFeature", "{}", headers="authorization: Bearer {{token}}\n"),
             addr=server.address,
@@ -221,9 +203,7 @@ async def test_reflection_behind_auth() -> None:
             grpc_doc("GetFeature", "{}", meta="@reflect-header authorization: Bearer sesame\n"),
             addr=server.address,
         )
-        assert (
-            of(reflect_only, "status")[0]["code"] == "UNAUTHENTICATED"
-        )  # reflection passed, the call did not
+        assert of(reflect_only, "status")[0]["code"] == "UNAUTHENTICATED"  # reflection passed, the call did not
 
 
 async def test_connection_failures_are_explained() -> None:

@@ -101,8 +101,7 @@ async def test_document_errors_stop_a_request_before_sending() -> None:
 
 async def test_tls_is_verified_unless_insecure(tls_server: DemoHttpServer) -> None:
     events, _ = await run(
-        "# Verified\n```http\nGET {{base}}/health\n```\n"
-        "# Insecure\n```http\n@insecure\nGET {{base}}/health\n```\n",
+        "# Verified\n```http\nGET {{base}}/health\n```\n# Insecure\n```http\n@insecure\nGET {{base}}/health\n```\n",
         base=tls_server.url,
     )
     (error,) = of(events, "error")
@@ -111,9 +110,7 @@ async def test_tls_is_verified_unless_insecure(tls_server: DemoHttpServer) -> No
 
 
 async def test_tls_with_a_ca_file(tls_server: DemoHttpServer, self_signed: tuple[Path, Path]) -> None:
-    events, _ = await run(
-        f"```http\n@ca {self_signed[0]}\nGET {{{{base}}}}/health\n```\n", base=tls_server.url
-    )
+    events, _ = await run(f"```http\n@ca {self_signed[0]}\nGET {{{{base}}}}/health\n```\n", base=tls_server.url)
     assert [s["code"] for s in of(events, "status")] == [200]
 
 
@@ -136,9 +133,7 @@ async def test_binary_body_is_described_not_dumped(http_server: DemoHttpServer) 
     assert received == {"data": "<2048 bytes of application/octet-stream>", "size": 2048, "binary": True}
 
 
-async def test_response_references_across_requests_and_masking(
-    http_server: DemoHttpServer, tmp_path: Path
-) -> None:
+async def test_response_references_across_requests_and_masking(http_server: DemoHttpServer, tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("PASSWORD=demo-password-123\n", encoding="utf-8")
     text = (
         "# Login\n```http name=login\nPOST {{base}}/login\n\n"

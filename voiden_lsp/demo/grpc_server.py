@@ -7,8 +7,6 @@ and asynchronous tests use it alike. Messages are dynamic: built from `routeguid
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from importlib import resources
@@ -42,9 +40,7 @@ class _RouteGuide:
         self.notes: dict[tuple[int, int], list[Message]] = {}
 
     def cls(self, name: str) -> type[Message]:
-        result: type[Message] = message_factory.GetMessageClass(
-            self.pool.FindMessageTypeByName(f"routeguide.{name}")
-        )
+        result: type[Message] = message_factory.GetMessageClass(self.pool.FindMessageTypeByName(f"routeguide.{name}"))
         return result
 
     def feature(self, lat: int, lng: int) -> Message:
@@ -75,9 +71,7 @@ class _RouteGuide:
             )
         return self.feature(lat, lng)
 
-    async def ListFeatures(
-        self, request: Any, context: grpc.aio.ServicerContext[Any, Any]
-    ) -> AsyncIterator[Message]:
+    async def ListFeatures(self, request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[Message]:
         lo, hi = request.lo, request.hi
         count = 0
         for lat in range(min(lo.latitude, hi.latitude), max(lo.latitude, hi.latitude) + 1):
@@ -87,9 +81,7 @@ class _RouteGuide:
                 count += 1
                 yield self.feature(lat, lng)
 
-    async def RecordRoute(
-        self, requests: AsyncIterator[Any], context: grpc.aio.ServicerContext[Any, Any]
-    ) -> Message:
+    async def RecordRoute(self, requests: AsyncIterator[Any], context: grpc.aio.ServicerContext[Any, Any]) -> Message:
         started = time.monotonic()
         points, distance, previous = 0, 0, None
         async for point in requests:
@@ -110,9 +102,7 @@ class _RouteGuide:
             reply.sent_at.GetCurrentTime()
             yield reply
 
-    async def Ticker(
-        self, request: Any, context: grpc.aio.ServicerContext[Any, Any]
-    ) -> AsyncIterator[Message]:
+    async def Ticker(self, request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[Message]:
         tick_class = self.cls("Tick")
         count = request.count or 10
         pause = 1 / request.rate if request.rate > 0 else 0
@@ -129,12 +119,8 @@ class _RouteGuide:
         violation = bad_request.field_violations.add()
         violation.field = request.field or "location.latitude"
         violation.description = request.reason or "must be between -90 and 90"
-        info = error_details_pb2.ErrorInfo(
-            reason="DEMO_FAILURE", domain="voiden.demo", metadata={"hint": "on purpose"}
-        )
-        status = status_pb2.Status(
-            code=grpc.StatusCode.INVALID_ARGUMENT.value[0], message="the demo fails on purpose"
-        )
+        info = error_details_pb2.ErrorInfo(reason="DEMO_FAILURE", domain="voiden.demo", metadata={"hint": "on purpose"})
+        status = status_pb2.Status(code=grpc.StatusCode.INVALID_ARGUMENT.value[0], message="the demo fails on purpose")
         status.details.add().Pack(bad_request)
         status.details.add().Pack(info)
         context.set_trailing_metadata((("grpc-status-details-bin", status.SerializeToString()),))
@@ -268,19 +254,3 @@ class DemoGrpcServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-
-def main() -> None:
-    """`python -m voiden_lsp.demo.grpc_server`: serve until stopped; prints the address first."""
-    import signal
-
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with DemoGrpcServer() as server:
-        print(server.address, flush=True)
-        with contextlib.suppress(KeyboardInterrupt):
-            stop.wait()
-
-
-if __name__ == "__main__":
-    main()

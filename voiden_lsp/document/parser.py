@@ -171,18 +171,12 @@ class _Parser:
                 if mark is not None
                 else fm_range
             )
-            self.problem(
-                f"front matter is not valid YAML: {getattr(exc, 'problem', exc)}", where, code="front-matter"
-            )
+            self.problem(f"front matter is not valid YAML: {getattr(exc, 'problem', exc)}", where, code="front-matter")
         if data is not None and not isinstance(data, dict):
-            self.problem(
-                "front matter must be a mapping (`vars:`, `env:`, `locale:`)", fm_range, code="front-matter"
-            )
+            self.problem("front matter must be a mapping (`vars:`, `env:`, `locale:`)", fm_range, code="front-matter")
             data = None
         if isinstance(data, dict) and "vars" in data and not isinstance(data["vars"], dict):
-            self.problem(
-                "front matter `vars` must be a mapping of names to values", fm_range, code="front-matter"
-            )
+            self.problem("front matter `vars` must be a mapping of names to values", fm_range, code="front-matter")
         # Blank the front matter for markdown-it so its line numbers stay the document's.
         blanked = "\n" * (end + 1) + "\n".join(lines[end + 1 :])
         return (FrontMatter(data, fm_range) if isinstance(data, dict) else None), blanked
@@ -260,8 +254,7 @@ class _Parser:
         if close or has_attributes:
             hint = f"; did you mean `{close[0]}`?" if close else ""
             self.problem(
-                f"unknown protocol word `{word}`: requests start with one of "
-                f"{', '.join(PROTOCOL_ALIASES)}{hint}",
+                f"unknown protocol word `{word}`: requests start with one of {', '.join(PROTOCOL_ALIASES)}{hint}",
                 where,
                 "warning" if not has_attributes else "error",
                 code="unknown-protocol",
@@ -334,9 +327,7 @@ class _Parser:
         start, end = line.trimmed()
         match = _METADATA.match(line.text[start:end])
         if not match:
-            self.problem(
-                "malformed metadata line: write `@key value`", line.range(start, end), code="bad-metadata"
-            )
+            self.problem("malformed metadata line: write `@key value`", line.range(start, end), code="bad-metadata")
             return
         key, value = match.group(1), match.group(2) or ""
         key_range = line.range(start, start + 1 + len(key))
@@ -359,9 +350,7 @@ class _Parser:
         if kind == "flag" and value:
             self.problem(f"`@{key}` takes no value", value_range, "warning", code="bad-metadata")
         elif kind == "duration" and parse_duration(value) is None:
-            self.problem(
-                f"`@{key}` needs a duration such as `500ms`, `5s` or `2m`", value_range, code="bad-metadata"
-            )
+            self.problem(f"`@{key}` needs a duration such as `500ms`, `5s` or `2m`", value_range, code="bad-metadata")
         elif kind == "size" and parse_size(value) is None:
             self.problem(f"`@{key}` needs a size such as `4MB` or `65536`", value_range, code="bad-metadata")
         elif kind == "int" and not value.isdigit():
@@ -369,9 +358,7 @@ class _Parser:
         elif kind == "text" and not value:
             self.problem(f"`@{key}` needs a value", value_range, code="bad-metadata")
         elif kind.startswith("choice:") and value not in kind[7:].split("|"):
-            self.problem(
-                f"`@{key}` is one of {', '.join(kind[7:].split('|'))}", value_range, code="bad-metadata"
-            )
+            self.problem(f"`@{key}` is one of {', '.join(kind[7:].split('|'))}", value_range, code="bad-metadata")
 
     def _request_line(self, request: Request, line: _Line) -> None:
         start, end = line.trimmed()
@@ -388,13 +375,9 @@ class _Parser:
             if len(words) == 2 and _HTTP_VERSION.match(words[1]):
                 tokens, words = tokens[:1], words[:1]
             if protocol == "sse" and request.method not in ("GET", "POST"):
-                self.problem(
-                    "an SSE request is `GET` or `POST`", request.request_line_range, code="bad-method"
-                )
+                self.problem("an SSE request is `GET` or `POST`", request.request_line_range, code="bad-method")
             elif request.method not in _STANDARD_METHODS and len(request.method) < 3:
-                self.problem(
-                    f"unknown HTTP method `{request.method}`", request.request_line_range, code="bad-method"
-                )
+                self.problem(f"unknown HTTP method `{request.method}`", request.request_line_range, code="bad-method")
             schemes: tuple[str, ...] = ("http", "https")
         elif protocol == "grpc":
             schemes = ("grpc", "grpcs")
@@ -419,9 +402,7 @@ class _Parser:
                 code="bad-request-line",
             )
 
-    def _grpc_line(
-        self, request: Request, line: _Line, tokens: list[tuple[int, int]], words: list[str]
-    ) -> None:
+    def _grpc_line(self, request: Request, line: _Line, tokens: list[tuple[int, int]], words: list[str]) -> None:
         assert request.target is not None
         address = words[0]
         if len(words) < 2:
@@ -445,8 +426,7 @@ class _Parser:
             parts = urlsplit(address)
             if parts.scheme not in ("grpc", "grpcs"):
                 self.problem(
-                    f"a gRPC address starts with `grpc://` (plaintext) or `grpcs://` (TLS), not "
-                    f"`{parts.scheme}://`",
+                    f"a gRPC address starts with `grpc://` (plaintext) or `grpcs://` (TLS), not `{parts.scheme}://`",
                     request.target.range,
                     code="bad-url",
                 )
@@ -490,9 +470,7 @@ class _Parser:
             i += 1
         if len(starts) > 1:
             last = lines[i - 1]
-            request.target = Span(
-                text, Range(target.range.start, last.range(*last.trimmed()).end), tuple(starts)
-            )
+            request.target = Span(text, Range(target.range.start, last.range(*last.trimmed()).end), tuple(starts))
         return i
 
     def _header(self, request: Request, line: _Line) -> None:
@@ -527,8 +505,7 @@ class _Parser:
             if request.name in seen:
                 first = seen[request.name]
                 self.problem(
-                    f"duplicate request name `{request.name}` (first used on line "
-                    f"{first.range.start.line + 1})",
+                    f"duplicate request name `{request.name}` (first used on line {first.range.start.line + 1})",
                     request.info_range,
                     code="duplicate-name",
                 )
@@ -547,16 +524,12 @@ class _Parser:
 
     # -- message blocks --------------------------------------------------------------------------
 
-    def _attach_messages(
-        self, fences: list[_Fence], requests: list[tuple[_Fence, Request]], doc: Document
-    ) -> None:
+    def _attach_messages(self, fences: list[_Fence], requests: list[tuple[_Fence, Request]], doc: Document) -> None:
         by_fence = {id(fence): request for fence, request in requests}
         owner: tuple[_Fence, Request] | None = None
         for fence in fences:
             if fence.word == "#heading":
-                if owner is not None and (
-                    owner[0].heading_level == 0 or fence.heading_level <= owner[0].heading_level
-                ):
+                if owner is not None and (owner[0].heading_level == 0 or fence.heading_level <= owner[0].heading_level):
                     owner = None
                 continue
             if fence.word not in MESSAGE_WORDS:
@@ -590,9 +563,7 @@ class _Parser:
                     "warning",
                     code="empty-message",
                 )
-            block = MessageBlock(
-                block_id, dict(fence.attributes), body, fence.range, request.name if request else None
-            )
+            block = MessageBlock(block_id, dict(fence.attributes), body, fence.range, request.name if request else None)
             doc.messages.append(block)
             if request is None:
                 self.problem(
@@ -611,9 +582,7 @@ class _Parser:
                     code="message-not-live",
                 )
             if "wait" in block.attributes and not block.attributes["wait"].isdigit():
-                self.problem(
-                    "`wait=N` needs a whole number of server messages", fence.info_range, code="bad-attribute"
-                )
+                self.problem("`wait=N` needs a whole number of server messages", fence.info_range, code="bad-attribute")
 
 
 def _is_comment(stripped: str) -> bool:

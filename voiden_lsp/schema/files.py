@@ -52,9 +52,7 @@ def compile_protos(protos: list[Path], import_paths: list[Path]) -> Schema:
         ]
         result = subprocess.run(args, capture_output=True, text=True, timeout=60)
         if result.returncode != 0:
-            detail = "; ".join(
-                line.strip() for line in (result.stderr or result.stdout).splitlines() if line.strip()
-            )
+            detail = "; ".join(line.strip() for line in (result.stderr or result.stdout).splitlines() if line.strip())
             hint = (
                 " (add the folder that holds the imports with `@import-path DIR`)"
                 if "not found" in detail or "File not found" in detail

@@ -141,11 +141,7 @@ class Schema:
         service, method = _split_method(name)
         if service not in self._services:
             close = difflib.get_close_matches(service, self._services, n=3, cutoff=0.5)
-            hint = (
-                f"; did you mean {_quoted(close)}?"
-                if close
-                else f" (services: {_quoted(self._services) or 'none'})"
-            )
+            hint = f"; did you mean {_quoted(close)}?" if close else f" (services: {_quoted(self._services) or 'none'})"
             raise SchemaError(f"unknown service `{service}` in {self.source}{hint}")
         names = [m.name for m in self.pool.FindServiceByName(service).methods]
         if method not in names:
@@ -182,9 +178,7 @@ class Schema:
 
     def field(self, message: Descriptor, name: str) -> FieldInfo | None:
         """A field by its JSON name (`createdAt`) or its proto name (`created_at`)."""
-        found = message.fields_by_name.get(name) or next(
-            (f for f in message.fields if f.json_name == name), None
-        )
+        found = message.fields_by_name.get(name) or next((f for f in message.fields if f.json_name == name), None)
         return _field_info(found) if found is not None else None
 
     # -- messages --------------------------------------------------------------------------------
@@ -205,9 +199,7 @@ class Schema:
         return instance
 
     def to_json(self, message: Message, *, indent: int | None = 2) -> str:
-        return str(
-            json_format.MessageToJson(message, descriptor_pool=self.pool, indent=indent, ensure_ascii=False)
-        )
+        return str(json_format.MessageToJson(message, descriptor_pool=self.pool, indent=indent, ensure_ascii=False))
 
     def to_dict(self, message: Message) -> dict[str, Any]:
         result: dict[str, Any] = json_format.MessageToDict(message, descriptor_pool=self.pool)
@@ -218,9 +210,7 @@ class Schema:
         parts = []
         for field in self.fields(message):
             kind = field.type_name.rsplit(".", 1)[-1]
-            parts.append(
-                f"{field.json_name}: {'[' + kind + ']' if field.repeated and not field.map else kind}"
-            )
+            parts.append(f"{field.json_name}: {'[' + kind + ']' if field.repeated and not field.map else kind}")
         return "{" + ", ".join(parts) + "}"
 
 

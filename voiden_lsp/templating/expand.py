@@ -177,10 +177,7 @@ def _unknown_variable(name: str, scope: Scope) -> str:
         name, [n for n in scope.names() if not n.isupper() or name.isupper()], n=3, cutoff=0.7
     )
     hint = f"; did you mean {', '.join(f'`{c}`' for c in close)}?" if close else ""
-    return (
-        f"undefined variable `{name}`{hint} (define it in the front matter `vars`, voiden.toml, .env, "
-        "or pass --var)"
-    )
+    return f"undefined variable `{name}`{hint} (define it in the front matter `vars`, voiden.toml, .env, or pass --var)"
 
 
 def to_text(value: Any) -> str:

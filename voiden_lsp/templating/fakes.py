@@ -67,9 +67,7 @@ def faker_for(locale: str | None) -> Faker:
     try:
         return Faker(locale) if locale else Faker()
     except AttributeError:
-        raise TemplateError(
-            f"unknown locale `{locale}`: use a Faker locale such as en_US, de_DE, fr_FR"
-        ) from None
+        raise TemplateError(f"unknown locale `{locale}`: use a Faker locale such as en_US, de_DE, fr_FR") from None
 
 
 @cache
@@ -79,11 +77,7 @@ def python_providers() -> frozenset[str]:
     names = set()
     for provider in fake.get_providers():
         for name in dir(provider):
-            if (
-                not name.startswith("_")
-                and name not in _NOT_PROVIDERS
-                and callable(getattr(provider, name, None))
-            ):
+            if not name.startswith("_") and name not in _NOT_PROVIDERS and callable(getattr(provider, name, None)):
                 names.add(name)
     return frozenset(names)
 
@@ -169,26 +163,18 @@ def _future(fake: Faker, args: Args, kwargs: Kwargs) -> str:
 
 
 def _recent(fake: Faker, args: Args, kwargs: Kwargs) -> str:
-    return _iso(
-        fake.date_time_between(start_date=f"-{max(_days(args, kwargs, 'days', 1), 1)}d", end_date="now")
-    )
+    return _iso(fake.date_time_between(start_date=f"-{max(_days(args, kwargs, 'days', 1), 1)}d", end_date="now"))
 
 
 def _soon(fake: Faker, args: Args, kwargs: Kwargs) -> str:
-    return _iso(
-        fake.date_time_between(start_date="now", end_date=f"+{max(_days(args, kwargs, 'days', 1), 1)}d")
-    )
+    return _iso(fake.date_time_between(start_date="now", end_date=f"+{max(_days(args, kwargs, 'days', 1), 1)}d"))
 
 
 def _between(fake: Faker, args: Args, kwargs: Kwargs) -> str:
     start = _opt(args, kwargs, "from", args[0] if args and not isinstance(args[0], dict) else None)
     end = _opt(args, kwargs, "to", args[1] if len(args) > 1 else None)
     try:
-        low = (
-            datetime.fromisoformat(str(start).replace("Z", "+00:00"))
-            if start
-            else datetime.now() - timedelta(365)
-        )
+        low = datetime.fromisoformat(str(start).replace("Z", "+00:00")) if start else datetime.now() - timedelta(365)
         high = datetime.fromisoformat(str(end).replace("Z", "+00:00")) if end else datetime.now()
     except ValueError:
         raise TemplateError('date.between needs ISO dates: {from: "2024-01-01", to: "2024-12-31"}') from None
@@ -473,9 +459,7 @@ def _data_uri(fake: Faker, args: Args, kwargs: Kwargs) -> str:
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}">'
         f'<rect width="100%" height="100%" fill="{fake.hex_color()}"/></svg>'
     )
-    return "data:image/svg+xml;charset=UTF-8," + svg.replace("#", "%23").replace('"', "%22").replace(
-        " ", "%20"
-    )
+    return "data:image/svg+xml;charset=UTF-8," + svg.replace("#", "%23").replace('"', "%22").replace(" ", "%20")
 
 
 def _email(fake: Faker, args: Args, kwargs: Kwargs) -> str:
@@ -544,11 +528,7 @@ def _iso_date(provider: str) -> Maker:
     def make(fake: Faker, args: Args, kwargs: Kwargs) -> str:
         value = getattr(fake, provider)()
         return (
-            _iso(value)
-            if isinstance(value, datetime)
-            else value.isoformat()
-            if isinstance(value, date)
-            else str(value)
+            _iso(value) if isinstance(value, datetime) else value.isoformat() if isinstance(value, date) else str(value)
         )
 
     return make
@@ -595,9 +575,7 @@ def _port(fake: Faker, args: Args, kwargs: Kwargs) -> int:
 
 def _http_status(fake: Faker, args: Args, kwargs: Kwargs) -> int:
     return int(
-        fake.random_element(
-            (200, 201, 202, 204, 301, 302, 304, 400, 401, 403, 404, 409, 422, 429, 500, 502, 503)
-        )
+        fake.random_element((200, 201, 202, 204, 301, 302, 304, 400, 401, 403, 404, 409, 422, 429, 500, 502, 503))
     )
 
 
@@ -665,9 +643,7 @@ FAKERJS: dict[str, Maker] = {
     "location.longitude": lambda f, a, k: float(f.longitude()),
     "location.timeZone": _call("timezone"),
     "location.county": _call("city"),
-    "location.direction": _pick(
-        "North", "East", "South", "West", "Northeast", "Northwest", "Southeast", "Southwest"
-    ),
+    "location.direction": _pick("North", "East", "South", "West", "Northeast", "Northwest", "Southeast", "Southwest"),
     "location.cardinalDirection": _pick("North", "East", "South", "West"),
     "location.nearbyGPSCoordinate": _gps,
     "location.continent": _pick(
@@ -697,9 +673,7 @@ FAKERJS: dict[str, Maker] = {
     "string.numeric": _digits,
     "string.hexadecimal": _hex,
     "string.binary": lambda f, a, k: "0b" + "".join(f.random_element("01") for _ in range(_count(a, k, 1))),
-    "string.octal": lambda f, a, k: (
-        "0o" + "".join(f.random_element("01234567") for _ in range(_count(a, k, 1)))
-    ),
+    "string.octal": lambda f, a, k: "0o" + "".join(f.random_element("01234567") for _ in range(_count(a, k, 1))),
     "string.sample": _chars(string.ascii_letters + string.digits + string.punctuation),
     "string.nanoid": _nanoid,
     "string.symbol": _chars(string.punctuation),
@@ -751,9 +725,7 @@ FAKERJS: dict[str, Maker] = {
     "finance.accountNumber": _account_number,
     "finance.account": _account_number,
     "finance.accountName": lambda f, a, k: (
-        f.random_element(
-            ("Checking", "Savings", "Money Market", "Credit Card", "Investment", "Home Loan", "Auto Loan")
-        )
+        f.random_element(("Checking", "Savings", "Money Market", "Credit Card", "Investment", "Home Loan", "Auto Loan"))
         + " Account"
     ),
     "finance.amount": _amount,
@@ -870,9 +842,7 @@ FAKERJS: dict[str, Maker] = {
     "database.type": _pick(*_DB_TYPES),
     "database.collation": _pick(*_DB_COLLATIONS),
     "database.engine": _pick(*_DB_ENGINES),
-    "database.mongodbObjectId": lambda f, a, k: "".join(
-        f.random_element("0123456789abcdef") for _ in range(24)
-    ),
+    "database.mongodbObjectId": lambda f, a, k: "".join(f.random_element("0123456789abcdef") for _ in range(24)),
     "hacker.abbreviation": _pick(*_ABBREVIATIONS),
     "hacker.adjective": _pick(*_HACKER_ADJECTIVES),
     "hacker.noun": _pick(*_HACKER_NOUNS),
@@ -884,9 +854,7 @@ FAKERJS: dict[str, Maker] = {
     "vehicle.vin": _call("vin"),
     # airline
     "airline.flightNumber": lambda f, a, k: str(f.random_int(1, 9999)),
-    "airline.recordLocator": lambda f, a, k: "".join(
-        f.random_element(string.ascii_uppercase) for _ in range(6)
-    ),
+    "airline.recordLocator": lambda f, a, k: "".join(f.random_element(string.ascii_uppercase) for _ in range(6)),
     # helpers
     "helpers.arrayElement": _element,
     "helpers.arrayElements": _elements,
@@ -1000,10 +968,7 @@ POSTMAN: dict[str, Maker] = {
     "randomCurrencyName": _call("currency_name"),
     "randomCurrencySymbol": _call("currency_symbol"),
     "randomBitcoin": lambda f, a, k: (
-        "1"
-        + "".join(
-            f.random_element("123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz") for _ in range(33)
-        )
+        "1" + "".join(f.random_element("123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz") for _ in range(33))
     ),
     "randomCompanyName": _call("company"),
     "randomCompanySuffix": _call("company_suffix"),

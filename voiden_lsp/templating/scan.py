@@ -64,9 +64,7 @@ def find_templates(text: str) -> list[Template]:
     return found
 
 
-_CALL = re.compile(
-    r"^(?P<path>[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)\s*(?:\((?P<args>.*)\))?\s*$", re.DOTALL
-)
+_CALL = re.compile(r"^(?P<path>[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)\s*(?:\((?P<args>.*)\))?\s*$", re.DOTALL)
 
 _JS_CONSTANTS: dict[str, Any] = {
     "true": True,

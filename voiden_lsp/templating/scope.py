@@ -96,11 +96,7 @@ class Scope:
             (".env", collection.dotenv),
             ("process environment", process),
         ]
-        locale = (
-            (request.meta("locale") if request else None)
-            or (front.locale if front else None)
-            or collection.locale
-        )
+        locale = (request.meta("locale") if request else None) or (front.locale if front else None) or collection.locale
         return cls(
             layers=layers,
             responses=responses or {},

@@ -32,9 +32,7 @@ class Transport:
 
     async def send(self, message: str | bytes, *, event: str | None = None) -> None:
         """Send one message on the open connection (bytes: a binary frame)."""
-        raise TransportError(
-            f"`{self.request.name}` is a {self.request.protocol} request: it takes no messages"
-        )
+        raise TransportError(f"`{self.request.name}` is a {self.request.protocol} request: it takes no messages")
 
     async def end_input(self) -> None:
         """The client has nothing more to send (`voiden run` after the last message block): a gRPC call

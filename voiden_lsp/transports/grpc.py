@@ -108,9 +108,7 @@ class GrpcTransport(Transport):
         try:
             await self._call.write(message)
         except (grpc.aio.AioRpcError, asyncio.InvalidStateError) as exc:
-            raise TransportError(
-                f"the call of `{self.request.name}` is no longer open for sending ({exc})"
-            ) from None
+            raise TransportError(f"the call of `{self.request.name}` is no longer open for sending ({exc})") from None
         self._sent(message)
 
     async def send(self, message: str | bytes, *, event: str | None = None) -> None:
@@ -118,8 +116,7 @@ class GrpcTransport(Transport):
             raise TransportError(f"`{self.request.name}` is not open yet: wait for its `open` event")
         if not self.method.client_streaming:
             raise TransportError(
-                f"`{self.method.full_name}` is a {self.method.kind} call: it takes one message, "
-                "the request body"
+                f"`{self.method.full_name}` is a {self.method.kind} call: it takes one message, the request body"
             )
         if self._call.done():
             raise TransportError(f"the call of `{self.request.name}` has ended")
@@ -171,11 +168,7 @@ class GrpcTransport(Transport):
             if not self._opened:
                 self._open(())
             self._status(code, details, trailing)
-            by = (
-                "client"
-                if code in (grpc.StatusCode.CANCELLED, grpc.StatusCode.DEADLINE_EXCEEDED)
-                else "server"
-            )
+            by = "client" if code in (grpc.StatusCode.CANCELLED, grpc.StatusCode.DEADLINE_EXCEEDED) else "server"
             self._out.put_nowait((CLOSED, {"by": by, "reason": code.name, "messages": self._received}))
         except (TransportError, SchemaError) as exc:
             self._out.put_nowait((ERROR, {"message": exc.message}))

@@ -38,9 +38,7 @@ def parse_target(request: ResolvedRequest) -> Target:
         parts = urlsplit(text)
         scheme, netloc = parts.scheme, parts.netloc
         if scheme not in ("grpc", "grpcs"):
-            raise TransportError(
-                f"`{text}`: a gRPC address starts with grpc:// (plaintext) or grpcs:// (TLS)"
-            )
+            raise TransportError(f"`{text}`: a gRPC address starts with grpc:// (plaintext) or grpcs:// (TLS)")
     else:
         netloc = text
     host, _, port = netloc.rpartition(":")
@@ -92,9 +90,7 @@ def reflection_metadata(request: ResolvedRequest) -> Metadata:
     return metadata_of([*request.headers, *extra])
 
 
-async def open_channel(
-    request: ResolvedRequest, target: Target, *, size_limits: bool = True
-) -> grpc.aio.Channel:
+async def open_channel(request: ResolvedRequest, target: Target, *, size_limits: bool = True) -> grpc.aio.Channel:
     """A channel for the request; reflection opens one without `@max-message-size` (schemas are large)."""
     options: list[tuple[str, str | int]] = [("grpc.enable_retries", 0)]
     size = request.meta_size("max-message-size") if size_limits else None
@@ -153,9 +149,7 @@ def explain(error: grpc.aio.AioRpcError, target: Target, timeout: float | None, 
             )
         if any(word in lowered for word in ("ssl", "tls", "handshake", "certificate", "wrong_version")):
             hint = (
-                "the server may speak plaintext: use grpc://"
-                if target.tls
-                else "the server may want TLS: use grpcs://"
+                "the server may speak plaintext: use grpc://" if target.tls else "the server may want TLS: use grpcs://"
             )
             return f"TLS problem with {where} while {doing}: {details}. {hint}; or pass `@ca FILE`"
         if "socket closed" in lowered or "connection reset" in lowered or "eof" in lowered:

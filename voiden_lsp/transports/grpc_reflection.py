@@ -36,9 +36,7 @@ async def reflect(
             if code == grpc.StatusCode.UNIMPLEMENTED and index + 1 < len(versions):
                 continue
             if code == grpc.StatusCode.UNIMPLEMENTED:
-                offered = (
-                    "grpc.reflection.v1 nor v1alpha" if version == "auto" else f"grpc.reflection.{version}"
-                )
+                offered = "grpc.reflection.v1 nor v1alpha" if version == "auto" else f"grpc.reflection.{version}"
                 raise SchemaError(
                     f"the server at {target.address} does not offer server reflection ({offered}): "
                     "give its schema with `@proto FILE` (and `@import-path DIR`) or `@protoset FILE`"
@@ -49,9 +47,7 @@ async def reflect(
                     f"{error.details()}): reflection calls carry the request's header lines; add the "
                     "credentials there, or as `@reflect-header Name: value`"
                 ) from None
-            raise SchemaError(
-                explain(error, target, timeout, "asking for its schema by reflection")
-            ) from None
+            raise SchemaError(explain(error, target, timeout, "asking for its schema by reflection")) from None
     raise AssertionError("unreachable")
 
 
@@ -75,9 +71,7 @@ async def _reflect(
         finally:
             call.cancel()
         if response is grpc.aio.EOF:
-            raise SchemaError(
-                f"the server at {target.address} ended server reflection while asked for {about}"
-            )
+            raise SchemaError(f"the server at {target.address} ended server reflection while asked for {about}")
         assert isinstance(response, _Response)
         if response.HasField("error_response"):
             error = response.error_response
@@ -90,9 +84,7 @@ async def _reflect(
         return response
 
     listed = await ask(_Request(list_services=""), "the list of services")
-    services = [
-        s.name for s in listed.list_services_response.service if not s.name.startswith("grpc.reflection.")
-    ]
+    services = [s.name for s in listed.list_services_response.service if not s.name.startswith("grpc.reflection.")]
     files: dict[str, descriptor_pb2.FileDescriptorProto] = {}
 
     def take(response: reflection_pb2.ServerReflectionResponse) -> None:
@@ -122,8 +114,7 @@ class SchemaCache:
 
     def key(self, request: ResolvedRequest, target: Target) -> tuple[object, ...]:
         files = tuple(
-            str(request.path(p))
-            for p in request.metadata.get("proto", []) + request.metadata.get("protoset", [])
+            str(request.path(p)) for p in request.metadata.get("proto", []) + request.metadata.get("protoset", [])
         )
         return (target.address, target.tls, files, reflection_metadata(request), request.meta("reflection"))
 

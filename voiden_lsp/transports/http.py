@@ -62,9 +62,7 @@ def describe_error(exc: BaseException, request: ResolvedRequest) -> str:
         chain.append(cause)
     causes = " ".join(str(c) for c in chain)
     if isinstance(exc, TimeoutError | httpx.TimeoutException):
-        limit = (
-            f"{request.timeout:g}s (@timeout)" if request.timeout else f"{DEFAULT_TIMEOUT:g}s (the default)"
-        )
+        limit = f"{request.timeout:g}s (@timeout)" if request.timeout else f"{DEFAULT_TIMEOUT:g}s (the default)"
         return f"no answer from {host} within {limit}: check the server, or raise `@timeout`"
     if isinstance(exc, httpx.ConnectError):
         lowered = causes.lower()
@@ -142,9 +140,7 @@ def check_url(url: str) -> None:
     except httpx.InvalidURL as exc:
         raise TransportError(f"invalid URL `{url}`: {exc}") from None
     if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise TransportError(
-            f"invalid URL `{url}`: a request URL starts with http:// or https:// and names a host"
-        )
+        raise TransportError(f"invalid URL `{url}`: a request URL starts with http:// or https:// and names a host")
 
 
 class HttpTransport(Transport):
@@ -172,11 +168,7 @@ class HttpTransport(Transport):
             size = len(content)
             sent_text = pretty(request.body)
         headers = [*request.headers, *extra_headers]
-        if (
-            request.body is not None
-            and request.header("content-type") is None
-            and looks_like_json(request.body)
-        ):
+        if request.body is not None and request.header("content-type") is None and looks_like_json(request.body):
             headers.append(("Content-Type", "application/json"))
         try:
             async with (
@@ -256,9 +248,7 @@ class HttpTransport(Transport):
         )
 
     @staticmethod
-    def _rendering(
-        body: bytes, text: bool, encoding: str, content_type: str, *, pretty_json: bool
-    ) -> dict[str, Any]:
+    def _rendering(body: bytes, text: bool, encoding: str, content_type: str, *, pretty_json: bool) -> dict[str, Any]:
         if not text:
             return {
                 "data": f"<{len(body)} bytes of {content_type or 'binary data'}>",

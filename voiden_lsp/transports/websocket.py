@@ -137,13 +137,11 @@ class WebSocketTransport(Transport):
             )
             self._emit(CLOSED, {"by": "client", "code": 1002, "reason": "no subprotocol agreed"})
             return False
-        self._emit(
-            OPEN, {"headers": dict(ws.response.headers) if ws.response else {}, "subprotocol": ws.subprotocol}
-        )
+        self._emit(OPEN, {"headers": dict(ws.response.headers) if ws.response else {}, "subprotocol": ws.subprotocol})
         for kind, fields in self._before_open or ():
             self._emit(kind, fields)
         self._before_open = None
-        if attempt == 0 and request.body is not None:
+        if request.body is not None:  # on every (re)connect: the body is typically a subscription
             await self._send_frame(request.body)
         self.ready.set()
         try:
@@ -151,6 +149,7 @@ class WebSocketTransport(Transport):
                 timeout = None if deadline is None else deadline - time.monotonic()
                 if timeout is not None and timeout <= 0:
                     await self._client_close(1000, f"@duration {self.request.meta('duration')} reached")
+                    deadline = None  # closed: the next recv() ends the loop with ConnectionClosed
                     continue
                 try:
                     async with asyncio.timeout(timeout):
@@ -195,9 +194,7 @@ class WebSocketTransport(Transport):
                 f"{response.reason_phrase}" + (f": {body}" if body else "")
             ) from None
         except InvalidURI as exc:
-            raise TransportError(
-                f"invalid WebSocket URL `{request.target}`: {exc}; write ws:// or wss://"
-            ) from None
+            raise TransportError(f"invalid WebSocket URL `{request.target}`: {exc}; write ws:// or wss://") from None
         except InvalidHandshake as exc:
             raise TransportError(f"the WebSocket handshake with {request.target} failed: {exc}") from None
         except TimeoutError:
@@ -221,13 +218,13 @@ class WebSocketTransport(Transport):
 
     def _control(self, direction: str, name: str, data: bytes) -> None:
         kind = SENT if direction == "sent" else RECEIVED
-        fields = {
-            "data": data.decode(errors="replace"),
-            "size": len(data),
-            "binary": False,
-            "event": name,
-            "control": True,
-        }
+        try:  # a ping's payload is often random bytes: show text when it is text, else hex
+            text, binary = data.decode(), False
+            if not text.isprintable():
+                raise ValueError
+        except ValueError:
+            text, binary = data.hex(), True
+        fields = {"data": text, "size": len(data), "binary": binary, "event": name, "control": True}
         if self._before_open is not None:
             self._before_open.append((kind, fields))
         else:
@@ -270,15 +267,12 @@ class WebSocketTransport(Transport):
         try:
             await self._ws.send(payload)
         except ConnectionClosed as closed:
-            code = (closed.rcvd or closed.sent).code if (closed.rcvd or closed.sent) else 1006
-            raise TransportError(
-                f"cannot send: the WebSocket is closed (code {code}); connect again"
-            ) from None
+            frame = closed.rcvd or closed.sent
+            code = frame.code if frame is not None else 1006
+            raise TransportError(f"cannot send: the WebSocket is closed (code {code}); connect again") from None
         self._sent += 1
         if isinstance(payload, bytes):
-            self._emit(
-                SENT, {"data": base64.b64encode(payload).decode(), "size": len(payload), "binary": True}
-            )
+            self._emit(SENT, {"data": base64.b64encode(payload).decode(), "size": len(payload), "binary": True})
         else:
             self._emit(SENT, {"data": pretty(payload), "size": len(payload.encode()), "binary": False})
 
