@@ -7,18 +7,23 @@
 - sse: a stream of small events through the SSE transport, against bare httpx reading the same lines.
 - grpc: a server-streaming call of 100,000 small messages from the demo server, read by a bare grpcio client,
   by `voiden run --json` (a whole process, start-up included), and by grpcurl.
+- ws: a feed of 100,000 small messages from the demo WebSocket server, read by a bare `websockets` client
+  and by `voiden run --json` (a whole process).
+
+Servers of the streaming benchmarks run in a process of their own, so no client shares an interpreter with them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import grpc
@@ -152,14 +157,8 @@ def timed_process(args: list[str]) -> float:
 
 
 def bench_grpc_stream(count: int = 100_000) -> None:
-    # The server runs in a process of its own, so no client shares an interpreter (and its GIL) with it.
-    server = subprocess.Popen([sys.executable, "-m", "voiden_lsp.demo", "grpc"], stdout=subprocess.PIPE, text=True)
-    try:
-        assert server.stdout is not None
-        _grpc_rows(server.stdout.readline().strip(), count)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with demo_process("grpc") as address:
+        _grpc_rows(address, count)
 
 
 def _grpc_rows(address: str, count: int) -> None:
@@ -192,12 +191,51 @@ def _grpc_rows(address: str, count: int) -> None:
             )
 
 
+async def bare_ws_feed(url: str, count: int) -> int:
+    from websockets.asyncio.client import connect
+
+    received = 0
+    async with connect(url, max_size=None) as ws:
+        async for _ in ws:
+            received += 1
+    return received
+
+
+def bench_ws_feed(count: int = 100_000) -> None:
+    with demo_process("ws") as base, tempfile.TemporaryDirectory() as folder:
+        url = f"{base}/ticker?rate=0&count={count}"
+        doc = Path(folder) / "feed.voiden"
+        doc.write_text(f"```ws\n{url}\n```\n", encoding="utf-8")
+        start = time.perf_counter()
+        assert asyncio.run(bare_ws_feed(url, count)) == count
+        bare = time.perf_counter() - start
+        ours = timed_process([sys.executable, "-m", "voiden_lsp.cli", "run", str(doc), "--json"])
+        for label, seconds in (("bare websockets", bare), ("voiden run --json", ours)):
+            print(
+                f"ws       {count} messages, {label:18} {count / seconds:8.0f} msg/s   "
+                f"ratio {bare / seconds:4.2f}x of bare websockets"
+            )
+
+
+@contextlib.contextmanager
+def demo_process(kind: str) -> Iterator[str]:
+    """A demo server in a process of its own; yields its address."""
+    server = subprocess.Popen([sys.executable, "-m", "voiden_lsp.demo", kind], stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        yield server.stdout.readline().strip()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
 def main() -> None:
     bench_parse()
     with DemoHttpServer() as server:
         asyncio.run(bench_http(server))
         asyncio.run(bench_sse(server))
     bench_grpc_stream()
+    bench_ws_feed()
 
 
 if __name__ == "__main__":

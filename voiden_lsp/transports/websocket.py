@@ -151,11 +151,14 @@ class WebSocketTransport(Transport):
                     await self._client_close(1000, f"@duration {self.request.meta('duration')} reached")
                     deadline = None  # closed: the next recv() ends the loop with ConnectionClosed
                     continue
-                try:
-                    async with asyncio.timeout(timeout):
-                        message = await ws.recv()
-                except TimeoutError:
-                    continue
+                if timeout is None:
+                    message = await ws.recv()
+                else:
+                    try:
+                        async with asyncio.timeout(timeout):
+                            message = await ws.recv()
+                    except TimeoutError:
+                        continue
                 self._received += 1
                 self._emit(RECEIVED, _rendering(message))
                 if max_messages is not None and self._received >= max_messages:
