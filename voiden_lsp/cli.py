@@ -184,6 +184,7 @@ async def run_demo(
     """Start the demo servers on free loopback ports, run every example against them, stop them."""
     from voiden_lsp.demo.grpc_server import DemoGrpcServer
     from voiden_lsp.demo.http_server import DemoHttpServer
+    from voiden_lsp.demo.socketio_server import DemoSocketIoServer
     from voiden_lsp.demo.ws_server import DemoWebSocketServer
 
     folder = find_examples(examples)
@@ -195,17 +196,23 @@ async def run_demo(
         return EXIT_USAGE
     files = sorted(folder.glob("*.voiden"))
     worst = EXIT_OK
-    with DemoHttpServer() as http, DemoGrpcServer() as grpc_server, DemoWebSocketServer() as ws:
+    with (
+        DemoHttpServer() as http,
+        DemoGrpcServer() as grpc_server,
+        DemoWebSocketServer() as ws,
+        DemoSocketIoServer() as sio,
+    ):
         demo_vars = {
             "base_url": http.url,
             "grpc_addr": grpc_server.address,
             "ws_url": ws.url,
+            "socketio_url": sio.url,
             **(overrides or {}),
         }
         if not json_mode:
             print(
                 f"demo servers: HTTP + SSE {http.url}, gRPC (with reflection) {grpc_server.address}, "
-                f"WebSocket {ws.url}\n"
+                f"WebSocket {ws.url}, Socket.IO {sio.url}\n"
             )
         for file in files:
             if not json_mode:

@@ -145,6 +145,8 @@ class TerminalPrinter:
             name = fields.get("event")
             if name:
                 extra = f" id={fields['id']}" if "id" in fields else ""
+                if fields.get("ack"):
+                    extra = f" acknowledged in {fields.get('latency')} ms"
                 self._line(style(f"  ← [{name}{extra}]", "36"))
             elif not self._http:
                 self._line(style(f"  ← {human_size(int(fields.get('size', 0)))}", "36"))

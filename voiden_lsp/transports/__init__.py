@@ -25,6 +25,10 @@ def transport_for(request: ResolvedRequest) -> Transport:
         from voiden_lsp.transports.websocket import WebSocketTransport
 
         return WebSocketTransport(request)
+    if request.protocol == "socketio":
+        from voiden_lsp.transports.socketio import SocketIoTransport
+
+        return SocketIoTransport(request)
     raise TransportError(f"`{request.protocol}` requests cannot be sent by this version of voiden yet")
 
 

@@ -1,0 +1,169 @@
+"""Socket.IO on python-socketio's asyncio client: named events in and out, a namespace, acknowledgements."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import socketio
+
+from voiden_lsp.errors import TransportError
+from voiden_lsp.events import CLOSED, CONNECTING, ERROR, OPEN, RECEIVED, SENT
+from voiden_lsp.templating import ResolvedRequest, looks_like_json
+from voiden_lsp.transports.base import Emitted, Transport, pretty
+
+DEFAULT_EVENT = "message"
+_END = object()
+
+
+def _payload(text: str) -> Any:
+    """A message block's text as Socket.IO data: JSON when it is JSON, else the text itself."""
+    if looks_like_json(text):
+        try:
+            return json.loads(text)
+        except ValueError:
+            pass
+    return text
+
+
+def _rendering(data: Any) -> tuple[str, int]:
+    text = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)
+    return (text if isinstance(data, str) else pretty(text)), len(text.encode())
+
+
+class SocketIoTransport(Transport):
+    live = True
+
+    def __init__(self, request: ResolvedRequest) -> None:
+        super().__init__(request)
+        self.namespace = request.meta("namespace") or "/"
+        self._client: socketio.AsyncClient | None = None
+        self._http: aiohttp.ClientSession | None = None
+        self._out: asyncio.Queue[Emitted | object] = asyncio.Queue()
+        self._received = 0
+        self._closed_by = "server"
+        self._disconnected = asyncio.Event()
+        self._closing: asyncio.Task[None] | None = None
+        self._before_open: list[dict[str, Any]] | None = []
+        self._reason = "the server disconnected"
+
+    async def events(self) -> AsyncIterator[Emitted]:
+        runner = asyncio.create_task(self._run(), name=f"socketio {self.request.name}")
+        try:
+            while (item := await self._out.get()) is not _END:
+                yield item  # type: ignore[misc]
+            await runner
+        finally:
+            if not runner.done():
+                runner.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await runner
+            if self._client is not None:
+                await self._client.shutdown()
+            if self._http is not None:
+                await self._http.close()
+
+    def _emit(self, kind: str, fields: dict[str, Any]) -> None:
+        self._out.put_nowait((kind, fields))
+
+    async def _run(self) -> None:
+        request = self.request
+        duration = request.meta_duration("duration")
+        # Our own HTTP session, so that it is closed for certain when the session ends.
+        self._http = aiohttp.ClientSession()
+        self._client = client = socketio.AsyncClient(
+            reconnection=False, ssl_verify=not request.insecure, http_session=self._http
+        )
+
+        async def on_any(event: str, *args: Any) -> None:
+            text, size = _rendering(args[0] if len(args) == 1 else list(args))
+            self._arrived({"data": text, "size": size, "binary": False, "event": event})
+
+        async def on_disconnect(*reason: Any) -> None:
+            self._disconnected.set()
+
+        client.on("*", on_any, namespace=self.namespace)
+        client.on("disconnect", on_disconnect, namespace=self.namespace)
+        self._emit(CONNECTING, {"target": request.target})
+        try:
+            await client.connect(
+                request.target,
+                headers=dict(request.headers),
+                namespaces=[self.namespace],
+                transports=["websocket"],
+                wait_timeout=request.timeout or 10,
+            )
+        except socketio.exceptions.ConnectionError as exc:
+            self._emit(
+                ERROR,
+                {
+                    "message": f"cannot connect to the Socket.IO server at {request.target} "
+                    f"(namespace {self.namespace}): {exc}"
+                },
+            )
+            self._out.put_nowait(_END)
+            return
+        try:
+            self._emit(OPEN, {"headers": {}, "namespace": self.namespace, "sid": client.get_sid(self.namespace)})
+            for fields in self._before_open or ():
+                self._emit(RECEIVED, fields)
+            self._before_open = None
+            if request.body is not None:
+                await self.send(request.body)
+            self.ready.set()
+            try:
+                await asyncio.wait_for(self._disconnected.wait(), duration)
+            except TimeoutError:
+                await self._disconnect(f"@duration {request.meta('duration')} reached")
+                await self._disconnected.wait()
+            self._emit(CLOSED, {"by": self._closed_by, "reason": self._reason, "messages": self._received})
+        finally:
+            self._out.put_nowait(_END)
+
+    def _arrived(self, fields: dict[str, Any]) -> None:
+        """An event or acknowledgement from the server: shown (after `open`), counted, and checked against
+        `@max-messages`."""
+        self._received += 1
+        if self._before_open is not None:  # a welcome sent while connecting: shown right after `open`
+            self._before_open.append(fields)
+        else:
+            self._emit(RECEIVED, fields)
+        limit = self.request.meta_int("max-messages")
+        if limit is not None and self._received == limit:
+            # Not awaited: a handler runs on the client's reading task, which disconnecting waits for.
+            self._closing = asyncio.create_task(self._disconnect(f"@max-messages {limit} reached"))
+
+    async def _disconnect(self, reason: str) -> None:
+        self._closed_by, self._reason = "client", reason
+        if self._client is not None:
+            await self._client.disconnect()
+
+    async def send(self, message: str | bytes, *, event: str | None = None) -> None:
+        if self._client is None or not self._client.connected:
+            raise TransportError(f"`{self.request.name}` is not connected: connect first")
+        name = event or DEFAULT_EVENT
+        data: Any = message if isinstance(message, bytes) else _payload(message)
+        started = time.perf_counter()
+
+        def acknowledged(*args: Any) -> None:
+            if not args:
+                return  # the server's handler returned nothing: no acknowledgement worth showing
+            text, size = _rendering(args[0] if len(args) == 1 else list(args))
+            latency = round((time.perf_counter() - started) * 1000, 1)
+            self._arrived({"data": text, "size": size, "binary": False, "event": name, "ack": True, "latency": latency})
+
+        await self._client.emit(name, data, namespace=self.namespace, callback=acknowledged)
+        if isinstance(data, bytes):
+            self._emit(SENT, {"data": data.hex(), "size": len(data), "binary": True, "event": name})
+        else:
+            text, size = _rendering(data)
+            self._emit(SENT, {"data": text, "size": size, "binary": False, "event": name})
+
+    async def close(self) -> None:
+        if self._client is not None and self._client.connected:
+            await self._disconnect("closed by the user")
