@@ -1,59 +1,21 @@
-"""The language server (stdio). This first cut publishes the parser's problems as diagnostics; the
-features of the language-server issue (completion, hover, code lenses, commands) grow from here."""
+"""The language server: `voiden-lsp` (stdio, or `--tcp PORT` for debugging)."""
 
 from __future__ import annotations
 
-from lsprotocol import types
-from pygls.lsp.server import LanguageServer
-
-from voiden_lsp import __version__
-from voiden_lsp.document import Problem, parse
-
-_SEVERITY = {
-    "error": types.DiagnosticSeverity.Error,
-    "warning": types.DiagnosticSeverity.Warning,
-    "info": types.DiagnosticSeverity.Information,
-}
-
-
-class VoidenServer(LanguageServer):
-    def __init__(self) -> None:
-        super().__init__("voiden-lsp", __version__)
-
-
-def to_diagnostic(problem: Problem) -> types.Diagnostic:
-    start, end = problem.range.start, problem.range.end
-    return types.Diagnostic(
-        range=types.Range(
-            start=types.Position(start.line, start.character), end=types.Position(end.line, end.character)
-        ),
-        message=problem.message,
-        severity=_SEVERITY[problem.severity],
-        source="voiden",
-        code=problem.code or None,
-    )
-
-
-def create_server() -> VoidenServer:
-    server = VoidenServer()
-
-    def publish(ls: VoidenServer, uri: str) -> None:
-        document = ls.workspace.get_text_document(uri)
-        diagnostics = [to_diagnostic(p) for p in parse(document.source).problems]
-        ls.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=document.version)
-        )
-
-    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
-    def did_open(ls: VoidenServer, params: types.DidOpenTextDocumentParams) -> None:
-        publish(ls, params.text_document.uri)
-
-    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
-    def did_change(ls: VoidenServer, params: types.DidChangeTextDocumentParams) -> None:
-        publish(ls, params.text_document.uri)
-
-    return server
+import argparse
+import logging
 
 
 def main() -> None:
-    create_server().start_io()
+    parser = argparse.ArgumentParser(prog="voiden-lsp", description="The voiden language server (stdio by default)")
+    parser.add_argument("--tcp", type=int, metavar="PORT", help="listen on 127.0.0.1:PORT instead of stdio")
+    parser.add_argument("--log-level", default="WARNING")
+    args = parser.parse_args()
+    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    from voiden_lsp.server.setup import create_server
+
+    server = create_server()
+    if args.tcp:
+        server.start_tcp("127.0.0.1", args.tcp)
+    else:
+        server.start_io()

@@ -69,14 +69,19 @@ class Runner:
         """Run a request to its end. A live call also gets its message blocks, in order (a block with
         `wait=N` first waits for N more messages from the server), then ends its input."""
         session = self.session(request)
+        await self.run_session(session, request)
+        return session
+
+    async def run_session(self, session: Session, request: Request, *, send_messages: bool = True) -> None:
+        """Drive a prepared session to its end; the editor passes `send_messages=False` and sends blocks
+        when the user asks."""
         task = session.start()
-        if await session.until_ready() and session.transport is not None and session.transport.live:
+        if send_messages and await session.until_ready() and session.transport is not None and session.transport.live:
             await self.send_messages(session, request)
             await session.end_input()
         await task
         if session.transport is not None and session.transport.response is not None:
             self.responses[request.name] = session.transport.response
-        return session
 
     async def send_messages(self, session: Session, request: Request) -> None:
         """`wait=N` counts server messages since the previous send (the body is sent on connect)."""

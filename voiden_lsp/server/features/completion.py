@@ -1,0 +1,293 @@
+"""Completion: protocol words, metadata keys, methods, headers, variables, Faker providers, and from the live
+gRPC schema services, methods, JSON fields and enum values."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+
+from google.protobuf.descriptor import Descriptor
+from lsprotocol import types
+from pygls.capabilities import get_capability
+
+from voiden_lsp.document import METADATA_KEYS, Document, Position, Request, Span
+from voiden_lsp.document.jsonpos import cursor_context
+from voiden_lsp.errors import VoidenError
+from voiden_lsp.schema import Schema
+from voiden_lsp.server.features.grpc_support import resolve_address
+from voiden_lsp.server.features.sessions import fetch_schema_with_progress
+from voiden_lsp.server.server import VoidenServer
+from voiden_lsp.templating import mask_secrets, to_text
+from voiden_lsp.templating.fakes import FAKERJS, POSTMAN, python_providers
+
+log = logging.getLogger(__name__)
+SCHEMA_WAIT_SECONDS = 5.0
+PROTOCOL_WORDS = {
+    "http": "an HTTP request",
+    "sse": "a Server-Sent Events stream",
+    "ws": "a WebSocket session",
+    "grpc": "a gRPC call",
+    "socketio": "a Socket.IO session",
+    "message": "a message to send on the request above",
+}
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+HEADERS = {
+    "Accept": ["application/json", "text/plain", "*/*", "text/event-stream"],
+    "Authorization": ["Bearer {{token}}", "Basic {{credentials}}"],
+    "Cache-Control": ["no-cache", "no-store", "max-age=0"],
+    "Content-Type": [
+        "application/json",
+        "application/x-www-form-urlencoded",
+        "text/plain",
+        "application/xml",
+        "multipart/form-data",
+        "application/octet-stream",
+    ],
+    "Cookie": [],
+    "If-None-Match": [],
+    "Origin": [],
+    "User-Agent": ["voiden"],
+    "X-Request-Id": ["{{$uuid}}"],
+}
+_OPEN_TEMPLATE = re.compile(r"\{\{\s*([^{}]*)$")
+
+
+def _items(labels: list[tuple[str, str]], kind: types.CompletionItemKind) -> list[types.CompletionItem]:
+    return [types.CompletionItem(label=label, detail=detail, kind=kind) for label, detail in labels]
+
+
+async def complete(ls: VoidenServer, uri: str, position: types.Position) -> list[types.CompletionItem]:
+    doc = ls.document(uri)
+    line_text = doc.text.splitlines()[position.line] if position.line < len(doc.text.splitlines()) else ""
+    before = line_text[: position.character]
+    pos = Position(position.line, position.character)
+    if re.match(r"^\s*(```|~~~)\w*$", before):
+        return _items([(w, d) for w, d in PROTOCOL_WORDS.items()], types.CompletionItemKind.Keyword)
+    request = doc.request_at(pos) or _owner_of_message(doc, pos)
+    template = _OPEN_TEMPLATE.search(before)
+    if template is not None:
+        return _template_items(ls, uri, request, template.group(1))
+    if request is None:
+        return []
+    if before.lstrip().startswith("@") and (request.body is None or pos.line < request.body.range.start.line):
+        return _items(
+            [
+                (f"@{k}", f"{kind} value") if before.lstrip() == "@" else (k, f"{kind} value")
+                for k, (protocols, kind) in METADATA_KEYS.items()
+                if request.protocol in protocols
+            ],
+            types.CompletionItemKind.Property,
+        )
+    body_span = _body_at(doc, request, pos)
+    if body_span is not None:
+        if request.protocol == "grpc":
+            return await _json_items(ls, uri, request, body_span, pos)
+        return []
+    request_line = request.request_line_range.start.line if request.request_line_range else None
+    if request_line is None or pos.line == request_line:
+        if (
+            request.protocol == "grpc"
+            and request.target is not None
+            and pos.character > request.target.range.end.character
+        ):
+            return await _rpc_items(ls, uri, request)
+        if request.protocol in ("http", "sse") and re.fullmatch(r"\s*[A-Z]*", before):
+            return _items([(m, "HTTP method") for m in HTTP_METHODS], types.CompletionItemKind.Keyword)
+        return []
+    if pos.line > request_line:
+        name, colon, _ = before.partition(":")
+        if not colon:
+            return _items([(h, "header") for h in HEADERS], types.CompletionItemKind.Field)
+        values = HEADERS.get(name.strip(), [])
+        return _items([(v, f"{name.strip()} value") for v in values], types.CompletionItemKind.Value)
+    return []
+
+
+def _owner_of_message(doc: Document, pos: Position) -> Request | None:
+    for message in doc.messages:
+        if message.range.contains(pos) and message.request is not None:
+            return doc.request(message.request)
+    return None
+
+
+def _body_at(doc: Document, request: Request, pos: Position) -> Span | None:
+    for message in request.messages:
+        if message.range.start.line < pos.line < message.range.end.line:
+            return message.body
+    if request.body is not None and request.body.range.start.line <= pos.line <= request.body.range.end.line:
+        return request.body
+    if request.body is None and request.request_line_range is not None:
+        # an empty body being started right under the headers
+        last_header = max([h.range.end.line for h in request.headers], default=request.request_line_range.end.line)
+        if pos.line > last_header + 1 and pos.line < request.range.end.line:
+            return Span("", request.range)
+    return None
+
+
+def _template_items(ls: VoidenServer, uri: str, request: Request | None, typed: str) -> list[types.CompletionItem]:
+    scope = ls.scope(uri, request)
+    items: list[types.CompletionItem] = []
+    if typed.startswith("$faker."):
+        for name in sorted(python_providers()):
+            items.append(
+                types.CompletionItem(
+                    label=f"$faker.{name}",
+                    kind=types.CompletionItemKind.Function,
+                    detail="Faker provider",
+                    insert_text=f"$faker.{name}",
+                )
+            )
+        for name in sorted(FAKERJS):
+            items.append(
+                types.CompletionItem(
+                    label=f"$faker.{name}()",
+                    kind=types.CompletionItemKind.Function,
+                    detail="faker.js spelling",
+                    insert_text=f"$faker.{name}()",
+                )
+            )
+        return items
+    for name, (layer, value) in sorted(scope.names().items()):
+        if layer == "process environment":
+            continue
+        shown = mask_secrets(to_text(value), scope.secrets)
+        items.append(
+            types.CompletionItem(label=name, kind=types.CompletionItemKind.Variable, detail=f"{layer}: {shown[:60]}")
+        )
+    for name in sorted(POSTMAN):
+        items.append(
+            types.CompletionItem(label=f"${name}", kind=types.CompletionItemKind.Constant, detail="dynamic variable")
+        )
+    items.append(
+        types.CompletionItem(
+            label="$faker.",
+            kind=types.CompletionItemKind.Module,
+            detail="Faker provider",
+            command=types.Command("", "editor.action.triggerSuggest"),
+        )
+    )
+    items.append(
+        types.CompletionItem(label="$env.", kind=types.CompletionItemKind.Module, detail="process environment")
+    )
+    return items
+
+
+async def _schema(ls: VoidenServer, uri: str, request: Request) -> Schema | None:
+    found = resolve_address(request, ls.scope(uri, request))
+    if found is None or not ls.settings.trusted:
+        return None
+    try:
+        return await asyncio.wait_for(fetch_schema_with_progress(ls, *found), SCHEMA_WAIT_SECONDS)
+    except (VoidenError, TimeoutError) as exc:
+        log.info("no schema for completion: %s", getattr(exc, "message", exc))
+        return None
+
+
+async def _rpc_items(ls: VoidenServer, uri: str, request: Request) -> list[types.CompletionItem]:
+    schema = await _schema(ls, uri, request)
+    if schema is None:
+        return []
+    items = []
+    for service in schema.services():
+        for method in schema.methods(service):
+            signature = f"{method.kind}: {method.input.name} → {method.output.name}"
+            items.append(
+                types.CompletionItem(
+                    label=f"{service}/{method.name}", kind=types.CompletionItemKind.Method, detail=signature
+                )
+            )
+    return items
+
+
+async def _json_items(
+    ls: VoidenServer, uri: str, request: Request, span: Span, pos: Position
+) -> list[types.CompletionItem]:
+    schema = await _schema(ls, uri, request)
+    if schema is None or request.rpc is None:
+        return []
+    try:
+        method = schema.method(request.rpc.text)
+    except VoidenError:
+        return []
+    offset = _offset_in(span, pos)
+    context = cursor_context(span.text, offset) if span.text else None
+    message: Descriptor | None = method.input
+    if context is None:
+        snippet = get_capability(
+            ls.client_capabilities, "text_document.completion.completion_item.snippet_support", False
+        )
+        skeleton = "{" + ", ".join(f'"{f.json_name}": ' for f in schema.fields(method.input)[:1]) + "}"
+        return [
+            types.CompletionItem(
+                label="{…}",
+                detail=schema.describe(method.input),
+                insert_text=skeleton if not snippet else skeleton.replace(": }", ": $1}"),
+                insert_text_format=types.InsertTextFormat.Snippet if snippet else None,
+                kind=types.CompletionItemKind.Struct,
+            )
+        ]
+    for key in context.path:
+        if message is None or not isinstance(key, str):
+            continue
+        field = schema.field(message, key)
+        message = field.descriptor.message_type if field is not None else None
+    if message is None:
+        return []
+    if context.in_key:
+        return [
+            types.CompletionItem(
+                label=f.json_name,
+                kind=types.CompletionItemKind.Field,
+                detail=f"{'repeated ' if f.repeated and not f.map else ''}{f.type_name}"
+                + (f" (oneof {f.oneof})" if f.oneof else ""),
+            )
+            for f in schema.fields(message)
+        ]
+    if context.key is not None:
+        field = schema.field(message, context.key)
+        if field is not None and field.descriptor.enum_type is not None:
+            return [
+                types.CompletionItem(
+                    label=v.name, kind=types.CompletionItemKind.EnumMember, detail=field.descriptor.enum_type.full_name
+                )
+                for v in field.descriptor.enum_type.values
+            ]
+    return []
+
+
+def _offset_in(span: Span, pos: Position) -> int:
+    """The offset in `span.text` of a document position (columns counted in UTF-16, as LSP does)."""
+    lines = span.text.split("\n")
+    starts = span.line_starts or (span.range.start,)
+    offset = 0
+    for index, line in enumerate(lines):
+        start = starts[index] if index < len(starts) else starts[-1]
+        if start.line == pos.line:
+            column = pos.character - start.character
+            return offset + max(0, min(len(line), _utf16_to_index(line, column)))
+        offset += len(line) + 1
+    return len(span.text)
+
+
+def _utf16_to_index(text: str, units: int) -> int:
+    count = 0
+    for index, ch in enumerate(text):
+        if count >= units:
+            return index
+        count += 2 if ord(ch) > 0xFFFF else 1
+    return len(text)
+
+
+def register(server: VoidenServer) -> None:
+    @server.feature(
+        types.TEXT_DOCUMENT_COMPLETION,
+        types.CompletionOptions(trigger_characters=["{", "$", ".", "@", '"', "/", " ", "`"]),
+    )
+    async def completion(ls: VoidenServer, params: types.CompletionParams) -> types.CompletionList:
+        try:
+            items = await complete(ls, params.text_document.uri, params.position)
+        except Exception:
+            log.exception("completion failed")
+            items = []
+        return types.CompletionList(is_incomplete=False, items=items)

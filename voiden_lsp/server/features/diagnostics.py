@@ -1,0 +1,150 @@
+"""Diagnostics as the user types: parse problems, templates, JSON, and the cached gRPC schema."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from lsprotocol import types
+
+from voiden_lsp.document import Document, Problem, Request, Span, parse
+from voiden_lsp.errors import SchemaError
+from voiden_lsp.server.features.grpc_support import cached_schema, check_json
+from voiden_lsp.server.server import VoidenServer, range_of
+from voiden_lsp.templating import Scope, find_templates, looks_like_json, problem_of
+
+log = logging.getLogger(__name__)
+DEBOUNCE_SECONDS = 0.05
+_SEVERITY = {
+    "error": types.DiagnosticSeverity.Error,
+    "warning": types.DiagnosticSeverity.Warning,
+    "info": types.DiagnosticSeverity.Information,
+}
+
+
+def to_diagnostic(problem: Problem) -> types.Diagnostic:
+    return types.Diagnostic(
+        range=range_of(problem.range),
+        message=problem.message,
+        severity=_SEVERITY[problem.severity],
+        source="voiden",
+        code=problem.code or None,
+    )
+
+
+def problems(doc: Document, scopes: dict[str, Scope]) -> list[Problem]:
+    """Everything wrong with the document that can be known without sending anything."""
+    found = list(doc.problems)
+    for request in doc.requests:
+        scope = scopes[request.name]
+        spans = [request.target, request.rpc, request.body, *(h.value for h in request.headers)]
+        spans += [m.body for m in request.messages]
+        for span in spans:
+            if span is not None:
+                found += _template_problems(span, scope)
+        found += _json_problems(request, scope)
+    return found
+
+
+def _template_problems(span: Span, scope: Scope) -> list[Problem]:
+    result = []
+    for template in find_templates(span.text):
+        if not template.closed:
+            result.append(
+                Problem(
+                    "`{{` is never closed: end it with `}}`",
+                    span.range_at(template.start, template.end),
+                    code="template",
+                )
+            )
+            continue
+        message = problem_of(template.expr, scope)
+        if message is not None:
+            result.append(Problem(message, span.range_at(template.start, template.end), code="template"))
+    return result
+
+
+def _json_problems(request: Request, scope: Scope) -> list[Problem]:
+    schema = cached_schema(request, scope) if request.protocol == "grpc" else None
+    method = None
+    result: list[Problem] = []
+    if schema is not None and request.rpc is not None:
+        try:
+            method = schema.method(request.rpc.text)
+        except SchemaError as exc:
+            result.append(Problem(exc.message, request.rpc.range, code="grpc-method"))
+    if method is not None and not method.client_streaming:
+        for block in request.messages:
+            result.append(
+                Problem(
+                    f"`{method.name}` is a {method.kind} call: it takes one message (the body); "
+                    "message blocks need a client- or bidirectional-streaming method",
+                    block.range,
+                    code="grpc-kind",
+                )
+            )
+    bodies = [request.body, *(m.body for m in request.messages if not m.binary)]
+    for span in bodies:
+        if span is None or not span.text.strip() or span.text.lstrip().startswith("< "):
+            continue
+        if request.protocol != "grpc":
+            content_type = next((h.value.text for h in request.headers if h.name.lower() == "content-type"), "")
+            if not (looks_like_json(span.text) or "json" in content_type.lower()):
+                continue
+        for issue in check_json(span.text, schema, method.input if method else None):
+            result.append(Problem(issue.message, span.range_at(issue.start, issue.end), code="json"))
+    return result
+
+
+async def publish(ls: VoidenServer, uri: str, *, debounce: bool) -> None:
+    """Parse and check off the event loop; drop the result if the document changed meanwhile."""
+    try:
+        if debounce:
+            await asyncio.sleep(DEBOUNCE_SECONDS)
+        document = ls.workspace.get_text_document(uri)
+        version, text = document.version, document.source
+        doc = await asyncio.to_thread(parse, text)
+        ls.remember(uri, version, doc)
+        scopes = {r.name: ls.scope(uri, r) for r in doc.requests}
+        found = await asyncio.to_thread(problems, doc, scopes)
+        if ls.workspace.get_text_document(uri).version != version:
+            return
+        ls.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=[to_diagnostic(p) for p in found], version=version)
+        )
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("diagnostics of %s failed", uri)
+
+
+def schedule(ls: VoidenServer, uri: str, *, debounce: bool = True) -> None:
+    previous = ls.diagnostic_tasks.pop(uri, None)
+    if previous is not None:
+        previous.cancel()
+    ls.diagnostic_tasks[uri] = asyncio.get_running_loop().create_task(publish(ls, uri, debounce=debounce))
+
+
+def register(server: VoidenServer) -> None:
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: VoidenServer, params: types.DidOpenTextDocumentParams) -> None:
+        schedule(ls, params.text_document.uri, debounce=False)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: VoidenServer, params: types.DidChangeTextDocumentParams) -> None:
+        schedule(ls, params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: VoidenServer, params: types.DidCloseTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        task = ls.diagnostic_tasks.pop(uri, None)
+        if task is not None:
+            task.cancel()
+        ls.parsed.pop(uri, None)
+        ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+
+def republish_all(ls: VoidenServer) -> None:
+    """After a schema arrives or the environment changes: check every open document again."""
+    for uri in list(ls.parsed):
+        schedule(ls, uri, debounce=False)

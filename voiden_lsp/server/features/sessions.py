@@ -1,0 +1,200 @@
+"""Code lenses over requests and message blocks, the commands they carry, and `voiden/sessions`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from lsprotocol import types
+
+from voiden_lsp.document import Request
+from voiden_lsp.errors import VoidenError
+from voiden_lsp.server import protocol
+from voiden_lsp.server.features import diagnostics
+from voiden_lsp.server.features.grpc_support import cached_schema, resolve_address
+from voiden_lsp.server.server import LiveSession, VoidenServer, range_of
+from voiden_lsp.transports.grpc_reflection import SCHEMAS
+
+log = logging.getLogger(__name__)
+
+
+class CommandError(Exception):
+    """A command the user can correct (stale URI, unknown session): answered as an LSP error."""
+
+
+def is_live(ls: VoidenServer, uri: str, request: Request) -> bool:
+    """Whether a request opens a session that takes messages (Connect) rather than a one-shot (Send)."""
+    if request.protocol in ("ws", "socketio"):
+        return True
+    if request.protocol != "grpc":
+        return False
+    schema = cached_schema(request, ls.scope(uri, request))
+    if schema is not None and request.rpc is not None:
+        try:
+            return schema.method(request.rpc.text).client_streaming
+        except VoidenError:
+            pass
+    return bool(request.messages)
+
+
+def lenses(ls: VoidenServer, uri: str) -> list[types.CodeLens]:
+    doc = ls.document(uri)
+    result: list[types.CodeLens] = []
+    for request in doc.requests:
+        where = range_of(request.info_range)
+        live = ls.live_session(uri, request.name)
+        args = [uri, request.name]
+        if live is None:
+            verb, command = (
+                ("Connect", protocol.CMD_CONNECT) if is_live(ls, uri, request) else ("Send", protocol.CMD_RUN)
+            )
+            result.append(types.CodeLens(range=where, command=types.Command(f"▶ {verb}", command, arguments=args)))
+            continue
+        sid = live.session.id
+        result.append(
+            types.CodeLens(
+                range=where, command=types.Command(f"● {live.session.state}", protocol.CMD_CANCEL, arguments=[sid])
+            )
+        )
+        if live.session.transport is not None and live.session.transport.live:
+            result.append(
+                types.CodeLens(range=where, command=types.Command("Close", protocol.CMD_CLOSE, arguments=[sid]))
+            )
+        result.append(
+            types.CodeLens(range=where, command=types.Command("Cancel", protocol.CMD_CANCEL, arguments=[sid]))
+        )
+        if live.session.state == "open":
+            for block in request.messages:
+                result.append(
+                    types.CodeLens(
+                        range=range_of(block.range),
+                        command=types.Command("▶ Send message", protocol.CMD_SEND, arguments=[sid, uri, block.id]),
+                    )
+                )
+    return result
+
+
+def _request(ls: VoidenServer, uri: Any, name: Any) -> Request:
+    if not isinstance(uri, str) or not isinstance(name, str):
+        raise CommandError("expected the arguments (uri, request name)")
+    try:
+        doc = ls.document(uri)
+    except Exception:
+        raise CommandError(f"no open document {uri}") from None
+    request = doc.request(name)
+    if request is None:
+        known = ", ".join(r.name for r in doc.requests) or "none"
+        raise CommandError(f"no request `{name}` in {uri} (requests: {known})")
+    return request
+
+
+def _session(ls: VoidenServer, sid: Any) -> LiveSession:
+    live = ls.sessions.get(sid) if isinstance(sid, str) else None
+    if live is None:
+        raise CommandError(f"no session `{sid}`: it may have ended, or the server restarted")
+    return live
+
+
+async def start(ls: VoidenServer, uri: Any, name: Any) -> protocol.StartResult:
+    """Run a request as a session whose events stream to the client; answers once it has started."""
+    if not ls.settings.trusted:
+        raise CommandError("this workspace is not trusted: voiden sends nothing from it")
+    request = _request(ls, uri, name)
+    runner = ls.runner(uri)
+    session = runner.session(request)
+    session.max_payload = ls.settings.max_payload
+    live = LiveSession(session, uri, request.name, request.protocol)
+    ls.sessions[session.id] = live
+
+    async def drive() -> None:
+        try:
+            await runner.run_session(session, request, send_messages=False)
+        finally:
+            ls.batcher.flush()
+            ls.session_changed()
+            if request.protocol == "grpc":
+                diagnostics.republish_all(ls)  # the schema may be known now
+
+    live.task = asyncio.get_running_loop().create_task(drive(), name=f"voiden {session.id}")
+    ls.session_changed()
+    return protocol.StartResult(session=session.id, request=request.name)
+
+
+def register(server: VoidenServer) -> None:
+    @server.feature(types.TEXT_DOCUMENT_CODE_LENS)
+    def code_lens(ls: VoidenServer, params: types.CodeLensParams) -> list[types.CodeLens]:
+        try:
+            return lenses(ls, params.text_document.uri)
+        except Exception:
+            log.exception("code lens failed")
+            return []
+
+    @server.command(protocol.CMD_RUN)
+    async def run(ls: VoidenServer, uri: str, name: str) -> protocol.StartResult:
+        return await start(ls, uri, name)
+
+    @server.command(protocol.CMD_CONNECT)
+    async def connect(ls: VoidenServer, uri: str, name: str) -> protocol.StartResult:
+        return await start(ls, uri, name)
+
+    @server.command(protocol.CMD_SEND)
+    async def send(ls: VoidenServer, sid: str, uri: str, block_id: str) -> dict[str, Any]:
+        live = _session(ls, sid)
+        doc = ls.document(uri)
+        block = doc.message(block_id)
+        request = doc.request(live.request)
+        if block is None or request is None:
+            raise CommandError(f"no message block `{block_id}` in {uri}")
+        if not await ls.runner(uri).send_message(live.session, request, block):
+            raise CommandError(f"message `{block_id}` was not sent: see the session's error event")
+        return {"session": sid, "sent": live.session.sent}
+
+    @server.command(protocol.CMD_CLOSE)
+    async def close(ls: VoidenServer, sid: str) -> dict[str, Any]:
+        live = _session(ls, sid)
+        await live.session.close()
+        return {"session": sid}
+
+    @server.command(protocol.CMD_CANCEL)
+    async def cancel(ls: VoidenServer, sid: str) -> dict[str, Any]:
+        live = _session(ls, sid)
+        live.session.cancel()
+        return {"session": sid}
+
+    @server.command(protocol.CMD_REFRESH_SCHEMA)
+    async def refresh_schema(ls: VoidenServer, uri: str, name: str) -> dict[str, Any]:
+        request = _request(ls, uri, name)
+        found = resolve_address(request, ls.scope(uri, request))
+        if found is None:
+            raise CommandError(f"`{name}` is not a gRPC request with a usable address")
+        SCHEMAS.forget(found[1].address)
+        schema = await fetch_schema_with_progress(ls, *found)
+        diagnostics.republish_all(ls)
+        return {"services": schema.services()}
+
+    @server.command(protocol.CMD_SELECT_ENV)
+    def select_env(ls: VoidenServer, env: str | None = None) -> dict[str, Any]:
+        ls.settings.env = env or None
+        diagnostics.republish_all(ls)
+        return {"env": ls.settings.env}
+
+    @server.feature(protocol.SESSIONS)
+    def sessions(ls: VoidenServer, params: Any) -> protocol.SessionsResult:
+        return protocol.SessionsResult(sessions=[live.info() for live in ls.sessions.values()])
+
+
+async def fetch_schema_with_progress(ls: VoidenServer, resolved: Any, target: Any) -> Any:
+    """Fetch (or reuse) a schema, with work-done progress when the client supports it."""
+    from pygls.capabilities import get_capability
+
+    token = f"voiden-schema-{target.address}"
+    progress = get_capability(ls.client_capabilities, "window.work_done_progress", False)
+    if progress:
+        await ls.work_done_progress.create_async(token)
+        ls.work_done_progress.begin(token, types.WorkDoneProgressBegin(title=f"Reading the schema of {target.address}"))
+    try:
+        return await SCHEMAS.schema(resolved, target)
+    finally:
+        if progress:
+            ls.work_done_progress.end(token, types.WorkDoneProgressEnd())

@@ -1,0 +1,55 @@
+"""Every custom method, command and payload between voiden-lsp and its clients (mirrored in
+editor-client/vscode/src/protocol.ts and documented in docs/lsp-extensions.md)."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import attrs
+
+#: Server -> client notification: `{"events": [Event, ...]}`, batched (at most every 30 ms or 500 events).
+EVENTS: Final = "voiden/events"
+#: Client -> server request: every session with its state and recent events (a panel that opens late).
+SESSIONS: Final = "voiden/sessions"
+
+CMD_RUN: Final = "voiden.run"
+CMD_CONNECT: Final = "voiden.connect"
+CMD_SEND: Final = "voiden.send"
+CMD_CLOSE: Final = "voiden.close"
+CMD_CANCEL: Final = "voiden.cancel"
+CMD_REFRESH_SCHEMA: Final = "voiden.refreshSchema"
+CMD_SELECT_ENV: Final = "voiden.selectEnv"
+
+FLUSH_SECONDS: Final = 0.03
+FLUSH_EVENTS: Final = 500
+
+
+@attrs.define
+class EventsParams:
+    events: list[dict[str, Any]]
+
+
+@attrs.define
+class SessionInfo:
+    id: str
+    uri: str
+    request: str
+    protocol: str
+    state: str
+    live: bool
+    dropped: int
+    """Events that fell out of the bounded log (the panel shows that some are missing)."""
+    events: list[dict[str, Any]]
+
+
+@attrs.define
+class SessionsResult:
+    sessions: list[SessionInfo]
+
+
+@attrs.define
+class StartResult:
+    """What `voiden.run` / `voiden.connect` answer: the session to follow in `voiden/events`."""
+
+    session: str
+    request: str

@@ -1,0 +1,173 @@
+"""The language server's state: parsed documents, collections, live sessions and the event batcher."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from lsprotocol import types
+from pygls.capabilities import get_capability
+from pygls.lsp.server import LanguageServer
+
+from voiden_lsp import __version__
+from voiden_lsp.document import Document, Request, parse
+from voiden_lsp.errors import VoidenError
+from voiden_lsp.events import Event
+from voiden_lsp.server import protocol as ext
+from voiden_lsp.sessions import Runner, Session
+from voiden_lsp.templating import Collection, Response, Scope
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Settings:
+    """From `initializationOptions` and `workspace/configuration` (VS Code nests them under `voiden`)."""
+
+    env: str | None = None
+    timeout: float | None = None
+    max_payload: int = 64 * 1024
+    trusted: bool = True
+
+    def update(self, values: Any) -> None:
+        if not isinstance(values, dict):
+            return
+        values = values.get("voiden", values) if isinstance(values.get("voiden"), dict) else values
+        if "env" in values or "environment" in values:
+            env = values.get("env", values.get("environment"))
+            self.env = str(env) if env else None
+        if isinstance(values.get("timeout"), int | float):
+            self.timeout = float(values["timeout"])
+        size = values.get("maxPayload", values.get("max_payload"))
+        if isinstance(size, int) and size > 0:
+            self.max_payload = size
+        if isinstance(values.get("trusted"), bool):
+            self.trusted = values["trusted"]
+
+
+@dataclass
+class LiveSession:
+    session: Session
+    uri: str
+    request: str
+    protocol: str
+    task: asyncio.Task[None] | None = None
+
+    def info(self) -> ext.SessionInfo:
+        transport = self.session.transport
+        return ext.SessionInfo(
+            id=self.session.id,
+            uri=self.uri,
+            request=self.request,
+            protocol=self.protocol,
+            state=self.session.state,
+            live=bool(transport is not None and transport.live),
+            dropped=self.session.dropped,
+            events=[e.to_json() for e in self.session.log],
+        )
+
+
+@dataclass
+class EventBatcher:
+    """Events travel to the client in batches: at most every 30 ms or every 500 events."""
+
+    server: VoidenServer
+    pending: list[dict[str, Any]] = field(default_factory=list)
+    handle: asyncio.TimerHandle | None = None
+
+    def __call__(self, event: Event) -> None:
+        self.pending.append(event.to_json())
+        if len(self.pending) >= ext.FLUSH_EVENTS:
+            self.flush()
+        elif self.handle is None:
+            self.handle = asyncio.get_running_loop().call_later(ext.FLUSH_SECONDS, self.flush)
+
+    def flush(self) -> None:
+        if self.handle is not None:
+            self.handle.cancel()
+            self.handle = None
+        if self.pending:
+            events, self.pending = self.pending, []
+            self.server.protocol.notify(ext.EVENTS, ext.EventsParams(events=events))
+
+
+class VoidenServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__("voiden-lsp", __version__)
+        self.settings = Settings()
+        self.parsed: dict[str, tuple[int | None, Document]] = {}
+        self.collections: dict[Path | None, Collection] = {}
+        self.responses: dict[str, dict[str, Response]] = {}
+        self.sessions: dict[str, LiveSession] = {}
+        self.batcher = EventBatcher(self)
+        self.diagnostic_tasks: dict[str, asyncio.Task[None]] = {}
+
+    # -- documents -----------------------------------------------------------------------------
+
+    def document(self, uri: str) -> Document:
+        """The parsed document at `uri` (cached per version)."""
+        text_document = self.workspace.get_text_document(uri)
+        cached = self.parsed.get(uri)
+        if cached is not None and cached[0] == text_document.version and cached[0] is not None:
+            return cached[1]
+        doc = parse(text_document.source)
+        self.parsed[uri] = (text_document.version, doc)
+        return doc
+
+    def remember(self, uri: str, version: int | None, doc: Document) -> None:
+        self.parsed[uri] = (version, doc)
+
+    @staticmethod
+    def path_of(uri: str) -> Path | None:
+        parts = urlparse(uri)
+        return Path(unquote(parts.path)) if parts.scheme == "file" else None
+
+    def workspace_root(self) -> Path | None:
+        root = self.workspace.root_path
+        return Path(root) if root else None
+
+    def collection(self, uri: str) -> Collection:
+        """The collection of the document (re-read each time: two small files; errors give an empty one)."""
+        try:
+            return Collection.load(self.path_of(uri), self.workspace_root())
+        except VoidenError as exc:
+            log.warning("collection of %s: %s", uri, exc.message)
+            return Collection()
+
+    def runner(self, uri: str) -> Runner:
+        doc = self.document(uri)
+        path = self.path_of(uri)
+        runner = Runner(doc, path, self.collection(uri), env=self.settings.env, sinks=[self.batcher])
+        runner.responses = self.responses.setdefault(uri, {})
+        return runner
+
+    def scope(self, uri: str, request: Request | None) -> Scope:
+        try:
+            return self.runner(uri).scope(request)
+        except VoidenError:
+            path = self.path_of(uri)
+            return Scope(layers=[], base_dir=path.parent if path else None)
+
+    # -- sessions ------------------------------------------------------------------------------
+
+    def live_session(self, uri: str, request: str) -> LiveSession | None:
+        """The newest session of a request, if it has not ended."""
+        for live in reversed(list(self.sessions.values())):
+            if live.uri == uri and live.request == request and not live.session.done:
+                return live
+        return None
+
+    def session_changed(self) -> None:
+        """Sessions changed state: the code lenses show it."""
+        if get_capability(self.client_capabilities, "workspace.code_lens.refresh_support", False):
+            self.workspace_code_lens_refresh(None)
+
+
+def range_of(r: Any) -> types.Range:
+    return types.Range(
+        start=types.Position(r.start.line, r.start.character), end=types.Position(r.end.line, r.end.character)
+    )
