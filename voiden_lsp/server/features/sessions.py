@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from typing import Any
 
 from lsprotocol import types
@@ -188,7 +189,10 @@ async def fetch_schema_with_progress(ls: VoidenServer, resolved: Any, target: An
     """Fetch (or reuse) a schema, with work-done progress when the client supports it."""
     from pygls.capabilities import get_capability
 
-    token = f"voiden-schema-{target.address}"
+    cached = SCHEMAS.cached(resolved, target)
+    if cached is not None:
+        return cached
+    token = f"voiden-schema-{uuid.uuid4().hex[:12]}"
     progress = get_capability(ls.client_capabilities, "window.work_done_progress", False)
     if progress:
         await ls.work_done_progress.create_async(token)

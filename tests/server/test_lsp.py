@@ -1,0 +1,188 @@
+"""The language server end to end, as an editor drives it, against the real demo servers."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+
+from voiden_lsp.demo.grpc_server import DemoGrpcServer
+from voiden_lsp.demo.ws_server import DemoWebSocketServer
+
+
+async def until(condition: Callable[[], Any], timeout: float = 15) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("timed out waiting")
+        await asyncio.sleep(0.02)
+
+
+def open_doc(client: LanguageClient, tmp_path: Path, text: str, name: str = "doc.voiden") -> str:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    uri = path.as_uri()
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(uri=uri, language_id="voiden", version=1, text=text)
+        )
+    )
+    return uri
+
+
+def events_of(client: LanguageClient, session: str) -> list[Any]:
+    return [e for e in client.recorder.events if e.session == session]  # type: ignore[attr-defined]
+
+
+async def test_diagnostics_as_you_type(client: LanguageClient, tmp_path: Path) -> None:
+    uri = open_doc(client, tmp_path, '```http\n@timeout soon\nPOST http://127.0.0.1:9/{{nope}}\n\n{"a": }\n```\n')
+    await until(lambda: uri in client.diagnostics)
+    messages = {d.message.split(":")[0] for d in client.diagnostics[uri]}
+    assert any(m.startswith("`@timeout` needs a duration") for m in messages), messages
+    assert any(m.startswith("undefined variable `nope`") for m in messages), messages
+    assert any(m.startswith("invalid JSON") for m in messages), messages
+    # an edit that fixes everything clears them
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            content_changes=[
+                types.TextDocumentContentChangeWholeDocument(text="```http\nGET http://127.0.0.1:9/\n```\n")
+            ],
+        )
+    )
+    await until(lambda: len(client.diagnostics[uri]) == 0)
+
+
+async def test_completion_hover_and_schema_diagnostics_from_reflection(client: LanguageClient, tmp_path: Path) -> None:
+    with DemoGrpcServer() as server:
+        text = (
+            f'# Chat\n\n```grpc name=chat\ngrpc://{server.address} \n\n{{""}}\n```\n\n'
+            f"# Get\n\n```grpc name=get\ngrpc://{server.address} routeguide.RouteGuide/GetFeature\n\n"
+            '{"latitud": 1, "longitude": "far"}\n```\n'
+        )
+        uri = open_doc(client, tmp_path, text)
+        line = f"grpc://{server.address} "
+        result = await client.text_document_completion_async(
+            types.CompletionParams(
+                text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(3, len(line))
+            )
+        )
+        labels = {item.label for item in (result.items if isinstance(result, types.CompletionList) else result or [])}
+        assert {"routeguide.RouteGuide/GetFeature", "routeguide.RouteGuide/RouteChat"} <= labels
+        # fields of the input message, from inside the body of the GetFeature call
+        result = await client.text_document_completion_async(
+            types.CompletionParams(text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(13, 2))
+        )
+        labels = {item.label for item in (result.items if isinstance(result, types.CompletionList) else result or [])}
+        assert labels == {"latitude", "longitude"}
+        hover = await client.text_document_hover_async(
+            types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(11, 30))
+        )
+        assert hover is not None and "rpc GetFeature(routeguide.Point) returns (routeguide.Feature)" in str(
+            hover.contents
+        )
+        # with the schema known, the body is checked against the input type
+        client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+                content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+            )
+        )
+        await until(lambda: any("no field `latitud`" in d.message for d in client.diagnostics.get(uri, [])))
+        messages = [d.message for d in client.diagnostics[uri]]
+        assert any("did you mean `latitude`" in m for m in messages)
+        assert any("`longitude` expects a whole number" in m for m in messages)
+
+
+async def test_hover_shows_variables_with_their_source(client: LanguageClient, tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("TOKEN=very-secret-token\n", encoding="utf-8")
+    text = "---\nvars:\n  host: 127.0.0.1\n---\n```http\nGET http://{{host}}/x\nAuthorization: Bearer {{TOKEN}}\n```\n"
+    uri = open_doc(client, tmp_path, text)
+    hover = await client.text_document_hover_async(
+        types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(5, 15))
+    )
+    assert hover is not None and "`host` = `127.0.0.1`" in str(hover.contents) and "front matter" in str(hover.contents)
+    hover = await client.text_document_hover_async(
+        types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(6, 26))
+    )
+    assert hover is not None and "very-secret-token" not in str(hover.contents) and "ver…" in str(hover.contents)
+
+
+async def test_code_lens_command_and_events_of_a_bidi_call(client: LanguageClient, tmp_path: Path) -> None:
+    with DemoGrpcServer() as server:
+        text = (
+            f"# Chat\n\n```grpc name=chat\ngrpc://{server.address} routeguide.RouteGuide/RouteChat\n\n"
+            '{"message": "first"}\n```\n\n```message\n{"message": "{{$faker.word}}"}\n```\n'
+        )
+        uri = open_doc(client, tmp_path, text)
+        lenses = await client.text_document_code_lens_async(
+            types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=uri))
+        )
+        assert lenses is not None
+        (connect,) = [lens.command for lens in lenses if lens.command is not None]
+        assert connect.title == "▶ Connect" and list(connect.arguments or []) == [uri, "chat"]
+        started = await client.workspace_execute_command_async(
+            types.ExecuteCommandParams(command=connect.command, arguments=connect.arguments)
+        )
+        sid = started["session"] if isinstance(started, dict) else started.session
+        await until(lambda: any(e.kind == "received" for e in events_of(client, sid)))
+        lenses = await client.text_document_code_lens_async(
+            types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=uri))
+        )
+        titles = [lens.command.title for lens in lenses or [] if lens.command is not None]
+        assert "● open" in titles and "Close" in titles and "Cancel" in titles and "▶ Send message" in titles
+        send = next(lens.command for lens in lenses or [] if lens.command and lens.command.title == "▶ Send message")
+        await client.workspace_execute_command_async(
+            types.ExecuteCommandParams(command=send.command, arguments=send.arguments)
+        )
+        await until(lambda: sum(e.kind == "received" for e in events_of(client, sid)) == 2)
+        await client.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="voiden.close", arguments=[sid])
+        )
+        await until(lambda: any(e.kind == "closed" for e in events_of(client, sid)))
+        kinds = [e.kind for e in events_of(client, sid)]
+        assert kinds[0] == "connecting" and kinds[-1] == "closed" and kinds.count("sent") == 2
+        assert [e.seq for e in events_of(client, sid)] == list(range(1, len(kinds) + 1))
+        sessions = await client.protocol.send_request_async("voiden/sessions", {})
+        (info,) = [s for s in sessions.sessions if s.id == sid]
+        assert info.state == "closed" and info.request == "chat" and len(info.events) == len(kinds)
+
+
+async def test_websocket_session_and_cancel(client: LanguageClient, tmp_path: Path) -> None:
+    with DemoWebSocketServer() as server:
+        text = f"```ws name=feed\n{server.url}/ticker?rate=20&count=1000\n```\n"
+        uri = open_doc(client, tmp_path, text)
+        started = await client.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="voiden.connect", arguments=[uri, "feed"])
+        )
+        sid = started["session"] if isinstance(started, dict) else started.session
+        await until(lambda: sum(e.kind == "received" for e in events_of(client, sid)) >= 3)
+        await client.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="voiden.cancel", arguments=[sid])
+        )
+        await until(lambda: any(e.kind == "closed" for e in events_of(client, sid)))
+        closed = [e for e in events_of(client, sid) if e.kind == "closed"][-1]
+        assert closed.by == "client" and closed.reason == "cancelled"
+        assert json.loads(next(e for e in events_of(client, sid) if e.kind == "received").data)["seq"] == 1
+
+
+async def test_bad_commands_answer_errors_and_the_server_stays_up(client: LanguageClient, tmp_path: Path) -> None:
+    uri = open_doc(client, tmp_path, "```http\nGET http://127.0.0.1:9/\n```\n")
+    for command, arguments in (("voiden.run", [uri, "nope"]), ("voiden.close", ["s999"]), ("voiden.run", [])):
+        try:
+            await client.workspace_execute_command_async(
+                types.ExecuteCommandParams(command=command, arguments=arguments)
+            )
+        except Exception as exc:  # the JSON-RPC error the client gets
+            assert "no request" in str(exc) or "no session" in str(exc) or "argument" in str(exc), exc
+        else:
+            raise AssertionError(f"{command} {arguments} should have failed")
+    symbols = await client.text_document_document_symbol_async(
+        types.DocumentSymbolParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    )
+    assert symbols is not None and [s.name for s in symbols] == ["request-1"]

@@ -1,0 +1,3 @@
+from voiden_lsp.server import main
+
+main()
