@@ -186,3 +186,34 @@ async def test_bad_commands_answer_errors_and_the_server_stays_up(client: Langua
         types.DocumentSymbolParams(text_document=types.TextDocumentIdentifier(uri=uri))
     )
     assert symbols is not None and [s.name for s in symbols] == ["request-1"]
+
+
+async def test_fill_with_sample_data_definition_and_tokens(client: LanguageClient, tmp_path: Path) -> None:
+    (tmp_path / "voiden.toml").write_text('default_env = "dev"\n[env.dev]\naddr = "127.0.0.1:9"\n', encoding="utf-8")
+    with DemoGrpcServer() as server:
+        text = f"```grpc name=get\ngrpc://{server.address} routeguide.RouteGuide/RecordRoute\n```\n"
+        uri = open_doc(client, tmp_path, text)
+        actions = await client.text_document_code_action_async(
+            types.CodeActionParams(
+                text_document=types.TextDocumentIdentifier(uri=uri),
+                range=types.Range(start=types.Position(1, 0), end=types.Position(1, 0)),
+                context=types.CodeActionContext(diagnostics=[]),
+            )
+        )
+        assert actions is not None and len(actions) == 1
+        action = actions[0]
+        assert isinstance(action, types.CodeAction) and action.title == "Fill with sample data (Point)"
+        assert action.edit is not None and action.edit.changes is not None
+        (edit,) = action.edit.changes[uri]
+        assert '"latitude": {{$faker.pyint(min_value=1, max_value=100)}}' in edit.new_text
+    uri = open_doc(client, tmp_path, "```http\nGET http://{{addr}}/\n```\n", name="other.voiden")
+    locations = await client.text_document_definition_async(
+        types.DefinitionParams(text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(1, 14))
+    )
+    assert (
+        isinstance(locations, list) and locations[0].uri.endswith("voiden.toml") and locations[0].range.start.line == 2
+    )
+    semantic = await client.text_document_semantic_tokens_full_async(
+        types.SemanticTokensParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    )
+    assert semantic is not None and len(semantic.data) == 15  # protocol word, method, variable

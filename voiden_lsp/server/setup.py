@@ -6,7 +6,7 @@ from typing import Any
 
 from lsprotocol import types
 
-from voiden_lsp.server.features import completion, diagnostics, hover, outline, sessions
+from voiden_lsp.server.features import completion, diagnostics, hover, outline, sample_data, semantic, sessions
 from voiden_lsp.server.server import VoidenServer
 
 
@@ -23,6 +23,6 @@ def create_server() -> VoidenServer:
         ls.settings.update(settings if isinstance(settings, dict) else {})
         diagnostics.republish_all(ls)
 
-    for feature in (diagnostics, sessions, completion, hover, outline):
+    for feature in (diagnostics, sessions, completion, hover, outline, semantic, sample_data):
         feature.register(server)
     return server

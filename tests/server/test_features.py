@@ -1,0 +1,48 @@
+"""Feature logic that needs no editor: sample data, semantic tokens."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from voiden_lsp.document import parse
+from voiden_lsp.schema import load_protoset
+from voiden_lsp.server.features.sample_data import render, sample
+from voiden_lsp.server.features.semantic import TOKEN_TYPES, tokens
+from voiden_lsp.templating import Scope, expand
+
+PROTOSET = Path(__file__).resolve().parents[2] / "voiden_lsp" / "demo" / "routeguide.protoset"
+
+
+def test_sample_data_fills_every_field_and_expands_to_a_valid_message() -> None:
+    schema = load_protoset(PROTOSET)
+    feature = schema.message("routeguide.Feature")
+    text = render(sample(feature))
+    assert '"name": "{{$faker.name}}"' in text and '"createdAt": "{{$isoTimestamp}}"' in text
+    assert '"kind": "LANDMARK"' in text and '"reviews": [' in text and '"attributes": {' in text
+    assert '"description"' in text and '"elevationMeters"' not in text  # one member of the oneof
+    expanded = expand(text, Scope(layers=[]), json_mode=True)
+    message = schema.parse_json(feature, expanded)  # raises if any value does not fit
+    data = schema.to_dict(message)
+    assert "@" not in data["name"] and isinstance(data["location"]["latitude"], int)
+    assert json.loads(expanded)["tags"] and data["reviews"][0]["stars"] >= 1
+
+
+def test_semantic_tokens_are_sorted_relative_and_typed() -> None:
+    doc = parse('```http name=x\n@timeout 5s\nPOST {{base}}/u\nX-Id: {{$uuid}}\n\n{"n": {{$faker.pyint}}}\n```\n')
+    data = tokens(doc)
+    assert len(data) % 5 == 0
+    decoded, line, col = [], 0, 0
+    for i in range(0, len(data), 5):
+        dl, dc, length, kind, _ = data[i : i + 5]
+        line, col = line + dl, (col + dc if dl == 0 else dc)
+        decoded.append((line, col, length, TOKEN_TYPES[kind]))
+    assert decoded == [
+        (0, 3, 4, "keyword"),
+        (1, 0, 8, "decorator"),
+        (2, 0, 4, "keyword"),
+        (2, 5, 8, "variable"),
+        (3, 0, 4, "property"),
+        (3, 6, 9, "macro"),
+        (5, 6, 16, "function"),
+    ]

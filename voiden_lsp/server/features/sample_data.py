@@ -1,0 +1,194 @@
+"""The code action "Fill with sample data": a complete message for a gRPC method's input type, with a Faker
+template in every field chosen by its type and name."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from typing import Any
+
+from google.protobuf.descriptor import Descriptor, FieldDescriptor
+from lsprotocol import types
+
+from voiden_lsp.document import Position, Range, Request, Span
+from voiden_lsp.errors import VoidenError
+from voiden_lsp.schema import Schema
+from voiden_lsp.server.features.grpc_support import resolve_address
+from voiden_lsp.server.features.sessions import fetch_schema_with_progress
+from voiden_lsp.server.server import VoidenServer, range_of
+
+log = logging.getLogger(__name__)
+TITLE = "Fill with sample data"
+MAX_DEPTH = 4
+
+
+class Bare(str):
+    """A template written without quotes: it expands to a JSON number or boolean."""
+
+
+#: (pattern on the field name, template) for string fields, first match wins.
+_BY_NAME = [
+    (r"e_?mail", "{{$faker.email}}"),
+    (r"first_?name|given_?name", "{{$faker.first_name}}"),
+    (r"last_?name|family_?name|surname", "{{$faker.last_name}}"),
+    (r"user_?name|login|handle", "{{$faker.user_name}}"),
+    (r"^name$|full_?name|display_?name", "{{$faker.name}}"),
+    (r"phone|mobile", "{{$faker.phone_number}}"),
+    (r"city", "{{$faker.city}}"),
+    (r"country", "{{$faker.country}}"),
+    (r"street|address", "{{$faker.street_address}}"),
+    (r"zip|postal|postcode", "{{$faker.postcode}}"),
+    (r"url|link|website|href", "{{$faker.url}}"),
+    (r"uuid|guid|^id$|_id$|request_?id", "{{$uuid}}"),
+    (r"company|organi[sz]ation", "{{$faker.company}}"),
+    (r"password|secret", "{{$faker.password}}"),
+    (r"currency", "{{$faker.currency_code}}"),
+    (r"color|colour", "{{$faker.color_name}}"),
+    (r"ip(_?address)?$", "{{$faker.ipv4}}"),
+    (r"title|subject|headline", "{{$faker.catch_phrase}}"),
+    (r"date|time|_at$", "{{$isoTimestamp}}"),
+    (r"description|text|message|comment|body|note|reason|summary", "{{$faker.sentence}}"),
+    (r"symbol|code|tag|label|kind|type", "{{$faker.word}}"),
+]
+_INTS = {
+    FieldDescriptor.TYPE_INT32,
+    FieldDescriptor.TYPE_INT64,
+    FieldDescriptor.TYPE_UINT32,
+    FieldDescriptor.TYPE_UINT64,
+    FieldDescriptor.TYPE_SINT32,
+    FieldDescriptor.TYPE_SINT64,
+    FieldDescriptor.TYPE_FIXED32,
+    FieldDescriptor.TYPE_FIXED64,
+    FieldDescriptor.TYPE_SFIXED32,
+    FieldDescriptor.TYPE_SFIXED64,
+}
+
+
+def sample(message: Descriptor, depth: int = 0) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    filled_oneofs: set[str] = set()
+    for field in message.fields:
+        oneof = field.containing_oneof
+        if oneof is not None:
+            if oneof.name in filled_oneofs:
+                continue
+            filled_oneofs.add(oneof.name)
+        value = _value(field, depth)
+        if value is not None:
+            result[field.json_name] = value
+    return result
+
+
+def _value(field: FieldDescriptor, depth: int) -> Any:
+    single = _single(field, depth)
+    if single is None:
+        return None
+    message = field.message_type
+    if message is not None and message.GetOptions().map_entry:
+        return {"key": _single(message.fields_by_name["value"], depth + 1)}
+    return [single] if field.is_repeated else single
+
+
+def _single(field: FieldDescriptor, depth: int) -> Any:
+    message = field.message_type
+    if message is not None:
+        name = message.full_name
+        if message.GetOptions().map_entry:
+            return _single(message.fields_by_name["value"], depth + 1)
+        if name == "google.protobuf.Timestamp":
+            return "{{$isoTimestamp}}"
+        if name == "google.protobuf.Duration":
+            return "1.5s"
+        if name in ("google.protobuf.Struct", "google.protobuf.Value", "google.protobuf.Any"):
+            return {}
+        if name.startswith("google.protobuf.") and name.endswith("Value"):
+            return _single(message.fields_by_name["value"], depth + 1)
+        if depth >= MAX_DEPTH:
+            return None
+        return sample(message, depth + 1)
+    if field.enum_type is not None:
+        values = [v.name for v in field.enum_type.values]
+        return values[1] if len(values) > 1 else values[0]
+    kind = field.type
+    if kind == FieldDescriptor.TYPE_BOOL:
+        return Bare("{{$faker.pybool}}")
+    if kind in _INTS:
+        return Bare("{{$faker.pyint(min_value=1, max_value=100)}}")
+    if kind in (FieldDescriptor.TYPE_DOUBLE, FieldDescriptor.TYPE_FLOAT):
+        return Bare("{{$faker.pyfloat(right_digits=2, min_value=0, max_value=1000)}}")
+    if kind == FieldDescriptor.TYPE_BYTES:
+        return "dm9pZGVu"
+    lowered = field.name.lower()
+    return next((template for pattern, template in _BY_NAME if re.search(pattern, lowered)), "{{$faker.word}}")
+
+
+def render(value: Any, indent: int = 0) -> str:
+    pad, inner = "  " * indent, "  " * (indent + 1)
+    if isinstance(value, Bare):
+        return str(value)
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        members = [f"{inner}{json.dumps(k)}: {render(v, indent + 1)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(members) + f"\n{pad}}}"
+    if isinstance(value, list):
+        return "[" + ", ".join(render(v, indent) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _target_span(request: Request, pos: Position) -> tuple[Span | None, bool]:
+    """The body or message block at `pos` (True: it is the request's body)."""
+    for message in request.messages:
+        if message.range.contains(pos):
+            return message.body, False
+    return request.body, True
+
+
+async def actions(ls: VoidenServer, uri: str, where: types.Range) -> list[types.CodeAction]:
+    doc = ls.document(uri)
+    pos = Position(where.start.line, where.start.character)
+    request = doc.request_at(pos)
+    if request is None:
+        owner = next((m.request for m in doc.messages if m.range.contains(pos)), None)
+        request = doc.request(owner) if owner else None
+    if request is None or request.protocol != "grpc" or request.rpc is None:
+        return []
+    found = resolve_address(request, ls.scope(uri, request))
+    if found is None:
+        return []
+    try:
+        schema: Schema = await fetch_schema_with_progress(ls, *found)
+        method = schema.method(request.rpc.text)
+    except VoidenError as exc:
+        log.info("no sample data: %s", exc.message)
+        return []
+    text = render(sample(method.input))
+    span, is_body = _target_span(request, pos)
+    if span is not None and span.text:
+        edit_range = range_of(span.range)
+        new_text = text
+    elif is_body:
+        end = request.range.end.line  # the closing fence: insert a blank line and the body before it
+        edit_range = range_of(Range.of(end, 0))
+        new_text = "\n" + text + "\n"
+    else:
+        edit_range = range_of(span.range) if span is not None else range_of(Range.of(pos.line, 0))
+        new_text = text + "\n"
+    edit = types.WorkspaceEdit(changes={uri: [types.TextEdit(range=edit_range, new_text=new_text)]})
+    return [
+        types.CodeAction(title=f"{TITLE} ({method.input.name})", kind=types.CodeActionKind.RefactorRewrite, edit=edit)
+    ]
+
+
+def register(server: VoidenServer) -> None:
+    @server.feature(
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.RefactorRewrite]),
+    )
+    async def code_action(ls: VoidenServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+        try:
+            return await actions(ls, params.text_document.uri, params.range)
+        except Exception:
+            log.exception("code action failed")
+            return []
