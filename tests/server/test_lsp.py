@@ -217,3 +217,19 @@ async def test_fill_with_sample_data_definition_and_tokens(client: LanguageClien
         types.SemanticTokensParams(text_document=types.TextDocumentIdentifier(uri=uri))
     )
     assert semantic is not None and len(semantic.data) == 15  # protocol word, method, variable
+
+
+async def test_an_untrusted_workspace_never_sends(client: LanguageClient, tmp_path: Path) -> None:
+    uri = open_doc(client, tmp_path, "```http\nGET http://127.0.0.1:9/\n```\n")
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"voiden": {"trusted": False, "maxPayload": 1024}})
+    )
+    try:
+        await client.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="voiden.run", arguments=[uri, "request-1"])
+        )
+    except Exception as exc:
+        assert "not trusted" in str(exc)
+    else:
+        raise AssertionError("an untrusted workspace sent a request")
+    assert not client.recorder.events  # type: ignore[attr-defined]
