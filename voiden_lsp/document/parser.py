@@ -6,11 +6,9 @@ import difflib
 import logging
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
-
-import yaml
-from markdown_it import MarkdownIt
 
 from voiden_lsp.document.model import (
     LIVE_PROTOCOLS,
@@ -66,8 +64,14 @@ METADATA_KEYS: dict[str, tuple[tuple[str, ...], str]] = {
     "namespace": (("socketio",), "text"),
 }
 
-# Block structure is all the parser needs: inline parsing (links, emphasis) would triple the cost.
-_MD = MarkdownIt("commonmark").disable("inline")
+
+@cache
+def _markdown() -> Any:
+    """Block structure is all the parser needs: inline parsing (links, emphasis) would triple the cost.
+    Imported on first use, so that the language server starts fast."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark").disable("inline")
 
 
 def parse(text: str) -> Document:
@@ -161,6 +165,8 @@ class _Parser:
             )
             return None, self.text
         fm_range = Range(Position(0, 0), Position(end, utf16_len(lines[end])))
+        import yaml
+
         data: Any = None
         try:
             data = yaml.safe_load("\n".join(lines[1:end])) or {}
@@ -188,7 +194,7 @@ class _Parser:
         heading: str | None = None
         level = 0
         section = 0
-        tokens = _MD.parse(md_text)
+        tokens = _markdown().parse(md_text)
         for index, token in enumerate(tokens):
             if token.type == "heading_open" and token.map:
                 inline = tokens[index + 1] if index + 1 < len(tokens) else None

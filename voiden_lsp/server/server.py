@@ -19,7 +19,7 @@ from voiden_lsp.errors import VoidenError
 from voiden_lsp.events import Event
 from voiden_lsp.server import protocol as ext
 from voiden_lsp.sessions import Runner, Session
-from voiden_lsp.templating import Collection, Response, Scope
+from voiden_lsp.templating import CONFIG_FILE, DOTENV_FILE, Collection, Response, Scope, find_root
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ class EventBatcher:
             self.handle = None
         if self.pending:
             events, self.pending = self.pending, []
-            self.server.protocol.notify(ext.EVENTS, ext.EventsParams(events=events))
+            self.server.protocol.notify(ext.EVENTS, {"events": events})  # a plain dict: no per-event conversion
 
 
 class VoidenServer(LanguageServer):
@@ -100,7 +100,7 @@ class VoidenServer(LanguageServer):
         super().__init__("voiden-lsp", __version__)
         self.settings = Settings()
         self.parsed: dict[str, tuple[int | None, Document]] = {}
-        self.collections: dict[Path | None, Collection] = {}
+        self.collections: dict[Path | None, tuple[tuple[float, ...], Collection]] = {}
         self.responses: dict[str, dict[str, Response]] = {}
         self.sessions: dict[str, LiveSession] = {}
         self.batcher = EventBatcher(self)
@@ -131,12 +131,21 @@ class VoidenServer(LanguageServer):
         return Path(root) if root else None
 
     def collection(self, uri: str) -> Collection:
-        """The collection of the document (re-read each time: two small files; errors give an empty one)."""
+        """The document's collection, cached per folder and read again when voiden.toml or .env change."""
+        path = self.path_of(uri)
+        folder = path.parent if path else None
+        root = find_root(path, self.workspace_root())
+        stamp = tuple(_mtime(root / name) for name in (CONFIG_FILE, DOTENV_FILE)) if root else ()
+        cached = self.collections.get(folder)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
         try:
-            return Collection.load(self.path_of(uri), self.workspace_root())
+            collection = Collection.load(path, self.workspace_root())
         except VoidenError as exc:
             log.warning("collection of %s: %s", uri, exc.message)
-            return Collection()
+            collection = Collection()
+        self.collections[folder] = (stamp, collection)
+        return collection
 
     def runner(self, uri: str) -> Runner:
         doc = self.document(uri)
@@ -165,6 +174,13 @@ class VoidenServer(LanguageServer):
         """Sessions changed state: the code lenses show it."""
         if get_capability(self.client_capabilities, "workspace.code_lens.refresh_support", False):
             self.workspace_code_lens_refresh(None)
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 def range_of(r: Any) -> types.Range:

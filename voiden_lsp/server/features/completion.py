@@ -6,20 +6,24 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from typing import TYPE_CHECKING
 
-from google.protobuf.descriptor import Descriptor
 from lsprotocol import types
 from pygls.capabilities import get_capability
 
 from voiden_lsp.document import METADATA_KEYS, Document, Position, Request, Span
 from voiden_lsp.document.jsonpos import cursor_context
 from voiden_lsp.errors import VoidenError
-from voiden_lsp.schema import Schema
 from voiden_lsp.server.features.grpc_support import resolve_address
 from voiden_lsp.server.features.sessions import fetch_schema_with_progress
 from voiden_lsp.server.server import VoidenServer
 from voiden_lsp.templating import mask_secrets, to_text
 from voiden_lsp.templating.fakes import FAKERJS, POSTMAN, python_providers
+
+if TYPE_CHECKING:
+    from google.protobuf.descriptor import Descriptor
+
+    from voiden_lsp.schema import Schema
 
 log = logging.getLogger(__name__)
 SCHEMA_WAIT_SECONDS = 5.0

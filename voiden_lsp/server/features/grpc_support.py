@@ -6,37 +6,50 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass
-
-from google.protobuf.descriptor import Descriptor, FieldDescriptor
+from functools import cache
+from typing import TYPE_CHECKING
 
 from voiden_lsp.document import Request
 from voiden_lsp.document.jsonpos import JsonNode, JsonPositionError, blank_templates, parse_with_positions
 from voiden_lsp.errors import VoidenError
-from voiden_lsp.schema import Schema
 from voiden_lsp.templating import ResolvedRequest, Scope, expand, find_templates
-from voiden_lsp.transports.grpc_channel import Target, parse_target
-from voiden_lsp.transports.grpc_reflection import SCHEMAS
+
+if TYPE_CHECKING:  # grpc and protobuf load on first use: the server must start fast
+    from google.protobuf.descriptor import Descriptor, FieldDescriptor
+
+    from voiden_lsp.schema import Schema
+    from voiden_lsp.transports.grpc_channel import Target
 
 _STRING_LIKE = {"google.protobuf.Timestamp", "google.protobuf.Duration", "google.protobuf.FieldMask"}
 _ANY_VALUE = {"google.protobuf.Value", "google.protobuf.Struct", "google.protobuf.Any", "google.protobuf.ListValue"}
-_INT_TYPES = {
-    FieldDescriptor.TYPE_INT32,
-    FieldDescriptor.TYPE_INT64,
-    FieldDescriptor.TYPE_UINT32,
-    FieldDescriptor.TYPE_UINT64,
-    FieldDescriptor.TYPE_SINT32,
-    FieldDescriptor.TYPE_SINT64,
-    FieldDescriptor.TYPE_FIXED32,
-    FieldDescriptor.TYPE_FIXED64,
-    FieldDescriptor.TYPE_SFIXED32,
-    FieldDescriptor.TYPE_SFIXED64,
-}
+
+
+@cache
+def _int_types() -> frozenset[int]:
+    from google.protobuf.descriptor import FieldDescriptor as F
+
+    return frozenset(
+        {
+            F.TYPE_INT32,
+            F.TYPE_INT64,
+            F.TYPE_UINT32,
+            F.TYPE_UINT64,
+            F.TYPE_SINT32,
+            F.TYPE_SINT64,
+            F.TYPE_FIXED32,
+            F.TYPE_FIXED64,
+            F.TYPE_SFIXED32,
+            F.TYPE_SFIXED64,
+        }
+    )
 
 
 def resolve_address(request: Request, scope: Scope) -> tuple[ResolvedRequest, Target] | None:
     """The request's address, method and headers expanded (not its body: no fake data is made)."""
     if request.protocol != "grpc" or request.target is None:
         return None
+    from voiden_lsp.transports.grpc_channel import parse_target
+
     try:
         resolved = ResolvedRequest(
             name=request.name,
@@ -55,7 +68,11 @@ def resolve_address(request: Request, scope: Scope) -> tuple[ResolvedRequest, Ta
 
 def cached_schema(request: Request, scope: Scope) -> Schema | None:
     found = resolve_address(request, scope)
-    return SCHEMAS.cached(*found) if found else None
+    if found is None:
+        return None
+    from voiden_lsp.transports.grpc_reflection import SCHEMAS
+
+    return SCHEMAS.cached(*found)
 
 
 @dataclass
@@ -107,6 +124,8 @@ def _check_message(
 def _check_value(
     node: JsonNode, field: FieldDescriptor, schema: Schema, templates: list[tuple[int, int]], *, repeated: bool
 ) -> Iterator[JsonProblem]:
+    from google.protobuf.descriptor import FieldDescriptor
+
     if node.value is None or (_templated(node, templates) and not node.members and not node.items):
         return
     if repeated:
@@ -147,7 +166,7 @@ def _check_value(
         ok = isinstance(value, bool)
     elif kind in (FieldDescriptor.TYPE_STRING, FieldDescriptor.TYPE_BYTES):
         ok = isinstance(value, str)
-    elif kind in _INT_TYPES:
+    elif kind in _int_types():
         ok = (isinstance(value, int) and not isinstance(value, bool)) or (
             isinstance(value, str) and value.lstrip("-").isdigit()
         )
@@ -162,5 +181,5 @@ def _check_value(
             FieldDescriptor.TYPE_BOOL: "true or false",
             FieldDescriptor.TYPE_STRING: "a string",
             FieldDescriptor.TYPE_BYTES: "base64 text",
-        }.get(kind, "a whole number" if kind in _INT_TYPES else "a number")
+        }.get(kind, "a whole number" if kind in _int_types() else "a number")
         yield JsonProblem(f"`{field.json_name}` expects {expected}", node.start, node.end)

@@ -4,17 +4,21 @@ signature with its messages, a JSON field's type."""
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
-from google.protobuf.descriptor import Descriptor
 from lsprotocol import types
 
 from voiden_lsp.document import Position, Request, Span
 from voiden_lsp.document.jsonpos import cursor_context
 from voiden_lsp.errors import VoidenError
-from voiden_lsp.schema import Schema
 from voiden_lsp.server.features.grpc_support import cached_schema
 from voiden_lsp.server.server import VoidenServer, range_of
 from voiden_lsp.templating import Scope, evaluate, find_templates, mask_secrets, to_text
+
+if TYPE_CHECKING:
+    from google.protobuf.descriptor import Descriptor
+
+    from voiden_lsp.schema import Schema
 
 log = logging.getLogger(__name__)
 

@@ -6,17 +6,21 @@ from __future__ import annotations
 import json
 import logging
 import re
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from lsprotocol import types
 
 from voiden_lsp.document import Position, Range, Request, Span
 from voiden_lsp.errors import VoidenError
-from voiden_lsp.schema import Schema
 from voiden_lsp.server.features.grpc_support import resolve_address
 from voiden_lsp.server.features.sessions import fetch_schema_with_progress
 from voiden_lsp.server.server import VoidenServer, range_of
+
+if TYPE_CHECKING:
+    from google.protobuf.descriptor import Descriptor, FieldDescriptor
+
+    from voiden_lsp.schema import Schema
 
 log = logging.getLogger(__name__)
 TITLE = "Fill with sample data"
@@ -51,18 +55,26 @@ _BY_NAME = [
     (r"description|text|message|comment|body|note|reason|summary", "{{$faker.sentence}}"),
     (r"symbol|code|tag|label|kind|type", "{{$faker.word}}"),
 ]
-_INTS = {
-    FieldDescriptor.TYPE_INT32,
-    FieldDescriptor.TYPE_INT64,
-    FieldDescriptor.TYPE_UINT32,
-    FieldDescriptor.TYPE_UINT64,
-    FieldDescriptor.TYPE_SINT32,
-    FieldDescriptor.TYPE_SINT64,
-    FieldDescriptor.TYPE_FIXED32,
-    FieldDescriptor.TYPE_FIXED64,
-    FieldDescriptor.TYPE_SFIXED32,
-    FieldDescriptor.TYPE_SFIXED64,
-}
+
+
+@cache
+def _ints() -> frozenset[int]:
+    from google.protobuf.descriptor import FieldDescriptor as F
+
+    return frozenset(
+        {
+            F.TYPE_INT32,
+            F.TYPE_INT64,
+            F.TYPE_UINT32,
+            F.TYPE_UINT64,
+            F.TYPE_SINT32,
+            F.TYPE_SINT64,
+            F.TYPE_FIXED32,
+            F.TYPE_FIXED64,
+            F.TYPE_SFIXED32,
+            F.TYPE_SFIXED64,
+        }
+    )
 
 
 def sample(message: Descriptor, depth: int = 0) -> dict[str, Any]:
@@ -110,10 +122,12 @@ def _single(field: FieldDescriptor, depth: int) -> Any:
     if field.enum_type is not None:
         values = [v.name for v in field.enum_type.values]
         return values[1] if len(values) > 1 else values[0]
+    from google.protobuf.descriptor import FieldDescriptor
+
     kind = field.type
     if kind == FieldDescriptor.TYPE_BOOL:
         return Bare("{{$faker.pybool}}")
-    if kind in _INTS:
+    if kind in _ints():
         return Bare("{{$faker.pyint(min_value=1, max_value=100)}}")
     if kind in (FieldDescriptor.TYPE_DOUBLE, FieldDescriptor.TYPE_FLOAT):
         return Bare("{{$faker.pyfloat(right_digits=2, min_value=0, max_value=1000)}}")

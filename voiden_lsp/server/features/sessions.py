@@ -15,7 +15,7 @@ from voiden_lsp.server import protocol
 from voiden_lsp.server.features import diagnostics
 from voiden_lsp.server.features.grpc_support import cached_schema, resolve_address
 from voiden_lsp.server.server import LiveSession, VoidenServer, range_of
-from voiden_lsp.transports.grpc_reflection import SCHEMAS
+from voiden_lsp.templating import Scope
 
 log = logging.getLogger(__name__)
 
@@ -24,13 +24,13 @@ class CommandError(Exception):
     """A command the user can correct (stale URI, unknown session): answered as an LSP error."""
 
 
-def is_live(ls: VoidenServer, uri: str, request: Request) -> bool:
+def is_live(ls: VoidenServer, uri: str, request: Request, scope: Scope | None = None) -> bool:
     """Whether a request opens a session that takes messages (Connect) rather than a one-shot (Send)."""
     if request.protocol in ("ws", "socketio"):
         return True
     if request.protocol != "grpc":
         return False
-    schema = cached_schema(request, ls.scope(uri, request))
+    schema = cached_schema(request, scope or ls.scope(uri, request))
     if schema is not None and request.rpc is not None:
         try:
             return schema.method(request.rpc.text).client_streaming
@@ -42,13 +42,14 @@ def is_live(ls: VoidenServer, uri: str, request: Request) -> bool:
 def lenses(ls: VoidenServer, uri: str) -> list[types.CodeLens]:
     doc = ls.document(uri)
     result: list[types.CodeLens] = []
+    scope = ls.scope(uri, None)  # one scope for the document: addresses rarely use request attributes
     for request in doc.requests:
         where = range_of(request.info_range)
         live = ls.live_session(uri, request.name)
         args = [uri, request.name]
         if live is None:
             verb, command = (
-                ("Connect", protocol.CMD_CONNECT) if is_live(ls, uri, request) else ("Send", protocol.CMD_RUN)
+                ("Connect", protocol.CMD_CONNECT) if is_live(ls, uri, request, scope) else ("Send", protocol.CMD_RUN)
             )
             result.append(types.CodeLens(range=where, command=types.Command(f"▶ {verb}", command, arguments=args)))
             continue
@@ -169,6 +170,8 @@ def register(server: VoidenServer) -> None:
         found = resolve_address(request, ls.scope(uri, request))
         if found is None:
             raise CommandError(f"`{name}` is not a gRPC request with a usable address")
+        from voiden_lsp.transports.grpc_reflection import SCHEMAS
+
         SCHEMAS.forget(found[1].address)
         schema = await fetch_schema_with_progress(ls, *found)
         diagnostics.republish_all(ls)
@@ -188,6 +191,8 @@ def register(server: VoidenServer) -> None:
 async def fetch_schema_with_progress(ls: VoidenServer, resolved: Any, target: Any) -> Any:
     """Fetch (or reuse) a schema, with work-done progress when the client supports it."""
     from pygls.capabilities import get_capability
+
+    from voiden_lsp.transports.grpc_reflection import SCHEMAS
 
     cached = SCHEMAS.cached(resolved, target)
     if cached is not None:
