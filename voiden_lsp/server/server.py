@@ -16,7 +16,7 @@ from pygls.lsp.server import LanguageServer
 from voiden_lsp import __version__
 from voiden_lsp.document import Document, Request, parse
 from voiden_lsp.errors import VoidenError
-from voiden_lsp.events import Event
+from voiden_lsp.events import CLOSED, ERROR, OPEN, Event
 from voiden_lsp.server import protocol as ext
 from voiden_lsp.sessions import Runner, Session
 from voiden_lsp.templating import CONFIG_FILE, DOTENV_FILE, Collection, Response, Scope, find_root
@@ -81,6 +81,8 @@ class EventBatcher:
 
     def __call__(self, event: Event) -> None:
         self.pending.append(event.to_json())
+        if event.kind in (OPEN, CLOSED, ERROR):  # the session's state changed: so do its code lenses
+            self.server.session_changed()
         if len(self.pending) >= ext.FLUSH_EVENTS:
             self.flush()
         elif self.handle is None:
@@ -105,6 +107,9 @@ class VoidenServer(LanguageServer):
         self.sessions: dict[str, LiveSession] = {}
         self.batcher = EventBatcher(self)
         self.diagnostic_tasks: dict[str, asyncio.Task[None]] = {}
+        self.lens_cache: dict[str, tuple[tuple[Any, ...], list[types.CodeLens]]] = {}
+        self.lens_generation = 0
+        """Bumped whenever a session changes state, so cached code lenses are recomputed."""
 
     # -- documents -----------------------------------------------------------------------------
 
@@ -170,8 +175,17 @@ class VoidenServer(LanguageServer):
                 return live
         return None
 
+    @staticmethod
+    def schemas_known() -> int:
+        """How many schemas are known (code lenses change when one arrives); grpc stays unloaded until used."""
+        import sys
+
+        module = sys.modules.get("voiden_lsp.transports.grpc_reflection")
+        return len(module.SCHEMAS) if module is not None else 0
+
     def session_changed(self) -> None:
         """Sessions changed state: the code lenses show it."""
+        self.lens_generation += 1
         if get_capability(self.client_capabilities, "workspace.code_lens.refresh_support", False):
             self.workspace_code_lens_refresh(None)
 

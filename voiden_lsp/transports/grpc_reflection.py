@@ -118,6 +118,9 @@ class SchemaCache:
         )
         return (target.address, target.tls, files, reflection_metadata(request), request.meta("reflection"))
 
+    def __len__(self) -> int:
+        return len(self._schemas)
+
     def cached(self, request: ResolvedRequest, target: Target) -> Schema | None:
         return self._schemas.get(self.key(request, target))
 

@@ -105,7 +105,8 @@ async def publish(ls: VoidenServer, uri: str, *, debounce: bool) -> None:
         version, text = document.version, document.source
         doc = await asyncio.to_thread(parse, text)
         ls.remember(uri, version, doc)
-        scopes = {r.name: ls.scope(uri, r) for r in doc.requests}
+        base = ls.scope(uri, None)
+        scopes = {r.name: ls.scope(uri, r) if _own_scope(r) else base for r in doc.requests}
         found = await asyncio.to_thread(problems, doc, scopes)
         if ls.workspace.get_text_document(uri).version != version:
             return
@@ -116,6 +117,11 @@ async def publish(ls: VoidenServer, uri: str, *, debounce: bool) -> None:
         raise
     except Exception:
         log.exception("diagnostics of %s failed", uri)
+
+
+def _own_scope(request: Request) -> bool:
+    """A request with attributes or `@locale` has variables of its own; the others share the document's."""
+    return bool(set(request.attributes) - {"name"}) or request.has_meta("locale")
 
 
 def schedule(ls: VoidenServer, uri: str, *, debounce: bool = True) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from lsprotocol import types
 
-from voiden_lsp.document import Request
+from voiden_lsp.document import Document, Request
 from voiden_lsp.errors import VoidenError
 from voiden_lsp.server import protocol
 from voiden_lsp.server.features import diagnostics
@@ -40,7 +40,18 @@ def is_live(ls: VoidenServer, uri: str, request: Request, scope: Scope | None = 
 
 
 def lenses(ls: VoidenServer, uri: str) -> list[types.CodeLens]:
+    """Cached per document version and session states: editors ask again on every scroll."""
     doc = ls.document(uri)
+    key = (ls.workspace.get_text_document(uri).version, ls.lens_generation, ls.schemas_known())
+    cached = ls.lens_cache.get(uri)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    result = _lenses(ls, uri, doc)
+    ls.lens_cache[uri] = (key, result)
+    return result
+
+
+def _lenses(ls: VoidenServer, uri: str, doc: Document) -> list[types.CodeLens]:
     result: list[types.CodeLens] = []
     scope = ls.scope(uri, None)  # one scope for the document: addresses rarely use request attributes
     for request in doc.requests:
