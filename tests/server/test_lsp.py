@@ -233,3 +233,23 @@ async def test_an_untrusted_workspace_never_sends(client: LanguageClient, tmp_pa
     else:
         raise AssertionError("an untrusted workspace sent a request")
     assert not client.recorder.events  # type: ignore[attr-defined]
+
+
+async def test_template_completion_with_samples_and_protocol_snippets(client: LanguageClient, tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("API_KEY=abcdefghijkl\n", encoding="utf-8")
+    text = "---\nvars:\n  base_url: http://127.0.0.1:9\n---\n```http\nGET {{\n```\n```\n"
+    uri = open_doc(client, tmp_path, text)
+    result = await client.text_document_completion_async(
+        types.CompletionParams(text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(5, 6))
+    )
+    items = {i.label: i for i in (result.items if isinstance(result, types.CompletionList) else result or [])}
+    assert items["base_url"].detail == "front matter: http://127.0.0.1:9"
+    assert items["API_KEY"].detail == ".env: abc…"  # secrets masked
+    assert "$randomEmail" in items and "$faker." in items
+    resolved = await client.completion_item_resolve_async(items["$randomEmail"])
+    assert "@" in str(resolved.documentation)
+    result = await client.text_document_completion_async(
+        types.CompletionParams(text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(7, 3))
+    )
+    words = {i.label: i for i in (result.items if isinstance(result, types.CompletionList) else result or [])}
+    assert {"http", "sse", "ws", "grpc", "socketio", "message"} <= set(words)

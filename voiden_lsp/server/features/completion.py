@@ -18,7 +18,7 @@ from voiden_lsp.server.features.grpc_support import resolve_address
 from voiden_lsp.server.features.sessions import fetch_schema_with_progress
 from voiden_lsp.server.server import VoidenServer
 from voiden_lsp.templating import mask_secrets, to_text
-from voiden_lsp.templating.fakes import FAKERJS, POSTMAN, python_providers
+from voiden_lsp.templating.fakes import FAKERJS, POSTMAN, dynamic_value, fake_value, python_providers
 
 if TYPE_CHECKING:
     from google.protobuf.descriptor import Descriptor
@@ -67,7 +67,7 @@ async def complete(ls: VoidenServer, uri: str, position: types.Position) -> list
     before = line_text[: position.character]
     pos = Position(position.line, position.character)
     if re.match(r"^\s*(```|~~~)\w*$", before):
-        return _items([(w, d) for w, d in PROTOCOL_WORDS.items()], types.CompletionItemKind.Keyword)
+        return _protocol_items(ls)
     request = doc.request_at(pos) or _owner_of_message(doc, pos)
     template = _OPEN_TEMPLATE.search(before)
     if template is not None:
@@ -108,6 +108,28 @@ async def complete(ls: VoidenServer, uri: str, position: types.Position) -> list
     return []
 
 
+#: What a protocol word's snippet writes below the fence (clients with snippet support).
+SNIPPETS = {
+    "http": "http name=${1:request}\n${2|GET,POST,PUT,PATCH,DELETE|} ${3:{{base_url\\}\\}/path}\n$0",
+    "sse": "sse name=${1:events}\n${2:{{base_url\\}\\}/events}\n$0",
+    "ws": "ws name=${1:session}\n${2:ws://127.0.0.1:8765/path}\n\n$0",
+    "grpc": "grpc name=${1:call}\n${2:grpc://127.0.0.1:50051} ${3:package.Service/Method}\n\n{$0}",
+    "socketio": "socketio name=${1:session}\n${2:http://127.0.0.1:3000}\n$0",
+    "message": "message\n$0",
+}
+
+
+def _protocol_items(ls: VoidenServer) -> list[types.CompletionItem]:
+    snippets = get_capability(ls.client_capabilities, "text_document.completion.completion_item.snippet_support", False)
+    items = []
+    for word, detail in PROTOCOL_WORDS.items():
+        item = types.CompletionItem(label=word, detail=detail, kind=types.CompletionItemKind.Keyword)
+        if snippets:
+            item.insert_text, item.insert_text_format = SNIPPETS[word], types.InsertTextFormat.Snippet
+        items.append(item)
+    return items
+
+
 def _owner_of_message(doc: Document, pos: Position) -> Request | None:
     for message in doc.messages:
         if message.range.contains(pos) and message.request is not None:
@@ -140,6 +162,7 @@ def _template_items(ls: VoidenServer, uri: str, request: Request | None, typed: 
                     kind=types.CompletionItemKind.Function,
                     detail="Faker provider",
                     insert_text=f"$faker.{name}",
+                    data=f"fake:{name}",
                 )
             )
         for name in sorted(FAKERJS):
@@ -149,6 +172,7 @@ def _template_items(ls: VoidenServer, uri: str, request: Request | None, typed: 
                     kind=types.CompletionItemKind.Function,
                     detail="faker.js spelling",
                     insert_text=f"$faker.{name}()",
+                    data=f"fake:{name}",
                 )
             )
         return items
@@ -161,7 +185,12 @@ def _template_items(ls: VoidenServer, uri: str, request: Request | None, typed: 
         )
     for name in sorted(POSTMAN):
         items.append(
-            types.CompletionItem(label=f"${name}", kind=types.CompletionItemKind.Constant, detail="dynamic variable")
+            types.CompletionItem(
+                label=f"${name}",
+                kind=types.CompletionItemKind.Constant,
+                detail="dynamic variable",
+                data=f"dynamic:{name}",
+            )
         )
     items.append(
         types.CompletionItem(
@@ -283,10 +312,36 @@ def _utf16_to_index(text: str, units: int) -> int:
     return len(text)
 
 
+def resolve(item: types.CompletionItem) -> types.CompletionItem:
+    """A fresh sample for a fake-data item, made only when the editor shows the item's details."""
+    kind, _, name = str(item.data or "").partition(":")
+    try:
+        if kind == "fake":
+            value = fake_value(name, [], {}, None)
+        elif kind == "dynamic":
+            value = dynamic_value(name, [], None)
+        else:
+            return item
+        item.documentation = types.MarkupContent(
+            kind=types.MarkupKind.Markdown, value=f"A sample: `{to_text(value)}` (fresh at every send)"
+        )
+    except VoidenError as exc:  # providers that need arguments
+        item.documentation = exc.message
+    return item
+
+
 def register(server: VoidenServer) -> None:
+    @server.feature(types.COMPLETION_ITEM_RESOLVE)
+    def on_resolve(ls: VoidenServer, item: types.CompletionItem) -> types.CompletionItem:
+        try:
+            return resolve(item)
+        except Exception:
+            log.exception("completion resolve failed")
+            return item
+
     @server.feature(
         types.TEXT_DOCUMENT_COMPLETION,
-        types.CompletionOptions(trigger_characters=["{", "$", ".", "@", '"', "/", " ", "`"]),
+        types.CompletionOptions(trigger_characters=["{", "$", ".", "@", '"', "/", " ", "`"], resolve_provider=True),
     )
     async def completion(ls: VoidenServer, params: types.CompletionParams) -> types.CompletionList:
         try:
