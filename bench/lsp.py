@@ -27,10 +27,16 @@ sys.path.insert(0, str(Path(__file__).parent))
 from run import bare_grpc_stream, demo_process
 
 SERVER = [sys.executable, "-m", "voiden_lsp.server"]
+#: The reference: a pygls server with no features at all (its own imports are most of the start-up).
+BARE_PYGLS = [
+    sys.executable,
+    "-c",
+    "from pygls.lsp.server import LanguageServer; LanguageServer('bare', '1').start_io()",
+]
 COUNT = 100_000
 
 
-async def started_client() -> tuple[LanguageClient, float]:
+async def started_client(command: list[str] = SERVER) -> tuple[LanguageClient, float]:
     client = LanguageClient("bench", "1")
     events: list[Any] = []
     client.events = events  # type: ignore[attr-defined]
@@ -44,7 +50,7 @@ async def started_client() -> tuple[LanguageClient, float]:
         client.last_diagnostics = time.perf_counter()  # type: ignore[attr-defined]
 
     start = time.perf_counter()
-    await client.start_io(*SERVER)
+    await client.start_io(*command)
     await client.initialize_async(types.InitializeParams(capabilities=types.ClientCapabilities(), process_id=None))
     elapsed = time.perf_counter() - start
     client.initialized(types.InitializedParams())
@@ -72,12 +78,17 @@ async def timed(make: Any, n: int = 60) -> list[float]:
 
 
 async def main() -> None:
-    starts = []
+    starts: dict[str, list[float]] = {"voiden-lsp": [], "bare pygls": []}
     for _ in range(5):
-        client, elapsed = await started_client()
-        starts.append(elapsed * 1000)
-        await stop(client)
-    print(f"start    process start to initialize result: median {statistics.median(starts):6.1f} ms (budget 300 ms)")
+        for label, command in (("voiden-lsp", SERVER), ("bare pygls", BARE_PYGLS)):
+            client, elapsed = await started_client(command)
+            starts[label].append(elapsed * 1000)
+            await stop(client)
+    ours, bare = statistics.median(starts["voiden-lsp"]), statistics.median(starts["bare pygls"])
+    print(
+        f"start    process start to initialize result: voiden-lsp {ours:6.1f} ms, a featureless pygls server "
+        f"{bare:6.1f} ms (ratio {ours / bare:4.2f}x; budget 300 ms)"
+    )
 
     with demo_process("grpc") as address, tempfile.TemporaryDirectory() as folder:
         block = (
