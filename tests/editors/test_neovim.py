@@ -95,7 +95,9 @@ def test_neovim_end_to_end(nvim: Any, tmp_path: Path) -> None:
             local result = vim.lsp.buf_request_sync(0, "textDocument/completion", params, 15000)
             local labels = {}
             for _, res in pairs(result or {}) do
-              for _, item in ipairs((res.result or {}).items or res.result or {}) do table.insert(labels, item.label) end
+              for _, item in ipairs((res.result or {}).items or res.result or {}) do
+                table.insert(labels, item.label)
+              end
             end
             return labels
             """,
