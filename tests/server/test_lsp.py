@@ -141,12 +141,19 @@ async def test_code_lens_command_and_events_of_a_bidi_call(client: LanguageClien
             types.ExecuteCommandParams(command=send.command, arguments=send.arguments)
         )
         await until(lambda: sum(e.kind == "received" for e in events_of(client, sid)) == 2)
+        typed = '{"message": "typed {{$randomInt 5 5}}"}'
+        await client.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="voiden.send", arguments=[sid, uri, None, typed])
+        )
+        await until(lambda: sum(e.kind == "received" for e in events_of(client, sid)) == 3)
+        last = [e for e in events_of(client, sid) if e.kind == "received"][-1]
+        assert json.loads(last.data)["message"] == "echo: typed 5"
         await client.workspace_execute_command_async(
             types.ExecuteCommandParams(command="voiden.close", arguments=[sid])
         )
         await until(lambda: any(e.kind == "closed" for e in events_of(client, sid)))
         kinds = [e.kind for e in events_of(client, sid)]
-        assert kinds[0] == "connecting" and kinds[-1] == "closed" and kinds.count("sent") == 2
+        assert kinds[0] == "connecting" and kinds[-1] == "closed" and kinds.count("sent") == 3, " ".join(kinds)
         assert [e.seq for e in events_of(client, sid)] == list(range(1, len(kinds) + 1))
         sessions = await client.protocol.send_request_async("voiden/sessions", {})
         (info,) = [s for s in sessions.sessions if s.id == sid]

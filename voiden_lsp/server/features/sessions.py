@@ -15,7 +15,7 @@ from voiden_lsp.server import protocol
 from voiden_lsp.server.features import diagnostics
 from voiden_lsp.server.features.grpc_support import cached_schema, resolve_address
 from voiden_lsp.server.server import LiveSession, VoidenServer, range_of
-from voiden_lsp.templating import Scope
+from voiden_lsp.templating import Scope, expand, looks_like_json
 
 log = logging.getLogger(__name__)
 
@@ -152,12 +152,23 @@ def register(server: VoidenServer) -> None:
         return await start(ls, uri, name)
 
     @server.command(protocol.CMD_SEND)
-    async def send(ls: VoidenServer, sid: str, uri: str, block_id: str) -> dict[str, Any]:
+    async def send(ls: VoidenServer, sid: str, uri: str, block_id: str | None, *typed: str) -> dict[str, Any]:
+        """Send a message block, or (block id null) a typed message, with its templates expanded."""
         live = _session(ls, sid)
         doc = ls.document(uri)
-        block = doc.message(block_id)
         request = doc.request(live.request)
-        if block is None or request is None:
+        if request is None:
+            raise CommandError(f"no request `{live.request}` in {uri}")
+        text = typed[0] if typed else None
+        if not block_id and text is not None:
+            try:
+                rendered = expand(text, ls.scope(uri, request), json_mode=looks_like_json(text))
+                await live.session.send(rendered)
+            except VoidenError as exc:
+                raise CommandError(exc.message) from None
+            return {"session": sid, "sent": live.session.sent}
+        block = doc.message(block_id or "")
+        if block is None:
             raise CommandError(f"no message block `{block_id}` in {uri}")
         if not await ls.runner(uri).send_message(live.session, request, block):
             raise CommandError(f"message `{block_id}` was not sent: see the session's error event")

@@ -68,7 +68,16 @@ end
 
 M.connect = M.run
 
-function M.send()
+-- The message block under the cursor; or, with an argument, that text typed as a message on the session
+-- of the request under the cursor (`:VoidenSend {"ping": 1}`).
+function M.send(text)
+  if text and text ~= "" then
+    lens_at_cursor({ "voiden.close", "voiden.cancel" }, function(c, command)
+      local uri = vim.uri_from_bufnr(0)
+      execute(c, { command = "voiden.send", arguments = { command.arguments[1], uri, vim.NIL, text } })
+    end)
+    return
+  end
   lens_at_cursor({ "voiden.send" }, execute)
 end
 
