@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Coroutine
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 T = TypeVar("T")
 
@@ -34,3 +34,35 @@ async def _cancel_others() -> None:
     for task in others:
         task.cancel()
     await asyncio.gather(*others, return_exceptions=True)
+
+
+class BackgroundServer:
+    """A demo server on a loop of its own: subclasses provide `_start()` and `_stop()` coroutines."""
+
+    name = "voiden demo"
+
+    def __init__(self) -> None:
+        self._loop: BackgroundLoop | None = None
+
+    async def _start(self) -> None:
+        raise NotImplementedError
+
+    async def _stop(self) -> None:
+        raise NotImplementedError
+
+    def start(self) -> Self:
+        self._loop = BackgroundLoop(self.name)
+        self._loop.run(self._start())
+        return self
+
+    def stop(self) -> None:
+        if self._loop is not None:
+            self._loop.run(self._stop())
+            self._loop.stop()
+            self._loop = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

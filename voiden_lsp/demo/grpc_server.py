@@ -19,7 +19,7 @@ from google.rpc import error_details_pb2, status_pb2
 from grpc_reflection.v1alpha import _async as reflection_async
 from grpc_reflection.v1alpha import reflection_pb2
 
-from voiden_lsp.demo.background import BackgroundLoop
+from voiden_lsp.demo.background import BackgroundServer
 
 SERVICE = "routeguide.RouteGuide"
 REFLECTION_V1 = "grpc.reflection.v1.ServerReflection"
@@ -151,8 +151,10 @@ class _RequireToken(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         return grpc.stream_stream_rpc_method_handler(deny)
 
 
-class DemoGrpcServer:
+class DemoGrpcServer(BackgroundServer):
     """`with DemoGrpcServer() as server:` serves on `server.address` (127.0.0.1, a free port)."""
+
+    name = "voiden demo grpc"
 
     def __init__(
         self,
@@ -162,12 +164,12 @@ class DemoGrpcServer:
         token: str | None = None,
         max_message_size: int | None = None,
     ) -> None:
+        super().__init__()
         self.reflection = reflection
         self.tls = tls
         self.token = token
         self.max_message_size = max_message_size
         self.port = 0
-        self._loop: BackgroundLoop | None = None
         self._server: grpc.aio.Server | None = None
 
     @property
@@ -237,20 +239,3 @@ class DemoGrpcServer:
     async def _stop(self) -> None:
         if self._server is not None:
             await self._server.stop(grace=0.2)
-
-    def start(self) -> DemoGrpcServer:
-        self._loop = BackgroundLoop("voiden demo grpc")
-        self._loop.run(self._start())
-        return self
-
-    def stop(self) -> None:
-        if self._loop is not None:
-            self._loop.run(self._stop())
-            self._loop.stop()
-            self._loop = None
-
-    def __enter__(self) -> DemoGrpcServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()

@@ -10,14 +10,16 @@ from typing import Any
 import socketio
 from aiohttp import web
 
-from voiden_lsp.demo.background import BackgroundLoop
+from voiden_lsp.demo.background import BackgroundServer
 
 
-class DemoSocketIoServer:
+class DemoSocketIoServer(BackgroundServer):
+    name = "voiden demo socketio"
+
     def __init__(self) -> None:
+        super().__init__()
         self.sio = socketio.AsyncServer(async_mode="aiohttp", cors_allowed_origins="*")
         self.port = 0
-        self._loop: BackgroundLoop | None = None
         self._runner: web.AppRunner | None = None
         self._register()
 
@@ -65,20 +67,3 @@ class DemoSocketIoServer:
     async def _stop(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
-
-    def start(self) -> DemoSocketIoServer:
-        self._loop = BackgroundLoop("voiden demo socketio")
-        self._loop.run(self._start())
-        return self
-
-    def stop(self) -> None:
-        if self._loop is not None:
-            self._loop.run(self._stop())
-            self._loop.stop()
-            self._loop = None
-
-    def __enter__(self) -> DemoSocketIoServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()

@@ -17,7 +17,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
 
-from voiden_lsp.demo.background import BackgroundLoop
+from voiden_lsp.demo.background import BackgroundServer
 
 SUBPROTOCOLS = ("json", "chat.v1")
 TOKEN = "demo-token"
@@ -28,14 +28,16 @@ def _select_subprotocol(connection: ServerConnection, offered: Sequence[str]) ->
     return next((Subprotocol(p) for p in offered if p in SUBPROTOCOLS), None)
 
 
-class DemoWebSocketServer:
+class DemoWebSocketServer(BackgroundServer):
     """`with DemoWebSocketServer() as server:` serves on `server.url` (ws://127.0.0.1:PORT)."""
 
+    name = "voiden demo websocket"
+
     def __init__(self, tls: ssl.SSLContext | None = None) -> None:
+        super().__init__()
         self.tls = tls
         self.port = 0
         self.room: set[ServerConnection] = set()
-        self._loop: BackgroundLoop | None = None
         self._server: Server | None = None
 
     @property
@@ -145,20 +147,3 @@ class DemoWebSocketServer:
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
-
-    def start(self) -> DemoWebSocketServer:
-        self._loop = BackgroundLoop("voiden demo websocket")
-        self._loop.run(self._start())
-        return self
-
-    def stop(self) -> None:
-        if self._loop is not None:
-            self._loop.run(self._stop())
-            self._loop.stop()
-            self._loop = None
-
-    def __enter__(self) -> DemoWebSocketServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
