@@ -109,8 +109,8 @@ async def test_tls_is_verified_unless_insecure(tls_server: DemoHttpServer) -> No
     assert [s["code"] for s in of(events, "status")] == [200]
 
 
-async def test_tls_with_a_ca_file(tls_server: DemoHttpServer, self_signed: tuple[Path, Path]) -> None:
-    events, _ = await run(f"```http\n@ca {self_signed[0]}\nGET {{{{base}}}}/health\n```\n", base=tls_server.url)
+async def test_tls_with_a_ca_file(tls_server: DemoHttpServer, test_ca: dict[str, Path]) -> None:
+    events, _ = await run(f"```http\n@ca {test_ca['ca.pem']}\nGET {{{{base}}}}/health\n```\n", base=tls_server.url)
     assert [s["code"] for s in of(events, "status")] == [200]
 
 

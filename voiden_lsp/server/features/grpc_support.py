@@ -25,7 +25,7 @@ _ANY_VALUE = {"google.protobuf.Value", "google.protobuf.Struct", "google.protobu
 
 
 @cache
-def _int_types() -> frozenset[int]:
+def int_types() -> frozenset[int]:
     from google.protobuf.descriptor import FieldDescriptor as F
 
     return frozenset(
@@ -166,7 +166,7 @@ def _check_value(
         ok = isinstance(value, bool)
     elif kind in (FieldDescriptor.TYPE_STRING, FieldDescriptor.TYPE_BYTES):
         ok = isinstance(value, str)
-    elif kind in _int_types():
+    elif kind in int_types():
         ok = (isinstance(value, int) and not isinstance(value, bool)) or (
             isinstance(value, str) and value.lstrip("-").isdigit()
         )
@@ -181,5 +181,5 @@ def _check_value(
             FieldDescriptor.TYPE_BOOL: "true or false",
             FieldDescriptor.TYPE_STRING: "a string",
             FieldDescriptor.TYPE_BYTES: "base64 text",
-        }.get(kind, "a whole number" if kind in _int_types() else "a number")
+        }.get(kind, "a whole number" if kind in int_types() else "a number")
         yield JsonProblem(f"`{field.json_name}` expects {expected}", node.start, node.end)

@@ -6,14 +6,13 @@ from __future__ import annotations
 import json
 import logging
 import re
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
 from voiden_lsp.document import Position, Range, Request, Span
 from voiden_lsp.errors import VoidenError
-from voiden_lsp.server.features.grpc_support import resolve_address
+from voiden_lsp.server.features.grpc_support import int_types, resolve_address
 from voiden_lsp.server.features.sessions import fetch_schema_with_progress
 from voiden_lsp.server.server import VoidenServer, range_of
 
@@ -55,26 +54,6 @@ _BY_NAME = [
     (r"description|text|message|comment|body|note|reason|summary", "{{$faker.sentence}}"),
     (r"symbol|code|tag|label|kind|type", "{{$faker.word}}"),
 ]
-
-
-@cache
-def _ints() -> frozenset[int]:
-    from google.protobuf.descriptor import FieldDescriptor as F
-
-    return frozenset(
-        {
-            F.TYPE_INT32,
-            F.TYPE_INT64,
-            F.TYPE_UINT32,
-            F.TYPE_UINT64,
-            F.TYPE_SINT32,
-            F.TYPE_SINT64,
-            F.TYPE_FIXED32,
-            F.TYPE_FIXED64,
-            F.TYPE_SFIXED32,
-            F.TYPE_SFIXED64,
-        }
-    )
 
 
 def sample(message: Descriptor, depth: int = 0) -> dict[str, Any]:
@@ -127,7 +106,7 @@ def _single(field: FieldDescriptor, depth: int) -> Any:
     kind = field.type
     if kind == FieldDescriptor.TYPE_BOOL:
         return Bare("{{$faker.pybool}}")
-    if kind in _ints():
+    if kind in int_types():
         return Bare("{{$faker.pyint(min_value=1, max_value=100)}}")
     if kind in (FieldDescriptor.TYPE_DOUBLE, FieldDescriptor.TYPE_FLOAT):
         return Bare("{{$faker.pyfloat(right_digits=2, min_value=0, max_value=1000)}}")
