@@ -126,14 +126,18 @@ async def main() -> None:
                 f"p95 {percentile(values, 0.95):6.1f} ms   (budget p95 20 ms)"
             )
         latencies = []
+        end = text.count("\n")
         for version in range(2, 7):
             client.last_diagnostics = 0.0  # type: ignore[attr-defined]
-            edited = text + f"\n<!-- edit {version} -->\n"
             start = time.perf_counter()
+            # what an editor sends: an incremental change (here, typing a line at the end)
+            at = types.Position(end + version - 2, 0)
             client.text_document_did_change(
                 types.DidChangeTextDocumentParams(
                     text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
-                    content_changes=[types.TextDocumentContentChangeWholeDocument(text=edited)],
+                    content_changes=[
+                        types.TextDocumentContentChangePartial(range=types.Range(at, at), text=f"edit {version}\n")
+                    ],
                 )
             )
             while client.last_diagnostics == 0.0:  # type: ignore[attr-defined]
