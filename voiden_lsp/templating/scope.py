@@ -7,6 +7,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -108,11 +109,16 @@ class Scope:
 
 
 def mask_secrets(text: str, secrets: frozenset[str]) -> str:
-    """Replace every secret in `text` by its first three characters and `…` (short ones by `…` alone)."""
-    for secret in sorted((s for s in secrets if len(s) >= 3), key=len, reverse=True):
-        if secret in text:
-            text = text.replace(secret, masked(secret))
-    return text
+    """Replace every secret in `text` by its first three characters and `…` (short ones by `…` alone).
+    Every event of a stream passes here, so the secrets become one compiled pattern, made once."""
+    pattern = _secret_pattern(secrets)
+    return pattern.sub(lambda match: masked(match.group(0)), text) if pattern is not None else text
+
+
+@lru_cache(maxsize=32)
+def _secret_pattern(secrets: frozenset[str]) -> re.Pattern[str] | None:
+    longest_first = sorted((s for s in secrets if len(s) >= 3), key=len, reverse=True)
+    return re.compile("|".join(re.escape(s) for s in longest_first)) if longest_first else None
 
 
 def masked(secret: str) -> str:

@@ -54,8 +54,6 @@ def _template_hover(span: Span, pos: Position, scope: Scope) -> types.Hover | No
             else:
                 layer, value = hit
                 shown = mask_secrets(to_text(value), scope.secrets)
-                if layer == ".env" and to_text(value) in scope.secrets:
-                    shown = mask_secrets(to_text(value), frozenset({to_text(value)}))
                 text = f"`{expr}` = `{shown}`\n\nfrom {layer}"
         return types.Hover(
             contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text), range=range_of(where)
