@@ -24,6 +24,8 @@ WHOLE_BODY_LIMIT = 1024 * 1024
 #: How much of a body is kept for `{{NAME.response.body...}}` references.
 REFERENCE_LIMIT = 4 * 1024 * 1024
 DEFAULT_TIMEOUT = 30.0
+#: What a network exchange can raise; `describe_error` turns each into words a user can act on.
+NETWORK_ERRORS = (httpx.HTTPError, TimeoutError, ssl.SSLError, OSError)
 _TEXT_TYPES = ("json", "xml", "javascript", "x-www-form-urlencoded", "yaml", "csv", "event-stream", "graphql")
 
 
@@ -200,9 +202,7 @@ class HttpTransport(Transport):
                         yield item
                 finally:
                     await response.aclose()
-        except TransportError:
-            raise
-        except (httpx.HTTPError, TimeoutError, ssl.SSLError, OSError) as exc:
+        except NETWORK_ERRORS as exc:
             raise TransportError(describe_error(exc, request)) from None
         yield CLOSED, {"by": "server", "timings": timings.as_dict()}
 

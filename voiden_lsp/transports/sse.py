@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import ssl
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -15,7 +14,7 @@ from voiden_lsp.errors import TransportError
 from voiden_lsp.events import CLOSED, CONNECTING, OPEN, RECEIVED, SENT, STATUS
 from voiden_lsp.templating import Response
 from voiden_lsp.transports.base import Emitted, Transport, pretty
-from voiden_lsp.transports.http import check_url, describe_error, make_client
+from voiden_lsp.transports.http import NETWORK_ERRORS, check_url, describe_error, make_client
 
 
 @dataclass
@@ -140,8 +139,6 @@ class SseTransport(Transport):
                             break
                 finally:
                     await response.aclose()
-        except TransportError:
-            raise
-        except (httpx.HTTPError, TimeoutError, ssl.SSLError, OSError) as exc:
+        except NETWORK_ERRORS as exc:
             raise TransportError(describe_error(exc, request)) from None
         yield CLOSED, {**closed_by, "messages": count}
