@@ -11,7 +11,7 @@ from pathlib import Path
 
 from voiden_lsp import __version__
 from voiden_lsp.cli_output import JsonPrinter, TerminalPrinter
-from voiden_lsp.document import parse
+from voiden_lsp.document.void import parse_document
 from voiden_lsp.errors import VoidenError
 from voiden_lsp.events import STATUS
 from voiden_lsp.sessions import Runner, Session
@@ -120,7 +120,7 @@ async def run_file(
     except OSError as exc:
         print(f"voiden: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE
-    doc = parse(text)
+    doc = parse_document(text, path.name)
     printer.problems(str(path), [p for p in doc.problems if p.severity != "info"])
     try:
         collection = Collection.load(path.resolve(), dotenv_files=dotenv_files)

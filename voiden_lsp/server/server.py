@@ -14,7 +14,8 @@ from pygls.capabilities import get_capability
 from pygls.lsp.server import LanguageServer
 
 from voiden_lsp import __version__
-from voiden_lsp.document import Document, Request, parse
+from voiden_lsp.document import Document, Request
+from voiden_lsp.document.void import parse_document
 from voiden_lsp.errors import VoidenError
 from voiden_lsp.events import CLOSED, ERROR, OPEN, Event
 from voiden_lsp.server import protocol as ext
@@ -119,7 +120,7 @@ class VoidenServer(LanguageServer):
         cached = self.parsed.get(uri)
         if cached is not None and cached[0] == text_document.version and cached[0] is not None:
             return cached[1]
-        doc = parse(text_document.source)
+        doc = parse_document(text_document.source, uri)
         self.parsed[uri] = (text_document.version, doc)
         return doc
 

@@ -7,7 +7,8 @@ import logging
 
 from lsprotocol import types
 
-from voiden_lsp.document import Document, Problem, Request, Span, parse
+from voiden_lsp.document import Document, Problem, Request, Span
+from voiden_lsp.document.void import parse_document
 from voiden_lsp.errors import SchemaError
 from voiden_lsp.server.features.grpc_support import cached_schema, check_json
 from voiden_lsp.server.server import VoidenServer, range_of
@@ -103,7 +104,7 @@ async def publish(ls: VoidenServer, uri: str, *, debounce: bool) -> None:
             await asyncio.sleep(DEBOUNCE_SECONDS)
         document = ls.workspace.get_text_document(uri)
         version, text = document.version, document.source
-        doc = await asyncio.to_thread(parse, text)
+        doc = await asyncio.to_thread(parse_document, text, uri)
         ls.remember(uri, version, doc)
         base = ls.scope(uri, None)
         scopes = {r.name: ls.scope(uri, r) if _own_scope(r) else base for r in doc.requests}

@@ -1,0 +1,135 @@
+"""The Voiden app's `.void` files: the real samples, both node shapes, sockets, and a run against a demo server."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import of
+from voiden_lsp.demo.grpc_server import DemoGrpcServer
+from voiden_lsp.demo.http_server import DemoHttpServer
+from voiden_lsp.document.void import parse_document, parse_void
+from voiden_lsp.events import Event
+from voiden_lsp.sessions import Runner
+from voiden_lsp.templating import Collection
+
+SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "data" / "voiden-app-samples"
+
+
+@pytest.mark.parametrize("sample", sorted(SAMPLES.glob("*.void")), ids=lambda p: p.name)
+def test_every_sample_reads_without_errors(sample: Path) -> None:
+    doc = parse_void(sample.read_text(encoding="utf-8"))
+    assert [p.message for p in doc.problems if p.severity == "error"] == []
+    for request in doc.requests:
+        assert request.target is not None and request.target.text
+        assert 0 <= request.range.start.line <= request.range.end.line
+
+
+def test_sample_requests_map_onto_the_model() -> None:
+    query = parse_void((SAMPLES / "query.void").read_text(encoding="utf-8")).requests[0]
+    assert query.method == "GET"
+    assert query.target is not None
+    assert (
+        query.target.text == "https://echo.apyhub.com?sort=alpha_desc&size=10&query=what is voiden?"
+    )  # disabled row skipped
+    headers = parse_void((SAMPLES / "headers.void").read_text(encoding="utf-8")).requests[0]
+    assert [h.name for h in headers.headers] == ["Authorization", "Content-Type"]
+    body = parse_void((SAMPLES / "json.void").read_text(encoding="utf-8")).requests[0].body
+    assert body is not None and json.loads(body.text)["name"] == "Jason Bourne"
+    assert parse_document("```void\n---\ntype: request\n---\n```\n", "x.voiden").requests == []  # by name
+
+
+SOCKETS = """---
+version: 2.1.1
+---
+# Sockets
+
+```void
+---
+type: socket-request
+content:
+  - type: smethod
+    content: grpc
+  - type: surl
+    content: "{{addr}}"
+  - type: proto
+    attrs:
+      service: routeguide.RouteGuide
+      method: GetFeature
+---
+```
+
+```void
+---
+type: json_body
+attrs:
+  body: |-
+    {
+      // JSONC comments are allowed
+      "latitude": 7
+    }
+---
+```
+
+```void
+---
+type: request-separator
+attrs:
+  label: Second call
+---
+```
+
+```void
+---
+type: request
+content:
+  - type: method
+    content: [{type: text, text: POST}]
+  - type: url
+    content: [{type: text, text: "{{base}}/echo"}]
+---
+```
+
+```void
+---
+type: headers-table
+content:
+  - type: table
+    content:
+      - type: tableRow
+        attrs: {disabled: false}
+        content:
+          - {type: tableCell, content: [{type: paragraph, content: [{type: text, text: X-Token}]}]}
+          - {type: tableCell, content: [{type: paragraph, content: [{type: text, text: abc}]}]}
+      - type: tableRow
+        attrs: {disabled: true}
+        content:
+          - {type: tableCell, content: [{type: paragraph, content: X-Off}]}
+          - {type: tableCell, content: [{type: paragraph, content: "1"}]}
+---
+```
+"""
+
+
+async def test_socket_and_raw_shape_fixture_runs_against_the_demo_servers(http_server: DemoHttpServer) -> None:
+    doc = parse_void(SOCKETS)
+    grpc_call, echo = doc.requests
+    assert (grpc_call.protocol, grpc_call.rpc and grpc_call.rpc.text) == ("grpc", "routeguide.RouteGuide/GetFeature")
+    assert (echo.name, echo.method, [h.name for h in echo.headers]) == ("second-call", "POST", ["X-Token"])
+    events: list[Event] = []
+    with DemoGrpcServer() as grpc_server:
+        runner = Runner(
+            doc,
+            None,
+            Collection(),
+            overrides={"addr": grpc_server.address, "base": http_server.url},
+            sinks=[events.append],
+            process_env={},
+        )
+        for request in doc.requests:
+            await runner.run(request)
+    feature, echoed = (json.loads(r["data"]) for r in of(events, "received"))
+    assert feature["name"] == "Feature at 7,0"
+    assert echoed["method"] == "POST" and echoed["headers"]["X-Token"] == "abc" and "X-Off" not in echoed["headers"]

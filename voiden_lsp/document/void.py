@@ -1,0 +1,310 @@
+"""Documents of the Voiden app (`.void`): ```void fences holding one YAML node each, mapped onto the same
+`Document` model. A first cut: requests (method, url), headers and query tables (disabled rows skipped),
+JSON/XML/YAML bodies, bearer and API-key auth, WebSocket and gRPC socket requests, sections split by
+`request-separator`. Both node shapes the app writes (simplified and raw ProseMirror) are read; blocks of
+other types are kept as prose. Every request keeps the range of its blocks in the file."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from voiden_lsp.document.model import Document, Header, Position, Problem, Range, Request, Span, utf16_len
+from voiden_lsp.document.parser import _Parser, slugify
+
+log = logging.getLogger(__name__)
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_JSONC_COMMENT = re.compile(r'("(?:\\.|[^"\\])*")|//[^\n]*')
+
+
+def parse_void(text: str) -> Document:
+    """Parse a `.void` document. Never raises: an internal failure becomes a problem."""
+    try:
+        return _VoidReader(text).read()
+    except Exception as exc:  # the contract is totality
+        log.exception("void reader failed")
+        return Document(text, problems=[Problem(f"internal .void reader error: {exc}", Range.of(0, 0))])
+
+
+def parse_document(text: str, name: str) -> Document:
+    """The reader the file's name calls for: `.void` files are the app's, everything else `.voiden`."""
+    if name.endswith(".void"):
+        return parse_void(text)
+    from voiden_lsp.document.parser import parse
+
+    return parse(text)
+
+
+@dataclass
+class _Section:
+    label: str | None = None
+    heading: str | None = None
+    blocks: list[tuple[dict[str, Any], Range]] = field(default_factory=list)
+
+
+class _VoidReader:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.lines = _LINE_BREAK.split(text)
+        self.problems: list[Problem] = []
+
+    def read(self) -> Document:
+        base = _Parser(text=self.text)
+        base.source_lines = self.lines
+        front_matter, md_text = base._front_matter()
+        self.problems += base.problems
+        sections = self._sections(md_text.replace("%%EMPTY_LINE%%", ""))
+        doc = Document(self.text, front_matter=front_matter, problems=self.problems)
+        taken: set[str] = set()
+        for index, section in enumerate(sections, start=1):
+            request = self._request(section)
+            if request is None:
+                continue
+            base_name = slugify(section.label or section.heading or "") or f"request-{index}"
+            name, n = base_name, 2
+            while name in taken:
+                name, n = f"{base_name}-{n}", n + 1
+            request.name = name
+            taken.add(name)
+            doc.requests.append(request)
+        return doc
+
+    def _sections(self, md_text: str) -> list[_Section]:
+        import yaml
+        from markdown_it import MarkdownIt
+
+        sections = [_Section()]
+        heading: str | None = None
+        tokens = MarkdownIt("commonmark").disable("inline").parse(md_text)
+        for index, token in enumerate(tokens):
+            if token.type == "heading_open" and index + 1 < len(tokens):
+                heading = tokens[index + 1].content.strip()
+                if not sections[-1].blocks:
+                    sections[-1].heading = heading
+                continue
+            if token.type != "fence" or token.info.strip() != "void" or not token.map:
+                continue
+            start, end = token.map[0], token.map[1] - 1
+            where = Range(
+                Position(start, 0), Position(end, utf16_len(self.lines[end] if end < len(self.lines) else ""))
+            )
+            body = token.content
+            if not body.startswith("---"):
+                self.problems.append(
+                    Problem(
+                        "a void block without its `---` lines: the Voiden app 2.1.1 does not read it",
+                        where,
+                        "warning",
+                        code="void-shape",
+                    )
+                )
+            body = body.strip().removeprefix("---").removesuffix("---")
+            try:
+                node = yaml.safe_load(body)
+            except yaml.YAMLError as exc:
+                self.problems.append(
+                    Problem(
+                        f"this void block is not YAML ({getattr(exc, 'problem', exc)}): it is kept as prose",
+                        where,
+                        "warning",
+                        code="void-yaml",
+                    )
+                )
+                continue
+            if not isinstance(node, dict):
+                continue
+            if node.get("type") == "request-separator":
+                attrs = node.get("attrs") or {}
+                sections.append(_Section(label=str(attrs.get("label") or "") or None, heading=heading))
+                continue
+            sections[-1].blocks.append((node, where))
+        return sections
+
+    def _request(self, section: _Section) -> Request | None:
+        blocks = {node.get("type"): (node, where) for node, where in section.blocks}
+        if "request" in blocks:
+            node, where = blocks["request"]
+            children = {child.get("type"): child for child in _children(node)}
+            method = _text(children.get("method")).strip().upper() or "GET"
+            url = _text(children.get("url")).strip()
+            request = Request(
+                name="", protocol="http", attributes={}, range=where, info_range=self._first_line(where), method=method
+            )
+        elif "socket-request" in blocks:
+            node, where = blocks["socket-request"]
+            children = {child.get("type"): child for child in _children(node)}
+            kind = _text(children.get("smethod")).strip().lower().replace("-", "")
+            url = _text(children.get("surl")).strip()
+            if kind in ("grpc", "grpcs"):
+                request = Request(
+                    name="", protocol="grpc", attributes={}, range=where, info_range=self._first_line(where)
+                )
+                if "://" not in url:
+                    url = f"{kind}://{url}"
+                proto = children.get("proto") or {}
+                attrs = proto.get("attrs") or {}
+                service, method_name = attrs.get("service") or "", attrs.get("method") or ""
+                if service and method_name:
+                    request.rpc = Span(f"{service}/{method_name}", where)
+                else:
+                    self.problems.append(
+                        Problem("this gRPC request names no service and method", where, code="void-grpc")
+                    )
+            else:
+                request = Request(
+                    name="", protocol="ws", attributes={}, range=where, info_range=self._first_line(where)
+                )
+        else:
+            return None
+        request.heading = section.heading
+        query = self._rows(blocks.get("query-table"))
+        if query:
+            joined = "&".join(f"{k}={v}" for k, v in query)
+            url = f"{url}{'&' if '?' in url else '?'}{joined}"
+        request.target = Span(url, self._line_of(url.split("?")[0], where))
+        request.request_line_range = request.target.range
+        for name, value in self._rows(blocks.get("headers-table")):
+            _, where = blocks["headers-table"]
+            request.headers.append(Header(name, Span(value, where), where, where))
+        self._auth(request, blocks.get("auth"))
+        for kind, content_type in (
+            ("json_body", "application/json"),
+            ("xml_body", "application/xml"),
+            ("yml_body", "application/x-yaml"),
+        ):
+            if kind in blocks:
+                node, where = blocks[kind]
+                attrs = node.get("attrs") or {}
+                body = str(attrs.get("body") or "")
+                if kind == "json_body":
+                    body = _JSONC_COMMENT.sub(lambda m: m.group(1) or "", body)
+                request.body = Span(body, where)
+                if not any(h.name.lower() == "content-type" for h in request.headers):
+                    request.headers.append(Header("Content-Type", Span(content_type, where), where, where))
+                break
+        form = self._rows(blocks.get("url-table"))
+        if form and request.body is None:
+            _, where = blocks["url-table"]
+            request.body = Span("&".join(f"{k}={v}" for k, v in form), where)
+            request.headers.append(
+                Header("Content-Type", Span("application/x-www-form-urlencoded", where), where, where)
+            )
+        for kind in ("multipart-table", "restFile"):
+            if kind in blocks:
+                self.problems.append(
+                    Problem(
+                        f"`{kind}` bodies from a .void file are not sent yet",
+                        blocks[kind][1],
+                        "warning",
+                        code="void-body",
+                    )
+                )
+        self._check_url(request)
+        return request
+
+    def _auth(self, request: Request, block: tuple[dict[str, Any], Range] | None) -> None:
+        if block is None:
+            return
+        node, where = block
+        kind = str((node.get("attrs") or {}).get("authType") or "")
+        values = dict(self._rows(block))
+        if kind == "bearer":
+            token = values.get("token") or values.get("Token") or next(iter(values.values()), "")
+            request.headers.append(Header("Authorization", Span(f"Bearer {token}", where), where, where))
+        elif kind == "apiKey":
+            key = values.get("key") or values.get("Key") or "X-API-Key"
+            value = values.get("value") or values.get("Value") or ""
+            request.headers.append(Header(key, Span(value, where), where, where))
+        elif kind not in ("", "none", "inherit"):
+            self.problems.append(
+                Problem(
+                    f"`{kind}` auth from a .void file is not sent yet: add the header by hand",
+                    where,
+                    "warning",
+                    code="void-auth",
+                )
+            )
+
+    def _rows(self, block: tuple[dict[str, Any], Range] | None) -> list[tuple[str, str]]:
+        """Enabled `[key, value]` rows of a table block, in either shape (a third column is a note)."""
+        if block is None:
+            return []
+        node, _ = block
+        rows: list[tuple[str, str]] = []
+        for table in _children(node):
+            for row in table.get("rows") or []:  # simplified shape
+                if not (row.get("attrs") or {}).get("disabled") and len(row.get("row") or []) >= 2:
+                    cells = row["row"]
+                    rows.append((str(cells[0]).strip(), "" if cells[1] is None else str(cells[1]).strip()))
+            for row in table.get("content") or []:  # raw ProseMirror shape
+                if (
+                    not isinstance(row, dict)
+                    or row.get("type") != "tableRow"
+                    or (row.get("attrs") or {}).get("disabled")
+                ):
+                    continue
+                cells = [_text(cell).strip() for cell in row.get("content") or []]
+                if len(cells) >= 2 and cells[0]:
+                    rows.append((cells[0], cells[1]))
+        return rows
+
+    def _check_url(self, request: Request) -> None:
+        target = request.target
+        if target is None or not target.text:
+            self.problems.append(Problem("this request has no URL", request.range, code="void-url"))
+            return
+        url = target.text
+        if request.protocol == "grpc":
+            match = re.match(r"^grpcs?://[^/:]+:(\d+)", url)
+            if match and (
+                (url.startswith("grpcs://") and match.group(1) in ("80", "50051"))
+                or (url.startswith("grpc://") and match.group(1) == "443")
+            ):
+                self.problems.append(
+                    Problem(
+                        "the Voiden app picks TLS by port; this request follows the URL's scheme instead",
+                        target.range,
+                        "info",
+                        code="void-tls",
+                    )
+                )
+
+    def _first_line(self, where: Range) -> Range:
+        line = where.start.line
+        return Range(Position(line, 0), Position(line, utf16_len(self.lines[line]) if line < len(self.lines) else 0))
+
+    def _line_of(self, needle: str, where: Range) -> Range:
+        """The range of `needle` on its line inside a block (the block's first line when it is not found)."""
+        for line in range(where.start.line, where.end.line + 1):
+            text = self.lines[line] if line < len(self.lines) else ""
+            column = text.find(needle) if needle else -1
+            if column >= 0:
+                start = utf16_len(text[:column])
+                return Range(Position(line, start), Position(line, start + utf16_len(needle)))
+        return self._first_line(where)
+
+
+def _children(node: Any) -> list[dict[str, Any]]:
+    content = node.get("content") if isinstance(node, dict) else None
+    return [c for c in content if isinstance(c, dict)] if isinstance(content, list) else []
+
+
+def _text(node: Any) -> str:
+    """The text of a node in either shape: `content: "GET"` or `content: [{type: text, text: GET}]`."""
+    if node is None:
+        return ""
+    if isinstance(node, str):
+        return node
+    if not isinstance(node, dict):
+        return str(node)
+    if node.get("type") == "text":
+        return str(node.get("text") or "")
+    content = node.get("content")
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(_text(child) for child in content)
+    attrs = node.get("attrs") or {}
+    return str(attrs.get("method") or attrs.get("value") or "")
