@@ -133,3 +133,28 @@ async def test_socket_and_raw_shape_fixture_runs_against_the_demo_servers(http_s
     feature, echoed = (json.loads(r["data"]) for r in of(events, "received"))
     assert feature["name"] == "Feature at 7,0"
     assert echoed["method"] == "POST" and echoed["headers"]["X-Token"] == "abc" and "X-Off" not in echoed["headers"]
+
+
+def test_voiden_run_reads_a_sample_copy_pointed_at_the_demo_server(http_server: DemoHttpServer, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    copy = tmp_path / "query.void"
+    copy.write_text(
+        (SAMPLES / "query.void")
+        .read_text(encoding="utf-8")
+        .replace("content: https://echo.apyhub.com", 'content: "{{base}}/echo"'),
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "voiden_lsp.cli", "run", str(copy), "--json", "--var", f"base={http_server.url}"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    echoed = json.loads(next(e["data"] for e in events if e["kind"] == "received"))
+    assert echoed["query"] == {"sort": "alpha_desc", "size": "10", "query": "what is voiden?"}
