@@ -30,6 +30,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("names", nargs="*", help="request names (default: every request, in document order)")
     _add_run_options(run)
 
+    convert = commands.add_parser("convert", help="write the .voiden document equivalent to a Voiden app .void file")
+    convert.add_argument("file", type=Path)
+    convert.add_argument("-o", "--output", help="where to write it (default: FILE with .voiden; `-` for stdout)")
+
     demo = commands.add_parser("demo", help="start the demo servers and run the bundled examples against them")
     demo.add_argument("--examples", type=Path, default=None, help="the examples folder (default: ./examples)")
     _add_run_options(demo)
@@ -56,6 +60,8 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
+    if args.command == "convert":
+        sys.exit(convert_file(args.file, args.output))
     try:
         overrides = _parse_vars(args.var)
     except ValueError as exc:
@@ -68,6 +74,27 @@ def main(argv: Sequence[str] | None = None) -> None:
         print("\nvoiden: interrupted", file=sys.stderr)
         code = 130
     sys.exit(code)
+
+
+def convert_file(path: Path, output: str | None) -> int:
+    from voiden_lsp.document.void import convert_void
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        print(f"voiden: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+    converted = convert_void(text)
+    if output == "-":
+        sys.stdout.write(converted)
+        return EXIT_OK
+    target = Path(output) if output else path.with_suffix(".voiden")
+    if target.resolve() == path.resolve():
+        print("voiden: the output would overwrite the .void file: pass -o", file=sys.stderr)
+        return EXIT_USAGE
+    target.write_text(converted, encoding="utf-8")
+    print(f"voiden: wrote {target}", file=sys.stderr)
+    return EXIT_OK
 
 
 def _dispatch(args: argparse.Namespace, printer: JsonPrinter | TerminalPrinter, overrides: dict[str, str]) -> int:

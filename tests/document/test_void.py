@@ -32,7 +32,7 @@ def test_sample_requests_map_onto_the_model() -> None:
     assert query.method == "GET"
     assert query.target is not None
     assert (
-        query.target.text == "https://echo.apyhub.com?sort=alpha_desc&size=10&query=what is voiden?"
+        query.target.text == "https://echo.apyhub.com?sort=alpha_desc&size=10&query=what%20is%20voiden%3F"
     )  # disabled row skipped
     headers = parse_void((SAMPLES / "headers.void").read_text(encoding="utf-8")).requests[0]
     assert [h.name for h in headers.headers] == ["Authorization", "Content-Type"]
@@ -158,3 +158,39 @@ def test_voiden_run_reads_a_sample_copy_pointed_at_the_demo_server(http_server: 
     events = [json.loads(line) for line in result.stdout.splitlines()]
     echoed = json.loads(next(e["data"] for e in events if e["kind"] == "received"))
     assert echoed["query"] == {"sort": "alpha_desc", "size": "10", "query": "what is voiden?"}
+
+
+@pytest.mark.parametrize("sample", sorted(SAMPLES.glob("*.void")), ids=lambda p: p.name)
+def test_convert_round_trip_sends_the_same_requests(sample: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from voiden_lsp.document import parse
+
+    out = tmp_path / "converted.voiden"
+    result = subprocess.run(
+        [sys.executable, "-m", "voiden_lsp.cli", "convert", str(sample), "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    original = parse_void(sample.read_text(encoding="utf-8"))
+    converted = parse(out.read_text(encoding="utf-8"))
+    assert [p.message for p in converted.problems if p.severity == "error"] == []
+
+    def shape(doc: object) -> list[tuple[object, ...]]:
+        return [
+            (
+                r.name,
+                r.protocol,
+                r.method,
+                r.target.text if r.target else None,
+                [(h.name, h.value.text) for h in r.headers],
+                r.body.text.strip() if r.body else None,
+            )
+            for r in doc.requests
+        ]  # type: ignore[attr-defined]
+
+    assert shape(converted) == shape(original)
+    assert "```void\n---\ntype: request\n" not in out.read_text(encoding="utf-8")

@@ -10,12 +10,14 @@ import logging
 import re
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from voiden_lsp.document.model import Document, Header, Position, Problem, Range, Request, Span, utf16_len
 from voiden_lsp.document.parser import _Parser, slugify
 
 log = logging.getLogger(__name__)
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_KEEP = "{}$:/@!,;=+'()*[].-_~"
 _JSONC_COMMENT = re.compile(r'("(?:\\.|[^"\\])*")|//[^\n]*')
 
 
@@ -49,6 +51,8 @@ class _VoidReader:
         self.text = text
         self.lines = _LINE_BREAK.split(text)
         self.problems: list[Problem] = []
+        self.block_ranges: dict[str, list[Range]] = {}
+        """Every fence each request was read from (for `voiden convert`)."""
 
     def read(self) -> Document:
         base = _Parser(text=self.text)
@@ -69,6 +73,7 @@ class _VoidReader:
             request.name = name
             taken.add(name)
             doc.requests.append(request)
+            self.block_ranges[name] = [where for _, where in section.blocks]
         return doc
 
     def _sections(self, md_text: str) -> list[_Section]:
@@ -161,7 +166,8 @@ class _VoidReader:
         request.heading = section.heading
         query = self._rows(blocks.get("query-table"))
         if query:
-            joined = "&".join(f"{k}={v}" for k, v in query)
+            # encoded as a URL needs them (spaces and the like), templates left intact
+            joined = "&".join(f"{quote(k, safe=_KEEP)}={quote(v, safe=_KEEP)}" for k, v in query)
             url = f"{url}{'&' if '?' in url else '?'}{joined}"
         request.target = Span(url, self._line_of(url.split("?")[0], where))
         request.request_line_range = request.target.range
@@ -308,3 +314,44 @@ def _text(node: Any) -> str:
         return "".join(_text(child) for child in content)
     attrs = node.get("attrs") or {}
     return str(attrs.get("method") or attrs.get("value") or "")
+
+
+def convert_void(text: str) -> str:
+    """The equivalent `.voiden` document: each request's void blocks become one request block where the
+    first of them stood; prose, headings and other blocks are kept as they are."""
+    reader = _VoidReader(text)
+    doc = reader.read()
+    lines = text.split("\n")
+    replace: dict[int, str] = {}
+    skip: set[int] = set()
+    for request in doc.requests:
+        ranges = sorted(reader.block_ranges.get(request.name, []), key=lambda r: r.start.line)
+        if not ranges:
+            continue
+        replace[ranges[0].start.line] = render_request(request)
+        for where in ranges:
+            skip.update(range(where.start.line, where.end.line + 1))
+    out: list[str] = []
+    for index, line in enumerate(lines):
+        if index in replace:
+            out.append(replace[index])
+        elif index not in skip:
+            out.append("" if line.strip() == "%%EMPTY_LINE%%" else line)
+    return "\n".join(out)
+
+
+def render_request(request: Request) -> str:
+    """A request as a `.voiden` fenced block."""
+    target = request.target.text if request.target else ""
+    if request.protocol == "grpc":
+        line = f"{target} {request.rpc.text if request.rpc else ''}".rstrip()
+    elif request.protocol == "http":
+        line = f"{request.method or 'GET'} {target}"
+    else:
+        line = target
+    parts = [f"```{request.protocol} name={request.name}", line]
+    parts += [f"{h.name}: {h.value.text}" for h in request.headers]
+    if request.body is not None and request.body.text.strip():
+        parts += ["", request.body.text.rstrip()]
+    parts.append("```")
+    return "\n".join(parts)
