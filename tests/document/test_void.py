@@ -194,3 +194,40 @@ def test_convert_round_trip_sends_the_same_requests(sample: Path, tmp_path: Path
 
     assert shape(converted) == shape(original)
     assert "```void\n---\ntype: request\n" not in out.read_text(encoding="utf-8")
+
+
+def test_app_environments_runtime_variables_and_private_values(http_server: DemoHttpServer, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    app = tmp_path / ".voiden"
+    app.mkdir()
+    (app / "env-public.yaml").write_text(
+        "staging:\n  variables:\n    BASE_URL: http://127.0.0.1:9\n    REGION: all\n"
+        f"  children:\n    eu:\n      variables:\n        BASE_URL: {http_server.url}\n        REGION: eu\n",
+        encoding="utf-8",
+    )
+    (app / "env-private.yaml").write_text("staging:\n  variables:\n    API_KEY: private-key-123456\n", encoding="utf-8")
+    (app / ".process.env.json").write_text('{"__global__": {"session": "from-a-script"}}', encoding="utf-8")
+    doc = tmp_path / "api" / "call.void"
+    doc.parent.mkdir()
+    doc.write_text(
+        "```void\n---\ntype: request\ncontent:\n  - type: method\n    content: GET\n  - type: url\n"
+        '    content: "{{BASE_URL}}/echo?region={{REGION}}&s={{process.session}}"\n---\n```\n'
+        "```void\n---\ntype: headers-table\ncontent:\n  - type: table\n    rows:\n"
+        "      - row: [X-Key, '{{API_KEY}}']\n---\n```\n",
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "voiden_lsp.cli", "run", str(doc), "--json", "--env", "staging.eu"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    echoed = json.loads(next(e["data"] for e in events if e["kind"] == "received"))
+    assert echoed["query"] == {"region": "eu", "s": "from-a-script"}
+    assert "private-key-123456" not in result.stdout and "pri…" in result.stdout

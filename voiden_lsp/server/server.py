@@ -20,7 +20,7 @@ from voiden_lsp.errors import VoidenError
 from voiden_lsp.events import CLOSED, ERROR, OPEN, Event
 from voiden_lsp.server import protocol as ext
 from voiden_lsp.sessions import Runner, Session
-from voiden_lsp.templating import CONFIG_FILE, DOTENV_FILE, Collection, Response, Scope, find_root
+from voiden_lsp.templating import APP_FOLDER, CONFIG_FILE, DOTENV_FILE, Collection, Response, Scope, find_root
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +141,8 @@ class VoidenServer(LanguageServer):
         path = self.path_of(uri)
         folder = path.parent if path else None
         root = find_root(path, self.workspace_root())
-        stamp = tuple(_mtime(root / name) for name in (CONFIG_FILE, DOTENV_FILE)) if root else ()
+        watched = (CONFIG_FILE, DOTENV_FILE, f"{APP_FOLDER}/env-public.yaml", f"{APP_FOLDER}/env-private.yaml")
+        stamp = tuple(_mtime(root / name) for name in watched) if root else ()
         cached = self.collections.get(folder)
         if cached is not None and cached[0] == stamp:
             return cached[1]

@@ -35,7 +35,7 @@ class Runner:
         self.sinks = list(sinks or [])
         self.process_env = process_env
         self.responses: dict[str, Response] = {}
-        self.secrets = frozenset(collection.dotenv.values())
+        self.secrets = collection.secrets
 
     def mask(self, text: str) -> str:
         return mask_secrets(text, self.secrets)

@@ -13,6 +13,8 @@ from voiden_lsp.errors import TemplateError
 
 CONFIG_FILE = "voiden.toml"
 DOTENV_FILE = ".env"
+APP_FOLDER = ".voiden"
+"""The Voiden app's folder: `env-public.yaml`, `env-private.yaml`, `.process.env.json`."""
 
 ReadText = Callable[[Path], str]
 _DOTENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][\w.-]*)\s*=\s*(.*?)\s*$")
@@ -29,6 +31,14 @@ class Collection:
     default_env: str | None = None
     locale: str | None = None
     dotenv: dict[str, str] = field(default_factory=dict)
+    private: dict[str, str] = field(default_factory=dict)
+    """Values of the Voiden app's `.voiden/env-private.yaml`: secrets, like those of `.env`."""
+    runtime: dict[str, Any] = field(default_factory=dict)
+    """The Voiden app's runtime variables (`.voiden/.process.env.json`), as `process.NAME`."""
+
+    @property
+    def secrets(self) -> frozenset[str]:
+        return frozenset(self.dotenv.values()) | frozenset(self.private.values())
 
     @classmethod
     def load(
@@ -51,7 +61,39 @@ class Collection:
         dotenv_path = next((root / name for name in dotenv_files if (root / name).is_file()), None)
         if dotenv_path is not None:
             collection.dotenv = parse_dotenv(read_text(dotenv_path))
+        if (root / APP_FOLDER).is_dir():
+            collection._read_app_environments(root / APP_FOLDER, read_text)
         return collection
+
+    def _read_app_environments(self, folder: Path, read_text: ReadText) -> None:
+        """The Voiden app's environment trees: `staging.eu` inherits `staging`'s variables; a private value
+        wins over a public one (and is masked like `.env`)."""
+        import json
+
+        import yaml
+
+        trees: dict[str, dict[str, Any]] = {}
+        for kind in ("public", "private"):
+            path = folder / f"env-{kind}.yaml"
+            if path.is_file():
+                try:
+                    tree = yaml.safe_load(read_text(path))
+                    trees[kind] = tree if isinstance(tree, dict) else {}
+                except yaml.YAMLError as exc:
+                    raise TemplateError(f"{path}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+        public, private = trees.get("public", {}), trees.get("private", {})
+        for name, variables in _flatten(_merge(public, private), "", {}):
+            self.environments.setdefault(name, {}).update(variables)
+        for _, variables in _flatten(private, "", {}):
+            self.private.update({k: str(v) for k, v in variables.items() if v is not None})
+        runtime = folder / ".process.env.json"
+        if runtime.is_file():
+            try:
+                data = json.loads(read_text(runtime))
+            except ValueError:
+                raise TemplateError(f"{runtime}: not valid JSON") from None
+            flat = data.get("__global__", data) if isinstance(data, dict) else {}
+            self.runtime = {f"process.{k}": v for k, v in flat.items() if not isinstance(v, dict)}
 
     def _read_config(self, path: Path, read_text: ReadText) -> None:
         try:
@@ -77,11 +119,40 @@ class Collection:
         return self.environments[name]
 
 
+def _merge(public: dict[str, Any], private: dict[str, Any]) -> dict[str, Any]:
+    """One environment tree from both files: a private variable wins over a public one at the same node."""
+    merged = {name: dict(node) for name, node in public.items() if isinstance(node, dict)}
+    for name, node in private.items():
+        if not isinstance(node, dict):
+            continue
+        target = merged.setdefault(name, {})
+        target["variables"] = {**(target.get("variables") or {}), **(node.get("variables") or {})}
+        if isinstance(node.get("children"), dict):
+            target["children"] = _merge(target.get("children") or {}, node["children"])
+    return merged
+
+
+def _flatten(tree: dict[str, Any], prefix: str, inherited: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """`{staging: {variables, children: {eu: ...}}}` -> [("staging", vars), ("staging.eu", vars + its own)]."""
+    found = []
+    for name, node in tree.items():
+        if not isinstance(node, dict):
+            continue
+        path = f"{prefix}{name}"
+        variables = {**inherited, **(node.get("variables") or {})}
+        if not node.get("intermediate"):
+            found.append((path, variables))
+        children = node.get("children")
+        if isinstance(children, dict):
+            found += _flatten(children, f"{path}.", variables)
+    return found
+
+
 def find_root(document: Path | None, workspace: Path | None = None) -> Path | None:
     start = document.parent if document is not None else workspace
     if start is not None:
         for folder in (start, *start.parents):
-            if (folder / CONFIG_FILE).is_file():
+            if (folder / CONFIG_FILE).is_file() or (folder / APP_FOLDER).is_dir():
                 return folder
             if workspace is not None and folder == workspace:
                 break

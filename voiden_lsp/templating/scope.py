@@ -95,13 +95,14 @@ class Scope:
             ("front matter", front.vars if front else {}),
             (f"environment {env_name}" if env_name else "environment", environment),
             (".env", collection.dotenv),
+            ("runtime variables", collection.runtime),
             ("process environment", process),
         ]
         locale = (request.meta("locale") if request else None) or (front.locale if front else None) or collection.locale
         return cls(
             layers=layers,
             responses=responses or {},
-            secrets=frozenset(collection.dotenv.values()),
+            secrets=collection.secrets,
             locale=locale,
             base_dir=base_dir or collection.root,
             process_env=process,
