@@ -231,3 +231,37 @@ def test_app_environments_runtime_variables_and_private_values(http_server: Demo
     echoed = json.loads(next(e["data"] for e in events if e["kind"] == "received"))
     assert echoed["query"] == {"region": "eu", "s": "from-a-script"}
     assert "private-key-123456" not in result.stdout and "pri…" in result.stdout
+
+
+def test_linked_blocks_resolve_from_the_collection(tmp_path: Path) -> None:
+    from voiden_lsp.templating import collection_files
+
+    (tmp_path / ".voiden").mkdir()
+    (tmp_path / "blocks").mkdir()
+    (tmp_path / "blocks" / "shared.void").write_text(
+        "```void\n---\ntype: headers-table\nattrs:\n  uid: h-1\ncontent:\n  - type: table\n    rows:\n"
+        "      - row: [X-Shared, 'yes']\n---\n```\n"
+        "```void\n---\ntype: linkedBlock\nattrs:\n  uid: loop\n  blockUid: loop\n  originalFile: /blocks/shared.void\n"
+        "---\n```\n",
+        encoding="utf-8",
+    )
+    doc_path = tmp_path / "api" / "call.void"
+    doc_path.parent.mkdir()
+    text = (
+        "```void\n---\ntype: request\ncontent:\n  - type: method\n    content: GET\n  - type: url\n"
+        "    content: http://127.0.0.1:9/x\n---\n```\n"
+        "```void\n---\ntype: linkedBlock\nattrs:\n  blockUid: h-1\n  originalFile: /blocks/shared.void\n---\n```\n"
+        "```void\n---\ntype: linkedBlock\nattrs:\n  blockUid: nope\n  originalFile: /blocks/missing.void\n---\n```\n"
+        "```void\n---\ntype: linkedBlock\nattrs:\n  blockUid: loop\n  originalFile: /blocks/shared.void\n---\n```\n"
+        "```void\n---\ntype: linkedBlock\nattrs:\n  blockUid: x\n  originalFile: /../../etc/passwd\n---\n```\n"
+    )
+    doc = parse_void(text, collection_files(doc_path))
+    (request,) = doc.requests
+    assert [(h.name, h.value.text) for h in request.headers] == [("X-Shared", "yes")]
+    messages = [p.message for p in doc.problems]
+    assert any("/blocks/missing.void is not found" in m for m in messages)
+    assert any("is a cycle" in m for m in messages)
+    assert any("/../../etc/passwd is not found" in m for m in messages), "nothing outside the root is read"
+    assert [p.range.start.line for p in doc.problems if "cycle" in p.message] == [26]
+    unresolved = parse_void(text)  # no loader: reported, not read
+    assert any("is not found" in p.message for p in unresolved.problems)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -21,19 +22,25 @@ _KEEP = "{}$:/@!,;=+'()*[].-_~"
 _JSONC_COMMENT = re.compile(r'("(?:\\.|[^"\\])*")|//[^\n]*')
 
 
-def parse_void(text: str) -> Document:
-    """Parse a `.void` document. Never raises: an internal failure becomes a problem."""
+#: Reads a file of the collection by its root-relative path (`/blocks/auth.void`); None if there is none.
+LoadFile = Callable[[str], "str | None"]
+MAX_LINK_DEPTH = 10
+
+
+def parse_void(text: str, load: LoadFile | None = None) -> Document:
+    """Parse a `.void` document. `load` resolves `linkedBlock`s (without it they are reported unresolved).
+    Never raises: an internal failure becomes a problem."""
     try:
-        return _VoidReader(text).read()
+        return _VoidReader(text, load).read()
     except Exception as exc:  # the contract is totality
         log.exception("void reader failed")
         return Document(text, problems=[Problem(f"internal .void reader error: {exc}", Range.of(0, 0))])
 
 
-def parse_document(text: str, name: str) -> Document:
+def parse_document(text: str, name: str, load: LoadFile | None = None) -> Document:
     """The reader the file's name calls for: `.void` files are the app's, everything else `.voiden`."""
     if name.endswith(".void"):
-        return parse_void(text)
+        return parse_void(text, load)
     from voiden_lsp.document.parser import parse
 
     return parse(text)
@@ -47,8 +54,9 @@ class _Section:
 
 
 class _VoidReader:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, load: LoadFile | None = None) -> None:
         self.text = text
+        self.load = load
         self.lines = _LINE_BREAK.split(text)
         self.problems: list[Problem] = []
         self.block_ranges: dict[str, list[Range]] = {}
@@ -124,8 +132,42 @@ class _VoidReader:
                 attrs = node.get("attrs") or {}
                 sections.append(_Section(label=str(attrs.get("label") or "") or None, heading=heading))
                 continue
+            if node.get("type") == "linkedBlock":
+                linked = self._resolve(node, where, 0, frozenset())
+                if linked is not None:
+                    sections[-1].blocks.append((linked, where))
+                continue
             sections[-1].blocks.append((node, where))
         return sections
+
+    def _resolve(
+        self, node: dict[str, Any], where: Range, depth: int, seen: frozenset[tuple[str, str]]
+    ) -> dict[str, Any] | None:
+        """The block a `linkedBlock` points at (`attrs.originalFile`, `attrs.blockUid`), read from disk."""
+        attrs = node.get("attrs") or {}
+        path, uid = str(attrs.get("originalFile") or ""), str(attrs.get("blockUid") or "")
+        if (path, uid) in seen or depth >= MAX_LINK_DEPTH:
+            what = "a cycle" if (path, uid) in seen else f"more than {MAX_LINK_DEPTH} links deep"
+            self.problems.append(Problem(f"the linked block {uid} of {path} is {what}", where, code="void-link"))
+            return None
+        text = self.load(path) if self.load is not None and path else None
+        if text is None:
+            self.problems.append(
+                Problem(
+                    f"the linked block's file {path or '(none)'} is not found in the collection",
+                    where,
+                    "warning",
+                    code="void-link",
+                )
+            )
+            return None
+        found = next((n for n in _void_nodes(text) if (n.get("attrs") or {}).get("uid") == uid), None)
+        if found is None:
+            self.problems.append(Problem(f"{path} has no block {uid}", where, "warning", code="void-link"))
+            return None
+        if found.get("type") == "linkedBlock":
+            return self._resolve(found, where, depth + 1, seen | {(path, uid)})
+        return found
 
     def _request(self, section: _Section) -> Request | None:
         blocks = {node.get("type"): (node, where) for node, where in section.blocks}
@@ -243,7 +285,7 @@ class _VoidReader:
             for row in table.get("rows") or []:  # simplified shape
                 if not (row.get("attrs") or {}).get("disabled") and len(row.get("row") or []) >= 2:
                     cells = row["row"]
-                    rows.append((str(cells[0]).strip(), "" if cells[1] is None else str(cells[1]).strip()))
+                    rows.append((_cell(cells[0]), _cell(cells[1])))
             for row in table.get("content") or []:  # raw ProseMirror shape
                 if (
                     not isinstance(row, dict)
@@ -290,6 +332,30 @@ class _VoidReader:
                 start = utf16_len(text[:column])
                 return Range(Position(line, start), Position(line, start + utf16_len(needle)))
         return self._first_line(where)
+
+
+def _void_nodes(text: str) -> list[dict[str, Any]]:
+    """The YAML nodes of every ```void fence of a file (the unreadable ones skipped)."""
+    import yaml
+
+    nodes = []
+    for match in re.finditer(r"^```void\n(.*?)^```", text, re.DOTALL | re.MULTILINE):
+        try:
+            node = yaml.safe_load(match.group(1).strip().removeprefix("---").removesuffix("---"))
+        except yaml.YAMLError:
+            continue
+        if isinstance(node, dict):
+            nodes.append(node)
+    return nodes
+
+
+def _cell(value: Any) -> str:
+    """A table cell as text (YAML reads `true` or `10` unquoted as a boolean or a number)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value).strip()
 
 
 def _children(node: Any) -> list[dict[str, Any]]:

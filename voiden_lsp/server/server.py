@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,16 @@ from voiden_lsp.errors import VoidenError
 from voiden_lsp.events import CLOSED, ERROR, OPEN, Event
 from voiden_lsp.server import protocol as ext
 from voiden_lsp.sessions import Runner, Session
-from voiden_lsp.templating import APP_FOLDER, CONFIG_FILE, DOTENV_FILE, Collection, Response, Scope, find_root
+from voiden_lsp.templating import (
+    APP_FOLDER,
+    CONFIG_FILE,
+    DOTENV_FILE,
+    Collection,
+    Response,
+    Scope,
+    collection_files,
+    find_root,
+)
 
 log = logging.getLogger(__name__)
 
@@ -120,12 +130,17 @@ class VoidenServer(LanguageServer):
         cached = self.parsed.get(uri)
         if cached is not None and cached[0] == text_document.version and cached[0] is not None:
             return cached[1]
-        doc = parse_document(text_document.source, uri)
+        doc = parse_document(text_document.source, uri, self.loader(uri))
         self.parsed[uri] = (text_document.version, doc)
         return doc
 
     def remember(self, uri: str, version: int | None, doc: Document) -> None:
         self.parsed[uri] = (version, doc)
+
+    def loader(self, uri: str) -> Callable[[str], str | None] | None:
+        """For `.void` linked blocks: collection files by root-relative path (nothing outside the root)."""
+        path = self.path_of(uri)
+        return collection_files(path, self.workspace_root()) if path is not None else None
 
     @staticmethod
     def path_of(uri: str) -> Path | None:

@@ -1,7 +1,15 @@
 """Templates: variables in precedence order, environments, `.env` secrets, Faker, built-ins and response
 references. Pure apart from reading the collection's two config files through an injected reader."""
 
-from voiden_lsp.templating.collection import APP_FOLDER, CONFIG_FILE, DOTENV_FILE, Collection, find_root, parse_dotenv
+from voiden_lsp.templating.collection import (
+    APP_FOLDER,
+    CONFIG_FILE,
+    DOTENV_FILE,
+    Collection,
+    collection_files,
+    find_root,
+    parse_dotenv,
+)
 from voiden_lsp.templating.expand import evaluate, expand, looks_like_json, problem_of, to_json, to_text
 from voiden_lsp.templating.resolve import ResolvedRequest, render_message, render_request
 from voiden_lsp.templating.scan import Template, find_templates, split_call
@@ -16,6 +24,7 @@ __all__ = [
     "Response",
     "Scope",
     "Template",
+    "collection_files",
     "evaluate",
     "expand",
     "find_root",

@@ -177,3 +177,17 @@ def parse_dotenv(text: str) -> dict[str, str]:
             value = re.sub(r"\s+#.*$", "", value)
         values[key] = value
     return values
+
+
+def collection_files(document: Path, workspace: Path | None = None) -> Callable[[str], str | None]:
+    """Reads the collection's files by root-relative path (`/blocks/auth.void`), never outside the root:
+    what `.void` linked blocks point at."""
+    root = (find_root(document.resolve(), workspace) or document.resolve().parent).resolve()
+
+    def load(relative: str) -> str | None:
+        target = (root / relative.lstrip("/")).resolve()
+        if not target.is_relative_to(root) or not target.is_file():
+            return None
+        return target.read_text(encoding="utf-8")
+
+    return load
