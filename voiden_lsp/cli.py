@@ -15,7 +15,7 @@ from voiden_lsp.document.void import parse_document
 from voiden_lsp.errors import VoidenError
 from voiden_lsp.events import STATUS
 from voiden_lsp.sessions import Runner, Session
-from voiden_lsp.templating import Collection, collection_files
+from voiden_lsp.templating import Collection, collection_files, inherited_texts
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -147,7 +147,7 @@ async def run_file(
     except OSError as exc:
         print(f"voiden: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE
-    doc = parse_document(text, path.name, collection_files(path))
+    doc = parse_document(text, path.name, collection_files(path), inherited_texts(path))
     printer.problems(str(path), [p for p in doc.problems if p.severity != "info"])
     try:
         collection = Collection.load(path.resolve(), dotenv_files=dotenv_files)

@@ -265,3 +265,39 @@ def test_linked_blocks_resolve_from_the_collection(tmp_path: Path) -> None:
     assert [p.range.start.line for p in doc.problems if "cycle" in p.message] == [26]
     unresolved = parse_void(text)  # no loader: reported, not read
     assert any("is not found" in p.message for p in unresolved.problems)
+
+
+def test_inherited_config_fills_what_a_section_lacks(tmp_path: Path) -> None:
+    from voiden_lsp.templating import inherited_texts
+
+    (tmp_path / ".voiden").mkdir()
+    (tmp_path / ".voiden-inherited.void").write_text(
+        "```void\n---\ntype: headers-table\ncontent:\n  - type: table\n    rows:\n      - row: [X-Root, r]\n---\n```\n"
+        "```void\n---\ntype: auth\nattrs:\n  authType: bearer\ncontent:\n  - type: table\n    rows:\n"
+        "      - row: [token, root-token]\n---\n```\n",
+        encoding="utf-8",
+    )
+    team = tmp_path / "team"
+    team.mkdir()
+    (team / ".voiden-inherited.void").write_text(
+        "```void\n---\ntype: headers-table\ncontent:\n  - type: table\n    rows:\n      - row: [X-Team, t]\n---\n```\n",
+        encoding="utf-8",
+    )
+    doc_path = team / "call.void"
+    request_block = (
+        "```void\n---\ntype: request\ncontent:\n  - type: method\n    content: GET\n  - type: url\n"
+        "    content: http://127.0.0.1:9/x\n---\n```\n"
+    )
+    plain = parse_void(request_block, inherited=inherited_texts(doc_path))
+    (request,) = plain.requests
+    # the closest ancestor's headers win over the root's; the root's auth applies
+    assert [(h.name, h.value.text) for h in request.headers] == [
+        ("X-Team", "t"),
+        ("Authorization", "Bearer root-token"),
+    ]
+    own = request_block + (
+        "```void\n---\ntype: headers-table\ncontent:\n  - type: table\n    rows:\n      - row: [X-Own, o]\n---\n```\n"
+        "```void\n---\ntype: auth\nattrs:\n  authType: inherit\n---\n```\n"
+    )
+    (request,) = parse_void(own, inherited=inherited_texts(doc_path)).requests
+    assert [(h.name, h.value.text) for h in request.headers] == [("X-Own", "o"), ("Authorization", "Bearer root-token")]

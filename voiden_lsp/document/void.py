@@ -27,20 +27,25 @@ LoadFile = Callable[[str], "str | None"]
 MAX_LINK_DEPTH = 10
 
 
-def parse_void(text: str, load: LoadFile | None = None) -> Document:
-    """Parse a `.void` document. `load` resolves `linkedBlock`s (without it they are reported unresolved).
+INHERITED_FILE = ".voiden-inherited.void"
+_NEVER_INHERITED = {"request-separator", "linkedBlock", "linkedFile"}
+
+
+def parse_void(text: str, load: LoadFile | None = None, inherited: list[str] | None = None) -> Document:
+    """Parse a `.void` document. `load` resolves `linkedBlock`s (without it they are reported unresolved);
+    `inherited` are the texts of the `.voiden-inherited.void` files above it, closest first.
     Never raises: an internal failure becomes a problem."""
     try:
-        return _VoidReader(text, load).read()
+        return _VoidReader(text, load, inherited or []).read()
     except Exception as exc:  # the contract is totality
         log.exception("void reader failed")
         return Document(text, problems=[Problem(f"internal .void reader error: {exc}", Range.of(0, 0))])
 
 
-def parse_document(text: str, name: str, load: LoadFile | None = None) -> Document:
+def parse_document(text: str, name: str, load: LoadFile | None = None, inherited: list[str] | None = None) -> Document:
     """The reader the file's name calls for: `.void` files are the app's, everything else `.voiden`."""
     if name.endswith(".void"):
-        return parse_void(text, load)
+        return parse_void(text, load, inherited)
     from voiden_lsp.document.parser import parse
 
     return parse(text)
@@ -54,9 +59,10 @@ class _Section:
 
 
 class _VoidReader:
-    def __init__(self, text: str, load: LoadFile | None = None) -> None:
+    def __init__(self, text: str, load: LoadFile | None = None, inherited: list[str] | None = None) -> None:
         self.text = text
         self.load = load
+        self.inherited = [_void_nodes(t) for t in inherited or []]
         self.lines = _LINE_BREAK.split(text)
         self.problems: list[Problem] = []
         self.block_ranges: dict[str, list[Range]] = {}
@@ -71,6 +77,7 @@ class _VoidReader:
         doc = Document(self.text, front_matter=front_matter, problems=self.problems)
         taken: set[str] = set()
         for index, section in enumerate(sections, start=1):
+            self._inherit(section)
             request = self._request(section)
             if request is None:
                 continue
@@ -139,6 +146,22 @@ class _VoidReader:
                 continue
             sections[-1].blocks.append((node, where))
         return sections
+
+    def _inherit(self, section: _Section) -> None:
+        """The app's inheritance: a block type the section lacks comes from the closest ancestor that has it;
+        an `auth` of `inherit`/`none` counts as absent; separators and links are never inherited."""
+        if not self.inherited or not any(n.get("type") in ("request", "socket-request") for n, _ in section.blocks):
+            return
+        present = {n.get("type") for n, _ in section.blocks if not _inheritable_auth(n)}
+        section.blocks = [(n, w) for n, w in section.blocks if not _inheritable_auth(n)]
+        where = section.blocks[0][1]
+        for nodes in self.inherited:  # closest first
+            for node in nodes:
+                kind = node.get("type")
+                if kind in present or kind in _NEVER_INHERITED:
+                    continue
+                section.blocks.append((node, where))
+                present.add(kind)
 
     def _resolve(
         self, node: dict[str, Any], where: Range, depth: int, seen: frozenset[tuple[str, str]]
@@ -347,6 +370,10 @@ def _void_nodes(text: str) -> list[dict[str, Any]]:
         if isinstance(node, dict):
             nodes.append(node)
     return nodes
+
+
+def _inheritable_auth(node: dict[str, Any]) -> bool:
+    return node.get("type") == "auth" and str((node.get("attrs") or {}).get("authType") or "") in ("inherit", "none")
 
 
 def _cell(value: Any) -> str:

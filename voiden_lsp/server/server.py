@@ -30,6 +30,7 @@ from voiden_lsp.templating import (
     Scope,
     collection_files,
     find_root,
+    inherited_texts,
 )
 
 log = logging.getLogger(__name__)
@@ -130,7 +131,7 @@ class VoidenServer(LanguageServer):
         cached = self.parsed.get(uri)
         if cached is not None and cached[0] == text_document.version and cached[0] is not None:
             return cached[1]
-        doc = parse_document(text_document.source, uri, self.loader(uri))
+        doc = parse_document(text_document.source, uri, self.loader(uri), self.inherited(uri))
         self.parsed[uri] = (text_document.version, doc)
         return doc
 
@@ -141,6 +142,11 @@ class VoidenServer(LanguageServer):
         """For `.void` linked blocks: collection files by root-relative path (nothing outside the root)."""
         path = self.path_of(uri)
         return collection_files(path, self.workspace_root()) if path is not None else None
+
+    def inherited(self, uri: str) -> list[str]:
+        """The `.voiden-inherited.void` texts above a `.void` document, closest first."""
+        path = self.path_of(uri)
+        return inherited_texts(path, self.workspace_root()) if path is not None and uri.endswith(".void") else []
 
     @staticmethod
     def path_of(uri: str) -> Path | None:

@@ -8,6 +8,7 @@ from voiden_lsp.templating.collection import (
     Collection,
     collection_files,
     find_root,
+    inherited_texts,
     parse_dotenv,
 )
 from voiden_lsp.templating.expand import evaluate, expand, looks_like_json, problem_of, to_json, to_text
@@ -29,6 +30,7 @@ __all__ = [
     "expand",
     "find_root",
     "find_templates",
+    "inherited_texts",
     "looks_like_json",
     "mask_secrets",
     "masked",

@@ -191,3 +191,18 @@ def collection_files(document: Path, workspace: Path | None = None) -> Callable[
         return target.read_text(encoding="utf-8")
 
     return load
+
+
+def inherited_texts(document: Path, workspace: Path | None = None, name: str = ".voiden-inherited.void") -> list[str]:
+    """The Voiden app's inherited-config files from the document's folder up to the collection root,
+    closest first."""
+    start = document.resolve().parent
+    root = (find_root(document.resolve(), workspace) or start).resolve()
+    texts = []
+    for folder in (start, *start.parents):
+        candidate = folder / name
+        if candidate.is_file() and candidate.resolve() != document.resolve():
+            texts.append(candidate.read_text(encoding="utf-8"))
+        if folder == root:
+            break
+    return texts

@@ -104,7 +104,7 @@ async def publish(ls: VoidenServer, uri: str, *, debounce: bool) -> None:
             await asyncio.sleep(DEBOUNCE_SECONDS)
         document = ls.workspace.get_text_document(uri)
         version, text = document.version, document.source
-        doc = await asyncio.to_thread(parse_document, text, uri, ls.loader(uri))
+        doc = await asyncio.to_thread(parse_document, text, uri, ls.loader(uri), ls.inherited(uri))
         ls.remember(uri, version, doc)
         base = ls.scope(uri, None)
         scopes = {r.name: ls.scope(uri, r) if _own_scope(r) else base for r in doc.requests}
