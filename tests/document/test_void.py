@@ -301,3 +301,19 @@ def test_inherited_config_fills_what_a_section_lacks(tmp_path: Path) -> None:
     )
     (request,) = parse_void(own, inherited=inherited_texts(doc_path)).requests
     assert [(h.name, h.value.text) for h in request.headers] == [("X-Own", "o"), ("Authorization", "Bearer root-token")]
+
+
+def test_ambiguous_app_files_say_what_was_assumed() -> None:
+    text = (
+        "```void\n---\ntype: socket-request\ncontent:\n  - type: smethod\n    content: grpc-s\n"
+        '  - type: surl\n    content: "example.com:443"\n  - type: proto\n    attrs:\n      service: Greeter\n'
+        "      method: SayHello\n---\n```\n"
+    )
+    doc = parse_void(text)
+    (request,) = doc.requests
+    assert (
+        request.protocol == "grpc" and request.target is not None and request.target.text == "grpcs://example.com:443"
+    )
+    codes = {p.code: p.message for p in doc.problems}
+    assert "read the call type `grpc-s` as `grpcs`" in codes["void-call-type"]
+    assert "has no package" in codes["void-proto-package"]

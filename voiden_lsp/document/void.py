@@ -205,7 +205,17 @@ class _VoidReader:
         elif "socket-request" in blocks:
             node, where = blocks["socket-request"]
             children = {child.get("type"): child for child in _children(node)}
-            kind = _text(children.get("smethod")).strip().lower().replace("-", "")
+            written = _text(children.get("smethod")).strip().lower()
+            kind = written.replace("-", "")
+            if "-" in written:
+                self.problems.append(
+                    Problem(
+                        f"read the call type `{written}` as `{kind}` (the app writes some types hyphenated)",
+                        where,
+                        "info",
+                        code="void-call-type",
+                    )
+                )
             url = _text(children.get("surl")).strip()
             if kind in ("grpc", "grpcs"):
                 request = Request(
@@ -218,6 +228,16 @@ class _VoidReader:
                 service, method_name = attrs.get("service") or "", attrs.get("method") or ""
                 if service and method_name:
                     request.rpc = Span(f"{service}/{method_name}", where)
+                    if "." not in service:
+                        self.problems.append(
+                            Problem(
+                                f"the service `{service}` has no package: if the proto declares "
+                                "one, reflection knows it as `package.{service}`",
+                                where,
+                                "warning",
+                                code="void-proto-package",
+                            )
+                        )
                 else:
                     self.problems.append(
                         Problem("this gRPC request names no service and method", where, code="void-grpc")
