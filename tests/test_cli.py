@@ -2,31 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
+from tests.helpers import events, voiden
 from voiden_lsp.demo.http_server import DemoHttpServer
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def voiden(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "voiden_lsp.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env={**os.environ, "NO_COLOR": "1", **(env or {})},
-        timeout=120,
-    )
-
-
-def events(stdout: str) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in stdout.splitlines()]
 
 
 def write(tmp_path: Path, text: str) -> Path:

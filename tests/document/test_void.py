@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import of
+from tests.helpers import events, of, voiden
 from voiden_lsp.demo.grpc_server import DemoGrpcServer
 from voiden_lsp.demo.http_server import DemoHttpServer
 from voiden_lsp.document.void import parse_document, parse_void
@@ -136,9 +136,6 @@ async def test_socket_and_raw_shape_fixture_runs_against_the_demo_servers(http_s
 
 
 def test_voiden_run_reads_a_sample_copy_pointed_at_the_demo_server(http_server: DemoHttpServer, tmp_path: Path) -> None:
-    import os
-    import subprocess
-    import sys
 
     copy = tmp_path / "query.void"
     copy.write_text(
@@ -147,33 +144,18 @@ def test_voiden_run_reads_a_sample_copy_pointed_at_the_demo_server(http_server: 
         .replace("content: https://echo.apyhub.com", 'content: "{{base}}/echo"'),
         encoding="utf-8",
     )
-    result = subprocess.run(
-        [sys.executable, "-m", "voiden_lsp.cli", "run", str(copy), "--json", "--var", f"base={http_server.url}"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
+    result = voiden("run", str(copy), "--json", "--var", f"base={http_server.url}")
     assert result.returncode == 0, result.stdout + result.stderr
-    events = [json.loads(line) for line in result.stdout.splitlines()]
-    echoed = json.loads(next(e["data"] for e in events if e["kind"] == "received"))
+    echoed = json.loads(next(e["data"] for e in events(result.stdout) if e["kind"] == "received"))
     assert echoed["query"] == {"sort": "alpha_desc", "size": "10", "query": "what is voiden?"}
 
 
 @pytest.mark.parametrize("sample", sorted(SAMPLES.glob("*.void")), ids=lambda p: p.name)
 def test_convert_round_trip_sends_the_same_requests(sample: Path, tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
     from voiden_lsp.document import parse
 
     out = tmp_path / "converted.voiden"
-    result = subprocess.run(
-        [sys.executable, "-m", "voiden_lsp.cli", "convert", str(sample), "-o", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = voiden("convert", str(sample), "-o", str(out))
     assert result.returncode == 0, result.stderr
     original = parse_void(sample.read_text(encoding="utf-8"))
     converted = parse(out.read_text(encoding="utf-8"))
@@ -197,9 +179,6 @@ def test_convert_round_trip_sends_the_same_requests(sample: Path, tmp_path: Path
 
 
 def test_app_environments_runtime_variables_and_private_values(http_server: DemoHttpServer, tmp_path: Path) -> None:
-    import os
-    import subprocess
-    import sys
 
     app = tmp_path / ".voiden"
     app.mkdir()
@@ -219,16 +198,9 @@ def test_app_environments_runtime_variables_and_private_values(http_server: Demo
         "      - row: [X-Key, '{{API_KEY}}']\n---\n```\n",
         encoding="utf-8",
     )
-    result = subprocess.run(
-        [sys.executable, "-m", "voiden_lsp.cli", "run", str(doc), "--json", "--env", "staging.eu"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
+    result = voiden("run", str(doc), "--json", "--env", "staging.eu")
     assert result.returncode == 0, result.stdout + result.stderr
-    events = [json.loads(line) for line in result.stdout.splitlines()]
-    echoed = json.loads(next(e["data"] for e in events if e["kind"] == "received"))
+    echoed = json.loads(next(e["data"] for e in events(result.stdout) if e["kind"] == "received"))
     assert echoed["query"] == {"region": "eu", "s": "from-a-script"}
     assert "private-key-123456" not in result.stdout and "pri…" in result.stdout
 

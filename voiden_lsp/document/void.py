@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 from voiden_lsp.document.model import Document, Header, Position, Problem, Range, Request, Span, utf16_len
-from voiden_lsp.document.parser import _Parser, slugify
+from voiden_lsp.document.parser import _markdown, _Parser, slugify
 
 log = logging.getLogger(__name__)
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -93,11 +93,10 @@ class _VoidReader:
 
     def _sections(self, md_text: str) -> list[_Section]:
         import yaml
-        from markdown_it import MarkdownIt
 
         sections = [_Section()]
         heading: str | None = None
-        tokens = MarkdownIt("commonmark").disable("inline").parse(md_text)
+        tokens = _markdown().parse(md_text)
         for index, token in enumerate(tokens):
             if token.type == "heading_open" and index + 1 < len(tokens):
                 heading = tokens[index + 1].content.strip()
