@@ -224,6 +224,16 @@ async def test_fill_with_sample_data_definition_and_tokens(client: LanguageClien
         types.SemanticTokensParams(text_document=types.TextDocumentIdentifier(uri=uri))
     )
     assert semantic is not None and len(semantic.data) == 15  # protocol word, method, variable
+    (tmp_path / "voiden.toml").write_text(
+        'default_env = "dev"\n[env.dev]\naddr = "127.0.0.1:9"\n[env.prod]\naddr = "10.0.0.1:9"\n', encoding="utf-8"
+    )
+    envs = await client.protocol.send_request_async("voiden/environments", {"uri": uri})
+    assert (envs.environments, envs.current, envs.default) == (["dev", "prod"], None, "dev")
+    await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="voiden.selectEnv", arguments=["prod"])
+    )
+    envs = await client.protocol.send_request_async("voiden/environments", {"uri": uri})
+    assert (envs.environments, envs.current) == (["dev", "prod"], "prod")
 
 
 async def test_an_untrusted_workspace_never_sends(client: LanguageClient, tmp_path: Path) -> None:

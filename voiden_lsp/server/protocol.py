@@ -11,6 +11,8 @@ import attrs
 EVENTS: Final = "voiden/events"
 #: Client -> server request: every session with its state and recent events (a panel that opens late).
 SESSIONS: Final = "voiden/sessions"
+#: Client -> server request: `{"uri"?: str}` -> the collection's environments (an environment picker).
+ENVIRONMENTS: Final = "voiden/environments"
 
 CMD_RUN: Final = "voiden.run"
 CMD_CONNECT: Final = "voiden.connect"
@@ -53,3 +55,12 @@ class StartResult:
 
     session: str
     request: str
+
+
+@attrs.define
+class EnvironmentsResult:
+    environments: list[str]
+    """The `voiden.toml` environments and the Voiden app's `.voiden/env-*.yaml` ones, in file order."""
+    current: str | None
+    """The one chosen with `voiden.selectEnv` or the `env` setting (None: the collection's default)."""
+    default: str | None

@@ -205,6 +205,17 @@ def register(server: VoidenServer) -> None:
         diagnostics.republish_all(ls)
         return {"env": ls.settings.env}
 
+    @server.feature(protocol.ENVIRONMENTS)
+    def environments(ls: VoidenServer, params: Any) -> protocol.EnvironmentsResult:
+        uri = params.get("uri") if isinstance(params, dict) else getattr(params, "uri", None)
+        if not isinstance(uri, str) or not uri:
+            root = ls.workspace_root()
+            uri = (root / "voiden.toml").as_uri() if root else ""
+        collection = ls.collection(uri)
+        return protocol.EnvironmentsResult(
+            environments=list(collection.environments), current=ls.settings.env, default=collection.default_env
+        )
+
     @server.feature(protocol.SESSIONS)
     def sessions(ls: VoidenServer, params: Any) -> protocol.SessionsResult:
         return protocol.SessionsResult(sessions=[live.info() for live in ls.sessions.values()])
