@@ -158,6 +158,9 @@ async def test_code_lens_command_and_events_of_a_bidi_call(client: LanguageClien
         sessions = await client.protocol.send_request_async("voiden/sessions", {})
         (info,) = [s for s in sessions.sessions if s.id == sid]
         assert info.state == "closed" and info.request == "chat" and len(info.events) == len(kinds)
+        assert [(b.label, b.line) for b in info.blocks] == [('{"message": "{{$faker.word}}"}', 8)]
+        brief = await client.protocol.send_request_async("voiden/sessions", {"session": sid, "events": False})
+        assert [s.id for s in brief.sessions] == [sid] and brief.sessions[0].events == []
 
 
 async def test_websocket_session_and_cancel(client: LanguageClient, tmp_path: Path) -> None:

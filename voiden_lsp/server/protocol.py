@@ -42,6 +42,16 @@ class SessionInfo:
     dropped: int
     """Events that fell out of the bounded log (the panel shows that some are missing)."""
     events: list[dict[str, Any]]
+    blocks: list[BlockInfo] = attrs.field(factory=list)
+    """The request's message blocks, for a composer that sends one (`voiden.send`)."""
+
+
+@attrs.define
+class BlockInfo:
+    id: str
+    label: str
+    """The block's first line, shortened."""
+    line: int
 
 
 @attrs.define

@@ -69,7 +69,7 @@ class LiveSession:
     protocol: str
     task: asyncio.Task[None] | None = None
 
-    def info(self) -> ext.SessionInfo:
+    def info(self, with_events: bool = True) -> ext.SessionInfo:
         transport = self.session.transport
         return ext.SessionInfo(
             id=self.session.id,
@@ -79,7 +79,7 @@ class LiveSession:
             state=self.session.state,
             live=bool(transport is not None and transport.live),
             dropped=self.session.dropped,
-            events=[e.to_json() for e in self.session.log],
+            events=[e.to_json() for e in self.session.log] if with_events else [],
         )
 
 

@@ -207,7 +207,7 @@ def register(server: VoidenServer) -> None:
 
     @server.feature(protocol.ENVIRONMENTS)
     def environments(ls: VoidenServer, params: Any) -> protocol.EnvironmentsResult:
-        uri = params.get("uri") if isinstance(params, dict) else getattr(params, "uri", None)
+        uri = _param(params, "uri")
         if not isinstance(uri, str) or not uri:
             root = ls.workspace_root()
             uri = (root / "voiden.toml").as_uri() if root else ""
@@ -218,7 +218,37 @@ def register(server: VoidenServer) -> None:
 
     @server.feature(protocol.SESSIONS)
     def sessions(ls: VoidenServer, params: Any) -> protocol.SessionsResult:
-        return protocol.SessionsResult(sessions=[live.info() for live in ls.sessions.values()])
+        """Every session (or `{"session": id}` only), with its log unless `{"events": false}`."""
+        wanted = _param(params, "session")
+        with_events = _param(params, "events") is not False
+        infos = []
+        for live in ls.sessions.values():
+            if wanted is not None and live.session.id != wanted:
+                continue
+            info = live.info(with_events=with_events)
+            info.blocks = _blocks(ls, live.uri, live.request)
+            infos.append(info)
+        return protocol.SessionsResult(sessions=infos)
+
+
+def _param(params: Any, name: str) -> Any:
+    return params.get(name) if isinstance(params, dict) else getattr(params, name, None)
+
+
+def _blocks(ls: VoidenServer, uri: str, request: str) -> list[protocol.BlockInfo]:
+    """The message blocks of a request as the document reads now (stale URIs give none)."""
+    try:
+        doc = ls.document(uri)
+    except Exception:  # a closed document has no blocks to offer
+        return []
+    blocks = []
+    for block in doc.messages:
+        if block.request != request:
+            continue
+        first = next((line.strip() for line in block.body.text.splitlines() if line.strip()), "(empty)")
+        label = first if len(first) <= 60 else first[:59] + "…"
+        blocks.append(protocol.BlockInfo(id=block.id, label=label, line=block.range.start.line))
+    return blocks
 
 
 async def fetch_schema_with_progress(ls: VoidenServer, resolved: Any, target: Any) -> Any:
