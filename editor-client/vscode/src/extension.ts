@@ -1,0 +1,257 @@
+// The VS Code client: starts voiden-lsp, forwards its events to the live panel, and offers the
+// environment picker. Everything about the format and the protocols lives in the server.
+
+import { execFile } from "node:child_process";
+import * as vscode from "vscode";
+import {
+  DidChangeConfigurationNotification,
+  ExecuteCommandRequest,
+  LanguageClient,
+  type LanguageClientOptions,
+  type ServerOptions,
+  State,
+} from "vscode-languageclient/node";
+import { PanelHost } from "./panel";
+import * as protocol from "./protocol";
+import { type ClientSettings, type Launch, missingServerMessage, serverLaunch, serverSettings } from "./settings";
+
+let client: LanguageClient | undefined;
+let output: vscode.OutputChannel;
+let panel: PanelHost;
+let statusItem: vscode.StatusBarItem;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  output = vscode.window.createOutputChannel("Voiden");
+  panel = new PanelHost(context.extensionUri, {
+    execute: (command, args) => execute(command, args),
+    sessions: (params) => request<protocol.SessionsResult>(protocol.SESSIONS, params),
+    log: (line) => output.appendLine(line),
+  });
+  statusItem = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Left, 50);
+  statusItem.command = "voiden.pickEnvironment";
+  statusItem.tooltip = "Voiden: select the environment";
+  context.subscriptions.push(
+    output,
+    panel,
+    statusItem,
+    vscode.commands.registerCommand("voiden.showPanel", () => panel.show(false)),
+    vscode.commands.registerCommand("voiden.pickEnvironment", pickEnvironment),
+    vscode.commands.registerCommand("voiden.restartServer", async () => {
+      await stopClient();
+      await startClient(context);
+    }),
+    vscode.commands.registerCommand("voiden.showOutput", () => output.show(true)),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => pushSettings()),
+    vscode.workspace.onDidChangeConfiguration(async (change) => {
+      if (change.affectsConfiguration("voiden.server")) {
+        await stopClient();
+        await startClient(context);
+      }
+    }),
+    vscode.window.onDidChangeActiveTextEditor(() => updateStatus()),
+  );
+  await startClient(context);
+}
+
+export async function deactivate(): Promise<void> {
+  await stopClient();
+}
+
+function clientSettings(): ClientSettings {
+  const config = vscode.workspace.getConfiguration("voiden");
+  return { env: config.get<string | null>("env"), maxPayload: config.get<number>("maxPayload") };
+}
+
+async function pythonFromExtension(): Promise<string[] | undefined> {
+  const python = vscode.extensions.getExtension("ms-python.python");
+  if (python === undefined) return undefined;
+  try {
+    const api = (await python.activate()) as {
+      settings?: { getExecutionDetails?: (resource?: vscode.Uri) => { execCommand?: string[] } };
+    };
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    return api.settings?.getExecutionDetails?.(folder).execCommand;
+  } catch (error) {
+    output.appendLine(`the Python extension did not tell its interpreter: ${String(error)}`);
+    return undefined;
+  }
+}
+
+/** Does this Python have the server? A missing package is the most common first-run failure. */
+function checkPython(launch: Launch): Promise<string | undefined> {
+  if (!launch.python) return Promise.resolve(undefined);
+  const prefix = launch.args.slice(0, Math.max(0, launch.args.indexOf("-m")));
+  return new Promise((resolve) => {
+    execFile(launch.command, [...prefix, "-c", "import voiden_lsp.server"], { timeout: 20_000 }, (error, _out, err) => {
+      if (error === null) resolve(undefined);
+      else resolve((err || error.message).trim().split("\n").pop());
+    });
+  });
+}
+
+async function startClient(context: vscode.ExtensionContext): Promise<void> {
+  const config = vscode.workspace.getConfiguration("voiden.server");
+  const launch = serverLaunch(
+    { command: config.get<string>("command") ?? "", args: config.get<string[]>("args") ?? [] },
+    await pythonFromExtension(),
+  );
+  output.appendLine(`starting ${launch.command} ${launch.args.join(" ")} (${launch.source})`);
+  const problem = await checkPython(launch);
+  if (problem !== undefined) {
+    reportMissing(launch, problem);
+    return;
+  }
+  const serverOptions: ServerOptions = { command: launch.command, args: launch.args };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [
+      { scheme: "file", language: "voiden" },
+      { scheme: "untitled", language: "voiden" },
+    ],
+    outputChannel: output,
+    initializationOptions: { voiden: serverSettings(clientSettings(), vscode.workspace.isTrusted) },
+    synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher("**/{voiden.toml,.env,.voiden/*.yaml}") },
+    middleware: {
+      executeCommand: async (command, args, next) => {
+        if (protocol.STARTING_COMMANDS.includes(command)) {
+          if (!vscode.workspace.isTrusted) {
+            void vscode.window.showWarningMessage(
+              "Voiden sends nothing from an untrusted folder. Trust the folder (Manage Workspace Trust) to send requests.",
+            );
+            return undefined;
+          }
+          panel.show(true);
+        }
+        try {
+          return await next(command, args);
+        } catch (error) {
+          void vscode.window.showErrorMessage(`Voiden: ${errorText(error)}`);
+          return undefined;
+        }
+      },
+      workspace: {
+        configuration: async (params, token, next) => {
+          const result = await next(params, token);
+          if (!Array.isArray(result)) return result;
+          return result.map((item: unknown, index: number) =>
+            params.items[index]?.section === "voiden"
+              ? { ...(item as object), ...serverSettings(clientSettings(), vscode.workspace.isTrusted) }
+              : item,
+          );
+        },
+      },
+    },
+  };
+  const started = new LanguageClient("voiden", "Voiden", serverOptions, clientOptions);
+  started.onDidChangeState((change) => {
+    if (change.newState === State.Stopped && client === started) updateStatus();
+  });
+  context.subscriptions.push(
+    started.onNotification(protocol.EVENTS, (params: protocol.EventsParams) => panel.events(params.events)),
+  );
+  try {
+    await started.start();
+  } catch (error) {
+    reportMissing(launch, errorText(error));
+    return;
+  }
+  client = started;
+  panel.serverStarted();
+  await updateStatus();
+}
+
+function reportMissing(launch: Launch, detail: string): void {
+  const message = missingServerMessage(launch, detail);
+  output.appendLine(message);
+  void vscode.window.showErrorMessage(message, "Open Settings", "Show Output").then((choice) => {
+    if (choice === "Open Settings") void vscode.commands.executeCommand("workbench.action.openSettings", "voiden.server");
+    if (choice === "Show Output") output.show(true);
+  });
+  statusItem.text = "$(error) Voiden";
+  statusItem.tooltip = message;
+  statusItem.show();
+}
+
+async function stopClient(): Promise<void> {
+  const stopping = client;
+  client = undefined;
+  if (stopping !== undefined) await stopping.stop().catch((error: unknown) => output.appendLine(errorText(error)));
+}
+
+function pushSettings(): void {
+  void client?.sendNotification(DidChangeConfigurationNotification.type, {
+    settings: { voiden: serverSettings(clientSettings(), vscode.workspace.isTrusted) },
+  });
+}
+
+async function request<T>(method: string, params: unknown): Promise<T | undefined> {
+  if (client === undefined) return undefined;
+  return client.sendRequest<T>(method, params);
+}
+
+async function execute(command: string, args: unknown[]): Promise<unknown> {
+  if (client === undefined) throw new Error("the language server is not running");
+  if (!vscode.workspace.isTrusted && command === protocol.CMD_SEND) {
+    throw new Error("nothing is sent from an untrusted folder");
+  }
+  return client.sendRequest(ExecuteCommandRequest.type, { command, arguments: args });
+}
+
+function activeVoidenUri(): string | undefined {
+  const document = vscode.window.activeTextEditor?.document;
+  return document?.languageId === "voiden" ? document.uri.toString() : undefined;
+}
+
+async function environments(): Promise<protocol.EnvironmentsResult | undefined> {
+  const uri = activeVoidenUri();
+  return request<protocol.EnvironmentsResult>(protocol.ENVIRONMENTS, uri ? { uri } : {});
+}
+
+async function updateStatus(): Promise<void> {
+  if (client === undefined || !client.isRunning()) {
+    statusItem.hide();
+    return;
+  }
+  try {
+    const envs = await environments();
+    const name = envs?.current ?? envs?.default;
+    statusItem.text = `$(server-environment) ${name ?? "no environment"}`;
+    statusItem.tooltip = "Voiden environment: click to choose another";
+    statusItem.show();
+  } catch (error) {
+    output.appendLine(`environments: ${errorText(error)}`);
+  }
+}
+
+async function pickEnvironment(): Promise<void> {
+  const envs = await environments();
+  if (envs === undefined) {
+    void vscode.window.showWarningMessage("Voiden: the language server is not running.");
+    return;
+  }
+  if (envs.environments.length === 0) {
+    void vscode.window.showInformationMessage(
+      "Voiden: this collection has no environments (add [env.NAME] tables to voiden.toml).",
+    );
+    return;
+  }
+  const items = envs.environments.map((name) => ({
+    label: name,
+    description: [name === envs.default ? "default" : "", name === envs.current ? "selected" : ""]
+      .filter(Boolean)
+      .join(", "),
+  }));
+  const picked = await vscode.window.showQuickPick(items, { placeHolder: "Voiden environment" });
+  if (picked === undefined) return;
+  try {
+    await execute(protocol.CMD_SELECT_ENV, [picked.label]);
+  } catch (error) {
+    void vscode.window.showErrorMessage(`Voiden: ${errorText(error)}`);
+  }
+  await updateStatus();
+}
+
+function errorText(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === "object" && error !== null && "message" in error) return String(error.message);
+  return String(error);
+}

@@ -1,0 +1,87 @@
+// The custom methods and payloads of voiden-lsp (mirrors voiden_lsp/server/protocol.py and
+// docs/lsp-extensions.md). The client knows nothing of the document format: it only moves these around.
+
+export const EVENTS = "voiden/events";
+export const SESSIONS = "voiden/sessions";
+export const ENVIRONMENTS = "voiden/environments";
+
+export const CMD_RUN = "voiden.run";
+export const CMD_CONNECT = "voiden.connect";
+export const CMD_SEND = "voiden.send";
+export const CMD_CLOSE = "voiden.close";
+export const CMD_CANCEL = "voiden.cancel";
+export const CMD_SELECT_ENV = "voiden.selectEnv";
+
+/** Commands that start a session: running one opens the panel. */
+export const STARTING_COMMANDS: readonly string[] = [CMD_RUN, CMD_CONNECT];
+
+export type EventKind = "connecting" | "open" | "sent" | "received" | "status" | "trailers" | "error" | "closed";
+
+export interface LspPosition {
+  line: number;
+  character: number;
+}
+
+export interface VoidenEvent {
+  session: string;
+  request: string;
+  seq: number;
+  /** ms since the session started */
+  time: number;
+  kind: EventKind;
+  data?: string;
+  size?: number;
+  binary?: boolean;
+  truncated?: boolean;
+  event?: string;
+  control?: boolean;
+  target?: string;
+  headers?: Record<string, string>;
+  code?: number | string;
+  message?: string;
+  details?: unknown[];
+  by?: string;
+  reason?: string;
+  timings?: Record<string, number>;
+  method?: string;
+  url?: string;
+  range?: { start: LspPosition; end: LspPosition };
+  [field: string]: unknown;
+}
+
+export interface EventsParams {
+  events: VoidenEvent[];
+}
+
+export interface SessionInfo {
+  id: string;
+  uri: string;
+  request: string;
+  protocol: string;
+  state: string;
+  live: boolean;
+  dropped: number;
+  events: VoidenEvent[];
+  blocks?: BlockInfo[];
+}
+
+export interface BlockInfo {
+  id: string;
+  label: string;
+  line: number;
+}
+
+export interface SessionsResult {
+  sessions: SessionInfo[];
+}
+
+export interface EnvironmentsResult {
+  environments: string[];
+  current: string | null;
+  default: string | null;
+}
+
+export interface StartResult {
+  session: string;
+  request: string;
+}

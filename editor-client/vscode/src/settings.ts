@@ -1,0 +1,88 @@
+// How the extension starts the server and what it tells it: pure functions over plain settings objects
+// (no vscode import), so the unit tests check them directly.
+
+export interface ServerSettings {
+  /** `voiden.server.command`: a program (voiden-lsp, or a Python) */
+  command: string;
+  /** `voiden.server.args` */
+  args: string[];
+}
+
+export interface Launch {
+  command: string;
+  args: string[];
+  /** how the user would name this choice in a message */
+  source: "setting" | "python-extension" | "python3";
+  /** true when `command` is a Python that must have the voiden_lsp package */
+  python: boolean;
+}
+
+const MODULE_ARGS = ["-m", "voiden_lsp.server"];
+
+/** The setting, else the Python extension's interpreter, else `python3`; a Python runs the module. */
+export function serverLaunch(settings: ServerSettings, pythonFromExtension: readonly string[] | undefined): Launch {
+  const command = settings.command.trim();
+  if (command !== "") {
+    const python = isPython(command);
+    return {
+      command,
+      args: python && !settings.args.includes("-m") ? [...MODULE_ARGS, ...settings.args] : [...settings.args],
+      source: "setting",
+      python,
+    };
+  }
+  if (pythonFromExtension !== undefined && pythonFromExtension.length > 0) {
+    const [interpreter, ...rest] = pythonFromExtension;
+    return {
+      command: interpreter,
+      args: [...rest, ...MODULE_ARGS, ...settings.args],
+      source: "python-extension",
+      python: true,
+    };
+  }
+  return { command: "python3", args: [...MODULE_ARGS, ...settings.args], source: "python3", python: true };
+}
+
+export function isPython(command: string): boolean {
+  const base = command.split(/[\\/]/).pop() ?? command;
+  return /^python(\d+(\.\d+)?)?(\.exe)?$/i.test(base);
+}
+
+/** The words shown when the server cannot start: what is missing and how to get it. */
+export function missingServerMessage(launch: Launch, detail: string): string {
+  if (launch.python) {
+    return (
+      `The Voiden language server is not installed for ${launch.command} (${sourceWords(launch.source)}). ` +
+      `Install it with \`${launch.command} -m pip install voiden-lsp\` (or \`pip install -e .\` in a clone), ` +
+      `or set "voiden.server.command" to a voiden-lsp program. ${detail}`.trim()
+    );
+  }
+  return (
+    `The Voiden language server could not start: "${launch.command}" (from the voiden.server.command setting) ` +
+    `failed. Check the path, or clear the setting to use Python. ${detail}`.trim()
+  );
+}
+
+function sourceWords(source: Launch["source"]): string {
+  switch (source) {
+    case "setting":
+      return "the voiden.server.command setting";
+    case "python-extension":
+      return "the Python extension's interpreter";
+    case "python3":
+      return "the python3 on PATH";
+  }
+}
+
+export interface ClientSettings {
+  env?: string | null;
+  maxPayload?: number;
+}
+
+/** The `voiden` settings the server reads, with the workspace's trust (an untrusted folder never sends). */
+export function serverSettings(settings: ClientSettings, trusted: boolean): Record<string, unknown> {
+  const out: Record<string, unknown> = { trusted };
+  if (typeof settings.env === "string" && settings.env !== "") out.env = settings.env;
+  if (typeof settings.maxPayload === "number" && settings.maxPayload > 0) out.maxPayload = settings.maxPayload;
+  return out;
+}

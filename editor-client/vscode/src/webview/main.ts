@@ -1,0 +1,436 @@
+// The live panel (runs in the webview). Holds a PanelModel, renders the selected session: tabs with state
+// badges, an HTTP summary, a virtualised timeline (fixed-height rows, only the visible ones in the DOM),
+// the selected event's pretty JSON, and for live sessions a composer with Close / Cancel.
+
+import type { FromPanel, ToPanel } from "../messages";
+import {
+  type KindFilter,
+  PanelModel,
+  type SessionView,
+  filterEvents,
+  formatSize,
+  headerValue,
+  isOkStatus,
+  pretty,
+  relativeTime,
+  summary,
+  transcript,
+} from "../model";
+import type { VoidenEvent } from "../protocol";
+
+interface VsCodeApi {
+  postMessage(message: FromPanel): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const vscode = acquireVsCodeApi();
+const ROW = 22;
+const OVERSCAN = 20;
+const TREE_LIMIT = 3000;
+
+const model = new PanelModel();
+let kindFilter: KindFilter = "all";
+let search = "";
+let selectedSeq: number | null = null;
+let follow = true;
+let scheduled = false;
+let structureDirty = true;
+const asked = new Set<string>();
+/** The filtered events of the shown session, extended as events arrive rather than filtered again. */
+let filterCache: {
+  id: string;
+  kind: KindFilter;
+  search: string;
+  dropped: number;
+  length: number;
+  result: VoidenEvent[];
+} | null = null;
+
+// -- DOM --------------------------------------------------------------------------------------------
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  Object.assign(node, props);
+  for (const child of children) node.append(child);
+  return node;
+}
+
+const app = document.getElementById("app") as HTMLElement;
+const tabs = el("div", { className: "tabs", role: "tablist" });
+const empty = el("div", { className: "empty" }, "No sessions yet. Click ▶ Send or ▶ Connect above a request.");
+const header = el("div", { className: "session-header" });
+const toolbar = el("div", { className: "toolbar" });
+const httpBox = el("div", { className: "http" });
+const timeline = el("div", { className: "timeline", tabIndex: 0 });
+timeline.setAttribute("aria-label", "events");
+const spacer = el("div", { className: "spacer" });
+const rows = el("div", { className: "rows" });
+spacer.append(rows);
+timeline.append(spacer);
+const detail = el("div", { className: "detail" });
+const composer = el("div", { className: "composer" });
+const errorBar = el("div", { className: "error-bar" });
+app.append(tabs, errorBar, empty, header, toolbar, httpBox, timeline, detail, composer);
+
+const filters: [KindFilter, string][] = [
+  ["all", "All"],
+  ["messages", "Messages"],
+  ["sent", "Sent"],
+  ["received", "Received"],
+  ["errors", "Errors"],
+];
+const filterButtons = filters.map(([kind, label]) => {
+  const button = el("button", { className: "filter", textContent: label, title: `Show ${label.toLowerCase()}` });
+  button.dataset.kind = kind;
+  button.addEventListener("click", () => {
+    kindFilter = kind;
+    invalidate(true);
+  });
+  return button;
+});
+const searchBox = el("input", { type: "search", placeholder: "Search", className: "search" });
+searchBox.setAttribute("aria-label", "Search events");
+searchBox.addEventListener("input", () => {
+  search = searchBox.value;
+  invalidate(true);
+});
+const clearButton = el("button", { textContent: "Clear", title: "Forget ended sessions" });
+clearButton.addEventListener("click", () => {
+  model.clear();
+  selectedSeq = null;
+  invalidate(true);
+});
+const saveButton = el("button", { textContent: "Save", title: "Save the transcript as JSON" });
+saveButton.addEventListener("click", () => {
+  const view = model.current();
+  if (view) vscode.postMessage({ type: "save", name: `${view.request}-${view.id}`, text: transcript(view) });
+});
+const closeButton = el("button", { id: "close", textContent: "Close", title: "Close the session (half-close a gRPC call)" });
+closeButton.addEventListener("click", () => {
+  const view = model.current();
+  if (view) vscode.postMessage({ type: "close", session: view.id });
+});
+const cancelButton = el("button", { id: "cancel", textContent: "Cancel", title: "Cancel the session" });
+cancelButton.addEventListener("click", () => {
+  const view = model.current();
+  if (view) vscode.postMessage({ type: "cancel", session: view.id });
+});
+toolbar.append(...filterButtons, searchBox, clearButton, saveButton, closeButton, cancelButton);
+
+const blockPicker = el("select", { className: "blocks" });
+blockPicker.setAttribute("aria-label", "Message to send");
+const messageBox = el("textarea", { className: "message", rows: 3, placeholder: "Type a message (templates are expanded when sent)" });
+messageBox.setAttribute("aria-label", "Message text");
+const sendButton = el("button", { id: "send", textContent: "Send", title: "Send (Ctrl+Enter)" });
+blockPicker.addEventListener("change", () => {
+  messageBox.disabled = blockPicker.value !== "";
+});
+function sendMessage(): void {
+  const view = model.current();
+  if (!view) return;
+  if (blockPicker.value !== "") {
+    vscode.postMessage({ type: "send", session: view.id, uri: view.uri, block: blockPicker.value });
+  } else if (messageBox.value.trim() !== "") {
+    vscode.postMessage({ type: "send", session: view.id, uri: view.uri, block: null, text: messageBox.value });
+  }
+}
+sendButton.addEventListener("click", sendMessage);
+messageBox.addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) sendMessage();
+});
+composer.append(blockPicker, messageBox, sendButton);
+
+timeline.addEventListener("scroll", () => {
+  follow = timeline.scrollTop + timeline.clientHeight >= timeline.scrollHeight - ROW;
+  renderRows();
+});
+rows.addEventListener("click", (event) => {
+  const row = (event.target as HTMLElement).closest<HTMLElement>(".row");
+  if (!row?.dataset.seq) return;
+  selectedSeq = Number(row.dataset.seq);
+  renderRows();
+  renderDetail();
+});
+
+// -- messages from the extension ---------------------------------------------------------------------
+
+window.addEventListener("message", (message: MessageEvent<ToPanel>) => {
+  const data = message.data;
+  switch (data.type) {
+    case "events": {
+      const before = model.order.length;
+      const changed = model.applyEvents(data.events);
+      const current = model.selected;
+      invalidate(model.order.length !== before || (current !== null && changed.has(current) && headerChanged(data.events)));
+      break;
+    }
+    case "sessions":
+      model.applySnapshot(data.sessions);
+      invalidate(true);
+      break;
+    case "error":
+      errorBar.textContent = data.message;
+      errorBar.hidden = false;
+      setTimeout(() => (errorBar.hidden = true), 6000);
+      break;
+  }
+});
+
+function headerChanged(events: VoidenEvent[]): boolean {
+  return events.some((e) => e.kind !== "sent" && e.kind !== "received");
+}
+
+function invalidate(structure: boolean): void {
+  structureDirty ||= structure;
+  if (scheduled) return;
+  scheduled = true;
+  requestAnimationFrame(() => {
+    scheduled = false;
+    render();
+  });
+}
+
+// -- rendering ---------------------------------------------------------------------------------------
+
+function render(): void {
+  const view = model.current();
+  empty.hidden = view !== undefined;
+  for (const part of [header, toolbar, timeline, detail]) part.hidden = view === undefined;
+  if (structureDirty) {
+    structureDirty = false;
+    renderTabs();
+    if (view) {
+      renderHeader(view);
+      renderToolbar(view);
+      renderComposer(view);
+      renderHttp(view);
+      renderDetail();
+    } else {
+      composer.hidden = true;
+      httpBox.hidden = true;
+    }
+  } else if (view) {
+    renderHeader(view);
+    renderTabCounts();
+    if (view.http) renderHttp(view);
+  }
+  renderRows();
+}
+
+function renderTabs(): void {
+  tabs.replaceChildren();
+  for (const id of model.order) {
+    const view = model.sessions.get(id);
+    if (!view) continue;
+    const tab = el("button", { className: `tab${id === model.selected ? " selected" : ""}`, role: "tab" });
+    tab.dataset.session = id;
+    tab.setAttribute("aria-selected", String(id === model.selected));
+    tab.append(badge(view), el("span", { className: "name", textContent: view.request }), el("span", { className: "count" }));
+    tab.addEventListener("click", () => {
+      model.selected = id;
+      selectedSeq = null;
+      follow = true;
+      invalidate(true);
+    });
+    tabs.append(tab);
+  }
+  renderTabCounts();
+}
+
+function renderTabCounts(): void {
+  for (const tab of Array.from(tabs.children) as HTMLElement[]) {
+    const view = model.sessions.get(tab.dataset.session ?? "");
+    if (!view) continue;
+    const badgeNode = tab.querySelector(".badge");
+    if (badgeNode) badgeNode.replaceWith(badge(view));
+    const count = tab.querySelector(".count");
+    if (count) count.textContent = `↑${view.sent} ↓${view.received}`;
+  }
+}
+
+function badge(view: SessionView): HTMLElement {
+  return el("span", { className: `badge state-${view.state}`, textContent: view.state });
+}
+
+function renderHeader(view: SessionView): void {
+  const parts = [
+    `${view.protocol || "session"} · ${view.request}`,
+    `↑ ${view.sent} sent (${formatSize(view.bytesOut)})`,
+    `↓ ${view.received} received (${formatSize(view.bytesIn)})`,
+  ];
+  if (view.errors > 0) parts.push(`${view.errors} error${view.errors > 1 ? "s" : ""}`);
+  if (view.dropped > 0) parts.push(`${view.dropped} earlier events not kept`);
+  header.replaceChildren(badge(view), el("span", { textContent: ` ${parts.join("  ·  ")}` }));
+  const ended = view.state === "closed" || view.state === "failed";
+  closeButton.disabled = ended;
+  cancelButton.disabled = ended;
+  if (ended && !composer.hidden) renderComposer(view);
+}
+
+function renderToolbar(view: SessionView): void {
+  for (const button of filterButtons) button.classList.toggle("active", button.dataset.kind === kindFilter);
+  const live = isLive(view);
+  closeButton.hidden = !live;
+  cancelButton.hidden = view.state === "closed" || view.state === "failed";
+}
+
+function isLive(view: SessionView): boolean {
+  return view.live || ["ws", "websocket", "socketio", "grpc"].includes(view.protocol) || view.blocks.length > 0;
+}
+
+function renderComposer(view: SessionView): void {
+  const open = view.state === "open" || view.state === "connecting";
+  const live = isLive(view) && view.protocol !== "http" && view.protocol !== "sse";
+  composer.hidden = !(live && open);
+  if (composer.hidden) return;
+  if (!asked.has(view.id)) {
+    asked.add(view.id);
+    vscode.postMessage({ type: "blocks", session: view.id });
+  }
+  const chosen = blockPicker.value;
+  blockPicker.replaceChildren(el("option", { value: "", textContent: "Type a message…" }));
+  for (const block of view.blocks) {
+    blockPicker.append(el("option", { value: block.id, textContent: `line ${block.line + 1}: ${block.label}` }));
+  }
+  if (view.blocks.some((b) => b.id === chosen)) blockPicker.value = chosen;
+  messageBox.disabled = blockPicker.value !== "";
+}
+
+function renderHttp(view: SessionView): void {
+  const http = view.http;
+  httpBox.hidden = http === undefined;
+  if (!http) return;
+  const ok = isOkStatus(http.status);
+  const status = el("span", {
+    className: `status ${http.status === undefined ? "" : ok ? "ok" : "bad"}`,
+    textContent: http.status === undefined ? "…" : `${String(http.status)} ${http.statusText ?? ""}`,
+  });
+  const line = el("div", { className: "http-line" }, status, ` ${http.method ?? ""} ${http.url ?? ""}`);
+  const timings = http.timings
+    ? el(
+        "div",
+        { className: "timings" },
+        Object.entries(http.timings)
+          .map(([name, ms]) => `${name.replace("_", " ")} ${ms.toFixed(1)} ms`)
+          .join("  ·  "),
+      )
+    : el("div");
+  const headers = el("details", { className: "headers" }, el("summary", { textContent: `Response headers (${Object.keys(http.headers).length})` }));
+  headers.append(headerTable(http.headers));
+  const sentHeaders = el("details", { className: "headers" }, el("summary", { textContent: `Request headers (${Object.keys(http.requestHeaders).length})` }));
+  sentHeaders.append(headerTable(http.requestHeaders));
+  const body = el("div", { className: "body" });
+  const type = http.contentType || headerValue(http.headers, "content-type");
+  if (http.bodyBinary && type.startsWith("image/")) {
+    body.append(el("img", { src: `data:${type.split(";")[0]};base64,${http.body}`, alt: "response image" }));
+  } else if (http.body !== "") {
+    body.append(valueView(http.body));
+  }
+  if (http.bodyTruncated) body.append(el("div", { className: "note", textContent: "The body is cut here; the timeline holds every chunk." }));
+  httpBox.replaceChildren(line, timings, headers, sentHeaders, body);
+}
+
+function headerTable(headers: Record<string, string>): HTMLElement {
+  const table = el("table");
+  for (const [name, value] of Object.entries(headers)) {
+    table.append(el("tr", {}, el("th", { textContent: name }), el("td", { textContent: value })));
+  }
+  return table;
+}
+
+function visibleEvents(view: SessionView): VoidenEvent[] {
+  if (kindFilter === "all" && search.trim() === "") return view.events;
+  const cache = filterCache;
+  const reusable =
+    cache !== null &&
+    cache.id === view.id &&
+    cache.kind === kindFilter &&
+    cache.search === search &&
+    cache.dropped === view.dropped &&
+    view.events.length >= cache.length;
+  if (reusable) {
+    cache.result.push(...filterEvents(view.events.slice(cache.length), kindFilter, search));
+    cache.length = view.events.length;
+    return cache.result;
+  }
+  const result = filterEvents(view.events, kindFilter, search).slice();
+  filterCache = { id: view.id, kind: kindFilter, search, dropped: view.dropped, length: view.events.length, result };
+  return result;
+}
+
+function renderRows(): void {
+  const view = model.current();
+  if (!view) return;
+  const events = visibleEvents(view);
+  spacer.style.height = `${events.length * ROW}px`;
+  if (follow) timeline.scrollTop = timeline.scrollHeight;
+  const first = Math.max(0, Math.floor(timeline.scrollTop / ROW) - OVERSCAN);
+  const last = Math.min(events.length, Math.ceil((timeline.scrollTop + timeline.clientHeight) / ROW) + OVERSCAN);
+  rows.style.transform = `translateY(${first * ROW}px)`;
+  const fragment = document.createDocumentFragment();
+  for (let index = first; index < last; index++) fragment.append(row(events[index]));
+  rows.replaceChildren(fragment);
+}
+
+function row(event: VoidenEvent): HTMLElement {
+  const node = el("div", { className: `row kind-${event.kind}${event.control ? " control" : ""}${event.seq === selectedSeq ? " selected" : ""}` });
+  node.dataset.seq = String(event.seq);
+  const arrow = event.kind === "sent" ? "↑" : event.kind === "received" ? "↓" : event.kind === "error" ? "✕" : "•";
+  const statusClass = event.kind === "status" ? (isOkStatus(event.code) ? " ok" : " bad") : "";
+  node.append(
+    el("span", { className: "time", textContent: relativeTime(event.time) }),
+    el("span", { className: "arrow", textContent: arrow }),
+    el("span", { className: `kind${statusClass}`, textContent: event.kind }),
+    el("span", { className: "size", textContent: formatSize(event.size) }),
+    el("span", { className: "text", textContent: summary(event) }),
+  );
+  return node;
+}
+
+function renderDetail(): void {
+  const view = model.current();
+  const event = view?.events.find((e) => e.seq === selectedSeq);
+  if (!event) {
+    detail.replaceChildren(el("div", { className: "note", textContent: "Select an event to see it whole." }));
+    return;
+  }
+  const copy = el("button", { textContent: "Copy", title: "Copy this message" });
+  const text = event.data ?? JSON.stringify(event, null, 2);
+  copy.addEventListener("click", () => vscode.postMessage({ type: "copy", text }));
+  const title = el("div", { className: "detail-title" }, `#${event.seq} ${event.kind} ${relativeTime(event.time)}`, copy);
+  const body = event.data !== undefined ? valueView(event.data) : valueView(JSON.stringify(withoutEnvelope(event)));
+  const parts: Node[] = [title, body];
+  if (event.truncated) parts.push(el("div", { className: "note", textContent: `Cut for display: ${formatSize(event.size)} in all.` }));
+  if (event.headers && event.data !== undefined) parts.push(headerTable(event.headers));
+  detail.replaceChildren(...parts);
+}
+
+function withoutEnvelope(event: VoidenEvent): Record<string, unknown> {
+  const { session: _s, request: _r, seq: _q, time: _t, kind: _k, ...rest } = event;
+  return rest;
+}
+
+/** Pretty JSON as a collapsible tree (or plain text). */
+function valueView(data: string): HTMLElement {
+  const { text, json } = pretty(data);
+  if (json === undefined || text.length > TREE_LIMIT * 40) return el("pre", { className: "value", textContent: text });
+  let budget = TREE_LIMIT;
+  const tree = (value: unknown, key: string | null): HTMLElement => {
+    budget -= 1;
+    const label = key === null ? "" : `${JSON.stringify(key)}: `;
+    if (value !== null && typeof value === "object" && budget > 0) {
+      const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value);
+      const open = Array.isArray(value) ? `[${entries.length}]` : `{${entries.length}}`;
+      const node = el("details", { open: true, className: "json" }, el("summary", {}, el("span", { className: "key", textContent: label }), open));
+      for (const [k, v] of entries) node.append(tree(v, Array.isArray(value) ? null : k));
+      return node;
+    }
+    const leaf = el("div", { className: "json leaf" }, el("span", { className: "key", textContent: label }));
+    leaf.append(el("span", { className: `v-${value === null ? "null" : typeof value}`, textContent: JSON.stringify(value) }));
+    return leaf;
+  };
+  return el("div", { className: "value tree" }, tree(json, null));
+}
+
+render();
+vscode.postMessage({ type: "ready" });

@@ -1,0 +1,39 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { isPython, missingServerMessage, serverLaunch, serverSettings } from "../src/settings";
+
+test("the setting wins; a Python in it runs the module", () => {
+  assert.deepEqual(serverLaunch({ command: "/opt/bin/voiden-lsp", args: ["--log-level", "INFO"] }, ["/usr/bin/python3.12"]), {
+    command: "/opt/bin/voiden-lsp",
+    args: ["--log-level", "INFO"],
+    source: "setting",
+    python: false,
+  });
+  assert.deepEqual(serverLaunch({ command: "/home/me/.venv/bin/python", args: [] }, undefined).args, ["-m", "voiden_lsp.server"]);
+});
+
+test("else the Python extension's interpreter (with its own prefix words), else python3", () => {
+  const fromExtension = serverLaunch({ command: " ", args: [] }, ["conda", "run", "-n", "api", "python"]);
+  assert.deepEqual([fromExtension.command, fromExtension.args, fromExtension.source], [
+    "conda",
+    ["run", "-n", "api", "python", "-m", "voiden_lsp.server"],
+    "python-extension",
+  ]);
+  const fallback = serverLaunch({ command: "", args: [] }, []);
+  assert.deepEqual([fallback.command, fallback.args, fallback.source], ["python3", ["-m", "voiden_lsp.server"], "python3"]);
+});
+
+test("python detection and the words shown when the server is missing", () => {
+  assert.ok(isPython("python3") && isPython("C:\\Py\\python.exe") && isPython("/usr/bin/python3.11"));
+  assert.ok(!isPython("voiden-lsp") && !isPython("/usr/bin/pythonista"));
+  const message = missingServerMessage(serverLaunch({ command: "", args: [] }, undefined), "No module named 'voiden_lsp'");
+  assert.match(message, /not installed for python3 \(the python3 on PATH\)/);
+  assert.match(message, /python3 -m pip install voiden-lsp/);
+  assert.match(message, /voiden\.server\.command/);
+});
+
+test("the server's settings carry the workspace's trust and only meaningful values", () => {
+  assert.deepEqual(serverSettings({ env: "staging", maxPayload: 1024 }, false), { trusted: false, env: "staging", maxPayload: 1024 });
+  assert.deepEqual(serverSettings({ env: "", maxPayload: 0 }, true), { trusted: true });
+  assert.deepEqual(serverSettings({ env: null }, true), { trusted: true });
+});
