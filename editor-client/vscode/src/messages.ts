@@ -12,6 +12,6 @@ export type FromPanel =
   | { type: "send"; session: string; uri: string; block: string | null; text?: string }
   | { type: "close"; session: string }
   | { type: "cancel"; session: string }
-  | { type: "blocks"; session: string }
+  | { type: "session"; session: string }
   | { type: "copy"; text: string }
   | { type: "save"; name: string; text: string };

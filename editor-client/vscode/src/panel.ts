@@ -109,7 +109,7 @@ export class PanelHost implements vscode.Disposable {
         case "cancel":
           await this.server.execute(protocol.CMD_CANCEL, [message.session]);
           break;
-        case "blocks": {
+        case "session": {
           const result = await this.server.sessions({ session: message.session, events: false });
           if (result !== undefined) this.post({ type: "sessions", sessions: result.sessions });
           break;

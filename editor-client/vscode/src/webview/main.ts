@@ -160,6 +160,13 @@ window.addEventListener("message", (message: MessageEvent<ToPanel>) => {
     case "events": {
       const before = model.order.length;
       const changed = model.applyEvents(data.events);
+      for (const id of changed) {
+        // a session this panel has not asked about: its protocol, document and message blocks
+        if (!asked.has(id)) {
+          asked.add(id);
+          vscode.postMessage({ type: "session", session: id });
+        }
+      }
       const current = model.selected;
       invalidate(model.order.length !== before || (current !== null && changed.has(current) && headerChanged(data.events)));
       break;
@@ -192,8 +199,17 @@ function invalidate(structure: boolean): void {
 
 // -- rendering ---------------------------------------------------------------------------------------
 
+let shownSession: string | null = null;
+
 function render(): void {
   const view = model.current();
+  if (model.selected !== shownSession) {
+    // another session came to the front: its own selection and scroll
+    shownSession = model.selected;
+    selectedSeq = null;
+    follow = true;
+    structureDirty = true;
+  }
   empty.hidden = view !== undefined;
   for (const part of [header, toolbar, timeline, detail]) part.hidden = view === undefined;
   if (structureDirty) {
@@ -283,10 +299,6 @@ function renderComposer(view: SessionView): void {
   const live = isLive(view) && view.protocol !== "http" && view.protocol !== "sse";
   composer.hidden = !(live && open);
   if (composer.hidden) return;
-  if (!asked.has(view.id)) {
-    asked.add(view.id);
-    vscode.postMessage({ type: "blocks", session: view.id });
-  }
   const chosen = blockPicker.value;
   blockPicker.replaceChildren(el("option", { value: "", textContent: "Type a message…" }));
   for (const block of view.blocks) {

