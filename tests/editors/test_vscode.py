@@ -78,14 +78,17 @@ class CodeServer:
 
 
 @pytest.fixture
-def code_server(requirements: None, tmp_path: Path) -> Iterator[CodeServer]:
+def code_server(requirements: None, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[CodeServer]:
+    """code-server with the extension installed; a test marked `untrusted` gets a folder in Restricted Mode."""
+    trusted = request.node.get_closest_marker("untrusted") is None
     home = tmp_path / "home"
     user_data, extensions, workspace = tmp_path / "user-data", tmp_path / "extensions", tmp_path / "workspace"
     for folder in (home, user_data / "User", extensions, workspace):
         folder.mkdir(parents=True)
     settings = {
         "voiden.server.command": sys.executable,
-        "security.workspace.trust.enabled": False,
+        "security.workspace.trust.enabled": not trusted,
+        "security.workspace.trust.startupPrompt": "never",
         "workbench.startupEditor": "none",
         "workbench.tips.enabled": False,
         "workbench.enableExperiments": False,
@@ -126,7 +129,7 @@ def code_server(requirements: None, tmp_path: Path) -> Iterator[CodeServer]:
             str(config),
             "--disable-telemetry",
             "--disable-update-check",
-            "--disable-workspace-trust",
+            *(["--disable-workspace-trust"] if trusted else []),
             "--disable-getting-started-override",
             str(workspace),
         ],
@@ -296,3 +299,37 @@ def run_websocket_echo(page: Any) -> None:
     assert "closed by client" in frame.locator(".row.kind-closed").last.inner_text()
     assert "ws · echo" in frame.locator(".session-header").inner_text()
     lens_above(page, "Connect", "name=echo", timeout=15)  # the lenses follow the session's end
+
+
+@pytest.mark.untrusted
+def test_vscode_untrusted_folder_edits_but_sends_nothing(code_server: CodeServer) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with socket.socket() as target:  # a port that would see any connection the extension made
+        target.bind(("127.0.0.1", 0))
+        target.listen()
+        target.settimeout(0.5)
+        port = target.getsockname()[1]
+        (code_server.workspace / "api.voiden").write_text(
+            f"# Ping\n\n```http name=ping\nGET http://127.0.0.1:{port}/ping?q={{{{nope}}}}\n```\n", encoding="utf-8"
+        )
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+            try:
+                page = browser.new_page(viewport={"width": 1400, "height": 900})
+                page.goto(f"{code_server.url}/?folder={code_server.workspace}")
+                page.wait_for_selector(".monaco-workbench", timeout=60_000)
+                open_file(page, "api.voiden", 1)
+                # editing features work: the undefined variable is flagged
+                page.wait_for_selector(".squiggly-warning, .squiggly-error", timeout=60_000)
+                lens_above(page, "Send", "name=ping").click()
+                page.wait_for_selector(".notifications-toasts :text('untrusted folder')", timeout=20_000)
+                page.screenshot(path=str(SHOTS / "vscode-untrusted.png"))
+                assert panel_frame(page) is None
+                with pytest.raises(TimeoutError):
+                    target.accept()
+            except BaseException:
+                page.screenshot(path=str(SHOTS / "vscode-untrusted-failure.png"))
+                raise
+            finally:
+                browser.close()
