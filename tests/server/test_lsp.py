@@ -273,3 +273,68 @@ async def test_template_completion_with_samples_and_protocol_snippets(client: La
     )
     words = {i.label: i for i in (result.items if isinstance(result, types.CompletionList) else result or [])}
     assert {"http", "sse", "ws", "grpc", "socketio", "message"} <= set(words)
+
+
+VOID_CHAT = """---
+version: 1
+---
+
+# Chat from the Voiden app
+
+```void
+---
+type: socket-request
+content:
+  - type: smethod
+    content: grpc
+  - type: surl
+    content: "{{addr}}"
+  - type: proto
+    attrs:
+      service: routeguide.RouteGuide
+      method: RouteChat
+---
+```
+
+```void
+---
+type: json_body
+attrs:
+  body: |-
+    {
+      "message": "hi"
+    }
+---
+```
+"""
+
+
+async def test_a_void_document_gets_lenses_completion_and_a_live_call(client: LanguageClient, tmp_path: Path) -> None:
+    with DemoGrpcServer() as server:
+        (tmp_path / "voiden.toml").write_text(f'[env.dev]\naddr = "{server.address}"\n', encoding="utf-8")
+        client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"env": "dev"}))
+        uri = open_doc(client, tmp_path, VOID_CHAT, name="chat.void")
+        # fields of RouteNote from reflection, inside the app's JSON body (line 27: `"message": "hi"`)
+        result = await client.text_document_completion_async(
+            types.CompletionParams(text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(27, 7))
+        )
+        items = result.items if isinstance(result, types.CompletionList) else result or []
+        assert {"location", "message"} <= {item.label for item in items}
+        lenses = await client.text_document_code_lens_async(
+            types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=uri))
+        )
+        (connect,) = [lens for lens in lenses or [] if lens.command is not None]
+        assert connect.command is not None and connect.command.title == "▶ Connect"
+        assert connect.range.start.line == 6  # over the app's socket-request block
+        # with the schema known the lens knows a bidirectional call is live
+        started = await client.workspace_execute_command_async(
+            types.ExecuteCommandParams(command=connect.command.command, arguments=connect.command.arguments)
+        )
+        sid = started["session"] if isinstance(started, dict) else started.session
+        await until(lambda: any(e.kind == "received" for e in events_of(client, sid)))
+        received = next(e for e in events_of(client, sid) if e.kind == "received")
+        assert json.loads(received.data)["message"] == "echo: hi"
+        await client.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="voiden.cancel", arguments=[sid])
+        )
+        await until(lambda: any(e.kind == "closed" for e in events_of(client, sid)))

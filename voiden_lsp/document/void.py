@@ -267,10 +267,9 @@ class _VoidReader:
             if kind in blocks:
                 node, where = blocks[kind]
                 attrs = node.get("attrs") or {}
-                body = str(attrs.get("body") or "")
-                if kind == "json_body":
-                    body = _JSONC_COMMENT.sub(lambda m: m.group(1) or "", body)
-                request.body = Span(body, where)
+                raw = str(attrs.get("body") or "")
+                body = _JSONC_COMMENT.sub(lambda m: m.group(1) or "", raw) if kind == "json_body" else raw
+                request.body = Span(body, where, self._scalar_lines(raw, body, where))
                 if not any(h.name.lower() == "content-type" for h in request.headers):
                     request.headers.append(Header("Content-Type", Span(content_type, where), where, where))
                 break
@@ -292,6 +291,11 @@ class _VoidReader:
                     )
                 )
         self._check_url(request)
+        # the request spans its section's blocks: completion and hover in the body find it
+        ends = [w.end for _, w in section.blocks if w.start.line >= request.range.start.line]
+        last = max(ends, key=lambda p: (p.line, p.character), default=request.range.end)
+        if (last.line, last.character) > (request.range.end.line, request.range.end.character):
+            request.range = Range(request.range.start, last)
         return request
 
     def _auth(self, request: Request, block: tuple[dict[str, Any], Range] | None) -> None:
@@ -364,6 +368,29 @@ class _VoidReader:
     def _first_line(self, where: Range) -> Range:
         line = where.start.line
         return Range(Position(line, 0), Position(line, utf16_len(self.lines[line]) if line < len(self.lines) else 0))
+
+    def _scalar_lines(self, raw: str, text: str, where: Range) -> tuple[Position, ...]:
+        """Where each line of a YAML block scalar (`body: |-`) starts in the file, so positions inside a
+        body map both ways; () when the value was written another way (quoted, flow) or lines moved."""
+        lines = raw.split("\n")
+        if not raw.strip() or text.count("\n") != len(lines) - 1:
+            return ()
+        first = lines[0]
+        for k in range(where.start.line, min(where.end.line + 1, len(self.lines))):
+            candidate = self.lines[k]
+            if not first or not candidate.endswith(first) or candidate[: len(candidate) - len(first)].strip():
+                continue
+            indent = len(candidate) - len(first)
+            if k + len(lines) > len(self.lines):
+                return ()
+            if all(
+                (self.lines[k + i][indent:] == line and not self.lines[k + i][:indent].strip())
+                or (line == "" and not self.lines[k + i].strip())
+                for i, line in enumerate(lines)
+            ):
+                column = utf16_len(candidate[:indent])
+                return tuple(Position(k + i, column) for i in range(len(lines)))
+        return ()
 
     def _line_of(self, needle: str, where: Range) -> Range:
         """The range of `needle` on its line inside a block (the block's first line when it is not found)."""
