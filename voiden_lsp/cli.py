@@ -11,6 +11,7 @@ from pathlib import Path
 
 from voiden_lsp import __version__
 from voiden_lsp.cli_output import JsonPrinter, TerminalPrinter
+from voiden_lsp.document.model import Document, Metadata
 from voiden_lsp.document.void import parse_document
 from voiden_lsp.errors import VoidenError
 from voiden_lsp.events import STATUS
@@ -171,6 +172,8 @@ async def run_file(
             file=sys.stderr,
         )
         return EXIT_USAGE
+    if path.suffix == ".void":
+        _limit_app_sockets(doc, path)
     runner = Runner(doc, path.resolve(), collection, env=env, overrides=overrides, sinks=[printer])
     failed = False
     for request in requests:
@@ -183,6 +186,24 @@ async def run_file(
                 await spinner
         failed |= session.failed or (fail_on_status and _bad_status(session))
     return EXIT_FAILED if failed else EXIT_OK
+
+
+APP_SOCKET_DURATION = "10s"
+
+
+def _limit_app_sockets(doc: Document, path: Path) -> None:
+    """The app's files cannot say how long a WebSocket session lasts; unattended, one closes after 10 s
+    instead of waiting forever (a converted .voiden can say `@duration` or `@max-messages`)."""
+    for request in doc.requests:
+        if request.protocol in ("ws", "socketio") and not (
+            request.has_meta("duration") or request.has_meta("max-messages")
+        ):
+            request.metadata.append(Metadata("duration", APP_SOCKET_DURATION, request.range, request.range))
+            print(
+                f"voiden: {path}: `{request.name}` sets no limit (.void files cannot); "
+                f"the session closes after {APP_SOCKET_DURATION}",
+                file=sys.stderr,
+            )
 
 
 def _bad_status(session: Session) -> bool:

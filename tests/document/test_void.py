@@ -10,6 +10,7 @@ import pytest
 from tests.helpers import events, of, voiden
 from voiden_lsp.demo.grpc_server import DemoGrpcServer
 from voiden_lsp.demo.http_server import DemoHttpServer
+from voiden_lsp.demo.ws_server import DemoWebSocketServer
 from voiden_lsp.document.void import parse_document, parse_void
 from voiden_lsp.events import Event
 from voiden_lsp.sessions import Runner
@@ -289,3 +290,41 @@ def test_ambiguous_app_files_say_what_was_assumed() -> None:
     codes = {p.code: p.message for p in doc.problems}
     assert "read the call type `grpc-s` as `grpcs`" in codes["void-call-type"]
     assert "has no package" in codes["void-proto-package"]
+
+
+WS_VOID = """# Echo from the Voiden app
+
+```void
+---
+type: socket-request
+content:
+  - type: smethod
+    content: ws
+  - type: surl
+    content: "{{ws}}/echo"
+---
+```
+
+```void
+---
+type: json_body
+attrs:
+  body: |-
+    {"hello": "{{$faker.person.firstName()}}"}
+---
+```
+"""
+
+
+def test_voiden_run_drives_a_void_websocket_session_and_ends_it(tmp_path: Path) -> None:
+    path = tmp_path / "echo.void"
+    path.write_text(WS_VOID, encoding="utf-8")
+    with DemoWebSocketServer() as server:
+        result = voiden("run", str(path), "--json", "--var", f"ws={server.url}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "sets no limit (.void files cannot); the session closes after 10s" in result.stderr
+    kinds = [e["kind"] for e in events(result.stdout)]
+    assert kinds[:2] == ["connecting", "open"] and kinds[-1] == "closed", kinds
+    sent = json.loads(next(e["data"] for e in events(result.stdout) if e["kind"] == "sent"))
+    echoed = json.loads(next(e["data"] for e in events(result.stdout) if e["kind"] == "received"))
+    assert echoed == sent and sent["hello"] and "{{" not in sent["hello"]
