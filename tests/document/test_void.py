@@ -328,3 +328,37 @@ def test_voiden_run_drives_a_void_websocket_session_and_ends_it(tmp_path: Path) 
     sent = json.loads(next(e["data"] for e in events(result.stdout) if e["kind"] == "sent"))
     echoed = json.loads(next(e["data"] for e in events(result.stdout) if e["kind"] == "received"))
     assert echoed == sent and sent["hello"] and "{{" not in sent["hello"]
+
+
+def _table(kind: str, rows: list[tuple[str, str]]) -> str:
+    lines = [f"```void\n---\ntype: {kind}\ncontent:\n  - type: table\n    rows:"]
+    for key, value in rows:
+        lines.append(f"      - attrs: {{disabled: false}}\n        row: [{json.dumps(key)}, {json.dumps(value)}]")
+    return "\n".join(lines) + "\n---\n```\n"
+
+
+def test_path_cookie_and_option_tables(http_server: DemoHttpServer, tmp_path: Path) -> None:
+    request = (
+        "```void\n---\ntype: request\ncontent:\n  - type: method\n    content: GET\n"
+        '  - type: url\n    content: "{{base}}/echo/users/{id}/posts/:post"\n---\n```\n\n'
+    )
+    text = (
+        request
+        + _table("path-table", [("id", "42"), ("post", "7")])
+        + "\n"
+        + _table("cookies-table", [("session", "abc"), ("theme", "dark")])
+        + "\n"
+        + _table("options-table", [("follow_redirects", "false")])
+    )
+    doc = parse_void(text)
+    (only,) = doc.requests
+    assert only.has_meta("no-redirect")
+    path = tmp_path / "tables.void"
+    path.write_text(text, encoding="utf-8")
+    result = voiden("run", str(path), "--json", "--var", f"base={http_server.url}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    echoed = json.loads(next(e["data"] for e in events(result.stdout) if e["kind"] == "received"))
+    assert echoed["path"] == "/echo/users/42/posts/7"
+    assert echoed["headers"]["Cookie"] == "session=abc; theme=dark"
+    converted = voiden("convert", str(path), "-o", "-").stdout
+    assert "@no-redirect\nGET {{base}}/echo/users/42/posts/7\nCookie: session=abc; theme=dark" in converted

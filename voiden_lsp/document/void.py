@@ -13,7 +13,17 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from voiden_lsp.document.model import Document, Header, Position, Problem, Range, Request, Span, utf16_len
+from voiden_lsp.document.model import (
+    Document,
+    Header,
+    Metadata,
+    Position,
+    Problem,
+    Range,
+    Request,
+    Span,
+    utf16_len,
+)
 from voiden_lsp.document.parser import _markdown, _Parser, slugify
 
 log = logging.getLogger(__name__)
@@ -248,6 +258,10 @@ class _VoidReader:
         else:
             return None
         request.heading = section.heading
+        for key, value in self._rows(blocks.get("path-table")):
+            # the app's path parameters: `{id}` or `:id` in the URL's path
+            url = url.replace("{" + key + "}", value)
+            url = re.sub(rf"(?<=/):{re.escape(key)}(?=[/?#]|$)", value.replace("\\", "\\\\"), url)
         query = self._rows(blocks.get("query-table"))
         if query:
             # encoded as a URL needs them (spaces and the like), templates left intact
@@ -258,6 +272,15 @@ class _VoidReader:
         for name, value in self._rows(blocks.get("headers-table")):
             _, where = blocks["headers-table"]
             request.headers.append(Header(name, Span(value, where), where, where))
+        cookies = self._rows(blocks.get("cookies-table"))
+        if cookies:
+            _, where = blocks["cookies-table"]
+            jar = "; ".join(f"{k}={v}" for k, v in cookies)
+            request.headers.append(Header("Cookie", Span(jar, where), where, where))
+        for key, value in self._rows(blocks.get("options-table")):
+            if key == "follow_redirects" and value.strip().lower() in ("false", "no", "0", "off"):
+                _, where = blocks["options-table"]
+                request.metadata.append(Metadata("no-redirect", "", where, where))
         self._auth(request, blocks.get("auth"))
         for kind, content_type in (
             ("json_body", "application/json"),
@@ -488,7 +511,9 @@ def render_request(request: Request) -> str:
         line = f"{request.method or 'GET'} {target}"
     else:
         line = target
-    parts = [f"```{request.protocol} name={request.name}", line]
+    parts = [f"```{request.protocol} name={request.name}"]
+    parts += [f"@{m.key} {m.value}".rstrip() for m in request.metadata]
+    parts.append(line)
     parts += [f"{h.name}: {h.value.text}" for h in request.headers]
     if request.body is not None and request.body.text.strip():
         parts += ["", request.body.text.rstrip()]
