@@ -105,11 +105,12 @@ class GrpcTransport(Transport):
         )
 
     async def _write(self, message: Message) -> None:
+        # `sent` as the message is handed over: a fast server's answer must not be logged before it
+        self._sent(message)
         try:
             await self._call.write(message)
         except (grpc.aio.AioRpcError, asyncio.InvalidStateError) as exc:
             raise TransportError(f"the call of `{self.request.name}` is no longer open for sending ({exc})") from None
-        self._sent(message)
 
     async def send(self, message: str | bytes, *, event: str | None = None) -> None:
         if self.method is None or self.schema is None or self._call is None:
