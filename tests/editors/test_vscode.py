@@ -275,6 +275,12 @@ def run_grpc_chat(page: Any) -> None:
     assert "echo:" in received.last.inner_text()
     received.last.click()  # the whole message, as a tree, below the timeline
     until(lambda: "echo:" in frame.locator(".detail .tree").inner_text(), "the message in the detail view")
+    # the panel's composer: a typed message, templates expanded at send time
+    before = received.count()
+    frame.locator("textarea.message").fill('{"message": "typed {{$randomInt 5 5}}"}')
+    frame.locator("#send").click()
+    until(lambda: received.count() > before, "the echo of the typed message")
+    assert "echo: typed 5" in received.last.inner_text()
     page.screenshot(path=str(SHOTS / "vscode-grpc-chat.png"))
     frame.locator("#close").click()  # the panel's own Close button: a half-close
     until(lambda: frame.locator(".tab.selected .badge.state-closed").count() == 1, "the gRPC session to close")
