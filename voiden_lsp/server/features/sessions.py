@@ -238,13 +238,11 @@ def _param(params: Any, name: str) -> Any:
 def _blocks(ls: VoidenServer, uri: str, request: str) -> list[protocol.BlockInfo]:
     """The message blocks of a request as the document reads now (stale URIs give none)."""
     try:
-        doc = ls.document(uri)
+        owner = ls.document(uri).request(request)
     except Exception:  # a closed document has no blocks to offer
         return []
     blocks = []
-    for block in doc.messages:
-        if block.request != request:
-            continue
+    for block in owner.messages if owner is not None else []:
         first = next((line.strip() for line in block.body.text.splitlines() if line.strip()), "(empty)")
         label = first if len(first) <= 60 else first[:59] + "…"
         blocks.append(protocol.BlockInfo(id=block.id, label=label, line=block.range.start.line))
