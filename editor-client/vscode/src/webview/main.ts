@@ -160,11 +160,13 @@ window.addEventListener("message", (message: MessageEvent<ToPanel>) => {
     case "events": {
       const before = model.order.length;
       const changed = model.applyEvents(data.events);
-      for (const id of changed) {
-        // a session this panel has not asked about: its protocol, document and message blocks
-        if (!asked.has(id)) {
-          asked.add(id);
-          vscode.postMessage({ type: "session", session: id });
+      for (const event of data.events) {
+        // ask the server about a session when first seen (protocol, document, message blocks) and again once
+        // it opens (whether it takes messages is known by then: a gRPC call's kind comes with its schema)
+        const key = event.kind === "open" ? `${event.session} open` : event.session;
+        if (!asked.has(key)) {
+          asked.add(key);
+          vscode.postMessage({ type: "session", session: event.session });
         }
       }
       const current = model.selected;
@@ -285,19 +287,13 @@ function renderHeader(view: SessionView): void {
 
 function renderToolbar(view: SessionView): void {
   for (const button of filterButtons) button.classList.toggle("active", button.dataset.kind === kindFilter);
-  const live = isLive(view);
-  closeButton.hidden = !live;
+  closeButton.hidden = !view.live;
   cancelButton.hidden = view.state === "closed" || view.state === "failed";
-}
-
-function isLive(view: SessionView): boolean {
-  return view.live || ["ws", "websocket", "socketio", "grpc"].includes(view.protocol) || view.blocks.length > 0;
 }
 
 function renderComposer(view: SessionView): void {
   const open = view.state === "open" || view.state === "connecting";
-  const live = isLive(view) && view.protocol !== "http" && view.protocol !== "sse";
-  composer.hidden = !(live && open);
+  composer.hidden = !(view.live && open);
   if (composer.hidden) return;
   const chosen = blockPicker.value;
   blockPicker.replaceChildren(el("option", { value: "", textContent: "Type a message…" }));
