@@ -6,6 +6,7 @@ VOIDEN_REQUIRE_VSCODE=1 (set by scripts/test) a missing piece fails the test ins
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -232,9 +233,28 @@ def panel_frame(page: Any) -> Any:
     return None
 
 
-def test_vscode_panel_shows_a_bidi_grpc_call_and_a_websocket_session(code_server: CodeServer) -> None:
+@contextlib.contextmanager
+def workbench(code_server: CodeServer, failure_shot: str) -> Iterator[Any]:
+    """Headless Chromium on code-server's workbench with the workspace open; a screenshot if the test fails."""
     from playwright.sync_api import sync_playwright
 
+    SHOTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1600, "height": 1000})
+            page.goto(f"{code_server.url}/?folder={code_server.workspace}")
+            try:
+                page.wait_for_selector(".monaco-workbench", timeout=60_000)
+                yield page
+            except BaseException:
+                page.screenshot(path=str(SHOTS / failure_shot))
+                raise
+        finally:
+            browser.close()
+
+
+def test_vscode_panel_shows_a_bidi_grpc_call_and_a_websocket_session(code_server: CodeServer) -> None:
     grpc_server, ws_server = DemoGrpcServer(), DemoWebSocketServer()
     with grpc_server, ws_server:
         for name in ("04-grpc-route-guide.voiden", "05-websocket.voiden"):
@@ -243,21 +263,10 @@ def test_vscode_panel_shows_a_bidi_grpc_call_and_a_websocket_session(code_server
             f'default_env = "local"\n[env.local]\ngrpc_addr = "{grpc_server.address}"\nws_url = "{ws_server.url}"\n',
             encoding="utf-8",
         )
-        SHOTS.mkdir(exist_ok=True)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-            try:
-                page = browser.new_page(viewport={"width": 1600, "height": 1000})
-                page.goto(f"{code_server.url}/?folder={code_server.workspace}")
-                page.wait_for_selector(".monaco-workbench", timeout=60_000)
-                run_grpc_chat(page)
-                run_websocket_echo(page)
-                page.screenshot(path=str(SHOTS / "vscode-panel.png"))
-            except BaseException:
-                page.screenshot(path=str(SHOTS / "vscode-failure.png"))
-                raise
-            finally:
-                browser.close()
+        with workbench(code_server, "vscode-failure.png") as page:
+            run_grpc_chat(page)
+            run_websocket_echo(page)
+            page.screenshot(path=str(SHOTS / "vscode-panel.png"))
 
 
 def run_grpc_chat(page: Any) -> None:
@@ -309,8 +318,6 @@ def run_websocket_echo(page: Any) -> None:
 
 @pytest.mark.untrusted
 def test_vscode_untrusted_folder_edits_but_sends_nothing(code_server: CodeServer) -> None:
-    from playwright.sync_api import sync_playwright
-
     with socket.socket() as target:  # a port that would see any connection the extension made
         target.bind(("127.0.0.1", 0))
         target.listen()
@@ -319,23 +326,13 @@ def test_vscode_untrusted_folder_edits_but_sends_nothing(code_server: CodeServer
         (code_server.workspace / "api.voiden").write_text(
             f"# Ping\n\n```http name=ping\nGET http://127.0.0.1:{port}/ping?q={{{{nope}}}}\n```\n", encoding="utf-8"
         )
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-            try:
-                page = browser.new_page(viewport={"width": 1400, "height": 900})
-                page.goto(f"{code_server.url}/?folder={code_server.workspace}")
-                page.wait_for_selector(".monaco-workbench", timeout=60_000)
-                open_file(page, "api.voiden", 1)
-                # editing features work: the undefined variable is flagged
-                page.wait_for_selector(".squiggly-warning, .squiggly-error", timeout=60_000)
-                lens_above(page, "Send", "name=ping").click()
-                page.wait_for_selector(".notifications-toasts :text('untrusted folder')", timeout=20_000)
-                page.screenshot(path=str(SHOTS / "vscode-untrusted.png"))
-                assert panel_frame(page) is None
-                with pytest.raises(TimeoutError):
-                    target.accept()
-            except BaseException:
-                page.screenshot(path=str(SHOTS / "vscode-untrusted-failure.png"))
-                raise
-            finally:
-                browser.close()
+        with workbench(code_server, "vscode-untrusted-failure.png") as page:
+            open_file(page, "api.voiden", 1)
+            # editing features work: the undefined variable is flagged
+            page.wait_for_selector(".squiggly-warning, .squiggly-error", timeout=60_000)
+            lens_above(page, "Send", "name=ping").click()
+            page.wait_for_selector(".notifications-toasts :text('untrusted folder')", timeout=20_000)
+            page.screenshot(path=str(SHOTS / "vscode-untrusted.png"))
+            assert panel_frame(page) is None
+            with pytest.raises(TimeoutError):
+                target.accept()
