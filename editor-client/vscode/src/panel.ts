@@ -56,7 +56,7 @@ export class PanelHost implements vscode.Disposable {
     this.post({ type: "events", events });
   }
 
-  /** A restarted server knows no sessions: the panel keeps what it shows, marked as ended. */
+  /** A (re)started server: an open panel catches up with the sessions it knows. */
   serverStarted(): void {
     if (this.panel !== undefined) void this.catchUp();
   }
