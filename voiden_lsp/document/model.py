@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 Severity = Literal["error", "warning", "info"]
 
@@ -22,16 +22,15 @@ MESSAGE_WORDS = ("message", "msg")
 LIVE_PROTOCOLS = ("ws", "grpc", "socketio")
 
 
-@dataclass(frozen=True, order=True)
-class Position:
-    """0-based line and character; characters count UTF-16 code units, as LSP does."""
+class Position(NamedTuple):
+    """0-based line and character; characters count UTF-16 code units, as LSP does.
+    Tuples, so that the hundreds of thousands a large document has are cheap to make and ordered."""
 
     line: int
     character: int
 
 
-@dataclass(frozen=True)
-class Range:
+class Range(NamedTuple):
     start: Position
     end: Position
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import difflib
 import logging
 import re
-from dataclasses import dataclass, field
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -123,7 +126,6 @@ class _Fence:
     info_range: Range
     heading: str | None
     heading_level: int
-    section: int
 
 
 @dataclass
@@ -134,13 +136,16 @@ class _Parser:
     def parse(self) -> Document:
         self.source_lines = _LINE_BREAK.split(self.text)
         front_matter, md_text = self._front_matter()
-        fences = self._fences(md_text)
         doc = Document(self.text, front_matter=front_matter, problems=self.problems)
+        fences: list[_Fence] = []
         requests: list[tuple[_Fence, Request]] = []
-        for fence in fences:
-            if fence.word in MESSAGE_WORDS or fence.word == "#heading":
-                continue
-            requests.append((fence, self._request(fence)))
+        md_lines = _LINE_BREAK.split(md_text)
+        starts = _section_starts(md_lines)
+        for start, end in zip(starts, [*starts[1:], len(md_lines)], strict=True):
+            placed = _section(md_lines[start:end]).placed(start)
+            fences += placed.fences
+            requests += [(placed.fences[i], _own_copy(request)) for i, request in placed.requests]
+            self.problems += placed.problems
         self._name_requests(requests)
         doc.requests = [request for _, request in requests]
         self._attach_messages(fences, requests, doc)
@@ -193,14 +198,12 @@ class _Parser:
         fences: list[_Fence] = []
         heading: str | None = None
         level = 0
-        section = 0
         tokens = _markdown().parse(md_text)
         for index, token in enumerate(tokens):
             if token.type == "heading_open" and token.map:
                 inline = tokens[index + 1] if index + 1 < len(tokens) else None
                 heading = inline.content.strip() if inline is not None else ""
                 level = int(token.tag[1:]) if token.tag[1:].isdigit() else 1
-                section += 1
                 fences.append(
                     _Fence(
                         "#heading",
@@ -210,18 +213,15 @@ class _Parser:
                         Range.of(token.map[0], 0),
                         heading,
                         level,
-                        section,
                     )
                 )
             elif token.type == "fence" and token.map:
-                fence = self._fence(token.info, token.content, token.map, heading, level, section)
+                fence = self._fence(token.info, token.content, token.map, heading, level)
                 if fence is not None:
                     fences.append(fence)
         return fences
 
-    def _fence(
-        self, info: str, content: str, span: list[int], heading: str | None, level: int, section: int
-    ) -> _Fence | None:
+    def _fence(self, info: str, content: str, span: list[int], heading: str | None, level: int) -> _Fence | None:
         words = _TOKEN.findall(info)
         if not words:
             return None
@@ -247,7 +247,7 @@ class _Parser:
             lines.append(_Line(text, start + 1 + i, utf16_len(raw[:col])))
         block_range = Range(Position(start, 0), Position(end, utf16_len(self._source(end))))
         canonical = word if word in MESSAGE_WORDS else PROTOCOL_ALIASES[word]
-        return _Fence(canonical, attributes, lines, block_range, info_range, heading, level, section)
+        return _Fence(canonical, attributes, lines, block_range, info_range, heading, level)
 
     def _source(self, line: int) -> str:
         return self.source_lines[line] if 0 <= line < len(self.source_lines) else ""
@@ -589,6 +589,198 @@ class _Parser:
                 )
             if "wait" in block.attributes and not block.attributes["wait"].isdigit():
                 self.problem("`wait=N` needs a whole number of server messages", fence.info_range, code="bad-attribute")
+
+
+# -- sections, parsed once per text -----------------------------------------------------------------
+#
+# A document is cut before each ATX heading that starts at column 0 outside a fenced code block and an
+# HTML block: there Markdown's block structure starts afresh (a heading closes every open paragraph, list
+# and block quote), so each piece parses alone exactly as it does inside the whole. A piece is parsed with
+# line numbers from its own first line and kept by its text; an edit re-parses the piece it touched, and the
+# others are only moved to the lines they are on now. This keeps diagnostics within budget on 10,000 lines.
+
+_HEADING_LINE = re.compile(r"#{1,6}(?:[ \t]|$)")
+_FENCE_LINE = re.compile(r" {0,3}(`{3,}|~{3,})(.*)$")
+_HTML_START = re.compile(r" {0,3}<(!--|\?|!\[CDATA\[|![A-Za-z]|(?:script|pre|style|textarea)(?=[\s>]|$))?", re.I)
+_HTML_END = {"!--": "-->", "?": "?>", "![cdata[": "]]>"}
+_RAW_HTML_END = re.compile(r"</(?:script|pre|style|textarea)>", re.IGNORECASE)
+_BLANK_LINE = re.compile(r"^[ \t]*$")
+"""Any other line starting with `<` may open an HTML block that a blank line ends (CommonMark kinds 6 and 7)."""
+
+
+def _section_starts(lines: list[str]) -> list[int]:
+    """Line numbers where the document can be cut (always 0 first). Where it cannot tell whether a fence
+    opens (a fence line inside what may be an HTML block or a paragraph), the rest stays one piece."""
+    starts = [0]
+    fence: tuple[str, int, int] | None = None
+    html_end: str | re.Pattern[str] | None = None
+    html_sure = False
+    for number, line in enumerate(lines):
+        if fence is not None:
+            if fence[2] and line.strip() and len(line) - len(line.lstrip(" ")) < fence[2]:
+                return starts  # an indented fence may sit in a list item, which this line would end
+            match = _FENCE_LINE.match(line)
+            if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= fence[1]:
+                fence = None if not match.group(2).strip() else fence
+            continue
+        if html_end is not None:
+            if not html_sure and _FENCE_LINE.match(line):
+                return starts
+            if _html_ended(line, html_end):
+                html_end = None
+            continue
+        if line.startswith("#") and number > 0 and _HEADING_LINE.match(line):
+            starts.append(number)
+        elif match := _FENCE_LINE.match(line):
+            marker, info = match.group(1), match.group(2)
+            if not (marker[0] == "`" and "`" in info):  # a backtick in the info string: not a fence
+                fence = (marker[0], len(marker), len(line) - len(line.lstrip(" ")))
+        elif match := _HTML_START.match(line):
+            opener = (match.group(1) or "").lower()
+            # Kinds 1-5 at column 0 always open a block; other tags (or indented ones, which may sit in a
+            # list item) depend on the lines before.
+            html_sure = bool(opener) and line.startswith("<")
+            end: str | re.Pattern[str] = (
+                _BLANK_LINE if not opener else _HTML_END.get(opener, ">" if opener.startswith("!") else _RAW_HTML_END)
+            )
+            if end is _BLANK_LINE or not _html_ended(line[match.end() :], end):
+                html_end = end
+    return starts
+
+
+def _html_ended(text: str, end: str | re.Pattern[str]) -> bool:
+    return end in text if isinstance(end, str) else end.search(text) is not None  # a blank line matches ^$
+
+
+@dataclass
+class _Placed:
+    """A section's parse on the lines it is on: never changed once made."""
+
+    line: int
+    fences: list[_Fence]
+    requests: list[tuple[int, Request]]
+    """(index in `fences`, request) for each request fence."""
+    problems: list[Problem]
+
+
+@dataclass
+class _Part:
+    """A section parsed once, and where it was last placed (sections below an edit move as lines are added)."""
+
+    parsed: _Placed
+    last: _Placed | None = None
+
+    def placed(self, line: int) -> _Placed:
+        last = self.last  # read once: another thread may place the same text elsewhere meanwhile
+        if last is None or last.line != line:
+            parsed, lines = self.parsed, line - self.parsed.line
+            last = _Placed(
+                line,
+                [_moved_fence(fence, lines) for fence in parsed.fences],
+                [(i, _moved_request(request, lines)) for i, request in parsed.requests],
+                [_moved_problem(problem, lines) for problem in parsed.problems],
+            )
+            self.last = last
+        return last
+
+
+_PARTS: OrderedDict[str, _Part] = OrderedDict()
+_PARTS_LOCK = threading.Lock()  # documents are parsed in worker threads
+_PARTS_KEPT = 4096
+
+
+def _section(lines: list[str]) -> _Part:
+    text = "\n".join(lines)
+    with _PARTS_LOCK:
+        part = _PARTS.get(text)
+        if part is not None:
+            _PARTS.move_to_end(text)
+            return part
+    parser = _Parser(text)
+    parser.source_lines = lines
+    fences = parser._fences(text)
+    requests = [
+        (i, parser._request(fence))
+        for i, fence in enumerate(fences)
+        if fence.word not in MESSAGE_WORDS and fence.word != "#heading"
+    ]
+    part = _Part(_Placed(0, fences, requests, parser.problems))
+    with _PARTS_LOCK:
+        _PARTS[text] = part
+        while len(_PARTS) > _PARTS_KEPT:
+            _PARTS.popitem(last=False)
+    return part
+
+
+def _moved_position(position: Position, lines: int) -> Position:
+    return Position(position.line + lines, position.character)
+
+
+def _moved_range(where: Range, lines: int) -> Range:
+    return Range(Position(where.start.line + lines, where.start.character), _moved_position(where.end, lines))
+
+
+def _moved_text(span: Span, lines: int) -> Span:
+    starts = tuple(Position(p.line + lines, p.character) for p in span.line_starts)
+    return Span(span.text, _moved_range(span.range, lines), starts)
+
+
+def _moved_span(span: Span | None, lines: int) -> Span | None:
+    return _moved_text(span, lines) if span is not None else None
+
+
+def _moved_fence(fence: _Fence, lines: int) -> _Fence:
+    """Fences are read, never changed, after parsing: an unmoved one is shared. Only a message fence's lines
+    are read again (for its body)."""
+    if not lines:
+        return fence
+    return _Fence(
+        fence.word,
+        fence.attributes,
+        [_Line(line.text, line.line + lines, line.col) for line in fence.lines] if fence.word in MESSAGE_WORDS else [],
+        _moved_range(fence.range, lines),
+        _moved_range(fence.info_range, lines),
+        fence.heading,
+        fence.heading_level,
+    )
+
+
+def _moved_request(request: Request, lines: int) -> Request:
+    if not lines:
+        return request
+    line_range = request.request_line_range
+    return Request(
+        name=request.name,
+        protocol=request.protocol,
+        attributes=dict(request.attributes),
+        range=_moved_range(request.range, lines),
+        info_range=_moved_range(request.info_range, lines),
+        metadata=[
+            Metadata(m.key, m.value, _moved_range(m.range, lines), _moved_range(m.key_range, lines))
+            for m in request.metadata
+        ],
+        method=request.method,
+        target=_moved_span(request.target, lines),
+        rpc=_moved_span(request.rpc, lines),
+        request_line_range=_moved_range(line_range, lines) if line_range is not None else None,
+        headers=[
+            Header(h.name, _moved_text(h.value, lines), _moved_range(h.range, lines), _moved_range(h.name_range, lines))
+            for h in request.headers
+        ],
+        body=_moved_span(request.body, lines),
+        heading=request.heading,
+    )
+
+
+def _own_copy(request: Request) -> Request:
+    """A document's own copy of a kept request: its name and message blocks are filled in per document."""
+    own = copy.copy(request)
+    own.attributes, own.metadata, own.headers, own.messages = dict(own.attributes), [*own.metadata], [*own.headers], []
+    return own
+
+
+def _moved_problem(problem: Problem, lines: int) -> Problem:
+    return replace(problem, range=_moved_range(problem.range, lines)) if lines else problem
 
 
 def _is_comment(stripped: str) -> bool:
