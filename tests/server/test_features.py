@@ -1,4 +1,4 @@
-"""Feature logic that needs no editor: sample data, semantic tokens."""
+"""Feature logic that needs no editor: sample data, semantic tokens, what re-checking reuses."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 
 from voiden_lsp.document import parse
 from voiden_lsp.schema import load_protoset
+from voiden_lsp.server.features.diagnostics import Checked, problems
 from voiden_lsp.server.features.sample_data import render, sample
 from voiden_lsp.server.features.semantic import TOKEN_TYPES, tokens
 from voiden_lsp.templating import Scope, expand
@@ -46,3 +47,31 @@ def test_semantic_tokens_are_sorted_relative_and_typed() -> None:
         (3, 6, 9, "macro"),
         (5, 6, 16, "function"),
     ]
+
+
+def test_a_recheck_reuses_untouched_requests_and_finds_what_a_fresh_check_finds() -> None:
+    section = (
+        "## {n}\n\n```ws name=w{n}\nws://127.0.0.1:9/{{{{base}}}}\nX-N: {{{{$faker.nope}}}}\n\n"
+        '{{"a": }}\n```\n\n```message\n{{"m": {{{{missing}}}}}}\n```\n\n'
+    )
+    text = "".join(section.format(n=n) for n in range(6))
+    checked = Checked()
+    versions = [
+        text,
+        "Three new\nlines\nabove.\n" + text,  # every request moves
+        text.replace("{{base}}", "x", 1),  # one request changes
+        text.replace("```message\n", "```message\n\n", 3),  # message blocks grow a line
+    ]
+    for version in versions:
+        doc = parse(version)
+        base = Scope(layers=[("doc", {"base": "p"})])
+        scopes = {r.name: base for r in doc.requests}
+        found = problems(doc, scopes, checked)
+        assert found == problems(doc, scopes)
+        lines = version.split("\n")
+        at = [lines[p.range.start.line][p.range.start.character : p.range.end.character] for p in found]
+        assert sorted(set(at)) == ["{{$faker.nope}}", "{{missing}}", "}"], at  # each on the text it is about
+    assert len(problems(doc, scopes)) == 6 * 3  # an unknown provider, bad JSON, an undefined variable
+    other = Scope(layers=[("doc", {"base": "p", "missing": 1})])  # variables changed: nothing stale is reused
+    assert problems(doc, dict.fromkeys(scopes, other), checked) == problems(doc, dict.fromkeys(scopes, other))
+    assert len(problems(doc, dict.fromkeys(scopes, other), checked)) == 6 * 2

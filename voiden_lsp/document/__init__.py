@@ -13,6 +13,7 @@ from voiden_lsp.document.model import (
     Range,
     Request,
     Span,
+    split_lines,
     utf16_len,
 )
 from voiden_lsp.document.parser import METADATA_KEYS, parse, slugify
@@ -36,5 +37,6 @@ __all__ = [
     "parse_duration",
     "parse_size",
     "slugify",
+    "split_lines",
     "utf16_len",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
@@ -43,6 +44,11 @@ class Range(NamedTuple):
 
     def contains(self, pos: Position) -> bool:
         return self.start <= pos <= self.end
+
+    def moved(self, lines: int) -> Range:
+        """The same range `lines` lines further down (up, if negative)."""
+        start, end = self.start, self.end
+        return Range(Position(start.line + lines, start.character), Position(end.line + lines, end.character))
 
 
 @dataclass(frozen=True)
@@ -185,6 +191,14 @@ class Document:
 
     def request_at(self, pos: Position) -> Request | None:
         return next((r for r in self.requests if r.range.contains(pos)), None)
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def split_lines(text: str) -> list[str]:
+    """The document's lines as LSP numbers them (not `str.splitlines`, which also breaks at U+2028 and others)."""
+    return _LINE_BREAK.split(text)
 
 
 def utf16_len(text: str) -> int:

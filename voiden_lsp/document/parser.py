@@ -28,13 +28,13 @@ from voiden_lsp.document.model import (
     Request,
     Severity,
     Span,
+    split_lines,
     utf16_len,
 )
 from voiden_lsp.document.values import parse_duration, parse_size
 
 log = logging.getLogger(__name__)
 
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _TOKEN = re.compile(r"(?:\{\{.*?\}\}|\S)+")
 _METADATA = re.compile(r"^@([A-Za-z][\w.-]*)(?:\s*:?\s+(.*?))?\s*$")
 _HEADER = re.compile(r"^((?:\{\{.*?\}\}|[!#$%&'*+.^_`|~0-9A-Za-z-])+)\s*:\s*(.*?)\s*$")
@@ -134,12 +134,12 @@ class _Parser:
     problems: list[Problem] = field(default_factory=list)
 
     def parse(self) -> Document:
-        self.source_lines = _LINE_BREAK.split(self.text)
+        self.source_lines = split_lines(self.text)
         front_matter, md_text = self._front_matter()
         doc = Document(self.text, front_matter=front_matter, problems=self.problems)
         fences: list[_Fence] = []
         requests: list[tuple[_Fence, Request]] = []
-        md_lines = _LINE_BREAK.split(md_text)
+        md_lines = self.source_lines if md_text is self.text else split_lines(md_text)
         starts = _section_starts(md_lines)
         for start, end in zip(starts, [*starts[1:], len(md_lines)], strict=True):
             placed = _section(md_lines[start:end]).placed(start)
@@ -600,6 +600,7 @@ class _Parser:
 # others are only moved to the lines they are on now. This keeps diagnostics within budget on 10,000 lines.
 
 _HEADING_LINE = re.compile(r"#{1,6}(?:[ \t]|$)")
+_MAYBE_BLOCK = re.compile(r" {0,3}[`~<]")
 _FENCE_LINE = re.compile(r" {0,3}(`{3,}|~{3,})(.*)$")
 _HTML_START = re.compile(r" {0,3}<(!--|\?|!\[CDATA\[|![A-Za-z]|(?:script|pre|style|textarea)(?=[\s>]|$))?", re.I)
 _HTML_END = {"!--": "-->", "?": "?>", "![cdata[": "]]>"}
@@ -629,8 +630,11 @@ def _section_starts(lines: list[str]) -> list[int]:
             if _html_ended(line, html_end):
                 html_end = None
             continue
-        if line.startswith("#") and number > 0 and _HEADING_LINE.match(line):
-            starts.append(number)
+        if line.startswith("#"):
+            if number > 0 and _HEADING_LINE.match(line):
+                starts.append(number)
+        elif not _MAYBE_BLOCK.match(line):
+            continue
         elif match := _FENCE_LINE.match(line):
             marker, info = match.group(1), match.group(2)
             if not (marker[0] == "`" and "`" in info):  # a backtick in the info string: not a fence
@@ -712,17 +716,9 @@ def _section(lines: list[str]) -> _Part:
     return part
 
 
-def _moved_position(position: Position, lines: int) -> Position:
-    return Position(position.line + lines, position.character)
-
-
-def _moved_range(where: Range, lines: int) -> Range:
-    return Range(Position(where.start.line + lines, where.start.character), _moved_position(where.end, lines))
-
-
 def _moved_text(span: Span, lines: int) -> Span:
     starts = tuple(Position(p.line + lines, p.character) for p in span.line_starts)
-    return Span(span.text, _moved_range(span.range, lines), starts)
+    return Span(span.text, span.range.moved(lines), starts)
 
 
 def _moved_span(span: Span | None, lines: int) -> Span | None:
@@ -738,8 +734,8 @@ def _moved_fence(fence: _Fence, lines: int) -> _Fence:
         fence.word,
         fence.attributes,
         [_Line(line.text, line.line + lines, line.col) for line in fence.lines] if fence.word in MESSAGE_WORDS else [],
-        _moved_range(fence.range, lines),
-        _moved_range(fence.info_range, lines),
+        fence.range.moved(lines),
+        fence.info_range.moved(lines),
         fence.heading,
         fence.heading_level,
     )
@@ -753,18 +749,15 @@ def _moved_request(request: Request, lines: int) -> Request:
         name=request.name,
         protocol=request.protocol,
         attributes=dict(request.attributes),
-        range=_moved_range(request.range, lines),
-        info_range=_moved_range(request.info_range, lines),
-        metadata=[
-            Metadata(m.key, m.value, _moved_range(m.range, lines), _moved_range(m.key_range, lines))
-            for m in request.metadata
-        ],
+        range=request.range.moved(lines),
+        info_range=request.info_range.moved(lines),
+        metadata=[Metadata(m.key, m.value, m.range.moved(lines), m.key_range.moved(lines)) for m in request.metadata],
         method=request.method,
         target=_moved_span(request.target, lines),
         rpc=_moved_span(request.rpc, lines),
-        request_line_range=_moved_range(line_range, lines) if line_range is not None else None,
+        request_line_range=line_range.moved(lines) if line_range is not None else None,
         headers=[
-            Header(h.name, _moved_text(h.value, lines), _moved_range(h.range, lines), _moved_range(h.name_range, lines))
+            Header(h.name, _moved_text(h.value, lines), h.range.moved(lines), h.name_range.moved(lines))
             for h in request.headers
         ],
         body=_moved_span(request.body, lines),
@@ -780,7 +773,7 @@ def _own_copy(request: Request) -> Request:
 
 
 def _moved_problem(problem: Problem, lines: int) -> Problem:
-    return replace(problem, range=_moved_range(problem.range, lines)) if lines else problem
+    return replace(problem, range=problem.range.moved(lines)) if lines else problem
 
 
 def _is_comment(stripped: str) -> bool:

@@ -22,12 +22,12 @@ from voiden_lsp.document.model import (
     Range,
     Request,
     Span,
+    split_lines,
     utf16_len,
 )
 from voiden_lsp.document.parser import _markdown, _Parser, slugify
 
 log = logging.getLogger(__name__)
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _KEEP = "{}$:/@!,;=+'()*[].-_~"
 _JSONC_COMMENT = re.compile(r'("(?:\\.|[^"\\])*")|//[^\n]*')
 
@@ -73,7 +73,7 @@ class _VoidReader:
         self.text = text
         self.load = load
         self.inherited = [_void_nodes(t) for t in inherited or []]
-        self.lines = _LINE_BREAK.split(text)
+        self.lines = split_lines(text)
         self.problems: list[Problem] = []
         self.block_ranges: dict[str, list[Range]] = {}
         """Every fence each request was read from (for `voiden convert`)."""

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
 
 from lsprotocol import types
@@ -32,6 +32,9 @@ from voiden_lsp.templating import (
     find_root,
     inherited_texts,
 )
+
+if TYPE_CHECKING:
+    from voiden_lsp.server.features.diagnostics import Checked
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +122,8 @@ class VoidenServer(LanguageServer):
         self.sessions: dict[str, LiveSession] = {}
         self.batcher = EventBatcher(self)
         self.diagnostic_tasks: dict[str, asyncio.Task[None]] = {}
+        self.checked: dict[str, Checked] = {}
+        """Per document, what its last check found."""
         self.lens_cache: dict[str, tuple[tuple[Any, ...], list[types.CodeLens]]] = {}
         self.lens_generation = 0
         """Bumped whenever a session changes state, so cached code lenses are recomputed."""
@@ -199,12 +204,13 @@ class VoidenServer(LanguageServer):
         return None
 
     @staticmethod
-    def schemas_known() -> int:
-        """How many schemas are known (code lenses change when one arrives); grpc stays unloaded until used."""
+    def schema_generation() -> int:
+        """Changes when a schema arrives or is forgotten (code lenses and checks depend on schemas); the gRPC
+        modules stay unloaded until used."""
         import sys
 
         module = sys.modules.get("voiden_lsp.transports.grpc_reflection")
-        return len(module.SCHEMAS) if module is not None else 0
+        return module.SCHEMAS.generation if module is not None else 0
 
     def session_changed(self) -> None:
         """Sessions changed state: the code lenses show it."""

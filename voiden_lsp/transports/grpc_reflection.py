@@ -111,6 +111,8 @@ class SchemaCache:
 
     _schemas: dict[tuple[object, ...], Schema] = field(default_factory=dict)
     _locks: dict[tuple[object, ...], asyncio.Lock] = field(default_factory=dict)
+    generation: int = 0
+    """Changes whenever a schema is stored or forgotten (what was checked against the old ones is stale)."""
 
     def key(self, request: ResolvedRequest, target: Target) -> tuple[object, ...]:
         files = tuple(
@@ -127,6 +129,7 @@ class SchemaCache:
     def forget(self, address: str | None = None) -> None:
         for key in [k for k in self._schemas if address is None or k[0] == address]:
             del self._schemas[key]
+            self.generation += 1
 
     async def schema(self, request: ResolvedRequest, target: Target) -> Schema:
         key = self.key(request, target)
@@ -134,6 +137,7 @@ class SchemaCache:
         async with lock:
             if key not in self._schemas:
                 self._schemas[key] = await self._load(request, target)
+                self.generation += 1
             return self._schemas[key]
 
     async def _load(self, request: ResolvedRequest, target: Target) -> Schema:

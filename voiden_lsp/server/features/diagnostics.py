@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
+from dataclasses import dataclass, field, replace
 
 from lsprotocol import types
 
-from voiden_lsp.document import Document, Problem, Request, Span
+from voiden_lsp.document import Document, Problem, Request, Span, split_lines
 from voiden_lsp.document.void import parse_document
 from voiden_lsp.errors import SchemaError
 from voiden_lsp.server.features.grpc_support import cached_schema, check_json
@@ -15,7 +17,7 @@ from voiden_lsp.server.server import VoidenServer, range_of
 from voiden_lsp.templating import Scope, find_templates, looks_like_json, problem_of
 
 log = logging.getLogger(__name__)
-DEBOUNCE_SECONDS = 0.05
+DEBOUNCE_SECONDS = 0.03
 _SEVERITY = {
     "error": types.DiagnosticSeverity.Error,
     "warning": types.DiagnosticSeverity.Warning,
@@ -33,18 +35,61 @@ def to_diagnostic(problem: Problem) -> types.Diagnostic:
     )
 
 
-def problems(doc: Document, scopes: dict[str, Scope]) -> list[Problem]:
+@dataclass
+class Checked:
+    """What each request's check found last time (ranges from the request's first line), by everything the
+    check depends on: an edit re-checks the requests it touched, and all of them when variables or a schema
+    change."""
+
+    found: dict[tuple[object, ...], list[Problem]] = field(default_factory=dict)
+
+
+def problems(doc: Document, scopes: dict[str, Scope], checked: Checked | None = None) -> list[Problem]:
     """Everything wrong with the document that can be known without sending anything."""
     found = list(doc.problems)
+    lines = split_lines(doc.text)
+    scope_keys: dict[int, str] = {}
+    fresh: dict[tuple[object, ...], list[Problem]] = {}
+    schemas = _schema_generation()
     for request in doc.requests:
         scope = scopes[request.name]
-        spans = [request.target, request.rpc, request.body, *(h.value for h in request.headers)]
-        spans += [m.body for m in request.messages]
-        for span in spans:
-            if span is not None:
-                found += _template_problems(span, scope)
-        found += _json_problems(request, scope)
+        if id(scope) not in scope_keys:
+            scope_keys[id(scope)] = repr((scope.layers, scope.locale, sorted(scope.process_env)))
+        first = request.range.start.line
+        key = (_source(request, lines), scope_keys[id(scope)], schemas if request.protocol == "grpc" else 0)
+        kept = checked.found.get(key) if checked is not None else None
+        if kept is None:
+            kept = [replace(p, range=p.range.moved(-first)) for p in _request_problems(request, scope)]
+        fresh[key] = kept
+        found += [replace(p, range=p.range.moved(first)) for p in kept]
+    if checked is not None:
+        checked.found = fresh
     return found
+
+
+def _source(request: Request, lines: list[str]) -> tuple[object, ...]:
+    """The request's lines and its message blocks' (with where they are from the request's first line)."""
+    first = request.range.start.line
+    blocks = tuple(
+        (m.range.start.line - first, "\n".join(lines[m.range.start.line : m.range.end.line + 1]))
+        for m in request.messages
+    )
+    return "\n".join(lines[first : request.range.end.line + 1]), blocks
+
+
+def _schema_generation() -> int:
+    module = sys.modules.get("voiden_lsp.transports.grpc_reflection")  # unloaded until gRPC is used
+    return module.SCHEMAS.generation if module is not None else 0
+
+
+def _request_problems(request: Request, scope: Scope) -> list[Problem]:
+    found: list[Problem] = []
+    spans = [request.target, request.rpc, request.body, *(h.value for h in request.headers)]
+    spans += [m.body for m in request.messages]
+    for span in spans:
+        if span is not None:
+            found += _template_problems(span, scope)
+    return found + _json_problems(request, scope)
 
 
 def _template_problems(span: Span, scope: Scope) -> list[Problem]:
@@ -108,7 +153,8 @@ async def publish(ls: VoidenServer, uri: str, *, debounce: bool) -> None:
         ls.remember(uri, version, doc)
         base = ls.scope(uri, None)
         scopes = {r.name: ls.scope(uri, r) if _own_scope(r) else base for r in doc.requests}
-        found = await asyncio.to_thread(problems, doc, scopes)
+        checked = ls.checked.setdefault(uri, Checked())
+        found = await asyncio.to_thread(problems, doc, scopes, checked)
         if ls.workspace.get_text_document(uri).version != version:
             return
         ls.text_document_publish_diagnostics(
@@ -148,6 +194,7 @@ def register(server: VoidenServer) -> None:
         if task is not None:
             task.cancel()
         ls.parsed.pop(uri, None)
+        ls.checked.pop(uri, None)
         ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
 

@@ -42,7 +42,7 @@ def is_live(ls: VoidenServer, uri: str, request: Request, scope: Scope | None = 
 def lenses(ls: VoidenServer, uri: str) -> list[types.CodeLens]:
     """Cached per document version and session states: editors ask again on every scroll."""
     doc = ls.document(uri)
-    key = (ls.workspace.get_text_document(uri).version, ls.lens_generation, ls.schemas_known())
+    key = (ls.workspace.get_text_document(uri).version, ls.lens_generation, ls.schema_generation())
     cached = ls.lens_cache.get(uri)
     if cached is not None and cached[0] == key:
         return cached[1]
