@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -59,6 +60,34 @@ async def test_form_and_file_bodies(http_server: DemoHttpServer, tmp_path: Path)
     assert file["size"] == 25_600
     errors = of(events, "error")
     assert len(errors) == 1 and "nope.bin does not exist" in errors[0]["message"]
+
+
+async def test_multipart_bodies_send_files_byte_for_byte(http_server: DemoHttpServer, tmp_path: Path) -> None:
+    image = bytes(range(256)) * 40 + b"\r\n--not-a-boundary\r\n"
+    (tmp_path / "photo.png").write_bytes(image)
+    text = (
+        "# Upload\n\n```http\nPOST {{base}}/upload\nContent-Type: multipart/form-data; boundary=XyZ\n\n"
+        '--XyZ\nContent-Disposition: form-data; name="title"\n\n{{who}}\n'
+        '--XyZ\nContent-Disposition: form-data; name="photo"; filename="photo.png"\nContent-Type: image/png\n\n'
+        "< ./photo.png\n--XyZ--\n```\n"
+        # no boundary in the header: the body's first one is used
+        "# Fields only\n\n```http\nPOST {{base}}/upload\nContent-Type: multipart/form-data\n\n"
+        '--b1\nContent-Disposition: form-data; name="a"\n\nline one\nline two\n--b1--\n```\n'
+    )
+    events, _ = await run(text, tmp_path, base=http_server.url, who="Ada")
+    upload, fields = [json.loads(f["data"]) for f in of(events, "received")]
+    assert upload["fields"] == {"title": "Ada"}
+    (photo,) = upload["files"]["photo"]
+    assert photo == {
+        "filename": "photo.png",
+        "content_type": "image/png",
+        "size": len(image),
+        "sha256": hashlib.sha256(image).hexdigest(),
+    }
+    assert fields == {"fields": {"a": "line one\r\nline two"}, "files": {}}  # multipart lines end in CRLF
+    sent = of(events, "sent")[0]
+    assert f"< {tmp_path / 'photo.png'} ({len(image)} bytes)" in sent["data"]
+    assert sent["size"] == int(sent["headers"]["content-length"])
 
 
 async def test_redirects_are_followed_unless_asked_not_to(http_server: DemoHttpServer) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 import ssl
@@ -81,6 +82,7 @@ class _Handler(BaseHTTPRequestHandler):
                 "body": text,
                 "json": parsed,
                 "size": len(body),
+                "sha256": hashlib.sha256(body).hexdigest(),
             },
         )
 
@@ -128,6 +130,35 @@ class _Handler(BaseHTTPRequestHandler):
     def route_form(self, rest: list[str], query: dict[str, str]) -> None:
         fields = {k: v[-1] for k, v in parse_qs(self._body().decode()).items()}
         self._json(200, {"form": fields, "content_type": self.headers.get("Content-Type")})
+
+    def route_upload(self, rest: list[str], query: dict[str, str]) -> None:
+        """A multipart/form-data form: its fields, and each file's name, type, size and SHA-256."""
+        from email.parser import BytesParser
+        from email.policy import HTTP
+
+        content_type = self.headers.get("Content-Type") or ""
+        if not content_type.startswith("multipart/form-data"):
+            self._json(400, {"error": "send multipart/form-data"})
+            return
+        message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + self._body())
+        fields: dict[str, str] = {}
+        files: dict[str, list[dict[str, Any]]] = {}
+        for part in message.iter_parts():
+            name = str(part.get_param("name", header="content-disposition") or "")
+            payload = part.get_payload(decode=True)
+            data = payload if isinstance(payload, bytes) else b""
+            if part.get_filename() is None:
+                fields[name] = data.decode(errors="replace")
+            else:
+                files.setdefault(name, []).append(
+                    {
+                        "filename": part.get_filename(),
+                        "content_type": part.get_content_type(),
+                        "size": len(data),
+                        "sha256": hashlib.sha256(data).hexdigest(),
+                    }
+                )
+        self._json(200, {"fields": fields, "files": files})
 
     def route_status(self, rest: list[str], query: dict[str, str]) -> None:
         code = int(rest[0]) if rest and rest[0].isdigit() else 400

@@ -25,6 +25,8 @@ class ResolvedRequest:
     body: str | None = None
     body_file: Path | None = None
     """`< ./file` bodies: sent from the file, streamed, never read whole."""
+    body_parts: list[str | Path] | None = None
+    """A multipart body with `< ./file` lines: its text (CRLF line breaks) and files, in order."""
     timeout: float | None = None
     insecure: bool = False
     metadata: dict[str, list[str]] = field(default_factory=dict)
@@ -89,7 +91,39 @@ def render_request(request: Request, scope: Scope) -> ResolvedRequest:
         else:
             json_mode = request.protocol == "grpc" or _is_json_body(resolved, text)
             resolved.body = expand(text, scope, json_mode=json_mode, origin=request.body)
+            if (resolved.header("content-type") or "").lower().startswith("multipart/"):
+                _multipart(resolved)
     return resolved
+
+
+def _multipart(request: ResolvedRequest) -> None:
+    """Multipart bodies go out with CRLF line breaks; a `< ./file` line in one is that file's bytes (streamed),
+    as REST Client and httpyac read it. A Content-Type without `boundary=` gets the body's first one."""
+    assert request.body is not None
+    lines = request.body.replace("\r\n", "\n").split("\n")
+    content_type = request.header("content-type") or ""
+    if "boundary=" not in content_type.lower():
+        first = next((line for line in lines if line.startswith("--") and len(line) > 2), None)
+        if first is None:
+            raise TemplateError("a multipart body needs boundary lines (`--BOUNDARY` before each part)")
+        boundary = first[2:].strip()
+        request.headers = [
+            (k, f"{v}; boundary={boundary}" if k.lower() == "content-type" else v) for k, v in request.headers
+        ]
+    if not any(line.startswith("< ") for line in lines):
+        request.body = "\r\n".join(lines)
+        return
+    parts: list[str | Path] = []
+    text: list[str] = []
+    for line in lines:
+        if line.startswith("< "):
+            parts.append("\r\n".join(text) + "\r\n")
+            parts.append(request.path(line[2:].strip()))
+            text = [""]  # the line break after the file
+        else:
+            text.append(line)
+    parts.append("\r\n".join(text))
+    request.body, request.body_parts = None, parts
 
 
 def render_message(block: MessageBlock, scope: Scope, protocol: str) -> str | bytes:

@@ -135,6 +135,28 @@ def _body_file_chunks(path: Path) -> AsyncIterator[bytes]:
     return chunks()
 
 
+def _multipart_content(parts: list[str | Path]) -> tuple[int, AsyncIterator[bytes], str]:
+    """A multipart body's size, its bytes (files streamed) and how it is shown (files by name and size)."""
+    for part in parts:
+        if isinstance(part, Path) and not part.is_file():
+            raise TransportError(
+                f"the file {part} of the multipart body does not exist: check the path after `<` "
+                "(a relative path starts at the document's folder)"
+            )
+    size = sum(len(p.encode()) if isinstance(p, str) else p.stat().st_size for p in parts)
+    shown = "".join(p if isinstance(p, str) else f"< {p} ({p.stat().st_size} bytes)" for p in parts)
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for part in parts:
+            if isinstance(part, str):
+                yield part.encode()
+            else:
+                async for chunk in _body_file_chunks(part):
+                    yield chunk
+
+    return size, chunks(), shown.replace("\r\n", "\n")
+
+
 def check_url(url: str) -> None:
     """Refuse, before connecting, a URL httpx would misread (a missing scheme becomes a relative path)."""
     try:
@@ -164,6 +186,9 @@ class HttpTransport(Transport):
             size = request.body_file.stat().st_size
             content = _body_file_chunks(request.body_file)
             sent_text = f"< {request.body_file} ({size} bytes)"
+            extra_headers = [("Content-Length", str(size))]
+        elif request.body_parts is not None:
+            size, content, sent_text = _multipart_content(request.body_parts)
             extra_headers = [("Content-Length", str(size))]
         elif request.body is not None:
             content = request.body.encode()
