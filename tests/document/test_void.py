@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import re
 from pathlib import Path
 
 import pytest
@@ -14,7 +17,7 @@ from voiden_lsp.demo.ws_server import DemoWebSocketServer
 from voiden_lsp.document.void import parse_document, parse_void
 from voiden_lsp.events import Event
 from voiden_lsp.sessions import Runner
-from voiden_lsp.templating import Collection
+from voiden_lsp.templating import Collection, collection_files, inherited_texts, path_in_collection, root_from
 
 SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "data" / "voiden-app-samples"
 
@@ -158,7 +161,10 @@ def test_convert_round_trip_sends_the_same_requests(sample: Path, tmp_path: Path
     out = tmp_path / "converted.voiden"
     result = voiden("convert", str(sample), "-o", str(out))
     assert result.returncode == 0, result.stderr
-    original = parse_void(sample.read_text(encoding="utf-8"))
+    # as `voiden run` reads it: linked blocks and files from the collection, paths from its root
+    original = parse_void(
+        sample.read_text(encoding="utf-8"), collection_files(sample), inherited_texts(sample), root_from(sample)
+    )
     converted = parse(out.read_text(encoding="utf-8"))
     assert [p.message for p in converted.problems if p.severity == "error"] == []
 
@@ -362,3 +368,99 @@ def test_path_cookie_and_option_tables(http_server: DemoHttpServer, tmp_path: Pa
     assert echoed["headers"]["Cookie"] == "session=abc; theme=dark"
     converted = voiden("convert", str(path), "-o", "-").stdout
     assert "@no-redirect\nGET {{base}}/echo/users/42/posts/7\nCookie: session=abc; theme=dark" in converted
+
+
+def _collection_copy(tmp_path: Path, sample: str, url: str) -> Path:
+    """A sample in a collection of its own (a `.voiden/` root) with its URL pointed at a demo server; the
+    sample itself is never changed."""
+    (tmp_path / ".voiden").mkdir(exist_ok=True)
+    (tmp_path / "docs").mkdir(exist_ok=True)
+    copy = tmp_path / "docs" / sample
+    text = (SAMPLES / sample).read_text(encoding="utf-8")
+    copy.write_text(re.sub(r"content: https://\S+", f"content: {url}", text, count=1), encoding="utf-8")
+    return copy
+
+
+def test_the_file_samples_upload_their_files(http_server: DemoHttpServer, tmp_path: Path) -> None:
+    (tmp_path / "tests").mkdir()
+    jpg, pdf = os.urandom(30_000), b"%PDF-1.4\n" + os.urandom(5_000)
+    (tmp_path / "tests" / "sample.jpg").write_bytes(jpg)
+    (tmp_path / "tests" / "sample.pdf").write_bytes(pdf)
+    form = _collection_copy(tmp_path, "files.void", f"{http_server.url}/upload")
+    result = voiden("run", str(form), "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    uploaded = json.loads(next(e["data"] for e in events(result.stdout) if e["kind"] == "received"))
+    assert uploaded["files"] == {
+        "file": [
+            {
+                "filename": "sample.jpg",
+                "content_type": "image/jpeg",
+                "size": len(jpg),
+                "sha256": hashlib.sha256(jpg).hexdigest(),
+            }
+        ]
+    }
+    binary = _collection_copy(tmp_path, "binary.void", f"{http_server.url}/echo")
+    result = voiden("run", str(binary), "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    echoed = json.loads(next(e["data"] for e in events(result.stdout) if e["kind"] == "received"))
+    assert (
+        echoed["sha256"] == hashlib.sha256(pdf).hexdigest() and echoed["headers"]["Content-Type"] == "application/pdf"
+    )
+    # the file paths are the app's (from the collection root), written from the document's folder
+    request = parse_document(binary.read_text(encoding="utf-8"), binary.name, root=root_from(binary)).requests[0]
+    assert request.body is not None and request.body.text == "< ../tests/sample.pdf"
+    assert not [
+        p for p in parse_void((SAMPLES / "files.void").read_text(encoding="utf-8")).problems if p.code == "void-body"
+    ]
+
+
+SEPARATOR = "```void\n---\ntype: request-separator\nattrs:\n  uid: {uid}\n  label: {label}\n---\n```\n"
+REQUEST = (
+    "```void\n---\ntype: request\ncontent:\n  - type: method\n    content: GET\n  - type: url\n"
+    '    content: "{{{{base}}}}/echo?from={name}"\n---\n```\n'
+)
+LINKED_FILE = "```void\n---\ntype: linkedFile\nattrs:\n  originalFile: {path}\n  sectionUid: {uid}\n---\n```\n"
+
+
+def test_linked_files_run_their_sections_in_place(http_server: DemoHttpServer, tmp_path: Path) -> None:
+    (tmp_path / ".voiden").mkdir()
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "auth.void").write_text(
+        "# Auth\n\n"
+        + REQUEST.format(name="first")
+        + SEPARATOR.format(uid="s-2", label="Second")
+        + REQUEST.format(name="second")
+        + SEPARATOR.format(uid="s-3", label="Back")
+        + LINKED_FILE.format(path="/main.void", uid="null"),  # a cycle back to the document
+        encoding="utf-8",
+    )
+    main = tmp_path / "main.void"
+    main.write_text(
+        "# Main\n\n"
+        + REQUEST.format(name="main")
+        + SEPARATOR.format(uid="m-2", label="All of auth")
+        + LINKED_FILE.format(path="/shared/auth.void", uid="null")
+        + SEPARATOR.format(uid="m-3", label="Just the second")
+        + LINKED_FILE.format(path="/shared/auth.void", uid="s-2")
+        + SEPARATOR.format(uid="m-4", label="Gone")
+        + LINKED_FILE.format(path="/shared/missing.void", uid="null"),
+        encoding="utf-8",
+    )
+    doc = parse_void(
+        main.read_text(encoding="utf-8"), collection_files(main), [], root_from(main), path_in_collection(main)
+    )
+    targets = [r.target.text.rsplit("=", 1)[1] for r in doc.requests if r.target]
+    assert targets == ["main", "first", "second", "second"]
+    link_line = next(i for i, line in enumerate(main.read_text().split("\n")) if "type: linkedFile" in line) - 2
+    assert {r.range.start.line for r in doc.requests[1:3]} == {link_line}  # lenses over the link
+    messages = [p.message for p in doc.problems]
+    assert any("/shared/missing.void is not found" in m for m in messages), messages
+    assert any(("/main.void is" in m and "deep" in m) or "cycle" in m for m in messages), messages
+    result = voiden("run", str(main), "--json", "--var", f"base={http_server.url}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    received = [json.loads(e["data"])["query"]["from"] for e in events(result.stdout) if e["kind"] == "received"]
+    assert received == ["main", "first", "second", "second"]
+    converted = tmp_path / "main.voiden"
+    assert voiden("convert", str(main), "-o", str(converted)).returncode == 0
+    assert converted.read_text(encoding="utf-8").count("```http name=") == 4

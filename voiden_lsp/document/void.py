@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from voiden_lsp.document.model import (
     Document,
+    FrontMatter,
     Header,
     Metadata,
     Position,
@@ -35,27 +36,40 @@ _JSONC_COMMENT = re.compile(r'("(?:\\.|[^"\\])*")|//[^\n]*')
 #: Reads a file of the collection by its root-relative path (`/blocks/auth.void`); None if there is none.
 LoadFile = Callable[[str], "str | None"]
 MAX_LINK_DEPTH = 10
+BOUNDARY = "voiden-form-boundary"
+"""Of the multipart bodies a `multipart-table` becomes."""
 
 
 INHERITED_FILE = ".voiden-inherited.void"
 _NEVER_INHERITED = {"request-separator", "linkedBlock", "linkedFile"}
 
 
-def parse_void(text: str, load: LoadFile | None = None, inherited: list[str] | None = None) -> Document:
-    """Parse a `.void` document. `load` resolves `linkedBlock`s (without it they are reported unresolved);
-    `inherited` are the texts of the `.voiden-inherited.void` files above it, closest first.
+def parse_void(
+    text: str, load: LoadFile | None = None, inherited: list[str] | None = None, root: str = ".", path: str = ""
+) -> Document:
+    """Parse a `.void` document. `load` resolves `linkedBlock`s and `linkedFile`s (without it they are reported
+    unresolved); `inherited` are the texts of the `.voiden-inherited.void` files above it, closest first;
+    `root` is the collection root as a path from the document's folder (the app's file paths start there), and
+    `path` the document's own path from the root (`/api/users.void`: a link back to it is a cycle).
     Never raises: an internal failure becomes a problem."""
     try:
-        return _VoidReader(text, load, inherited or []).read()
+        return _VoidReader(text, load, inherited or [], root, frozenset({path} - {""})).read()
     except Exception as exc:  # the contract is totality
         log.exception("void reader failed")
         return Document(text, problems=[Problem(f"internal .void reader error: {exc}", Range.of(0, 0))])
 
 
-def parse_document(text: str, name: str, load: LoadFile | None = None, inherited: list[str] | None = None) -> Document:
+def parse_document(
+    text: str,
+    name: str,
+    load: LoadFile | None = None,
+    inherited: list[str] | None = None,
+    root: str = ".",
+    path: str = "",
+) -> Document:
     """The reader the file's name calls for: `.void` files are the app's, everything else `.voiden`."""
     if name.endswith(".void"):
-        return parse_void(text, load, inherited)
+        return parse_void(text, load, inherited, root, path)
     from voiden_lsp.document.parser import parse
 
     return parse(text)
@@ -66,12 +80,25 @@ class _Section:
     label: str | None = None
     heading: str | None = None
     blocks: list[tuple[dict[str, Any], Range]] = field(default_factory=list)
+    uid: str = ""
+    """The uid of the `request-separator` that starts it (what a `linkedFile`'s `sectionUid` names)."""
 
 
 class _VoidReader:
-    def __init__(self, text: str, load: LoadFile | None = None, inherited: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        text: str,
+        load: LoadFile | None = None,
+        inherited: list[str] | None = None,
+        root: str = ".",
+        linked_from: frozenset[str] = frozenset(),
+    ) -> None:
         self.text = text
         self.load = load
+        self.root = root
+        """The collection root as a path from the document's folder: the app's file paths start there."""
+        self.linked_from = linked_from
+        """The files whose `linkedFile` blocks led here (a cycle is reported, not followed)."""
         self.inherited = [_void_nodes(t) for t in inherited or []]
         self.lines = split_lines(text)
         self.problems: list[Problem] = []
@@ -79,11 +106,7 @@ class _VoidReader:
         """Every fence each request was read from (for `voiden convert`)."""
 
     def read(self) -> Document:
-        base = _Parser(text=self.text)
-        base.source_lines = self.lines
-        front_matter, md_text = base._front_matter()
-        self.problems += base.problems
-        sections = self._sections(md_text.replace("%%EMPTY_LINE%%", ""))
+        front_matter, sections = self._read_sections()
         doc = Document(self.text, front_matter=front_matter, problems=self.problems)
         taken: set[str] = set()
         for index, section in enumerate(sections, start=1):
@@ -100,6 +123,13 @@ class _VoidReader:
             doc.requests.append(request)
             self.block_ranges[name] = [where for _, where in section.blocks]
         return doc
+
+    def _read_sections(self) -> tuple[FrontMatter | None, list[_Section]]:
+        base = _Parser(text=self.text)
+        base.source_lines = self.lines
+        front_matter, md_text = base._front_matter()
+        self.problems += base.problems
+        return front_matter, self._sections(md_text.replace("%%EMPTY_LINE%%", ""))
 
     def _sections(self, md_text: str) -> list[_Section]:
         import yaml
@@ -146,7 +176,12 @@ class _VoidReader:
                 continue
             if node.get("type") == "request-separator":
                 attrs = node.get("attrs") or {}
-                sections.append(_Section(label=str(attrs.get("label") or "") or None, heading=heading))
+                label = str(attrs.get("label") or "") or None
+                sections.append(_Section(label=label, heading=heading, uid=str(attrs.get("uid") or "")))
+                continue
+            if node.get("type") == "linkedFile":
+                sections += self._linked_file(node, where)
+                sections.append(_Section(heading=heading))  # blocks after the link are a section of their own
                 continue
             if node.get("type") == "linkedBlock":
                 linked = self._resolve(node, where, 0, frozenset())
@@ -154,6 +189,43 @@ class _VoidReader:
                     sections[-1].blocks.append((linked, where))
                 continue
             sections[-1].blocks.append((node, where))
+        return sections
+
+    def _linked_file(self, node: dict[str, Any], where: Range) -> list[_Section]:
+        """The sections of another file of the collection (`attrs.originalFile`), all of them or the one whose
+        separator is `attrs.sectionUid`; they run as part of this document, on the link's lines."""
+        attrs = node.get("attrs") or {}
+        path, uid = str(attrs.get("originalFile") or ""), str(attrs.get("sectionUid") or "")
+        if path in self.linked_from or len(self.linked_from) >= MAX_LINK_DEPTH:
+            what = "a cycle" if path in self.linked_from else f"more than {MAX_LINK_DEPTH} links deep"
+            self.problems.append(
+                Problem(f"the linked file {path} is {what}: it is not read again", where, "warning", code="void-link")
+            )
+            return []
+        text = self.load(path) if self.load is not None and path else None
+        if text is None:
+            self.problems.append(
+                Problem(
+                    f"the linked file {path or '(none)'} is not found in the collection",
+                    where,
+                    "warning",
+                    code="void-link",
+                )
+            )
+            return []
+        reader = _VoidReader(text, self.load, None, self.root, self.linked_from | {path})
+        _, sections = reader._read_sections()
+        if uid:
+            sections = [section for section in sections if section.uid == uid]
+            if not sections:
+                self.problems.append(Problem(f"{path} has no section {uid}", where, "warning", code="void-link"))
+        self.problems += [
+            Problem(f"{path}: {p.message}", where, p.severity, p.code)
+            for p in reader.problems
+            if p.severity == "error" or p.code == "void-link"
+        ]
+        for section in sections:
+            section.blocks = [(block, where) for block, _ in section.blocks]
         return sections
 
     def _inherit(self, section: _Section) -> None:
@@ -303,16 +375,18 @@ class _VoidReader:
             request.headers.append(
                 Header("Content-Type", Span("application/x-www-form-urlencoded", where), where, where)
             )
-        for kind in ("multipart-table", "restFile"):
-            if kind in blocks:
-                self.problems.append(
-                    Problem(
-                        f"`{kind}` bodies from a .void file are not sent yet",
-                        blocks[kind][1],
-                        "warning",
-                        code="void-body",
-                    )
-                )
+        if request.body is None and "multipart-table" in blocks:
+            self._multipart(request, blocks["multipart-table"])
+        if request.body is None and "restFile" in blocks:
+            node, where = blocks["restFile"]
+            links = _file_links(node)
+            if links:
+                request.body = Span(f"< {self._file_path(links[0])}", where)
+                if not any(h.name.lower() == "content-type" for h in request.headers):
+                    kind = _media_type(str(links[0].get("filename") or links[0].get("filePath") or ""))
+                    request.headers.append(Header("Content-Type", Span(kind, where), where, where))
+            else:
+                self.problems.append(Problem("this file body names no file", where, "warning", code="void-body"))
         self._check_url(request)
         # the request spans its section's blocks: completion and hover in the body find it
         ends = [w.end for _, w in section.blocks if w.start.line >= request.range.start.line]
@@ -320,6 +394,39 @@ class _VoidReader:
         if (last.line, last.character) > (request.range.end.line, request.range.end.character):
             request.range = Range(request.range.start, last)
         return request
+
+    def _multipart(self, request: Request, block: tuple[dict[str, Any], Range]) -> None:
+        """A `multipart-table` as a multipart body: a part per text row and per file (a file row may link
+        several); files are `< path` lines, sent from disk."""
+        _, where = block
+        parts: list[str] = []
+        for key, value in self._cells(block):
+            links = _file_links(value)
+            if not links:
+                parts += [f"--{BOUNDARY}", f'Content-Disposition: form-data; name="{key}"', "", _value_text(value)]
+            for link in links:
+                filename = str(link.get("filename") or link.get("filePath") or "file").rsplit("/", 1)[-1]
+                parts += [
+                    f"--{BOUNDARY}",
+                    f'Content-Disposition: form-data; name="{key}"; filename="{filename}"',
+                    f"Content-Type: {_media_type(filename)}",
+                    "",
+                    f"< {self._file_path(link)}",
+                ]
+        if not parts:
+            return
+        request.body = Span("\n".join([*parts, f"--{BOUNDARY}--"]), where)
+        if not any(h.name.lower() == "content-type" for h in request.headers):
+            content_type = f"multipart/form-data; boundary={BOUNDARY}"
+            request.headers.append(Header("Content-Type", Span(content_type, where), where, where))
+
+    def _file_path(self, link: dict[str, Any]) -> str:
+        """A `fileLink`'s file as a `< path` line needs it: from the document's folder (the app writes paths
+        from the collection root, with a leading `/`), or as written when it is outside the project."""
+        path = str(link.get("filePath") or "")
+        if link.get("isExternal"):
+            return path
+        return f"{self.root.rstrip('/') or '.'}/{path.lstrip('/')}"
 
     def _auth(self, request: Request, block: tuple[dict[str, Any], Range] | None) -> None:
         if block is None:
@@ -346,15 +453,19 @@ class _VoidReader:
 
     def _rows(self, block: tuple[dict[str, Any], Range] | None) -> list[tuple[str, str]]:
         """Enabled `[key, value]` rows of a table block, in either shape (a third column is a note)."""
+        return [(key, _value_text(value)) for key, value in self._cells(block)]
+
+    def _cells(self, block: tuple[dict[str, Any], Range] | None) -> list[tuple[str, Any]]:
+        """Enabled rows of a table block as (key, the value cell as written), in either shape."""
         if block is None:
             return []
         node, _ = block
-        rows: list[tuple[str, str]] = []
+        rows: list[tuple[str, Any]] = []
         for table in _children(node):
             for row in table.get("rows") or []:  # simplified shape
                 if not (row.get("attrs") or {}).get("disabled") and len(row.get("row") or []) >= 2:
                     cells = row["row"]
-                    rows.append((_cell(cells[0]), _cell(cells[1])))
+                    rows.append((_cell(cells[0]), cells[1]))
             for row in table.get("content") or []:  # raw ProseMirror shape
                 if (
                     not isinstance(row, dict)
@@ -362,9 +473,9 @@ class _VoidReader:
                     or (row.get("attrs") or {}).get("disabled")
                 ):
                     continue
-                cells = [_text(cell).strip() for cell in row.get("content") or []]
-                if len(cells) >= 2 and cells[0]:
-                    rows.append((cells[0], cells[1]))
+                cells = [cell for cell in row.get("content") or [] if isinstance(cell, dict)]
+                if len(cells) >= 2 and _text(cells[0]).strip():
+                    rows.append((_text(cells[0]).strip(), cells[1]))
         return rows
 
     def _check_url(self, request: Request) -> None:
@@ -454,6 +565,36 @@ def _cell(value: Any) -> str:
     return str(value).strip()
 
 
+def _value_text(value: Any) -> str:
+    """A table cell's text, from a plain value (simplified shape) or a cell node (raw shape)."""
+    if isinstance(value, dict):
+        return _text(value).strip()
+    if isinstance(value, list):
+        return "".join(_text(item) for item in value if not _is_file_link(item)).strip()
+    return _cell(value)
+
+
+def _file_links(value: Any) -> list[dict[str, Any]]:
+    """The attrs of every `fileLink` node in a cell or block, in order."""
+    if _is_file_link(value):
+        return [value.get("attrs") or {}]
+    if isinstance(value, dict):
+        return _file_links(value.get("content"))
+    if isinstance(value, list):
+        return [link for item in value for link in _file_links(item)]
+    return []
+
+
+def _is_file_link(value: Any) -> bool:
+    return isinstance(value, dict) and value.get("type") == "fileLink"
+
+
+def _media_type(filename: str) -> str:
+    import mimetypes
+
+    return mimetypes.guess_type(filename)[0] or "application/octet-stream"
+
+
 def _children(node: Any) -> list[dict[str, Any]]:
     content = node.get("content") if isinstance(node, dict) else None
     return [c for c in content if isinstance(c, dict)] if isinstance(content, list) else []
@@ -478,25 +619,28 @@ def _text(node: Any) -> str:
     return str(attrs.get("method") or attrs.get("value") or "")
 
 
-def convert_void(text: str) -> str:
+def convert_void(
+    text: str, load: LoadFile | None = None, inherited: list[str] | None = None, root: str = ".", path: str = ""
+) -> str:
     """The equivalent `.voiden` document: each request's void blocks become one request block where the
-    first of them stood; prose, headings and other blocks are kept as they are."""
-    reader = _VoidReader(text)
+    first of them stood (the requests of a linked file, one after the other where the link stood); prose,
+    headings and other blocks are kept as they are."""
+    reader = _VoidReader(text, load, inherited, root, frozenset({path} - {""}))
     doc = reader.read()
     lines = text.split("\n")
-    replace: dict[int, str] = {}
+    replace: dict[int, list[str]] = {}
     skip: set[int] = set()
     for request in doc.requests:
         ranges = sorted(reader.block_ranges.get(request.name, []), key=lambda r: r.start.line)
         if not ranges:
             continue
-        replace[ranges[0].start.line] = render_request(request)
+        replace.setdefault(ranges[0].start.line, []).append(render_request(request))
         for where in ranges:
             skip.update(range(where.start.line, where.end.line + 1))
     out: list[str] = []
     for index, line in enumerate(lines):
         if index in replace:
-            out.append(replace[index])
+            out.append("\n\n".join(replace[index]))
         elif index not in skip:
             out.append("" if line.strip() == "%%EMPTY_LINE%%" else line)
     return "\n".join(out)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +30,8 @@ from voiden_lsp.templating import (
     collection_files,
     find_root,
     inherited_texts,
+    path_in_collection,
+    root_from,
 )
 
 if TYPE_CHECKING:
@@ -136,22 +137,27 @@ class VoidenServer(LanguageServer):
         cached = self.parsed.get(uri)
         if cached is not None and cached[0] == text_document.version and cached[0] is not None:
             return cached[1]
-        doc = parse_document(text_document.source, uri, self.loader(uri), self.inherited(uri))
+        doc = self.parse(uri, text_document.source)
         self.parsed[uri] = (text_document.version, doc)
         return doc
 
+    def parse(self, uri: str, text: str) -> Document:
+        """`text` as the document at `uri`: a `.void` one reads its collection's linked files and inheritance."""
+        path = self.path_of(uri)
+        if path is None or not uri.endswith(".void"):
+            return parse_document(text, uri)
+        root = self.workspace_root()
+        return parse_document(
+            text,
+            uri,
+            collection_files(path, root),
+            inherited_texts(path, root),
+            root_from(path, root),
+            path_in_collection(path, root),
+        )
+
     def remember(self, uri: str, version: int | None, doc: Document) -> None:
         self.parsed[uri] = (version, doc)
-
-    def loader(self, uri: str) -> Callable[[str], str | None] | None:
-        """For `.void` linked blocks: collection files by root-relative path (nothing outside the root)."""
-        path = self.path_of(uri)
-        return collection_files(path, self.workspace_root()) if path is not None else None
-
-    def inherited(self, uri: str) -> list[str]:
-        """The `.voiden-inherited.void` texts above a `.void` document, closest first."""
-        path = self.path_of(uri)
-        return inherited_texts(path, self.workspace_root()) if path is not None and uri.endswith(".void") else []
 
     @staticmethod
     def path_of(uri: str) -> Path | None:

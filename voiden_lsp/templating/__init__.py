@@ -10,6 +10,8 @@ from voiden_lsp.templating.collection import (
     find_root,
     inherited_texts,
     parse_dotenv,
+    path_in_collection,
+    root_from,
 )
 from voiden_lsp.templating.expand import evaluate, expand, looks_like_json, problem_of, to_json, to_text
 from voiden_lsp.templating.resolve import ResolvedRequest, render_message, render_request
@@ -35,9 +37,11 @@ __all__ = [
     "mask_secrets",
     "masked",
     "parse_dotenv",
+    "path_in_collection",
     "problem_of",
     "render_message",
     "render_request",
+    "root_from",
     "split_call",
     "to_json",
     "to_text",

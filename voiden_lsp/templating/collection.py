@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from collections.abc import Callable
@@ -191,6 +192,20 @@ def collection_files(document: Path, workspace: Path | None = None) -> Callable[
         return target.read_text(encoding="utf-8")
 
     return load
+
+
+def root_from(document: Path, workspace: Path | None = None) -> str:
+    """The collection root as a path from the document's folder (`.`, `..`): the Voiden app writes file paths
+    from the root."""
+    start = document.resolve().parent
+    return os.path.relpath((find_root(document.resolve(), workspace) or start).resolve(), start)
+
+
+def path_in_collection(document: Path, workspace: Path | None = None) -> str:
+    """The document's path as the Voiden app writes it: from the collection root, with a leading `/`."""
+    start = document.resolve().parent
+    root = (find_root(document.resolve(), workspace) or start).resolve()
+    return "/" + document.resolve().relative_to(root).as_posix()
 
 
 def inherited_texts(document: Path, workspace: Path | None = None, name: str = ".voiden-inherited.void") -> list[str]:

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field, replace
 from lsprotocol import types
 
 from voiden_lsp.document import Document, Problem, Request, Span, split_lines
-from voiden_lsp.document.void import parse_document
 from voiden_lsp.errors import SchemaError
 from voiden_lsp.server.features.grpc_support import cached_schema, check_json
 from voiden_lsp.server.server import VoidenServer, range_of
@@ -149,7 +148,7 @@ async def publish(ls: VoidenServer, uri: str, *, debounce: bool) -> None:
             await asyncio.sleep(DEBOUNCE_SECONDS)
         document = ls.workspace.get_text_document(uri)
         version, text = document.version, document.source
-        doc = await asyncio.to_thread(parse_document, text, uri, ls.loader(uri), ls.inherited(uri))
+        doc = await asyncio.to_thread(ls.parse, uri, text)
         ls.remember(uri, version, doc)
         base = ls.scope(uri, None)
         scopes = {r.name: ls.scope(uri, r) if _own_scope(r) else base for r in doc.requests}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections import Counter
 from typing import Any
 
 from lsprotocol import types
@@ -54,6 +55,7 @@ def lenses(ls: VoidenServer, uri: str) -> list[types.CodeLens]:
 def _lenses(ls: VoidenServer, uri: str, doc: Document) -> list[types.CodeLens]:
     result: list[types.CodeLens] = []
     scope = ls.scope(uri, None)  # one scope for the document: addresses rarely use request attributes
+    per_line = Counter(r.info_range.start.line for r in doc.requests)
     for request in doc.requests:
         where = range_of(request.info_range)
         live = ls.live_session(uri, request.name)
@@ -62,7 +64,9 @@ def _lenses(ls: VoidenServer, uri: str, doc: Document) -> list[types.CodeLens]:
             verb, command = (
                 ("Connect", protocol.CMD_CONNECT) if is_live(ls, uri, request, scope) else ("Send", protocol.CMD_RUN)
             )
-            result.append(types.CodeLens(range=where, command=types.Command(f"▶ {verb}", command, arguments=args)))
+            # a `.void` linked file puts its requests on the link's line: each lens says which it sends
+            title = f"▶ {verb} {request.name}" if per_line[request.info_range.start.line] > 1 else f"▶ {verb}"
+            result.append(types.CodeLens(range=where, command=types.Command(title, command, arguments=args)))
             continue
         sid = live.session.id
         result.append(
