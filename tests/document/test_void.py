@@ -464,3 +464,45 @@ def test_linked_files_run_their_sections_in_place(http_server: DemoHttpServer, t
     converted = tmp_path / "main.voiden"
     assert voiden("convert", str(main), "-o", str(converted)).returncode == 0
     assert converted.read_text(encoding="utf-8").count("```http name=") == 4
+
+
+def test_named_profiles_and_the_legacy_dotenv_fallback(http_server: DemoHttpServer, tmp_path: Path) -> None:
+    app = tmp_path / "profiles" / ".voiden"
+    app.mkdir(parents=True)
+    (app / "env-public.yaml").write_text("dev:\n  variables: {REGION: home}\n", encoding="utf-8")
+    (app / "env-team-b-public.yaml").write_text(
+        "staging:\n  variables: {REGION: b, BASE: x}\n  children:\n    eu:\n      variables: {REGION: b-eu}\n",
+        encoding="utf-8",
+    )
+    (app / "env-team-b-private.yaml").write_text("staging:\n  variables: {KEY: team-b-secret-1}\n", encoding="utf-8")
+    (app / "env-default-public.yaml").write_text("ignored:\n  variables: {A: 1}\n", encoding="utf-8")  # reserved
+    profiles = Collection.load(tmp_path / "profiles" / "doc.void")
+    assert sorted(profiles.environments) == ["dev", "team-b/staging", "team-b/staging.eu"]
+    assert profiles.environment("team-b/staging.eu") == {"REGION": "b-eu", "BASE": "x", "KEY": "team-b-secret-1"}
+    assert "team-b-secret-1" in profiles.secrets
+
+    legacy = tmp_path / "legacy"
+    (legacy / ".voiden").mkdir(parents=True)
+    (legacy / "config" / "deep").mkdir(parents=True)
+    (legacy / ".env").write_text("BASE=http://127.0.0.1:9\nTOKEN=base-token-1\n", encoding="utf-8")
+    (legacy / ".env.staging").write_text("REGION=staging\nTOKEN=staging-token-1\n", encoding="utf-8")
+    (legacy / "config" / ".env.staging.eu").write_text("# the EU one\nREGION=eu\n", encoding="utf-8")
+    (legacy / "config" / "deep" / ".env.staging").write_text("REGION=nearest-the-root-wins\n", encoding="utf-8")
+    (legacy / ".env.example").write_text("REGION=not-an-environment\n", encoding="utf-8")
+    (legacy / "node_modules").mkdir()
+    (legacy / "node_modules" / ".env.vendor").write_text("X=1\n", encoding="utf-8")
+    found = Collection.load(legacy / "doc.void")
+    assert sorted(found.environments) == ["staging", "staging.eu"]
+    assert found.environment("staging.eu") == {"REGION": "eu", "TOKEN": "staging-token-1"}
+    assert "staging-token-1" in found.secrets
+    doc = legacy / "doc.void"
+    doc.write_text(
+        "```void\n---\ntype: request\ncontent:\n  - type: method\n    content: GET\n  - type: url\n"
+        '    content: "{{BASE}}/echo?region={{REGION}}&t={{TOKEN}}"\n---\n```\n',
+        encoding="utf-8",
+    )
+    result = voiden("run", str(doc), "--json", "--env", "staging.eu", "--var", f"BASE={http_server.url}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    echoed = json.loads(next(e["data"] for e in events(result.stdout) if e["kind"] == "received"))
+    assert echoed["query"] == {"region": "eu", "t": "sta…"}  # .env.staging's token over .env's, masked
+    assert "staging-token-1" not in result.stdout

@@ -118,7 +118,7 @@ class VoidenServer(LanguageServer):
         super().__init__("voiden-lsp", __version__)
         self.settings = Settings()
         self.parsed: dict[str, tuple[int | None, Document]] = {}
-        self.collections: dict[Path | None, tuple[tuple[float, ...], Collection]] = {}
+        self.collections: dict[Path | None, tuple[tuple[object, ...], Collection]] = {}
         self.responses: dict[str, dict[str, Response]] = {}
         self.sessions: dict[str, LiveSession] = {}
         self.batcher = EventBatcher(self)
@@ -173,8 +173,10 @@ class VoidenServer(LanguageServer):
         path = self.path_of(uri)
         folder = path.parent if path else None
         root = find_root(path, self.workspace_root())
-        watched = (CONFIG_FILE, DOTENV_FILE, f"{APP_FOLDER}/env-public.yaml", f"{APP_FOLDER}/env-private.yaml")
-        stamp = tuple(_mtime(root / name) for name in watched) if root else ()
+        stamp: tuple[object, ...] = ()
+        if root is not None:
+            app_files = sorted((root / APP_FOLDER).glob("env-*.yaml"))  # every profile's
+            stamp = tuple((str(p), _mtime(p)) for p in [root / CONFIG_FILE, root / DOTENV_FILE, *app_files])
         cached = self.collections.get(folder)
         if cached is not None and cached[0] == stamp:
             return cached[1]

@@ -18,6 +18,9 @@ APP_FOLDER = ".voiden"
 """The Voiden app's folder: `env-public.yaml`, `env-private.yaml`, `.process.env.json`."""
 
 ReadText = Callable[[Path], str]
+_ENV_FILE = re.compile(r"env-(?:([a-z0-9][a-z0-9-]*)-)?(public|private)\.yaml")
+"""The Voiden app's environment files: `env-public.yaml`, or a named profile's `env-team-b-private.yaml`."""
+_LEGACY_SKIP = frozenset({"node_modules", "venv", "__pycache__"})
 _DOTENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][\w.-]*)\s*=\s*(.*?)\s*$")
 
 
@@ -33,7 +36,8 @@ class Collection:
     locale: str | None = None
     dotenv: dict[str, str] = field(default_factory=dict)
     private: dict[str, str] = field(default_factory=dict)
-    """Values of the Voiden app's `.voiden/env-private.yaml`: secrets, like those of `.env`."""
+    """Values of the Voiden app's private environment files (`.voiden/env-*private.yaml`, or the legacy
+    `.env.NAME` files): secrets, like those of `.env`."""
     runtime: dict[str, Any] = field(default_factory=dict)
     """The Voiden app's runtime variables (`.voiden/.process.env.json`), as `process.NAME`."""
 
@@ -64,6 +68,8 @@ class Collection:
             collection.dotenv = parse_dotenv(read_text(dotenv_path))
         if (root / APP_FOLDER).is_dir():
             collection._read_app_environments(root / APP_FOLDER, read_text)
+            if not collection.environments:
+                collection._read_legacy_dotenv(root, read_text)
         return collection
 
     def _read_app_environments(self, folder: Path, read_text: ReadText) -> None:
@@ -73,20 +79,24 @@ class Collection:
 
         import yaml
 
-        trees: dict[str, dict[str, Any]] = {}
-        for kind in ("public", "private"):
-            path = folder / f"env-{kind}.yaml"
-            if path.is_file():
-                try:
-                    tree = yaml.safe_load(read_text(path))
-                    trees[kind] = tree if isinstance(tree, dict) else {}
-                except yaml.YAMLError as exc:
-                    raise TemplateError(f"{path}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
-        public, private = trees.get("public", {}), trees.get("private", {})
-        for name, variables in _flatten(_merge(public, private), "", {}):
-            self.environments.setdefault(name, {}).update(variables)
-        for _, variables in _flatten(private, "", {}):
-            self.private.update({k: str(v) for k, v in variables.items() if v is not None})
+        profiles: dict[str, dict[str, dict[str, Any]]] = {}
+        for path in sorted(folder.glob("env-*.yaml")):
+            match = _ENV_FILE.fullmatch(path.name)
+            if match is None or match.group(1) == "default":  # `default` is reserved by the app
+                continue
+            try:
+                tree = yaml.safe_load(read_text(path))
+            except yaml.YAMLError as exc:
+                raise TemplateError(f"{path}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+            profiles.setdefault(match.group(1) or "", {})[match.group(2)] = tree if isinstance(tree, dict) else {}
+        for profile in sorted(profiles, key=lambda name: (name != "", name)):  # the default profile first
+            trees = profiles[profile]
+            public, private = trees.get("public", {}), trees.get("private", {})
+            prefix = f"{profile}/" if profile else ""
+            for name, variables in _flatten(_merge(public, private), prefix, {}):
+                self.environments.setdefault(name, {}).update(variables)
+            for _, variables in _flatten(private, prefix, {}):
+                self.private.update({k: str(v) for k, v in variables.items() if v is not None})
         runtime = folder / ".process.env.json"
         if runtime.is_file():
             try:
@@ -95,6 +105,27 @@ class Collection:
                 raise TemplateError(f"{runtime}: not valid JSON") from None
             flat = data.get("__global__", data) if isinstance(data, dict) else {}
             self.runtime = {f"process.{k}": v for k, v in flat.items() if not isinstance(v, dict)}
+
+    def _read_legacy_dotenv(self, root: Path, read_text: ReadText, depth: int = 3) -> None:
+        """The app's fallback when no YAML environment exists: `.env.staging` is the environment `staging`,
+        `.env.staging.eu` is `staging.eu` over it (`.env` itself is under both). Files are looked for in the
+        project (a few folders deep, not in hidden folders or node_modules); the one nearest the root wins.
+        Their values are secrets, masked like those of `.env`."""
+        files: dict[str, Path] = {}
+        for folder, folders, names in os.walk(root):
+            level = len(Path(folder).relative_to(root).parts)
+            folders[:] = [] if level >= depth else sorted(f for f in folders if f[0] != "." and f not in _LEGACY_SKIP)
+            for name in sorted(names):
+                if name.startswith(".env.") and name.rsplit(".", 1)[-1] not in ("example", "sample", "template"):
+                    files.setdefault(name[len(".env.") :], Path(folder) / name)
+        values = {name: parse_dotenv(read_text(path)) for name, path in files.items()}
+        for name in values:
+            parts = name.split(".")
+            merged: dict[str, Any] = {}
+            for end in range(1, len(parts) + 1):
+                merged.update(values.get(".".join(parts[:end]), {}))
+            self.environments[name] = merged
+            self.private.update(values[name])
 
     def _read_config(self, path: Path, read_text: ReadText) -> None:
         try:
