@@ -42,7 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--env", help="the voiden.toml environment to use")
+    parser.add_argument(
+        "--env", help="the environment to use (voiden.toml, or the Voiden app's dot path such as staging.eu)"
+    )
+    parser.add_argument(
+        "--profile", help="a Voiden app environment profile (.voiden/env-PROFILE-*.yaml): --env names one of its"
+    )
     parser.add_argument(
         "--var",
         action="append",
@@ -104,6 +109,8 @@ def convert_file(path: Path, output: str | None) -> int:
 
 
 def _dispatch(args: argparse.Namespace, printer: JsonPrinter | TerminalPrinter, overrides: dict[str, str]) -> int:
+    if args.profile:
+        args.env = f"{args.profile}/{args.env}" if args.env else args.profile  # profiles' environments are named so
     if args.command == "run":
         return asyncio.run(
             run_file(

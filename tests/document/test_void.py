@@ -480,6 +480,16 @@ def test_named_profiles_and_the_legacy_dotenv_fallback(http_server: DemoHttpServ
     assert sorted(profiles.environments) == ["dev", "team-b/staging", "team-b/staging.eu"]
     assert profiles.environment("team-b/staging.eu") == {"REGION": "b-eu", "BASE": "x", "KEY": "team-b-secret-1"}
     assert "team-b-secret-1" in profiles.secrets
+    doc = tmp_path / "profiles" / "doc.void"
+    doc.write_text(
+        "```void\n---\ntype: request\ncontent:\n  - type: method\n    content: GET\n  - type: url\n"
+        f'    content: "{http_server.url}/echo?region={{{{REGION}}}}"\n---\n```\n',
+        encoding="utf-8",
+    )
+    result = voiden("run", str(doc), "--json", "--profile", "team-b", "--env", "staging.eu")
+    assert result.returncode == 0, result.stdout + result.stderr
+    echoed = json.loads(next(e["data"] for e in events(result.stdout) if e["kind"] == "received"))
+    assert echoed["query"] == {"region": "b-eu"}
 
     legacy = tmp_path / "legacy"
     (legacy / ".voiden").mkdir(parents=True)
