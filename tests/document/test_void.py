@@ -516,3 +516,15 @@ def test_named_profiles_and_the_legacy_dotenv_fallback(http_server: DemoHttpServ
     echoed = json.loads(next(e["data"] for e in events(result.stdout) if e["kind"] == "received"))
     assert echoed["query"] == {"region": "eu", "t": "sta…"}  # .env.staging's token over .env's, masked
     assert "staging-token-1" not in result.stdout
+
+
+def test_basic_auth_becomes_an_authorization_header() -> None:
+    text = (
+        "```void\n---\ntype: request\ncontent:\n  - type: method\n    content: GET\n  - type: url\n"
+        "    content: http://127.0.0.1:9/x\n---\n```\n"
+        "```void\n---\ntype: auth\nattrs:\n  authType: basic\ncontent:\n  - type: table\n    rows:\n"
+        "      - row: [username, '{{USER}}']\n      - row: [password, s3cret]\n---\n```\n"
+    )
+    (request,) = parse_void(text).requests
+    assert [(h.name, h.value.text) for h in request.headers] == [("Authorization", "Basic {{USER}}:s3cret")]
+    assert not [p for p in parse_void(text).problems if p.code == "void-auth"]

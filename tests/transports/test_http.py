@@ -176,3 +176,13 @@ async def test_response_references_across_requests_and_masking(http_server: Demo
     dumped = json.dumps([e.to_json() for e in events], ensure_ascii=False)
     assert "demo-password-123" not in dumped
     assert "dem…" in dumped
+
+
+async def test_basic_credentials_are_encoded_when_sent(http_server: DemoHttpServer) -> None:
+    text = (
+        "```http\nGET {{base}}/echo\nAuthorization: Basic {{user}}:{{password}}\n```\n"
+        "```http\nGET {{base}}/echo\nAuthorization: Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==\n```\n"
+    )
+    events, _ = await run(text, base=http_server.url, user="Aladdin", password="open sesame")
+    sent = [json.loads(f["data"])["headers"]["Authorization"] for f in of(events, "received")]
+    assert sent == ["Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="] * 2  # RFC 7617's example; an encoded value is kept

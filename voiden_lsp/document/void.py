@@ -437,6 +437,10 @@ class _VoidReader:
         if kind == "bearer":
             token = values.get("token") or values.get("Token") or next(iter(values.values()), "")
             request.headers.append(Header("Authorization", Span(f"Bearer {token}", where), where, where))
+        elif kind == "basic":  # sent as `Basic user:password`, which is encoded when sent
+            user = values.get("username") or values.get("Username") or ""
+            password = values.get("password") or values.get("Password") or ""
+            request.headers.append(Header("Authorization", Span(f"Basic {user}:{password}", where), where, where))
         elif kind == "apiKey":
             key = values.get("key") or values.get("Key") or "X-API-Key"
             value = values.get("value") or values.get("Value") or ""

@@ -77,7 +77,8 @@ def render_request(request: Request, scope: Scope) -> ResolvedRequest:
         resolved.rpc = expand(request.rpc.text, scope, origin=request.rpc).strip()
     for header in request.headers:
         name = expand(header.name, scope)
-        resolved.headers.append((name, expand(header.value.text, scope, origin=header.value)))
+        value = expand(header.value.text, scope, origin=header.value)
+        resolved.headers.append((name, _basic_credentials(value) if name.lower() == "authorization" else value))
     for item in request.metadata:
         resolved.metadata.setdefault(item.key, []).append(expand(item.value, scope))
     timeout = resolved.meta("timeout")
@@ -153,6 +154,14 @@ def _is_json_body(request: ResolvedRequest, text: str) -> bool:
     if content_type is not None:
         return "json" in content_type.lower()
     return looks_like_json(text)
+
+
+def _basic_credentials(value: str) -> str:
+    """`Basic user:password` is encoded as the scheme needs (base64 has no `:`, so an encoded value stays)."""
+    scheme, _, credentials = value.partition(" ")
+    if scheme.lower() != "basic" or ":" not in credentials:
+        return value
+    return f"{scheme} {base64.b64encode(credentials.strip().encode()).decode()}"
 
 
 def _join_query(target: str) -> str:
