@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, NamedTuple
 
 Severity = Literal["error", "warning", "info"]
@@ -58,6 +58,9 @@ class Problem:
     severity: Severity = "error"
     code: str = ""
 
+    def moved(self, lines: int) -> Problem:
+        return replace(self, range=self.range.moved(lines)) if lines else self
+
 
 @dataclass(frozen=True)
 class Span:
@@ -81,6 +84,11 @@ class Span:
 
     def range_at(self, start: int, end: int) -> Range:
         return Range(self.position_at(start), self.position_at(end))
+
+    def moved(self, lines: int) -> Span:
+        """The same text `lines` lines further down (up, if negative)."""
+        starts = tuple(Position(p.line + lines, p.character) for p in self.line_starts)
+        return Span(self.text, self.range.moved(lines), starts)
 
 
 @dataclass(frozen=True)

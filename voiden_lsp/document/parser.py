@@ -8,7 +8,7 @@ import logging
 import re
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -682,7 +682,7 @@ class _Part:
                 line,
                 [_moved_fence(fence, lines) for fence in parsed.fences],
                 [(i, _moved_request(request, lines)) for i, request in parsed.requests],
-                [_moved_problem(problem, lines) for problem in parsed.problems],
+                [problem.moved(lines) for problem in parsed.problems],
             )
             self.last = last
         return last
@@ -716,15 +716,6 @@ def _section(lines: list[str]) -> _Part:
     return part
 
 
-def _moved_text(span: Span, lines: int) -> Span:
-    starts = tuple(Position(p.line + lines, p.character) for p in span.line_starts)
-    return Span(span.text, span.range.moved(lines), starts)
-
-
-def _moved_span(span: Span | None, lines: int) -> Span | None:
-    return _moved_text(span, lines) if span is not None else None
-
-
 def _moved_fence(fence: _Fence, lines: int) -> _Fence:
     """Fences are read, never changed, after parsing: an unmoved one is shared. Only a message fence's lines
     are read again (for its body)."""
@@ -742,25 +733,26 @@ def _moved_fence(fence: _Fence, lines: int) -> _Fence:
 
 
 def _moved_request(request: Request, lines: int) -> Request:
+    """Kept requests are never changed (each document takes its own copy): an unmoved one is shared."""
     if not lines:
         return request
     line_range = request.request_line_range
     return Request(
         name=request.name,
         protocol=request.protocol,
-        attributes=dict(request.attributes),
+        attributes=request.attributes,
         range=request.range.moved(lines),
         info_range=request.info_range.moved(lines),
         metadata=[Metadata(m.key, m.value, m.range.moved(lines), m.key_range.moved(lines)) for m in request.metadata],
         method=request.method,
-        target=_moved_span(request.target, lines),
-        rpc=_moved_span(request.rpc, lines),
+        target=request.target.moved(lines) if request.target else None,
+        rpc=request.rpc.moved(lines) if request.rpc else None,
         request_line_range=line_range.moved(lines) if line_range is not None else None,
         headers=[
-            Header(h.name, _moved_text(h.value, lines), h.range.moved(lines), h.name_range.moved(lines))
+            Header(h.name, h.value.moved(lines), h.range.moved(lines), h.name_range.moved(lines))
             for h in request.headers
         ],
-        body=_moved_span(request.body, lines),
+        body=request.body.moved(lines) if request.body else None,
         heading=request.heading,
     )
 
@@ -770,10 +762,6 @@ def _own_copy(request: Request) -> Request:
     own = copy.copy(request)
     own.attributes, own.metadata, own.headers, own.messages = dict(own.attributes), [*own.metadata], [*own.headers], []
     return own
-
-
-def _moved_problem(problem: Problem, lines: int) -> Problem:
-    return replace(problem, range=problem.range.moved(lines)) if lines else problem
 
 
 def _is_comment(stripped: str) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from lsprotocol import types
 
@@ -58,9 +58,9 @@ def problems(doc: Document, scopes: dict[str, Scope], checked: Checked | None = 
         key = (_source(request, lines), scope_keys[id(scope)], schemas if request.protocol == "grpc" else 0)
         kept = checked.found.get(key) if checked is not None else None
         if kept is None:
-            kept = [replace(p, range=p.range.moved(-first)) for p in _request_problems(request, scope)]
+            kept = [p.moved(-first) for p in _request_problems(request, scope)]
         fresh[key] = kept
-        found += [replace(p, range=p.range.moved(first)) for p in kept]
+        found += [p.moved(first) for p in kept]
     if checked is not None:
         checked.found = fresh
     return found
