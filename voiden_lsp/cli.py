@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from voiden_lsp import __version__
@@ -16,7 +16,7 @@ from voiden_lsp.document.void import parse_document
 from voiden_lsp.errors import VoidenError
 from voiden_lsp.events import STATUS
 from voiden_lsp.sessions import Runner, Session
-from voiden_lsp.templating import Collection, collection_files, inherited_texts, path_in_collection, root_from
+from voiden_lsp.templating import Collection, void_context
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -82,11 +82,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     sys.exit(code)
 
 
-def _collection_of(path: Path) -> tuple[Callable[[str], str | None], list[str], str, str]:
-    """What a `.void` document reads from its collection: linked files, inherited config, where it is."""
-    return collection_files(path), inherited_texts(path), root_from(path), path_in_collection(path)
-
-
 def convert_file(path: Path, output: str | None) -> int:
     from voiden_lsp.document.void import convert_void
 
@@ -95,7 +90,7 @@ def convert_file(path: Path, output: str | None) -> int:
     except OSError as exc:
         print(f"voiden: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE
-    converted = convert_void(text, *_collection_of(path))
+    converted = convert_void(text, *void_context(path))
     if output == "-":
         sys.stdout.write(converted)
         return EXIT_OK
@@ -160,7 +155,7 @@ async def run_file(
     except OSError as exc:
         print(f"voiden: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE
-    doc = parse_document(text, path.name, *_collection_of(path))
+    doc = parse_document(text, path.name, *void_context(path))
     printer.problems(str(path), [p for p in doc.problems if p.severity != "info"])
     try:
         collection = Collection.load(path.resolve(), dotenv_files=dotenv_files)

@@ -27,11 +27,8 @@ from voiden_lsp.templating import (
     Collection,
     Response,
     Scope,
-    collection_files,
     find_root,
-    inherited_texts,
-    path_in_collection,
-    root_from,
+    void_context,
 )
 
 if TYPE_CHECKING:
@@ -146,15 +143,7 @@ class VoidenServer(LanguageServer):
         path = self.path_of(uri)
         if path is None or not uri.endswith(".void"):
             return parse_document(text, uri)
-        root = self.workspace_root()
-        return parse_document(
-            text,
-            uri,
-            collection_files(path, root),
-            inherited_texts(path, root),
-            root_from(path, root),
-            path_in_collection(path, root),
-        )
+        return parse_document(text, uri, *void_context(path, self.workspace_root()))
 
     def remember(self, uri: str, version: int | None, doc: Document) -> None:
         self.parsed[uri] = (version, doc)

@@ -12,6 +12,7 @@ from voiden_lsp.templating.collection import (
     parse_dotenv,
     path_in_collection,
     root_from,
+    void_context,
 )
 from voiden_lsp.templating.expand import evaluate, expand, looks_like_json, problem_of, to_json, to_text
 from voiden_lsp.templating.resolve import ResolvedRequest, render_message, render_request
@@ -45,4 +46,5 @@ __all__ = [
     "split_call",
     "to_json",
     "to_text",
+    "void_context",
 ]

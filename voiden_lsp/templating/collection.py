@@ -211,11 +211,33 @@ def parse_dotenv(text: str) -> dict[str, str]:
     return values
 
 
+def collection_root(document: Path, workspace: Path | None = None) -> Path:
+    """The document's collection root (see `find_root`; the document's folder when there is none), resolved."""
+    return (find_root(document.resolve(), workspace) or document.resolve().parent).resolve()
+
+
+def void_context(
+    document: Path, workspace: Path | None = None
+) -> tuple[Callable[[str], str | None], list[str], str, str]:
+    """What a `.void` document reads from its collection, the root found once: its files by root-relative
+    path, the inherited config above it, the root as a path from its folder, and its own path from the root
+    (`parse_document`'s and `convert_void`'s arguments after the text)."""
+    root = collection_root(document, workspace)
+    return (
+        _files_under(root),
+        _inherited_up_to(document, root),
+        _root_from(document, root),
+        _path_in(document, root),
+    )
+
+
 def collection_files(document: Path, workspace: Path | None = None) -> Callable[[str], str | None]:
     """Reads the collection's files by root-relative path (`/blocks/auth.void`), never outside the root:
     what `.void` linked blocks point at."""
-    root = (find_root(document.resolve(), workspace) or document.resolve().parent).resolve()
+    return _files_under(collection_root(document, workspace))
 
+
+def _files_under(root: Path) -> Callable[[str], str | None]:
     def load(relative: str) -> str | None:
         target = (root / relative.lstrip("/")).resolve()
         if not target.is_relative_to(root) or not target.is_file():
@@ -228,22 +250,30 @@ def collection_files(document: Path, workspace: Path | None = None) -> Callable[
 def root_from(document: Path, workspace: Path | None = None) -> str:
     """The collection root as a path from the document's folder (`.`, `..`): the Voiden app writes file paths
     from the root."""
-    start = document.resolve().parent
-    return os.path.relpath((find_root(document.resolve(), workspace) or start).resolve(), start)
+    return _root_from(document, collection_root(document, workspace))
+
+
+def _root_from(document: Path, root: Path) -> str:
+    return os.path.relpath(root, document.resolve().parent)
 
 
 def path_in_collection(document: Path, workspace: Path | None = None) -> str:
     """The document's path as the Voiden app writes it: from the collection root, with a leading `/`."""
-    start = document.resolve().parent
-    root = (find_root(document.resolve(), workspace) or start).resolve()
+    return _path_in(document, collection_root(document, workspace))
+
+
+def _path_in(document: Path, root: Path) -> str:
     return "/" + document.resolve().relative_to(root).as_posix()
 
 
 def inherited_texts(document: Path, workspace: Path | None = None, name: str = ".voiden-inherited.void") -> list[str]:
     """The Voiden app's inherited-config files from the document's folder up to the collection root,
     closest first."""
+    return _inherited_up_to(document, collection_root(document, workspace), name)
+
+
+def _inherited_up_to(document: Path, root: Path, name: str = ".voiden-inherited.void") -> list[str]:
     start = document.resolve().parent
-    root = (find_root(document.resolve(), workspace) or start).resolve()
     texts = []
     for folder in (start, *start.parents):
         candidate = folder / name
