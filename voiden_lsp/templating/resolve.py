@@ -23,10 +23,9 @@ class ResolvedRequest:
     rpc: str = ""
     headers: list[tuple[str, str]] = field(default_factory=list)
     body: str | None = None
-    body_file: Path | None = None
-    """`< ./file` bodies: sent from the file, streamed, never read whole."""
     body_parts: list[str | Path] | None = None
-    """A multipart body with `< ./file` lines: its text (CRLF line breaks) and files, in order."""
+    """A body with files, sent streamed (never read whole): a `< ./file` body is `[path]`; a multipart body
+    with `< ./file` lines is its text (CRLF line breaks) and files, in order."""
     timeout: float | None = None
     insecure: bool = False
     metadata: dict[str, list[str]] = field(default_factory=dict)
@@ -88,7 +87,7 @@ def render_request(request: Request, scope: Scope) -> ResolvedRequest:
         text = request.body.text
         if text.lstrip().startswith("< "):
             path = expand(text.strip()[2:].strip(), scope, origin=request.body)
-            resolved.body_file = resolved.path(path)
+            resolved.body_parts = [resolved.path(path)]
         else:
             json_mode = request.protocol == "grpc" or _is_json_body(resolved, text)
             resolved.body = expand(text, scope, json_mode=json_mode, origin=request.body)

@@ -135,12 +135,13 @@ def _body_file_chunks(path: Path) -> AsyncIterator[bytes]:
     return chunks()
 
 
-def _multipart_content(parts: list[str | Path]) -> tuple[int, AsyncIterator[bytes], str]:
-    """A multipart body's size, its bytes (files streamed) and how it is shown (files by name and size)."""
+def _streamed_body(parts: list[str | Path]) -> tuple[int, AsyncIterator[bytes], str]:
+    """A body of text and files: its size, its bytes (files streamed, never read whole) and how it is shown
+    (files by name and size)."""
     for part in parts:
         if isinstance(part, Path) and not part.is_file():
             raise TransportError(
-                f"the file {part} of the multipart body does not exist: check the path after `<` "
+                f"the body file {part} does not exist: check the path after `<` "
                 "(a relative path starts at the document's folder)"
             )
     size = sum(len(p.encode()) if isinstance(p, str) else p.stat().st_size for p in parts)
@@ -177,18 +178,8 @@ class HttpTransport(Transport):
         extra_headers: list[tuple[str, str]] = []
         sent_text = ""
         size = 0
-        if request.body_file is not None:
-            if not request.body_file.is_file():
-                raise TransportError(
-                    f"the body file {request.body_file} does not exist: check the path after `<` "
-                    "(a relative path starts at the document's folder)"
-                )
-            size = request.body_file.stat().st_size
-            content = _body_file_chunks(request.body_file)
-            sent_text = f"< {request.body_file} ({size} bytes)"
-            extra_headers = [("Content-Length", str(size))]
-        elif request.body_parts is not None:
-            size, content, sent_text = _multipart_content(request.body_parts)
+        if request.body_parts is not None:
+            size, content, sent_text = _streamed_body(request.body_parts)
             extra_headers = [("Content-Length", str(size))]
         elif request.body is not None:
             content = request.body.encode()
