@@ -365,8 +365,7 @@ class _VoidReader:
                 raw = str(attrs.get("body") or "")
                 body = _JSONC_COMMENT.sub(lambda m: m.group(1) or "", raw) if kind == "json_body" else raw
                 request.body = Span(body, where, self._scalar_lines(raw, body, where))
-                if not any(h.name.lower() == "content-type" for h in request.headers):
-                    request.headers.append(Header("Content-Type", Span(content_type, where), where, where))
+                _default_content_type(request, content_type, where)
                 break
         form = self._rows(blocks.get("url-table"))
         if form and request.body is None:
@@ -382,9 +381,7 @@ class _VoidReader:
             links = _file_links(node)
             if links:
                 request.body = Span(f"< {self._file_path(links[0])}", where)
-                if not any(h.name.lower() == "content-type" for h in request.headers):
-                    kind = _media_type(str(links[0].get("filename") or links[0].get("filePath") or ""))
-                    request.headers.append(Header("Content-Type", Span(kind, where), where, where))
+                _default_content_type(request, _media_type(_file_name(links[0])), where)
             else:
                 self.problems.append(Problem("this file body names no file", where, "warning", code="void-body"))
         self._check_url(request)
@@ -405,7 +402,7 @@ class _VoidReader:
             if not links:
                 parts += [f"--{BOUNDARY}", f'Content-Disposition: form-data; name="{key}"', "", _value_text(value)]
             for link in links:
-                filename = str(link.get("filename") or link.get("filePath") or "file").rsplit("/", 1)[-1]
+                filename = _file_name(link)
                 parts += [
                     f"--{BOUNDARY}",
                     f'Content-Disposition: form-data; name="{key}"; filename="{filename}"',
@@ -416,9 +413,7 @@ class _VoidReader:
         if not parts:
             return
         request.body = Span("\n".join([*parts, f"--{BOUNDARY}--"]), where)
-        if not any(h.name.lower() == "content-type" for h in request.headers):
-            content_type = f"multipart/form-data; boundary={BOUNDARY}"
-            request.headers.append(Header("Content-Type", Span(content_type, where), where, where))
+        _default_content_type(request, f"multipart/form-data; boundary={BOUNDARY}", where)
 
     def _file_path(self, link: dict[str, Any]) -> str:
         """A `fileLink`'s file as a `< path` line needs it: from the document's folder (the app writes paths
@@ -591,6 +586,16 @@ def _file_links(value: Any) -> list[dict[str, Any]]:
 
 def _is_file_link(value: Any) -> bool:
     return isinstance(value, dict) and value.get("type") == "fileLink"
+
+
+def _default_content_type(request: Request, content_type: str, where: Range) -> None:
+    """The body's Content-Type, unless the section's headers set one."""
+    if not any(h.name.lower() == "content-type" for h in request.headers):
+        request.headers.append(Header("Content-Type", Span(content_type, where), where, where))
+
+
+def _file_name(link: dict[str, Any]) -> str:
+    return str(link.get("filename") or link.get("filePath") or "file").rsplit("/", 1)[-1]
 
 
 def _media_type(filename: str) -> str:
