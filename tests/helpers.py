@@ -55,3 +55,8 @@ def voiden(*args: str, cwd: Path | None = None, env: dict[str, str] | None = Non
 
 def events(stdout: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in stdout.splitlines()]
+
+
+def received_json(stdout: str) -> list[Any]:
+    """The JSON bodies a `voiden run --json` received, in order."""
+    return [json.loads(e["data"]) for e in events(stdout) if e["kind"] == "received"]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import events, of, voiden
+from tests.helpers import events, of, received_json, voiden
 from voiden_lsp.demo.grpc_server import DemoGrpcServer
 from voiden_lsp.demo.http_server import DemoHttpServer
 from voiden_lsp.demo.ws_server import DemoWebSocketServer
@@ -149,7 +149,7 @@ def test_voiden_run_reads_a_sample_copy_pointed_at_the_demo_server(http_server: 
     )
     result = voiden("run", str(copy), "--json", "--var", f"base={http_server.url}")
     assert result.returncode == 0, result.stdout + result.stderr
-    echoed = json.loads(next(e["data"] for e in events(result.stdout) if e["kind"] == "received"))
+    echoed = received_json(result.stdout)[0]
     assert echoed["query"] == {"sort": "alpha_desc", "size": "10", "query": "what is voiden?"}
 
 
@@ -206,7 +206,7 @@ def test_app_environments_runtime_variables_and_private_values(http_server: Demo
     )
     result = voiden("run", str(doc), "--json", "--env", "staging.eu")
     assert result.returncode == 0, result.stdout + result.stderr
-    echoed = json.loads(next(e["data"] for e in events(result.stdout) if e["kind"] == "received"))
+    echoed = received_json(result.stdout)[0]
     assert echoed["query"] == {"region": "eu", "s": "from-a-script"}
     assert "private-key-123456" not in result.stdout and "pri…" in result.stdout
 
@@ -331,7 +331,7 @@ def test_voiden_run_drives_a_void_websocket_session_and_ends_it(tmp_path: Path) 
     kinds = [e["kind"] for e in events(result.stdout)]
     assert kinds[:2] == ["connecting", "open"] and kinds[-1] == "closed", kinds
     sent = json.loads(next(e["data"] for e in events(result.stdout) if e["kind"] == "sent"))
-    echoed = json.loads(next(e["data"] for e in events(result.stdout) if e["kind"] == "received"))
+    echoed = received_json(result.stdout)[0]
     assert echoed == sent and sent["hello"] and "{{" not in sent["hello"]
 
 
@@ -362,7 +362,7 @@ def test_path_cookie_and_option_tables(http_server: DemoHttpServer, tmp_path: Pa
     path.write_text(text, encoding="utf-8")
     result = voiden("run", str(path), "--json", "--var", f"base={http_server.url}")
     assert result.returncode == 0, result.stdout + result.stderr
-    echoed = json.loads(next(e["data"] for e in events(result.stdout) if e["kind"] == "received"))
+    echoed = received_json(result.stdout)[0]
     assert echoed["path"] == "/echo/users/42/posts/7"
     assert echoed["headers"]["Cookie"] == "session=abc; theme=dark"
     converted = voiden("convert", str(path), "-o", "-").stdout
@@ -389,7 +389,7 @@ def test_the_file_samples_upload_their_files(http_server: DemoHttpServer, tmp_pa
     form = _collection_copy(tmp_path, "files.void", f"{http_server.url}/upload")
     result = voiden("run", str(form), "--json")
     assert result.returncode == 0, result.stdout + result.stderr
-    uploaded = json.loads(next(e["data"] for e in events(result.stdout) if e["kind"] == "received"))
+    uploaded = received_json(result.stdout)[0]
     assert uploaded["files"] == {
         "file": [
             {
@@ -403,7 +403,7 @@ def test_the_file_samples_upload_their_files(http_server: DemoHttpServer, tmp_pa
     binary = _collection_copy(tmp_path, "binary.void", f"{http_server.url}/echo")
     result = voiden("run", str(binary), "--json")
     assert result.returncode == 0, result.stdout + result.stderr
-    echoed = json.loads(next(e["data"] for e in events(result.stdout) if e["kind"] == "received"))
+    echoed = received_json(result.stdout)[0]
     assert (
         echoed["sha256"] == hashlib.sha256(pdf).hexdigest() and echoed["headers"]["Content-Type"] == "application/pdf"
     )
@@ -459,7 +459,7 @@ def test_linked_files_run_their_sections_in_place(http_server: DemoHttpServer, t
     assert any(("/main.void is" in m and "deep" in m) or "cycle" in m for m in messages), messages
     result = voiden("run", str(main), "--json", "--var", f"base={http_server.url}")
     assert result.returncode == 0, result.stdout + result.stderr
-    received = [json.loads(e["data"])["query"]["from"] for e in events(result.stdout) if e["kind"] == "received"]
+    received = [echo["query"]["from"] for echo in received_json(result.stdout)]
     assert received == ["main", "first", "second", "second"]
     converted = tmp_path / "main.voiden"
     assert voiden("convert", str(main), "-o", str(converted)).returncode == 0
@@ -488,7 +488,7 @@ def test_named_profiles_and_the_legacy_dotenv_fallback(http_server: DemoHttpServ
     )
     result = voiden("run", str(doc), "--json", "--profile", "team-b", "--env", "staging.eu")
     assert result.returncode == 0, result.stdout + result.stderr
-    echoed = json.loads(next(e["data"] for e in events(result.stdout) if e["kind"] == "received"))
+    echoed = received_json(result.stdout)[0]
     assert echoed["query"] == {"region": "b-eu"}
 
     legacy = tmp_path / "legacy"
@@ -513,7 +513,7 @@ def test_named_profiles_and_the_legacy_dotenv_fallback(http_server: DemoHttpServ
     )
     result = voiden("run", str(doc), "--json", "--env", "staging.eu", "--var", f"BASE={http_server.url}")
     assert result.returncode == 0, result.stdout + result.stderr
-    echoed = json.loads(next(e["data"] for e in events(result.stdout) if e["kind"] == "received"))
+    echoed = received_json(result.stdout)[0]
     assert echoed["query"] == {"region": "eu", "t": "sta…"}  # .env.staging's token over .env's, masked
     assert "staging-token-1" not in result.stdout
 
@@ -553,7 +553,7 @@ def test_every_sample_runs_and_its_conversion_sends_the_same(
         base = f"BASE_URL={http_server.url}/echo"
         result = voiden("run", str(path), "--json", "--var", base, "--var", "AUTH_TOKEN=token-from-the-test")
         assert result.returncode == 0, result.stdout + result.stderr
-        echoes = [json.loads(e["data"]) for e in events(result.stdout) if e["kind"] == "received"]
+        echoes = received_json(result.stdout)
         return [
             (e["method"], e["path"], e["query"], e["headers"].get("Content-Type"), e["sha256"], e["size"])
             for e in echoes
