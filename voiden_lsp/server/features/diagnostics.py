@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sys
 from dataclasses import dataclass, field
 
 from lsprotocol import types
@@ -49,7 +48,7 @@ def problems(doc: Document, scopes: dict[str, Scope], checked: Checked | None = 
     lines = split_lines(doc.text)
     scope_keys: dict[int, str] = {}
     fresh: dict[tuple[object, ...], list[Problem]] = {}
-    schemas = _schema_generation()
+    schemas = VoidenServer.schema_generation()
     for request in doc.requests:
         scope = scopes[request.name]
         if id(scope) not in scope_keys:
@@ -74,11 +73,6 @@ def _source(request: Request, lines: list[str]) -> tuple[object, ...]:
         for m in request.messages
     )
     return "\n".join(lines[first : request.range.end.line + 1]), blocks
-
-
-def _schema_generation() -> int:
-    module = sys.modules.get("voiden_lsp.transports.grpc_reflection")  # unloaded until gRPC is used
-    return module.SCHEMAS.generation if module is not None else 0
 
 
 def _request_problems(request: Request, scope: Scope) -> list[Problem]:
