@@ -16,7 +16,14 @@ from voiden_lsp.demo.ws_server import DemoWebSocketServer
 from voiden_lsp.document.void import parse_document, parse_void
 from voiden_lsp.events import Event
 from voiden_lsp.sessions import Runner
-from voiden_lsp.templating import Collection, collection_files, inherited_texts, path_in_collection, root_from
+from voiden_lsp.templating import (
+    Collection,
+    collection_files,
+    inherited_texts,
+    path_in_collection,
+    root_from,
+    void_context,
+)
 
 SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "data" / "voiden-app-samples"
 
@@ -562,3 +569,14 @@ def test_every_sample_runs_and_its_conversion_sends_the_same(
     requests = sent(copy)
     assert len(requests) == len(parse_void(text).requests)
     assert sent(converted) == requests
+
+
+def test_a_void_document_outside_the_workspace_still_reads(tmp_path: Path) -> None:
+    workspace, elsewhere = tmp_path / "workspace", tmp_path / "elsewhere"
+    workspace.mkdir()
+    elsewhere.mkdir()
+    doc = elsewhere / "call.void"
+    doc.write_text((SAMPLES / "query.void").read_text(encoding="utf-8"), encoding="utf-8")
+    load, inherited, root, path = void_context(doc, workspace)
+    assert (root, path) == ("../workspace", "")  # the workspace is the root; the document is not under it
+    assert parse_document(doc.read_text(encoding="utf-8"), doc.name, load, inherited, root, path).requests

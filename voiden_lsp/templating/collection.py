@@ -263,7 +263,9 @@ def path_in_collection(document: Path, workspace: Path | None = None) -> str:
 
 
 def _path_in(document: Path, root: Path) -> str:
-    return "/" + document.resolve().relative_to(root).as_posix()
+    """Empty for a document outside its root (one opened from outside the editor's workspace folder)."""
+    document = document.resolve()
+    return "/" + document.relative_to(root).as_posix() if document.is_relative_to(root) else ""
 
 
 def inherited_texts(document: Path, workspace: Path | None = None, name: str = ".voiden-inherited.void") -> list[str]:
