@@ -87,7 +87,7 @@ def test_json_mapping_and_errors_with_field_paths() -> None:
 
 
 def test_proto_files_compile_to_the_shipped_protoset() -> None:
-    compiled = compile_protos([PROTO], [])
+    compiled = compile_protos([PROTO], [], ROOT)
     shipped = load_protoset(PROTOSET)
     for name in ("routeguide.Feature", "routeguide.Tick", "routeguide.RouteNote"):
         assert compiled.message(name).fields_by_name.keys() == shipped.message(name).fields_by_name.keys()
@@ -101,9 +101,9 @@ def test_missing_imports_name_the_import_path(tmp_path: Path) -> None:
         'syntax = "proto3";\nimport "lib/types.proto";\nmessage A { lib.T t = 1; }\n', encoding="utf-8"
     )
     with pytest.raises(SchemaError, match=r"lib/types.proto.*@import-path"):
-        compile_protos([tmp_path / "svc.proto"], [])
+        compile_protos([tmp_path / "svc.proto"], [], tmp_path)
     with pytest.raises(SchemaError, match="does not exist"):
-        compile_protos([tmp_path / "nope.proto"], [])
+        compile_protos([tmp_path / "nope.proto"], [], tmp_path)
     (tmp_path / "bad.pb").write_bytes(b"\xff\xff not a descriptor set")
     with pytest.raises(SchemaError, match="is not a protoset"):
         load_protoset(tmp_path / "bad.pb")

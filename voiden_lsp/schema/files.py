@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import stat
 import subprocess
 import sys
 import tempfile
@@ -14,7 +15,12 @@ from voiden_lsp.schema.model import Schema
 PROTOC_EXTRA = "pip install 'voiden-lsp[protoc]' (grpcio-tools)"
 
 
+MAX_SCHEMA_FILE = 64 * 1024 * 1024
+"""A protoset or .proto larger than this is refused: no document can make us read /dev/zero."""
+
+
 def load_protoset(path: Path) -> Schema:
+    _check_regular(path, "protoset")
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -22,19 +28,38 @@ def load_protoset(path: Path) -> Schema:
     return Schema.from_descriptor_set(data, f"protoset {path.name}")
 
 
-def compile_protos(protos: list[Path], import_paths: list[Path]) -> Schema:
-    """Compile `.proto` files with grpcio-tools' protoc into a descriptor set ; blocking."""
+def compile_protos(protos: list[Path], import_paths: list[Path], collection: Path) -> Schema:
+    """Compile `.proto` files with grpcio-tools' protoc into a descriptor set; blocking.
+
+    A document chooses these paths, so each argument handed to protoc is vetted: every file is an existing
+    regular file inside the collection or an `@import-path`, every root an existing folder, all absolute,
+    and no file's name from its root starts with `-` or `@` (protoc has no `--` separator: such a name
+    would be read as an option, `--plugin=...` runs a program, or as a file of options)."""
     if importlib.util.find_spec("grpc_tools") is None:
         raise SchemaError(
             f"`@proto` needs the protoc compiler of grpcio-tools: {PROTOC_EXTRA}; or use server "
             "reflection (drop @proto) or a `@protoset` file"
         )
-    missing = [p for p in protos if not p.is_file()]
-    if missing:
-        raise SchemaError(
-            f"the proto file {missing[0]} does not exist (a relative path starts at the document's folder)"
-        )
-    roots = [*import_paths] or sorted({p.parent for p in protos})
+    for proto in protos:
+        _check_regular(proto, "proto file")
+    for folder in import_paths:
+        if not folder.resolve().is_dir():
+            raise SchemaError(f"the `@import-path` {folder} is not a folder")
+    allowed = [collection.resolve(), *(p.resolve() for p in import_paths)]
+    for proto in protos:
+        if not any(proto.resolve().is_relative_to(folder) for folder in allowed):
+            raise SchemaError(
+                f"the proto file {proto} lies outside the collection ({collection}): add its folder with "
+                "`@import-path DIR`"
+            )
+    roots = [p.resolve() for p in import_paths] or sorted({p.resolve().parent for p in protos})
+    names = [_relative(p, roots) for p in protos]
+    for name in names:
+        if name.startswith(("-", "@")):
+            raise SchemaError(
+                f"the proto file name `{name}` starts with `{name[0]}`, which protoc would read as an option: "
+                "rename the file"
+            )
     import grpc_tools
 
     bundled = Path(grpc_tools.__file__).parent / "_proto"  # google/protobuf/*.proto
@@ -46,11 +71,11 @@ def compile_protos(protos: list[Path], import_paths: list[Path]) -> Schema:
             "grpc_tools.protoc",
             "--include_imports",
             f"--descriptor_set_out={out}",
-            *(f"-I{root}" for root in roots),
-            f"-I{bundled}",
-            *(str(_relative(p, roots)) for p in protos),
+            *(f"--proto_path={root}" for root in roots),
+            f"--proto_path={bundled}",
+            *names,
         ]
-        result = subprocess.run(args, capture_output=True, text=True, timeout=60)
+        result = subprocess.run(args, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
         if result.returncode != 0:
             detail = "; ".join(line.strip() for line in (result.stderr or result.stdout).splitlines() if line.strip())
             hint = (
@@ -62,11 +87,25 @@ def compile_protos(protos: list[Path], import_paths: list[Path]) -> Schema:
         return Schema.from_descriptor_set(out.read_bytes(), f"proto {', '.join(p.name for p in protos)}")
 
 
-def _relative(proto: Path, roots: list[Path]) -> Path:
+def _check_regular(path: Path, what: str) -> None:
+    """An existing regular file of a sane size (never a device, a FIFO or a folder)."""
+    try:
+        info = path.stat()
+    except OSError:
+        raise SchemaError(
+            f"the {what} {path} does not exist (a relative path starts at the document's folder)"
+        ) from None
+    if not stat.S_ISREG(info.st_mode):
+        raise SchemaError(f"the {what} {path} is not a regular file")
+    if info.st_size > MAX_SCHEMA_FILE:
+        raise SchemaError(f"the {what} {path} is larger than {MAX_SCHEMA_FILE // (1024 * 1024)} MB")
+
+
+def _relative(proto: Path, roots: list[Path]) -> str:
     """protoc wants each file named relative to one of its import roots."""
     for root in roots:
         try:
-            return proto.resolve().relative_to(root.resolve())
+            return proto.resolve().relative_to(root).as_posix()
         except ValueError:
             continue
     raise SchemaError(f"{proto} is not under any `@import-path` ({', '.join(map(str, roots))})")

@@ -32,6 +32,8 @@ class ResolvedRequest:
     range: Range | None = None
     base_dir: Path | None = None
     """The document's folder: relative paths in the request (`< file`, `@proto`, `@ca`) start here."""
+    root: Path | None = None
+    """The collection's root (see Scope.root)."""
 
     def meta(self, key: str) -> str | None:
         values = self.metadata.get(key)
@@ -71,6 +73,7 @@ def render_request(request: Request, scope: Scope) -> ResolvedRequest:
         method=request.method,
         range=request.range,
         base_dir=scope.base_dir,
+        root=scope.root,
     )
     if request.rpc is not None:
         resolved.rpc = expand(request.rpc.text, scope, origin=request.rpc).strip()

@@ -49,6 +49,8 @@ class Scope:
     secrets: frozenset[str] = frozenset()
     locale: str | None = None
     base_dir: Path | None = None
+    root: Path | None = None
+    """The collection's root: files a request names (`@proto`) must lie inside it or an `@import-path`."""
     process_env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
 
     def lookup(self, name: str) -> tuple[str, Any] | None:
@@ -105,6 +107,7 @@ class Scope:
             secrets=collection.secrets,
             locale=locale,
             base_dir=base_dir or collection.root,
+            root=collection.root,
             process_env=process,
         )
 

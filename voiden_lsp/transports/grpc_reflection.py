@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import grpc
 from google.protobuf import descriptor_pb2
@@ -147,7 +148,8 @@ class SchemaCache:
         protos = request.metadata.get("proto", [])
         if protos:
             roots = [request.path(p) for p in request.metadata.get("import-path", [])]
-            return await asyncio.to_thread(compile_protos, [request.path(p) for p in protos], roots)
+            inside = request.root or request.base_dir or Path.cwd()
+            return await asyncio.to_thread(compile_protos, [request.path(p) for p in protos], roots, inside)
         channel = await open_channel(request, target, size_limits=False)
         try:
             return await reflect(

@@ -58,6 +58,7 @@ def resolve_address(request: Request, scope: Scope) -> tuple[ResolvedRequest, Ta
             rpc=expand(request.rpc.text, scope).strip() if request.rpc else "",
             headers=[(expand(h.name, scope), expand(h.value.text, scope)) for h in request.headers],
             base_dir=scope.base_dir,
+            root=scope.root,
         )
         for item in request.metadata:
             resolved.metadata.setdefault(item.key, []).append(expand(item.value, scope))

@@ -11,7 +11,7 @@ from typing import Any
 from lsprotocol import types
 
 from voiden_lsp.document import Document, Request
-from voiden_lsp.errors import VoidenError
+from voiden_lsp.errors import SchemaError, VoidenError
 from voiden_lsp.server import protocol
 from voiden_lsp.server.features import diagnostics
 from voiden_lsp.server.features.grpc_support import cached_schema, resolve_address
@@ -113,10 +113,18 @@ def _session(ls: VoidenServer, sid: Any) -> LiveSession:
     return live
 
 
+UNTRUSTED = "this workspace is not trusted: voiden sends nothing from it and reads no gRPC schema"
+
+
+def require_trust(ls: VoidenServer) -> None:
+    """Every command that sends, connects or reads a schema starts here."""
+    if not ls.settings.trusted:
+        raise CommandError(UNTRUSTED)
+
+
 async def start(ls: VoidenServer, uri: Any, name: Any) -> protocol.StartResult:
     """Run a request as a session whose events stream to the client; answers once it has started."""
-    if not ls.settings.trusted:
-        raise CommandError("this workspace is not trusted: voiden sends nothing from it")
+    require_trust(ls)
     request = _request(ls, uri, name)
     runner = ls.runner(uri)
     session = runner.session(request)
@@ -158,6 +166,7 @@ def register(server: VoidenServer) -> None:
     @server.command(protocol.CMD_SEND)
     async def send(ls: VoidenServer, sid: str, uri: str, block_id: str | None, *typed: str) -> dict[str, Any]:
         """Send a message block, or (block id null) a typed message, with its templates expanded."""
+        require_trust(ls)
         live = _session(ls, sid)
         doc = ls.document(uri)
         request = doc.request(live.request)
@@ -192,6 +201,7 @@ def register(server: VoidenServer) -> None:
 
     @server.command(protocol.CMD_REFRESH_SCHEMA)
     async def refresh_schema(ls: VoidenServer, uri: str, name: str) -> dict[str, Any]:
+        require_trust(ls)
         request = _request(ls, uri, name)
         found = resolve_address(request, ls.scope(uri, request))
         if found is None:
@@ -254,8 +264,12 @@ def _blocks(ls: VoidenServer, uri: str, request: str) -> list[protocol.BlockInfo
 
 
 async def fetch_schema_with_progress(ls: VoidenServer, resolved: Any, target: Any) -> Any:
-    """Fetch (or reuse) a schema, with work-done progress when the client supports it."""
+    """Fetch (or reuse) a schema, with work-done progress when the client supports it. Reflection connects
+    and `@proto` runs protoc: never in an untrusted workspace, whichever feature asks."""
     from pygls.capabilities import get_capability
+
+    if not ls.settings.trusted:
+        raise SchemaError(UNTRUSTED)
 
     from voiden_lsp.transports.grpc_reflection import SCHEMAS
 
