@@ -63,8 +63,8 @@ def compile_protos(protos: list[Path], import_paths: list[Path], collection: Pat
     import grpc_tools
 
     bundled = Path(grpc_tools.__file__).parent / "_proto"  # google/protobuf/*.proto
-    with tempfile.TemporaryDirectory() as folder:
-        out = Path(folder) / "set.pb"
+    with tempfile.TemporaryDirectory() as scratch:
+        out = Path(scratch) / "set.pb"
         args = [
             sys.executable,
             "-m",
