@@ -7,26 +7,29 @@ letters inside strings), so offsets into the checked text are offsets into the d
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
-_TEMPLATE = re.compile(r"\{\{.*?\}\}", re.DOTALL)
+from voiden_lsp.document.scanning import template_spans
+
+MAX_DEPTH = 200
+"""JSON nested deeper than this is reported, not read (the reader is recursive)."""
 
 
 def blank_templates(text: str) -> str:
     """Replace each `{{...}}` by a same-length placeholder that keeps the JSON valid: `0` padded with spaces
     where it is a whole value, `x`s inside a string."""
-
-    def placeholder(match: re.Match[str]) -> str:
-        before = text[: match.start()]
-        in_string = before.count('"') - before.count('\\"') * 1
-        length = match.end() - match.start()
-        if in_string % 2 == 1:
-            return "x" * length
-        return "0" + " " * (length - 1)
-
-    return _TEMPLATE.sub(placeholder, text)
+    pieces: list[str] = []
+    done = 0
+    quotes = 0  # `"` before the template, less the escaped ones: odd inside a string
+    for start, end in template_spans(text):
+        quotes += text.count('"', done, start) - text.count('\\"', done, start)
+        pieces.append(text[done:start])
+        length = end - start
+        pieces.append("x" * length if quotes % 2 == 1 else "0" + " " * (length - 1))
+        done = end
+    pieces.append(text[done:])
+    return "".join(pieces)
 
 
 @dataclass
@@ -60,6 +63,7 @@ class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
         self.i = 0
+        self.depth = 0
         self.decoder = json.JSONDecoder()
 
     def skip(self) -> None:
@@ -72,34 +76,44 @@ class _Parser:
             raise JsonPositionError("a JSON value is missing", self.i)
         ch = self.text[self.i]
         start = self.i
-        if ch == "{":
-            return self.obj()
-        if ch == "[":
-            self.i += 1
-            node = JsonNode([], start, start)
-            self.skip()
-            if self.text[self.i : self.i + 1] == "]":
-                self.i += 1
-                node.end = self.i
-                return node
-            while True:
-                item = self.value()
-                node.items.append(item)
-                node.value.append(item.value)
-                self.skip()
-                ch = self.text[self.i : self.i + 1]
-                self.i += 1
-                if ch == "]":
-                    node.end = self.i
-                    return node
-                if ch != ",":
-                    raise JsonPositionError("expected `,` or `]` in the list", self.i - 1)
+        if ch in "{[":
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise JsonPositionError(f"nested more than {MAX_DEPTH} deep", self.i)
+            try:
+                return self.obj() if ch == "{" else self.array()
+            finally:
+                self.depth -= 1
         try:
             value, end = self.decoder.raw_decode(self.text, self.i)
         except json.JSONDecodeError as exc:
             raise JsonPositionError(exc.msg, exc.pos) from None
+        except RecursionError:
+            raise JsonPositionError(f"nested more than {MAX_DEPTH} deep", self.i) from None
         self.i = end
         return JsonNode(value, start, end)
+
+    def array(self) -> JsonNode:
+        start = self.i
+        self.i += 1
+        node = JsonNode([], start, start)
+        self.skip()
+        if self.text[self.i : self.i + 1] == "]":
+            self.i += 1
+            node.end = self.i
+            return node
+        while True:
+            item = self.value()
+            node.items.append(item)
+            node.value.append(item.value)
+            self.skip()
+            ch = self.text[self.i : self.i + 1]
+            self.i += 1
+            if ch == "]":
+                node.end = self.i
+                return node
+            if ch != ",":
+                raise JsonPositionError("expected `,` or `]` in the list", self.i - 1)
 
     def obj(self) -> JsonNode:
         start = self.i

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any, Literal, NamedTuple
 
 Severity = Literal["error", "warning", "info"]
@@ -74,13 +76,45 @@ class Span:
     range: Range
     line_starts: tuple[Position, ...] = ()
 
+    @cached_property
+    def _index(self) -> tuple[list[int], list[int]]:
+        """Offsets where each line of `text` starts, and of the characters that take two UTF-16 units: made
+        once, so mapping any number of offsets costs a binary search each, however long the line."""
+        starts = [0, *(m.end() for m in _NEWLINE.finditer(self.text))]
+        astral = [] if self.text.isascii() else [m.start() for m in _ASTRAL.finditer(self.text)]
+        return starts, astral
+
     def position_at(self, offset: int) -> Position:
         """Document position of `offset` (a Python index into `text`)."""
-        before = self.text[:offset]
-        line_index = before.count("\n")
-        line_start = before.rfind("\n") + 1
+        offset = max(0, min(offset, len(self.text)))
+        starts, astral = self._index
+        line_index = bisect_right(starts, offset) - 1
+        line_start = starts[line_index]
+        units = offset - line_start
+        if astral:
+            units += bisect_left(astral, offset) - bisect_left(astral, line_start)
         origin = self.line_starts[line_index] if self.line_starts else self.range.start
-        return Position(origin.line, origin.character + utf16_len(before[line_start:]))
+        return Position(origin.line, origin.character + units)
+
+    def offset_at(self, pos: Position) -> int:
+        """The offset in `text` of a document position (columns in UTF-16 units, as LSP counts them); the
+        end of the text when `pos` is on none of its lines."""
+        starts, astral = self._index
+        origins = self.line_starts or (self.range.start,)
+        for index, line_start in enumerate(starts):
+            origin = origins[index] if index < len(origins) else origins[-1]
+            if origin.line != pos.line:
+                continue
+            line_end = starts[index + 1] - 1 if index + 1 < len(starts) else len(self.text)
+            units = max(0, pos.character - origin.character)
+            offset = line_start
+            if not astral or bisect_left(astral, line_end) == bisect_left(astral, line_start):
+                return min(line_end, line_start + units)
+            while offset < line_end and units > 0:
+                units -= 2 if ord(self.text[offset]) > 0xFFFF else 1
+                offset += 1
+            return offset
+        return len(self.text)
 
     def range_at(self, start: int, end: int) -> Range:
         return Range(self.position_at(start), self.position_at(end))
@@ -202,6 +236,8 @@ class Document:
 
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_NEWLINE = re.compile("\n")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
 def split_lines(text: str) -> list[str]:

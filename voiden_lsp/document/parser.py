@@ -13,6 +13,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
+from voiden_lsp.document import scanning
 from voiden_lsp.document.model import (
     LIVE_PROTOCOLS,
     MESSAGE_WORDS,
@@ -35,9 +36,6 @@ from voiden_lsp.document.values import parse_duration, parse_size
 
 log = logging.getLogger(__name__)
 
-_TOKEN = re.compile(r"(?:\{\{.*?\}\}|\S)+")
-_METADATA = re.compile(r"^@([A-Za-z][\w.-]*)(?:\s*:?\s+(.*?))?\s*$")
-_HEADER = re.compile(r"^((?:\{\{.*?\}\}|[!#$%&'*+.^_`|~0-9A-Za-z-])+)\s*:\s*(.*?)\s*$")
 _HTTP_VERSION = re.compile(r"^HTTP/\d(\.\d)?$", re.IGNORECASE)
 _RPC = re.compile(r"^(?:[A-Za-z_][\w]*\.)*[A-Za-z_]\w*[/.][A-Za-z_]\w*$")
 _STANDARD_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE", "CONNECT")
@@ -77,12 +75,35 @@ def _markdown() -> Any:
     return MarkdownIt("commonmark").disable("inline")
 
 
+_YAML_DEPTH = 100
+"""YAML nested deeper than this is refused before PyYAML (recursive) reads it."""
+
+
+def _nesting_beyond(text: str, limit: int) -> int | None:
+    """The offset where `[`/`{` nesting first passes `limit`, ignoring quoted text; None when it never does."""
+    depth = 0
+    quote = ""
+    for offset, ch in enumerate(text):
+        if quote:
+            if ch == quote or ch == "\n":
+                quote = ""
+        elif ch in "\"'":
+            quote = ch
+        elif ch in "[{":
+            depth += 1
+            if depth > limit:
+                return offset
+        elif ch in "]}":
+            depth = max(0, depth - 1)
+    return None
+
+
 def parse(text: str) -> Document:
     """Parse a .voiden document. Never raises: an internal failure becomes a problem."""
     try:
         return _Parser(text).parse()
     except Exception as exc:  # the contract is totality; a bug must not take the caller down
-        log.exception("parser failed")
+        log.error("parser failed: %r", exc, exc_info=not isinstance(exc, RecursionError))
         return Document(text, problems=[Problem(f"internal parser error: {exc}", Range.of(0, 0))])
 
 
@@ -173,8 +194,15 @@ class _Parser:
         import yaml
 
         data: Any = None
+        source = "\n".join(lines[1:end])
+        deep = _nesting_beyond(source, _YAML_DEPTH)
         try:
-            data = yaml.safe_load("\n".join(lines[1:end])) or {}
+            if deep is not None:
+                raise yaml.YAMLError(f"nested more than {_YAML_DEPTH} deep")
+            data = yaml.safe_load(source) or {}
+        except (ValueError, RecursionError, OverflowError) as exc:  # PyYAML's constructors raise these too
+            message = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+            self.problem(f"front matter has a value that cannot be read: {message}", fm_range, code="front-matter")
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = (
@@ -222,7 +250,7 @@ class _Parser:
         return fences
 
     def _fence(self, info: str, content: str, span: list[int], heading: str | None, level: int) -> _Fence | None:
-        words = _TOKEN.findall(info)
+        words = [info[a:b] for a, b in scanning.tokens(info)]
         if not words:
             return None
         word = words[0].lower()
@@ -331,11 +359,11 @@ class _Parser:
 
     def _metadata(self, request: Request, line: _Line) -> None:
         start, end = line.trimmed()
-        match = _METADATA.match(line.text[start:end])
-        if not match:
+        found = scanning.metadata(line.text[start:end])
+        if found is None:
             self.problem("malformed metadata line: write `@key value`", line.range(start, end), code="bad-metadata")
             return
-        key, value = match.group(1), match.group(2) or ""
+        key, value = found
         key_range = line.range(start, start + 1 + len(key))
         request.metadata.append(Metadata(key, value, line.range(start, end), key_range))
         spec = METADATA_KEYS.get(key)
@@ -369,7 +397,7 @@ class _Parser:
     def _request_line(self, request: Request, line: _Line) -> None:
         start, end = line.trimmed()
         request.request_line_range = line.range(start, end)
-        tokens = [(m.start(), m.end()) for m in _TOKEN.finditer(line.text)]
+        tokens = scanning.tokens(line.text)
         words = [line.text[a:b] for a, b in tokens]
         protocol = request.protocol
         if protocol in ("http", "sse"):
@@ -481,8 +509,8 @@ class _Parser:
 
     def _header(self, request: Request, line: _Line) -> None:
         start, end = line.trimmed()
-        match = _HEADER.match(line.text[start:end])
-        if not match:
+        found = scanning.header(line.text[start:end])
+        if found is None:
             looks_like_body = line.text[start : start + 1] in ("{", "[", "<", '"')
             message = (
                 "the body must follow a blank line after the headers"
@@ -491,9 +519,9 @@ class _Parser:
             )
             self.problem(message, line.range(start, end), code="bad-header")
             return
-        name = match.group(1)
-        value_start = start + match.start(2)
-        value_end = start + match.end(2)
+        name = found[0]
+        value_start = start + found[1]
+        value_end = start + found[2]
         request.headers.append(
             Header(
                 name,
@@ -703,11 +731,15 @@ def _section(lines: list[str]) -> _Part:
     parser = _Parser(text)
     parser.source_lines = lines
     fences = parser._fences(text)
-    requests = [
-        (i, parser._request(fence))
-        for i, fence in enumerate(fences)
-        if fence.word not in MESSAGE_WORDS and fence.word != "#heading"
-    ]
+    requests = []
+    for i, fence in enumerate(fences):
+        if fence.word in MESSAGE_WORDS or fence.word == "#heading":
+            continue
+        try:
+            requests.append((i, parser._request(fence)))
+        except Exception as exc:  # one unreadable request must not cost the document its others
+            log.error("request at line %d could not be read: %r", fence.range.start.line + 1, exc)
+            parser.problem(f"this request could not be read ({type(exc).__name__}: {exc})", fence.info_range)
     part = _Part(_Placed(0, fences, requests, parser.problems))
     with _PARTS_LOCK:
         _PARTS[text] = part

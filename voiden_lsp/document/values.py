@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$", re.IGNORECASE)
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib|gb|gib|k|m|g)?\s*$", re.IGNORECASE)
+# matched against stripped text: `\s*` on both sides of an optional unit would be quadratic on a run of spaces
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h)?", re.IGNORECASE)
+_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib|gb|gib|k|m|g)?", re.IGNORECASE)
 _DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 _SIZE_UNITS = {
     "b": 1,
@@ -23,7 +24,7 @@ _SIZE_UNITS = {
 
 def parse_duration(text: str) -> float | None:
     """Seconds from `500ms`, `5s`, `1.5m`, `1h`; a bare number means seconds. None if unreadable."""
-    match = _DURATION.match(text)
+    match = _DURATION.fullmatch(text.strip())
     if not match:
         return None
     unit = (match.group(2) or "s").lower()
@@ -32,7 +33,7 @@ def parse_duration(text: str) -> float | None:
 
 def parse_size(text: str) -> int | None:
     """Bytes from `512`, `64KB`, `16MB`, `1GiB` (binary multiples). None if unreadable."""
-    match = _SIZE.match(text)
+    match = _SIZE.fullmatch(text.strip())
     if not match:
         return None
     unit = (match.group(2) or "b").lower()

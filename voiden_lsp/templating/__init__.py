@@ -16,7 +16,7 @@ from voiden_lsp.templating.collection import (
 )
 from voiden_lsp.templating.expand import evaluate, expand, looks_like_json, problem_of, to_json, to_text
 from voiden_lsp.templating.resolve import ResolvedRequest, render_message, render_request
-from voiden_lsp.templating.scan import Template, find_templates, split_call
+from voiden_lsp.templating.scan import Template, find_templates, iter_templates, split_call, template_at
 from voiden_lsp.templating.scope import Response, Scope, mask_secrets, masked
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "find_root",
     "find_templates",
     "inherited_texts",
+    "iter_templates",
     "looks_like_json",
     "mask_secrets",
     "masked",
@@ -44,6 +45,7 @@ __all__ = [
     "render_request",
     "root_from",
     "split_call",
+    "template_at",
     "to_json",
     "to_text",
     "void_context",

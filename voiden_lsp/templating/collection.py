@@ -21,7 +21,8 @@ ReadText = Callable[[Path], str]
 _ENV_FILE = re.compile(r"env-(?:([a-z0-9][a-z0-9-]*)-)?(public|private)\.yaml")
 """The Voiden app's environment files: `env-public.yaml`, or a named profile's `env-team-b-private.yaml`."""
 _LEGACY_SKIP = frozenset({"node_modules", "venv", "__pycache__"})
-_DOTENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][\w.-]*)\s*=\s*(.*?)\s*$")
+_DOTENV_LINE = re.compile(r"\s*(?:export\s+)?([A-Za-z_][\w.-]*)\s*=(.*)")  # the value is stripped after
+_COMMENT = re.compile(r"\s#")
 
 
 def _read(path: Path) -> str:
@@ -200,13 +201,14 @@ def parse_dotenv(text: str) -> dict[str, str]:
         match = _DOTENV_LINE.match(line)
         if not match:
             continue
-        key, value = match.group(1), match.group(2)
+        key, value = match.group(1), match.group(2).strip()
         if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
             quote, value = value[0], value[1:-1]
             if quote == '"':
                 value = value.replace("\\n", "\n").replace('\\"', '"')
         else:
-            value = re.sub(r"\s+#.*$", "", value)
+            comment = _COMMENT.search(value)
+            value = value[: comment.start()].rstrip() if comment else value
         values[key] = value
     return values
 

@@ -14,7 +14,7 @@ from uuid import UUID
 from voiden_lsp.document import Span
 from voiden_lsp.errors import TemplateError
 from voiden_lsp.templating.fakes import POSTMAN, dynamic_value, fake_value, known_fake
-from voiden_lsp.templating.scan import Template, find_templates, split_call
+from voiden_lsp.templating.scan import Template, iter_templates, split_call
 from voiden_lsp.templating.scope import Scope, follow_path
 
 _REFERENCE = re.compile(
@@ -37,7 +37,7 @@ def _expand(text: str, scope: Scope, json_mode: bool, origin: Span | None, depth
     out: list[str] = []
     position = 0
     in_string = False
-    for template in find_templates(text):
+    for template in iter_templates(text):
         literal = text[position : template.start]
         out.append(literal)
         if json_mode:

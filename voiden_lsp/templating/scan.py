@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from voiden_lsp.document.model import Position, Span
 from voiden_lsp.errors import TemplateError
 
 
@@ -21,9 +23,14 @@ class Template:
 
 
 def find_templates(text: str) -> list[Template]:
-    """Every template in `text`. Braces, brackets and quotes inside a template nest, so
-    `{{$faker.number.int({"min": 1})}}` is one template; an unclosed `{{` runs to the end of its line."""
-    found: list[Template] = []
+    """Every template in `text` (see `iter_templates`)."""
+    return list(iter_templates(text))
+
+
+def iter_templates(text: str) -> Iterator[Template]:
+    """The templates in `text`, in order. Braces, brackets and quotes inside a template nest, so
+    `{{$faker.number.int({"min": 1})}}` is one template; an unclosed `{{` runs to the next `{{` at its own
+    depth or to the end of its line. Each character is read once: a line of `{` costs what its length does."""
     i = text.find("{{")
     while i != -1:
         j = i + 2
@@ -37,6 +44,8 @@ def find_templates(text: str) -> list[Template]:
                     j += 1
                 elif ch == quote:
                     quote = ""
+                elif ch == "\n":
+                    break  # a quote never spans lines
             elif ch in "\"'`":
                 quote = ch
             elif ch in "([{":
@@ -50,18 +59,29 @@ def find_templates(text: str) -> list[Template]:
                     end = j + 2
                     break
                 depth = max(0, depth - 1)
-            elif ch == "\n" and depth == 0:
+            elif ch == "\n":
                 break
             j += 1
         if end == -1:
-            line_end = text.find("\n", i)
-            stop = len(text) if line_end == -1 else line_end
-            found.append(Template(text[i + 2 : stop].strip(), i, stop, closed=False))
-            i = text.find("{{", i + 2)
+            stop = min(j, len(text))
+            yield Template(text[i + 2 : stop].strip(), i, stop, closed=False)
+            i = text.find("{{", stop)
             continue
-        found.append(Template(text[i + 2 : end - 2].strip(), i, end))
+        yield Template(text[i + 2 : end - 2].strip(), i, end)
         i = text.find("{{", end)
-    return found
+
+
+def template_at(span: Span, pos: Position) -> Template | None:
+    """The template of `span` under a document position (either edge counts), if any."""
+    if not span.range.contains(pos):
+        return None
+    offset = span.offset_at(pos)
+    for template in iter_templates(span.text):
+        if template.start > offset:
+            return None
+        if offset <= template.end:
+            return template
+    return None
 
 
 _CALL = re.compile(r"^(?P<path>[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)\s*(?:\((?P<args>.*)\))?\s*$", re.DOTALL)
@@ -92,8 +112,9 @@ def split_call(expr: str) -> tuple[str, list[Any], dict[str, Any]] | None:
     try:
         tree = ast.parse(f"f({args_text})", mode="eval")
     except SyntaxError as exc:
+        shown = args_text if len(args_text) <= 80 else args_text[:79] + "…"
         raise TemplateError(
-            f"cannot read the arguments `({args_text})`: {exc.msg}; arguments are "
+            f"cannot read the arguments `({shown})`: {exc.msg}; arguments are "
             'literals such as 1, "text", [1, 2] or {"min": 1}'
         ) from None
     call = tree.body

@@ -54,7 +54,6 @@ HEADERS = {
     "User-Agent": ["voiden"],
     "X-Request-Id": ["{{$uuid}}"],
 }
-_OPEN_TEMPLATE = re.compile(r"\{\{\s*([^{}]*)$")
 
 
 def _items(labels: list[tuple[str, str]], kind: types.CompletionItemKind) -> list[types.CompletionItem]:
@@ -69,9 +68,10 @@ async def complete(ls: VoidenServer, uri: str, position: types.Position) -> list
     if re.match(r"^\s*(```|~~~)\w*$", before):
         return _protocol_items(ls)
     request = doc.request_at(pos) or _owner_of_message(doc, pos)
-    template = _OPEN_TEMPLATE.search(before)
-    if template is not None:
-        return _template_items(ls, uri, request, template.group(1))
+    opened = before.rfind("{{")
+    typed = before[opened + 2 :] if opened != -1 else ""
+    if opened != -1 and "{" not in typed and "}" not in typed:  # inside an open `{{`
+        return _template_items(ls, uri, request, typed.lstrip())
     if request is None:
         return []
     if before.lstrip().startswith("@") and (request.body is None or pos.line < request.body.range.start.line):
@@ -243,7 +243,7 @@ async def _json_items(
         method = schema.method(request.rpc.text)
     except VoidenError:
         return []
-    offset = _offset_in(span, pos)
+    offset = span.offset_at(pos)
     context = cursor_context(span.text, offset) if span.text else None
     message: Descriptor | None = method.input
     if context is None:
@@ -287,29 +287,6 @@ async def _json_items(
                 for v in field.descriptor.enum_type.values
             ]
     return []
-
-
-def _offset_in(span: Span, pos: Position) -> int:
-    """The offset in `span.text` of a document position (columns counted in UTF-16, as LSP does)."""
-    lines = span.text.split("\n")
-    starts = span.line_starts or (span.range.start,)
-    offset = 0
-    for index, line in enumerate(lines):
-        start = starts[index] if index < len(starts) else starts[-1]
-        if start.line == pos.line:
-            column = pos.character - start.character
-            return offset + max(0, min(len(line), _utf16_to_index(line, column)))
-        offset += len(line) + 1
-    return len(span.text)
-
-
-def _utf16_to_index(text: str, units: int) -> int:
-    count = 0
-    for index, ch in enumerate(text):
-        if count >= units:
-            return index
-        count += 2 if ord(ch) > 0xFFFF else 1
-    return len(text)
 
 
 def resolve(item: types.CompletionItem) -> types.CompletionItem:

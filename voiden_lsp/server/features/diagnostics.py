@@ -12,7 +12,7 @@ from voiden_lsp.document import Document, Problem, Request, Span, split_lines
 from voiden_lsp.errors import SchemaError
 from voiden_lsp.server.features.grpc_support import cached_schema, check_json
 from voiden_lsp.server.server import VoidenServer, range_of
-from voiden_lsp.templating import Scope, find_templates, looks_like_json, problem_of
+from voiden_lsp.templating import Scope, iter_templates, looks_like_json, problem_of
 
 log = logging.getLogger(__name__)
 DEBOUNCE_SECONDS = 0.03
@@ -85,9 +85,23 @@ def _request_problems(request: Request, scope: Scope) -> list[Problem]:
     return found + _json_problems(request, scope)
 
 
+MAX_TEMPLATE_PROBLEMS = 50
+"""Per piece of a request: a pasted line of ten thousand `{{` is not ten thousand diagnostics."""
+
+
 def _template_problems(span: Span, scope: Scope) -> list[Problem]:
-    result = []
-    for template in find_templates(span.text):
+    result: list[Problem] = []
+    for template in iter_templates(span.text):
+        if len(result) == MAX_TEMPLATE_PROBLEMS:
+            result.append(
+                Problem(
+                    f"more template problems here: only the first {MAX_TEMPLATE_PROBLEMS} are shown",
+                    span.range_at(template.start, template.end),
+                    "info",
+                    code="template",
+                )
+            )
+            break
         if not template.closed:
             result.append(
                 Problem(

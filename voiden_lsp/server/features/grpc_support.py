@@ -86,7 +86,6 @@ class JsonProblem:
 
 def check_json(text: str, schema: Schema | None = None, message: Descriptor | None = None) -> list[JsonProblem]:
     """Syntax, then (with a message type) unknown fields, wrong value types and bad enum values."""
-    templates = [(t.start, t.end) for t in find_templates(text)]
     try:
         node = parse_with_positions(blank_templates(text))
     except JsonPositionError as exc:
@@ -94,6 +93,7 @@ def check_json(text: str, schema: Schema | None = None, message: Descriptor | No
         return [JsonProblem(f"invalid JSON: {exc}", at, min(at + 1, len(text)))]
     if schema is None or message is None:
         return []
+    templates = [(t.start, t.end) for t in find_templates(text)]
     return list(_check_message(node, message, schema, templates))
 
 

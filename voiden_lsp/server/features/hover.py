@@ -13,7 +13,7 @@ from voiden_lsp.document.jsonpos import cursor_context
 from voiden_lsp.errors import VoidenError
 from voiden_lsp.server.features.grpc_support import cached_schema
 from voiden_lsp.server.server import VoidenServer, range_of
-from voiden_lsp.templating import Scope, evaluate, find_templates, mask_secrets, to_text
+from voiden_lsp.templating import Scope, evaluate, mask_secrets, template_at, to_text
 
 if TYPE_CHECKING:
     from google.protobuf.descriptor import Descriptor
@@ -35,10 +35,9 @@ def describe_message(schema: Schema, message: Descriptor) -> str:
 
 
 def _template_hover(span: Span, pos: Position, scope: Scope) -> types.Hover | None:
-    for template in find_templates(span.text):
+    template = template_at(span, pos)
+    if template is not None:
         where = span.range_at(template.start, template.end)
-        if not where.contains(pos):
-            continue
         expr = template.expr
         if expr.startswith("$"):
             try:

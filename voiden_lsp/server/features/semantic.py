@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import logging
 import re
+from itertools import islice
 from pathlib import Path
 
 from lsprotocol import types
 
 from voiden_lsp.document import Document, Position, Range, Span
 from voiden_lsp.server.server import VoidenServer, range_of
-from voiden_lsp.templating import CONFIG_FILE, DOTENV_FILE, find_templates
+from voiden_lsp.templating import CONFIG_FILE, DOTENV_FILE, iter_templates, template_at
 
 log = logging.getLogger(__name__)
 TOKEN_TYPES = ["keyword", "decorator", "property", "method", "variable", "function", "macro"]
@@ -19,11 +20,15 @@ LEGEND = types.SemanticTokensLegend(token_types=TOKEN_TYPES, token_modifiers=[])
 _INDEX = {name: i for i, name in enumerate(TOKEN_TYPES)}
 
 
+MAX_TEMPLATE_TOKENS = 2000
+"""Per piece of a request: past that a pasted line is not worth colouring template by template."""
+
+
 def _template_tokens(span: Span | None) -> list[tuple[Range, str]]:
     if span is None:
         return []
-    found = []
-    for template in find_templates(span.text):
+    found: list[tuple[Range, str]] = []
+    for template in islice(iter_templates(span.text), MAX_TEMPLATE_TOKENS):
         where = span.range_at(template.start, template.end)
         if where.start.line != where.end.line:
             continue
@@ -77,9 +82,9 @@ def definition(ls: VoidenServer, uri: str, position: types.Position) -> list[typ
     spans += [m.body for m in doc.messages if m.range.contains(pos)]
     name = None
     for span in spans:
-        for template in find_templates(span.text) if span else []:
-            if span is not None and span.range_at(template.start, template.end).contains(pos):
-                name = template.expr
+        template = template_at(span, pos) if span is not None else None
+        if template is not None:
+            name = template.expr
     if name is None or name.startswith("$"):
         return []
     found = []
