@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from voiden_lsp import __version__
+from voiden_lsp import __version__, logmask
 from voiden_lsp.cli_output import JsonPrinter, TerminalPrinter
 from voiden_lsp.document.model import Document, Metadata
 from voiden_lsp.document.void import parse_document
@@ -62,10 +64,18 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
         help="exit 1 when a response has a 4xx/5xx status (or a gRPC status other than OK)",
     )
     parser.add_argument("--no-color", action="store_true", help="plain output without colours")
+    parser.add_argument("--log-level", default="WARNING", help="log to stderr from this level (secrets masked)")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
+    if hasattr(signal, "SIGPIPE"):
+        # `voiden run ... | head`: when the reader goes, end quietly as every Unix tool does, not with a
+        # BrokenPipeError per event
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    level = str(getattr(args, "log_level", "WARNING")).upper()
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    logmask.install()
     if args.command == "convert":
         sys.exit(convert_file(args.file, args.output))
     try:

@@ -13,6 +13,9 @@ def main() -> None:
     parser.add_argument("--log-level", default="WARNING")
     args = parser.parse_args()
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    from voiden_lsp import logmask
+
+    logmask.install()
     # Importing pygls (lsprotocol's few thousand classes) makes objects that live as long as the process:
     # the cyclic collector walking them again and again during start-up is a fifth of the start time.
     gc.disable()

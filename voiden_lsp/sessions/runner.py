@@ -6,10 +6,19 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from voiden_lsp import logmask
 from voiden_lsp.document import Document, MessageBlock, Request
 from voiden_lsp.errors import VoidenError
 from voiden_lsp.sessions.session import Session, Sink
-from voiden_lsp.templating import Collection, Response, Scope, mask_secrets, render_message, render_request
+from voiden_lsp.templating import (
+    Collection,
+    Response,
+    Scope,
+    basic_credential_secrets,
+    mask_secrets,
+    render_message,
+    render_request,
+)
 from voiden_lsp.transports import transport_for
 
 
@@ -36,6 +45,7 @@ class Runner:
         self.process_env = process_env
         self.responses: dict[str, Response] = {}
         self.secrets = collection.secrets
+        logmask.remember(self.secrets)
 
     def mask(self, text: str) -> str:
         return mask_secrets(text, self.secrets)
@@ -60,7 +70,12 @@ class Runner:
             session.fail(f"`{request.name}` cannot be sent: {blocking[0].message}", blocking[0].range)
             return session
         try:
-            session.transport = transport_for(render_request(request, self.scope(request)))
+            resolved = render_request(request, self.scope(request))
+            for name, value in resolved.headers:
+                if name.lower() in ("authorization", "proxy-authorization"):
+                    self.secrets |= basic_credential_secrets(value, self.secrets)
+            logmask.remember(self.secrets)
+            session.transport = transport_for(resolved)
         except VoidenError as exc:
             session.fail(exc.message, exc.range)
         return session

@@ -17,7 +17,7 @@ from voiden_lsp.templating.collection import (
 from voiden_lsp.templating.expand import evaluate, expand, looks_like_json, problem_of, to_json, to_text
 from voiden_lsp.templating.resolve import ResolvedRequest, render_message, render_request
 from voiden_lsp.templating.scan import Template, find_templates, iter_templates, split_call, template_at
-from voiden_lsp.templating.scope import Response, Scope, mask_secrets, masked
+from voiden_lsp.templating.scope import Response, Scope, basic_credential_secrets, mask_secrets, masked
 
 __all__ = [
     "APP_FOLDER",
@@ -28,6 +28,7 @@ __all__ = [
     "Response",
     "Scope",
     "Template",
+    "basic_credential_secrets",
     "collection_files",
     "evaluate",
     "expand",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -10,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 from voiden_lsp.document import Document, Request
 from voiden_lsp.errors import TemplateError
@@ -113,16 +115,45 @@ class Scope:
 
 
 def mask_secrets(text: str, secrets: frozenset[str]) -> str:
-    """Replace every secret in `text` by its first three characters and `…` (short ones by `…` alone).
-    Every event of a stream passes here, so the secrets become one compiled pattern, made once."""
+    """Replace every secret in `text`, in any form it takes on the way out (see `secret_forms`), by its first
+    three characters and `…` (short ones by `…` alone). Every event of a stream passes here, so the secrets
+    become one compiled pattern, made once."""
     pattern = _secret_pattern(secrets)
     return pattern.sub(lambda match: masked(match.group(0)), text) if pattern is not None else text
 
 
+def secret_forms(secret: str) -> set[str]:
+    """What a secret looks like once encoded on its way out: percent-encoded in a URL (hex digits of either
+    case, since the pattern ignores case, as it does for host names that are case-folded), JSON-escaped in a
+    body, base64 (standard and URL-safe, with or without padding)."""
+    forms = {secret, quote(secret, safe=""), quote(secret), quote_plus(secret)}
+    forms |= {json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
+    encoded = secret.encode("utf-8", errors="surrogatepass")
+    for b64 in (base64.b64encode(encoded).decode(), base64.urlsafe_b64encode(encoded).decode()):
+        forms |= {b64, b64.rstrip("=")}
+    return {form for form in forms if len(form) >= 3}
+
+
+def basic_credential_secrets(header_value: str, secrets: frozenset[str]) -> frozenset[str]:
+    """An `Authorization: Basic` token whose credentials hold a secret is a secret itself (base64 hides the
+    secret from a plain search)."""
+    scheme, _, token = header_value.strip().partition(" ")
+    if scheme.lower() != "basic" or not token.strip() or not secrets:
+        return frozenset()
+    try:
+        credentials = base64.b64decode(token.strip(), validate=True).decode("utf-8", errors="replace")
+    except ValueError:
+        return frozenset()
+    return frozenset({token.strip()}) if mask_secrets(credentials, secrets) != credentials else frozenset()
+
+
 @lru_cache(maxsize=32)
 def _secret_pattern(secrets: frozenset[str]) -> re.Pattern[str] | None:
-    longest_first = sorted((s for s in secrets if len(s) >= 3), key=len, reverse=True)
-    return re.compile("|".join(re.escape(s) for s in longest_first)) if longest_first else None
+    forms = set().union(*(secret_forms(s) for s in secrets if len(s) >= 3)) if secrets else set()
+    longest_first = sorted(forms, key=len, reverse=True)
+    if not longest_first:
+        return None
+    return re.compile("|".join(re.escape(s) for s in longest_first), re.IGNORECASE)
 
 
 def masked(secret: str) -> str:
