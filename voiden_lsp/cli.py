@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import contextlib
 import logging
-import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -69,10 +68,6 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
-    if hasattr(signal, "SIGPIPE"):
-        # `voiden run ... | head`: when the reader goes, end quietly as every Unix tool does, not with a
-        # BrokenPipeError per event
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     level = str(getattr(args, "log_level", "WARNING")).upper()
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     logmask.install()
@@ -195,12 +190,19 @@ async def run_file(
     failed = False
     for request in requests:
         spinner = asyncio.create_task(printer.waiting())
+        session = runner.session(request)
+        printer.out.on_close = session.cancel  # `voiden run | head`: the reader left, so stop, quietly
         try:
-            session = await runner.run(request)
+            await runner.run_session(session, request)
+        except asyncio.CancelledError:
+            if not printer.out.closed:
+                raise
         finally:
             spinner.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await spinner
+        if printer.out.closed:
+            break
         failed |= session.failed or (fail_on_status and _bad_status(session))
     return EXIT_FAILED if failed else EXIT_OK
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from typing import IO, Any
 
 from voiden_lsp.document import Problem
@@ -39,11 +41,45 @@ class Style:
         return self(text, "1;" + colour)
 
 
+class Output:
+    """Standard output that its reader may close (`voiden run ... | head`): from then on writes go nowhere,
+    `on_close` is told once, and no BrokenPipeError reaches anyone."""
+
+    def __init__(self, out: IO[str]) -> None:
+        self.out = out
+        self.closed = False
+        self.on_close: Callable[[], object] | None = None
+
+    def write(self, text: str) -> None:
+        if not self.closed:
+            try:
+                self.out.write(text)
+            except BrokenPipeError:
+                self._close()
+
+    def flush(self) -> None:
+        if not self.closed:
+            try:
+                self.out.flush()
+            except BrokenPipeError:
+                self._close()
+
+    def isatty(self) -> bool:
+        return self.out.isatty()
+
+    def _close(self) -> None:
+        self.closed = True
+        with contextlib.suppress(OSError, ValueError):  # later prints (and the exit's flush) go to /dev/null
+            os.dup2(os.open(os.devnull, os.O_WRONLY), self.out.fileno())
+        if self.on_close is not None:
+            self.on_close()
+
+
 class JsonPrinter:
     """`--json`: exactly the events, one JSON object a line."""
 
     def __init__(self, out: IO[str] = sys.stdout) -> None:
-        self.out = out
+        self.out = Output(out)
         self._flushed = time.monotonic()
         self._pending = False
 
@@ -74,7 +110,7 @@ class TerminalPrinter:
     """Readable output for people. The spinner goes to stderr and only on a terminal."""
 
     def __init__(self, out: IO[str] = sys.stdout, *, colour: bool | None = None) -> None:
-        self.out = out
+        self.out = Output(out)
         tty = out.isatty()
         self.style = Style(tty and "NO_COLOR" not in os.environ if colour is None else colour)
         self.spin = tty and sys.stderr.isatty()

@@ -181,6 +181,8 @@ class Request:
     body: Span | None = None
     messages: list[MessageBlock] = field(default_factory=list)
     heading: str | None = None
+    external_files: frozenset[str] = frozenset()
+    """`< path` bodies that may lie outside the collection: only a Voiden app file's links marked external."""
 
     def meta(self, key: str) -> str | None:
         """Value of the last `@key` line, or None."""

@@ -380,7 +380,7 @@ class _VoidReader:
             node, where = blocks["restFile"]
             links = _file_links(node)
             if links:
-                request.body = Span(f"< {self._file_path(links[0])}", where)
+                request.body = Span(f"< {self._file_path(links[0], request)}", where)
                 _default_content_type(request, _media_type(_file_name(links[0])), where)
             else:
                 self.problems.append(Problem("this file body names no file", where, "warning", code="void-body"))
@@ -408,18 +408,20 @@ class _VoidReader:
                     f'Content-Disposition: form-data; name="{key}"; filename="{filename}"',
                     f"Content-Type: {_media_type(filename)}",
                     "",
-                    f"< {self._file_path(link)}",
+                    f"< {self._file_path(link, request)}",
                 ]
         if not parts:
             return
         request.body = Span("\n".join([*parts, f"--{BOUNDARY}--"]), where)
         _default_content_type(request, f"multipart/form-data; boundary={BOUNDARY}", where)
 
-    def _file_path(self, link: dict[str, Any]) -> str:
+    def _file_path(self, link: dict[str, Any], request: Request) -> str:
         """A `fileLink`'s file as a `< path` line needs it: from the document's folder (the app writes paths
-        from the collection root, with a leading `/`), or as written when it is outside the project."""
+        from the collection root, with a leading `/`), or as written when it is outside the project (the
+        one case where a file outside the collection may be sent)."""
         path = str(link.get("filePath") or "")
         if link.get("isExternal"):
+            request.external_files = request.external_files | {path}
             return path
         return f"{self.root.rstrip('/') or '.'}/{path.lstrip('/')}"
 

@@ -35,6 +35,9 @@ if TYPE_CHECKING:
     from voiden_lsp.server.features.diagnostics import Checked
 
 log = logging.getLogger(__name__)
+KEEP_FINISHED = 5
+"""Finished sessions kept per document (their event logs with them)."""
+KEEP_FINISHED_ALL = 50
 
 
 @dataclass
@@ -199,6 +202,17 @@ class VoidenServer(LanguageServer):
             if live.uri == uri and live.request == request and not live.session.done:
                 return live
         return None
+
+    def release_finished(self, uri: str) -> None:
+        """Finished sessions keep their logs for the panel and `voiden/sessions`, but only the newest
+        KEEP_FINISHED of each document and KEEP_FINISHED_ALL in all: an editor that runs all day does not
+        grow with every stream it ever read."""
+        finished = [sid for sid, live in self.sessions.items() if live.session.done]
+        mine = [sid for sid in finished if self.sessions[sid].uri == uri]
+        for sid in (
+            mine[:-KEEP_FINISHED] + [s for s in finished if s not in mine][: max(0, len(finished) - KEEP_FINISHED_ALL)]
+        ):
+            self.sessions.pop(sid, None)
 
     @staticmethod
     def schema_generation() -> int:

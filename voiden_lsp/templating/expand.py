@@ -33,11 +33,19 @@ def expand(text: str, scope: Scope, *, json_mode: bool = False, origin: Span | N
     return _expand(text, scope, json_mode, origin, 0)
 
 
+MAX_EXPANDED = 16 * 1024 * 1024
+"""No text expands past this (variables that name each other twice over would grow it exponentially)."""
+
+
 def _expand(text: str, scope: Scope, json_mode: bool, origin: Span | None, depth: int) -> str:
     out: list[str] = []
     position = 0
     in_string = False
+    size = len(text)
     for template in iter_templates(text):
+        if size > MAX_EXPANDED:
+            where = origin.range_at(template.start, template.end) if origin is not None else None
+            raise TemplateError(f"this text expands to more than {MAX_EXPANDED // (1024 * 1024)} MB", where)
         literal = text[position : template.start]
         out.append(literal)
         if json_mode:
@@ -55,6 +63,7 @@ def _expand(text: str, scope: Scope, json_mode: bool, origin: Span | None, depth
             out.append(to_json(value))
         else:
             out.append(to_text(value))
+        size += len(out[-1])
         position = template.end
     out.append(text[position:])
     return "".join(out)

@@ -4,6 +4,7 @@ dynamic variables, all mapped onto Faker. Faker is imported on first use (it is 
 from __future__ import annotations
 
 import difflib
+import inspect
 import re
 import string
 from collections.abc import Callable
@@ -94,13 +95,36 @@ def _opt(args: Args, kwargs: Kwargs, key: str, default: Any = None) -> Any:
     return default
 
 
+MAX_FAKE_SIZE = 100_000
+"""The largest length or count a fake takes: a document cannot make a hover or a send build 200 MB."""
+_SIZE_NAME = re.compile(r"char|nb|length|count|size|elements|words|sentences|paragraphs|digits|rows|len|num")
+
+
+def _capped(value: int, what: str) -> int:
+    if value > MAX_FAKE_SIZE:
+        raise TemplateError(f"{what} is {value}: fake data is at most {MAX_FAKE_SIZE} long (or many)")
+    return value
+
+
 def _count(args: Args, kwargs: Kwargs, default: int, key: str = "length") -> int:
     if args and isinstance(args[0], int | float) and not isinstance(args[0], bool):
-        return int(args[0])
+        return _capped(int(args[0]), "the count")
     value = _opt(args, kwargs, key, None)
     if isinstance(value, dict):  # {min, max} ranges
-        return int((int(value.get("min", default)) + int(value.get("max", default))) // 2)
-    return int(value) if isinstance(value, int | float) else default
+        low, high = _capped(int(value.get("min", default)), key), _capped(int(value.get("max", default)), key)
+        return int((low + high) // 2)
+    return _capped(int(value), key) if isinstance(value, int | float) else default
+
+
+def _check_sizes(provider: Any, name: str, args: Args, kwargs: Kwargs) -> None:
+    """A Python provider's length and count parameters (`max_chars`, `nb_elements`, `digits`...) are capped."""
+    try:
+        bound = inspect.signature(provider).bind_partial(*args, **kwargs)
+    except (TypeError, ValueError):
+        return  # Faker itself says what is wrong with the arguments
+    for param, value in bound.arguments.items():
+        if isinstance(value, int) and not isinstance(value, bool) and _SIZE_NAME.search(param):
+            _capped(value, f"$faker.{name}'s `{param}`")
 
 
 def _chars(alphabet: str) -> Maker:
@@ -1040,8 +1064,10 @@ def fake_value(path: str, args: Args, kwargs: Kwargs, locale: str | None) -> Any
         return _call_maker(maker, fake, args, kwargs, f"$faker.{path}")
     if path not in python_providers():
         raise TemplateError(_unknown(f"Faker provider `{path}`", path, python_providers()))
+    provider = getattr(fake, path)
+    _check_sizes(provider, path, args, kwargs)
     try:
-        return getattr(fake, path)(*args, **kwargs)
+        return provider(*args, **kwargs)
     except (TypeError, ValueError, AttributeError) as exc:
         raise TemplateError(f"$faker.{path}: {exc}") from None
 

@@ -34,6 +34,8 @@ class ResolvedRequest:
     """The document's folder: relative paths in the request (`< file`, `@proto`, `@ca`) start here."""
     root: Path | None = None
     """The collection's root (see Scope.root)."""
+    external_files: frozenset[str] = frozenset()
+    """`< path` values that may lie outside the collection (see Request.external_files)."""
 
     def meta(self, key: str) -> str | None:
         values = self.metadata.get(key)
@@ -55,6 +57,22 @@ class ResolvedRequest:
         """A path written in the request, resolved from the document's folder."""
         return ((self.base_dir or Path.cwd()) / value).resolve()
 
+    def body_file(self, value: str) -> Path:
+        """A file the request sends (`< path`): resolved with its symlinks, it must lie inside the collection
+        (or the document's folder), so a cloned collection cannot post `~/.ssh/id_rsa` or `/etc/passwd`."""
+        path = self.path(value)
+        if path.exists() and not path.is_file():
+            raise TemplateError(f"the body file `{value}` is not a regular file")
+        if value in self.external_files:
+            return path
+        allowed = [folder.resolve() for folder in (self.root, self.base_dir) if folder is not None] or [Path.cwd()]
+        if not any(path.is_relative_to(folder) for folder in allowed):
+            raise TemplateError(
+                f"the body file `{value}` is outside the collection ({allowed[0]}): only files inside it are sent; "
+                "copy the file into the collection"
+            )
+        return path
+
     def header(self, name: str) -> str | None:
         lowered = name.lower()
         return next((v for k, v in self.headers if k.lower() == lowered), None)
@@ -74,6 +92,7 @@ def render_request(request: Request, scope: Scope) -> ResolvedRequest:
         range=request.range,
         base_dir=scope.base_dir,
         root=scope.root,
+        external_files=request.external_files,
     )
     if request.rpc is not None:
         resolved.rpc = expand(request.rpc.text, scope, origin=request.rpc).strip()
@@ -90,7 +109,7 @@ def render_request(request: Request, scope: Scope) -> ResolvedRequest:
         text = request.body.text
         if text.lstrip().startswith("< "):
             path = expand(text.strip()[2:].strip(), scope, origin=request.body)
-            resolved.body_parts = [resolved.path(path)]
+            resolved.body_parts = [resolved.body_file(path)]
         else:
             json_mode = request.protocol == "grpc" or _is_json_body(resolved, text)
             resolved.body = expand(text, scope, json_mode=json_mode, origin=request.body)
@@ -121,7 +140,7 @@ def _multipart(request: ResolvedRequest) -> None:
     for line in lines:
         if line.startswith("< "):
             parts.append("\r\n".join(text) + "\r\n")
-            parts.append(request.path(line[2:].strip()))
+            parts.append(request.body_file(line[2:].strip()))
             text = [""]  # the line break after the file
         else:
             text.append(line)

@@ -117,12 +117,17 @@ async def open_channel(request: ResolvedRequest, target: Target, *, size_limits:
     return grpc.aio.secure_channel(target.address, credentials, options=options)
 
 
+MAX_PEM_FILE = 1024 * 1024
+
+
 def _read(request: ResolvedRequest, key: str) -> bytes | None:
     value = request.meta(key)
     if not value:
         return None
     path = request.path(value)
     try:
+        if not path.is_file() or path.stat().st_size > MAX_PEM_FILE:
+            raise TransportError(f"`@{key} {value}` ({path}) is not a certificate or key file (a regular file, < 1 MB)")
         return path.read_bytes()
     except OSError as exc:
         raise TransportError(f"cannot read `@{key} {value}` ({path}): {exc.strerror or exc}") from None

@@ -202,6 +202,7 @@ def register(server: VoidenServer) -> None:
             task.cancel()
         ls.parsed.pop(uri, None)
         ls.checked.pop(uri, None)
+        ls.lens_cache.pop(uri, None)
         ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
 

@@ -36,13 +36,14 @@ def describe_message(schema: Schema, message: Descriptor) -> str:
 
 def _template_hover(span: Span, pos: Position, scope: Scope) -> types.Hover | None:
     template = template_at(span, pos)
-    if template is not None:
+    if template is not None and len(template.expr) <= 1000:
         where = span.range_at(template.start, template.end)
         expr = template.expr
         if expr.startswith("$"):
             try:
                 value = to_text(evaluate(expr, scope))
-                sample = mask_secrets(value, scope.secrets)
+                sample = mask_secrets(value, scope.secrets)  # masked first, then cut: no half secrets
+                sample = sample if len(sample) <= 200 else sample[:199] + "…"
                 text = f"`{expr}`: fake or built-in data, fresh at every send.\n\nA sample: `{sample}`"
             except VoidenError as exc:
                 text = f"`{expr}`: {exc.message}"
@@ -53,6 +54,7 @@ def _template_hover(span: Span, pos: Position, scope: Scope) -> types.Hover | No
             else:
                 layer, value = hit
                 shown = mask_secrets(to_text(value), scope.secrets)
+                shown = shown if len(shown) <= 200 else shown[:199] + "…"
                 text = f"`{expr}` = `{shown}`\n\nfrom {layer}"
         return types.Hover(
             contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text), range=range_of(where)

@@ -137,6 +137,7 @@ async def start(ls: VoidenServer, uri: Any, name: Any) -> protocol.StartResult:
             await runner.run_session(session, request, send_messages=False)
         finally:
             ls.batcher.flush()
+            ls.release_finished(live.uri)
             ls.session_changed()
             if request.protocol == "grpc":
                 diagnostics.republish_all(ls)  # the schema may be known now
