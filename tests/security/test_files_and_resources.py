@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import time
 from pathlib import Path
 
@@ -68,9 +69,7 @@ def test_a_void_file_body_outside_the_collection_is_not_sent(http_server: DemoHt
         doc = app_collection(tmp_path, f"{http_server.url}/echo", path, external)
         result = voiden("run", str(doc), "--json")
         assert result.returncode == 0, result.stdout + result.stderr
-        echoed = json.loads(
-            next(e["data"] for e in map(json.loads, result.stdout.splitlines()) if e["kind"] == "received")
-        )
+        echoed = received_json(result.stdout)[0]
         assert echoed["sha256"] == hashlib.sha256(body).hexdigest()
 
 
