@@ -13,7 +13,7 @@ from pathlib import Path
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from tests.helpers import voiden
+from tests.helpers import received_json, voiden
 from tests.server.test_lsp import open_doc, until
 from voiden_lsp.demo.http_server import DemoHttpServer
 
