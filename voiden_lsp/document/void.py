@@ -110,8 +110,14 @@ class _VoidReader:
         doc = Document(self.text, front_matter=front_matter, problems=self.problems)
         taken: set[str] = set()
         for index, section in enumerate(sections, start=1):
-            self._inherit(section)
-            request = self._request(section)
+            try:
+                self._inherit(section)
+                request = self._request(section)
+            except Exception as exc:  # one unreadable section must not cost the document its others
+                log.error("a .void section could not be read: %r", exc)
+                where = section.blocks[0][1] if section.blocks else Range.of(0, 0)
+                self.problems.append(Problem(f"this section could not be read ({exc})", where, code="void-internal"))
+                continue
             if request is None:
                 continue
             base_name = slugify(section.label or section.heading or "") or f"request-{index}"
@@ -161,11 +167,11 @@ class _VoidReader:
                 )
             body = body.strip().removeprefix("---").removesuffix("---")
             try:
-                node = yaml.safe_load(body)
-            except yaml.YAMLError as exc:
+                node = _normalized(_safe_yaml(body))
+            except (yaml.YAMLError, ValueError, RecursionError, OverflowError) as exc:
                 self.problems.append(
                     Problem(
-                        f"this void block is not YAML ({getattr(exc, 'problem', exc)}): it is kept as prose",
+                        f"this void block is not YAML ({getattr(exc, 'problem', None) or exc}): it is kept as prose",
                         where,
                         "warning",
                         code="void-yaml",
@@ -464,6 +470,8 @@ class _VoidReader:
         rows: list[tuple[str, Any]] = []
         for table in _children(node):
             for row in table.get("rows") or []:  # simplified shape
+                if not isinstance(row, dict) or not isinstance(row.get("row"), list):
+                    continue
                 if not (row.get("attrs") or {}).get("disabled") and len(row.get("row") or []) >= 2:
                     cells = row["row"]
                     rows.append((_cell(cells[0]), cells[1]))
@@ -545,12 +553,41 @@ def _void_nodes(text: str) -> list[dict[str, Any]]:
     nodes = []
     for match in re.finditer(r"^```void\n(.*?)^```", text, re.DOTALL | re.MULTILINE):
         try:
-            node = yaml.safe_load(match.group(1).strip().removeprefix("---").removesuffix("---"))
-        except yaml.YAMLError:
+            node = _normalized(_safe_yaml(match.group(1).strip().removeprefix("---").removesuffix("---")))
+        except (yaml.YAMLError, ValueError, RecursionError, OverflowError):
             continue
         if isinstance(node, dict):
             nodes.append(node)
     return nodes
+
+
+def _safe_yaml(text: str) -> Any:
+    """PyYAML raises ValueError for an out-of-range date and recurses on deep nesting: both are refused here
+    as YAML errors the caller reports."""
+    import yaml
+
+    depth = 0
+    for ch in text:  # flow nesting, the cheap way to nest deep
+        depth += ch in "[{"
+        if depth > 100:
+            raise yaml.YAMLError("nested more than 100 deep")
+    return yaml.safe_load(text)
+
+
+def _normalized(node: Any) -> Any:
+    """The shapes the reader relies on, whatever a truncated or hand-edited file holds: `attrs` is a mapping
+    and a `content` list holds nodes (mappings)."""
+    if isinstance(node, dict):
+        for key, value in list(node.items()):
+            if key == "attrs" and not isinstance(value, dict):
+                node[key] = {}
+            elif key == "content" and isinstance(value, list):
+                node[key] = [_normalized(item) for item in value if isinstance(item, dict)]
+            else:
+                node[key] = _normalized(value)
+    elif isinstance(node, list):
+        return [_normalized(item) for item in node]
+    return node
 
 
 def _inheritable_auth(node: dict[str, Any]) -> bool:

@@ -10,8 +10,11 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
 
 from lsprotocol import types
+from lsprotocol.types import ResponseError
 from pygls.capabilities import get_capability
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
 
 from voiden_lsp import __version__
 from voiden_lsp.document import Document, Request
@@ -113,9 +116,70 @@ class EventBatcher:
             self.server.protocol.notify(ext.EVENTS, {"events": events})  # a plain dict: no per-event conversion
 
 
+class UserError(JsonRpcException):
+    """A request the user can correct (a stale URI, an ended session, an untrusted workspace): answered with
+    LSP's RequestFailed and the message alone, no class path, no traceback."""
+
+    CODE = types.LSPErrorCodes.RequestFailed.value
+
+
+class _Answered:
+    """A request already answered while it was read (its params could not be read): nothing more to do."""
+
+    jsonrpc = "answered"
+
+
+class VoidenProtocol(LanguageServerProtocol):
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        """A request whose params pygls cannot read is answered with -32602 in words, instead of never."""
+        try:
+            return super().structure_message(data)
+        except JsonRpcException:
+            if "id" not in data or "method" not in data:
+                raise
+            method = str(data.get("method"))
+            self._send_response(
+                data["id"],
+                error=ResponseError(
+                    code=types.ErrorCodes.InvalidParams.value,
+                    message=f"the params of `{method}` are not what LSP says they are: check the request",
+                ),
+            )
+            return _Answered()
+
+    def handle_message(self, message: Any) -> None:
+        if isinstance(message, _Answered):
+            return
+        super().handle_message(message)
+
+
+class _QuietUserErrors(logging.Filter):
+    """pygls logs every failed request with its traceback; a user's mistake or a client's bad params is not
+    a server fault: one line says what happened."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, UserError | JsonRpcInvalidParams):
+            record.msg, record.args, record.exc_info, record.levelno, record.levelname = (
+                f"request failed: {error}",
+                None,
+                None,
+                logging.INFO,
+                "INFO",
+            )
+            return logging.getLogger(record.name).isEnabledFor(logging.INFO)
+        message = record.getMessage()
+        if message.startswith("Unable to deserialize message"):
+            record.msg, record.args = "a message from the client could not be read (answered -32602)", None
+        return True
+
+
+logging.getLogger("pygls.protocol.json_rpc").addFilter(_QuietUserErrors())
+
+
 class VoidenServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("voiden-lsp", __version__)
+        super().__init__("voiden-lsp", __version__, protocol_cls=VoidenProtocol)
         self.settings = Settings()
         self.parsed: dict[str, tuple[int | None, Document]] = {}
         self.collections: dict[Path | None, tuple[tuple[object, ...], Collection]] = {}

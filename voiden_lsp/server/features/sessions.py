@@ -15,14 +15,14 @@ from voiden_lsp.errors import SchemaError, VoidenError
 from voiden_lsp.server import protocol
 from voiden_lsp.server.features import diagnostics
 from voiden_lsp.server.features.grpc_support import cached_schema, resolve_address
-from voiden_lsp.server.server import LiveSession, VoidenServer, range_of
+from voiden_lsp.server.server import LiveSession, UserError, VoidenServer, range_of
 from voiden_lsp.templating import Scope, expand, looks_like_json
 
 log = logging.getLogger(__name__)
 
 
-class CommandError(Exception):
-    """A command the user can correct (stale URI, unknown session): answered as an LSP error."""
+CommandError = UserError
+"""A command the user can correct (stale URI, unknown session): answered as an LSP error in words."""
 
 
 def is_live(ls: VoidenServer, uri: str, request: Request, scope: Scope | None = None) -> bool:
@@ -210,7 +210,10 @@ def register(server: VoidenServer) -> None:
         from voiden_lsp.transports.grpc_reflection import SCHEMAS
 
         SCHEMAS.forget(found[1].address)
-        schema = await fetch_schema_with_progress(ls, *found)
+        try:
+            schema = await fetch_schema_with_progress(ls, *found)
+        except VoidenError as exc:
+            raise CommandError(exc.message) from None
         diagnostics.republish_all(ls)
         return {"services": schema.services()}
 
