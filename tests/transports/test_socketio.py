@@ -46,4 +46,4 @@ async def test_namespace_body_and_duration(sio_server: DemoSocketIoServer) -> No
 async def test_unreachable_server() -> None:
     events, _ = await run("```socketio\nhttp://127.0.0.1:9\n```\n")
     (error,) = of(events, "error")
-    assert error["message"].startswith("cannot connect to the Socket.IO server at http://127.0.0.1:9")
+    assert error["message"] == "connection refused by 127.0.0.1:9: is the Socket.IO server running, and on that port?"

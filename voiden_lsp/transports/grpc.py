@@ -169,6 +169,16 @@ class GrpcTransport(Transport):
             if not self._opened:
                 self._open(())
             self._status(code, details, trailing)
+            if code == grpc.StatusCode.UNAVAILABLE and not trailing:  # no trailers: no server said this
+                self._out.put_nowait(
+                    (
+                        ERROR,
+                        {
+                            "message": f"the call to {target.address} was cut before the server ended it "
+                            f"({details}): the network or the server dropped the connection"
+                        },
+                    )
+                )
             by = "client" if code in (grpc.StatusCode.CANCELLED, grpc.StatusCode.DEADLINE_EXCEEDED) else "server"
             self._out.put_nowait((CLOSED, {"by": by, "reason": code.name, "messages": self._received}))
         except (TransportError, SchemaError) as exc:

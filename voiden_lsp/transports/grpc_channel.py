@@ -145,13 +145,20 @@ def explain(error: grpc.aio.AioRpcError, target: Target, timeout: float | None, 
     if code == grpc.StatusCode.UNAVAILABLE:
         if "refused" in lowered:
             return f"connection refused by {where}: is the gRPC server running, and on that port?"
-        if "dns" in lowered or "resolve" in lowered or ("name" in lowered and "not known" in lowered):
+        if (
+            "dns" in lowered
+            or "resolv" in lowered
+            or "domain name not found" in lowered
+            or ("name" in lowered and "not known" in lowered)
+        ):
             return f"cannot resolve the host `{target.host}`: check the address"
         if "certificate_verify_failed" in lowered or "certificate verify failed" in lowered:
             return (
                 f"the TLS certificate of {where} is not trusted ({details}): pass the CA that signed it with "
                 "`@ca FILE`, or add `@insecure` to trust what the server presents (not for production)"
             )
+        if "wrong_version_number" in lowered and target.tls:
+            return f"{where} does not speak TLS on that port (it answered in plaintext): use grpc://, or check the port"
         if any(word in lowered for word in ("ssl", "tls", "handshake", "certificate", "wrong_version")):
             hint = (
                 "the server may speak plaintext: use grpc://" if target.tls else "the server may want TLS: use grpcs://"

@@ -54,8 +54,8 @@ def make_client(request: ResolvedRequest, *, follow_redirects: bool = True) -> h
     return httpx.AsyncClient(verify=verify, timeout=timeout, follow_redirects=follow_redirects)
 
 
-def describe_error(exc: BaseException, request: ResolvedRequest) -> str:
-    """What went wrong and what to check, in words a user can act on."""
+def describe_error(exc: BaseException, request: ResolvedRequest, *, answered: bool = False) -> str:
+    """What went wrong and what to check, in words a user can act on (`answered`: the answer had begun)."""
     url = request.target
     host = httpx.URL(url).host if url.startswith(("http://", "https://")) else url
     text = str(exc) or type(exc).__name__
@@ -66,8 +66,10 @@ def describe_error(exc: BaseException, request: ResolvedRequest) -> str:
     if isinstance(exc, TimeoutError | httpx.TimeoutException):
         limit = f"{request.timeout:g}s (@timeout)" if request.timeout else f"{DEFAULT_TIMEOUT:g}s (the default)"
         return f"no answer from {host} within {limit}: check the server, or raise `@timeout`"
+    lowered = causes.lower()
+    if "wrong_version_number" in lowered or "wrong version number" in lowered:
+        return f"{host} does not speak TLS on that port (it answered in plaintext): use http://, or check the port"
     if isinstance(exc, httpx.ConnectError):
-        lowered = causes.lower()
         if "certificate" in lowered or "ssl" in lowered or "tls" in lowered:
             return (
                 f"TLS failed with {host}: {text}. Check the server's certificate, pass its CA with "
@@ -87,6 +89,15 @@ def describe_error(exc: BaseException, request: ResolvedRequest) -> str:
         return f"cannot connect to {host}: {text}"
     if isinstance(exc, httpx.TooManyRedirects):
         return f"too many redirects from {url}: the server redirects in a loop"
+    if answered and isinstance(exc, httpx.ReadError | httpx.RemoteProtocolError):
+        return f"{host} cut the connection in the middle of its answer ({text}): the network or the server dropped it"
+    if isinstance(exc, httpx.ReadError | httpx.RemoteProtocolError) and url.startswith("http://"):
+        return (
+            f"{host} closed the connection without an HTTP answer ({text}): does it speak TLS on that port? "
+            "try https://"
+        )
+    if isinstance(exc, httpx.ReadError):
+        return f"{host} closed the connection before its answer ended ({text}): check the server"
     if isinstance(exc, httpx.RemoteProtocolError):
         return f"{host} broke the HTTP protocol: {text}"
     if isinstance(exc, httpx.HTTPError):
@@ -188,6 +199,7 @@ class HttpTransport(Transport):
         headers = [*request.headers, *extra_headers]
         if request.body is not None and request.header("content-type") is None and looks_like_json(request.body):
             headers.append(("Content-Type", "application/json"))
+        answered = False
         try:
             async with (
                 asyncio.timeout(request.timeout),
@@ -213,13 +225,14 @@ class HttpTransport(Transport):
                 )
                 timings.restart()
                 response = await client.send(http_request, stream=True)
+                answered = True
                 try:
                     async for item in self._read(response, timings):
                         yield item
                 finally:
                     await response.aclose()
         except NETWORK_ERRORS as exc:
-            raise TransportError(describe_error(exc, request)) from None
+            raise TransportError(describe_error(exc, request, answered=answered)) from None
         yield CLOSED, {"by": "server", "timings": timings.as_dict()}
 
     async def _read(self, response: httpx.Response, timings: _Timings) -> AsyncIterator[Emitted]:

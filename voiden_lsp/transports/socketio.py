@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import socket
 import time
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 import socketio
@@ -91,21 +93,28 @@ class SocketIoTransport(Transport):
         client.on("disconnect", on_disconnect, namespace=self.namespace)
         self._emit(CONNECTING, {"target": request.target})
         try:
-            await client.connect(
-                request.target,
-                headers=dict(request.headers),
-                namespaces=[self.namespace],
-                transports=["websocket"],
-                wait_timeout=request.timeout or 10,
-            )
-        except socketio.exceptions.ConnectionError as exc:
+            async with asyncio.timeout(request.timeout or 10):  # the transport's handshake has no limit of its own
+                await client.connect(
+                    request.target,
+                    headers=dict(request.headers),
+                    namespaces=[self.namespace],
+                    transports=["websocket"],
+                    wait_timeout=request.timeout or 10,
+                )
+        except TimeoutError:
+            with contextlib.suppress(Exception):
+                await client.disconnect()
             self._emit(
                 ERROR,
                 {
-                    "message": f"cannot connect to the Socket.IO server at {request.target} "
-                    f"(namespace {self.namespace}): {exc}"
+                    "message": f"no Socket.IO handshake from {request.target} within {request.timeout or 10:g}s: "
+                    "check the server, or raise `@timeout`"
                 },
             )
+            self._out.put_nowait(_END)
+            return
+        except Exception as exc:  # socketio's ConnectionError, but aiohttp's own errors also get through
+            self._emit(ERROR, {"message": await _diagnose(request.target, self.namespace, exc, request.timeout)})
             self._out.put_nowait(_END)
             return
         try:
@@ -167,3 +176,28 @@ class SocketIoTransport(Transport):
     async def close(self) -> None:
         if self._client is not None and self._client.connected:
             await self._disconnect("closed by the user")
+
+
+async def _diagnose(url: str, namespace: str, error: Exception, timeout: float | None) -> str:
+    """python-socketio says only "Connection error": a plain TCP connect tells refused, DNS and silence apart."""
+    parts = urlsplit(url)
+    host = parts.hostname or url
+    port = parts.port or (443 if parts.scheme in ("https", "wss") else 80)
+    try:
+        async with asyncio.timeout(timeout or 10):
+            _, writer = await asyncio.open_connection(host, port)
+        writer.close()
+    except socket.gaierror:
+        return f"cannot resolve the host `{host}`: check the URL's host name"
+    except ConnectionRefusedError:
+        return f"connection refused by {host}:{port}: is the Socket.IO server running, and on that port?"
+    except TimeoutError:
+        return f"no answer from {host}:{port} within {timeout or 10:g}s: check the server, or raise `@timeout`"
+    except OSError as exc:
+        return f"cannot connect to {host}:{port}: {exc.strerror or exc}"
+    reason = str(error).split("\n")[0] if str(error) != "Connection error" else "no Socket.IO handshake"
+    reason = reason if len(reason) <= 120 else reason[:119] + "…"
+    return (
+        f"{host}:{port} answered, but not as a Socket.IO server for namespace {namespace} ({reason}): check the URL, "
+        "the namespace and that the server speaks Socket.IO 4 (Engine.IO 4) over WebSocket"
+    )

@@ -74,6 +74,7 @@ class SseTransport(Transport):
         started = time.perf_counter()
         count = 0
         closed_by: dict[str, Any] = {"by": "server", "reason": "the server ended the stream"}
+        answered = False
         try:
             async with make_client(request) as client:
                 http_request = client.build_request(
@@ -88,7 +89,12 @@ class SseTransport(Transport):
                         SENT,
                         {"data": pretty(request.body), "size": len(request.body.encode()), "binary": False},
                     )
-                response = await client.send(http_request, stream=True)
+                try:  # reads wait as long as the stream lasts, but the answer's head must come in time
+                    async with asyncio.timeout(request.timeout or 30.0):
+                        response = await client.send(http_request, stream=True)
+                except TimeoutError as exc:
+                    raise TransportError(describe_error(exc, request)) from None
+                answered = True
                 try:
                     yield OPEN, {"headers": dict(response.headers)}
                     yield STATUS, {"code": response.status_code, "message": response.reason_phrase}
@@ -140,5 +146,5 @@ class SseTransport(Transport):
                 finally:
                     await response.aclose()
         except NETWORK_ERRORS as exc:
-            raise TransportError(describe_error(exc, request)) from None
+            raise TransportError(describe_error(exc, request, answered=answered)) from None
         yield CLOSED, {**closed_by, "messages": count}

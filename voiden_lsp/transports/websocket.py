@@ -6,10 +6,12 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import socket
 import ssl
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import certifi
 from websockets.asyncio.client import ClientConnection, connect
@@ -199,23 +201,41 @@ class WebSocketTransport(Transport):
         except InvalidURI as exc:
             raise TransportError(f"invalid WebSocket URL `{request.target}`: {exc}; write ws:// or wss://") from None
         except InvalidHandshake as exc:
-            raise TransportError(f"the WebSocket handshake with {request.target} failed: {exc}") from None
+            hint = (
+                ": does the server speak TLS on that port? try wss://"
+                if request.target.startswith("ws://") and "valid HTTP response" in str(exc)
+                else ""
+            )
+            raise TransportError(f"the WebSocket handshake with {request.target} failed: {exc}{hint}") from None
         except TimeoutError:
             raise TransportError(
                 f"no WebSocket handshake from {request.target} within "
                 f"{request.timeout or 10:g}s: check the server, or raise `@timeout`"
             ) from None
         except ssl.SSLError as exc:
+            if "WRONG_VERSION_NUMBER" in str(exc.reason or exc).upper():
+                raise TransportError(
+                    f"{request.target} does not speak TLS on that port (it answered in plaintext): use ws://, "
+                    "or check the port"
+                ) from None
             raise TransportError(
                 f"TLS failed with {request.target}: {exc.reason or exc}. Pass its CA with "
                 "`@ca FILE`, or add `@insecure` (not for production)"
             ) from None
+        except socket.gaierror:
+            host = urlsplit(request.target).hostname or request.target
+            raise TransportError(f"cannot resolve the host `{host}`: check the URL's host name") from None
         except OSError as exc:
             if isinstance(exc, ConnectionRefusedError) or "refused" in str(exc).lower():
                 raise TransportError(
                     f"connection refused by {request.target}: is the server running, and on that port?"
                 ) from None
-            raise TransportError(f"cannot connect to {request.target}: {exc}") from None
+            if request.target.startswith("wss://") and not str(exc).strip():
+                raise TransportError(
+                    f"{request.target} closed the connection during the TLS handshake: does it speak TLS on that "
+                    "port? use ws://, or check the port"
+                ) from None
+            raise TransportError(f"cannot connect to {request.target}: {exc.strerror or exc}") from None
         assert isinstance(ws, _ObservedConnection)
         return ws
 
