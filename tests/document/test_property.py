@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 from hypothesis import given, settings
@@ -10,6 +11,8 @@ from hypothesis import strategies as st
 from voiden_lsp.document import Document, Range, parse, utf16_len
 
 LINES = re.compile(r"\r\n|\r|\n")
+LONGER = int(os.environ.get("VOIDEN_FUZZ_EXAMPLES", "0"))
+"""`VOIDEN_FUZZ_EXAMPLES=N`: a longer local run (CI keeps the counts below)."""
 
 words = st.sampled_from(
     [
@@ -85,13 +88,13 @@ def check(doc: Document, text: str) -> None:
         inside(message.range)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=max(300, LONGER), deadline=None)
 @given(st.text())
 def test_any_text(text: str) -> None:
     check(parse(text), text)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=max(500, LONGER), deadline=None)
 @given(markdownish)
 def test_markdown_shaped_text(text: str) -> None:
     check(parse(text), text)

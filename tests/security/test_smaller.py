@@ -82,3 +82,20 @@ def test_bad_params_and_user_errors_are_answered_in_words() -> None:
     finally:
         stderr = client.close()
     assert "Traceback" not in stderr and "voiden_lsp.server" not in stderr, stderr
+
+
+def test_diagnostics_never_import_grpc_from_their_worker_thread() -> None:
+    """The check runs in a worker thread while the event loop may be importing the gRPC modules (a race
+    that once gave "partially initialized module grpc_reflection"): it reads only what is loaded."""
+    code = (
+        "import sys\n"
+        "from voiden_lsp.document import parse\n"
+        "from voiden_lsp.server.features.diagnostics import problems\n"
+        "from voiden_lsp.templating import Scope\n"
+        "doc = parse('```grpc\\ngrpc://127.0.0.1:9 a.B/C\\n\\n{}\\n```\\n')\n"
+        "found = problems(doc, {r.name: Scope() for r in doc.requests})\n"
+        "assert not [m for m in sys.modules if m == 'grpc' or m.startswith('voiden_lsp.transports.grpc')], 'imported'\n"
+        "print(len(found))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr

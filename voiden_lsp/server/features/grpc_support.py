@@ -4,6 +4,7 @@ JSON bodies checked against message types."""
 from __future__ import annotations
 
 import difflib
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -68,12 +69,16 @@ def resolve_address(request: Request, scope: Scope) -> tuple[ResolvedRequest, Ta
 
 
 def cached_schema(request: Request, scope: Scope) -> Schema | None:
-    found = resolve_address(request, scope)
-    if found is None:
+    """The schema already fetched for the request's address, if any. Diagnostics call this in a worker
+    thread: it never imports the gRPC modules (the event loop's thread may be importing them at that
+    moment, and a second importer sees a partially initialised module); before they are loaded no schema
+    can have been fetched anyway."""
+    module = sys.modules.get("voiden_lsp.transports.grpc_reflection")
+    schemas = getattr(module, "SCHEMAS", None)  # absent while the module is still being initialised
+    if schemas is None:
         return None
-    from voiden_lsp.transports.grpc_reflection import SCHEMAS
-
-    return SCHEMAS.cached(*found)
+    found = resolve_address(request, scope)
+    return schemas.cached(*found) if found is not None else None
 
 
 @dataclass
