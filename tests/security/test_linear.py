@@ -6,6 +6,7 @@ raised RecursionError."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 
@@ -90,3 +91,19 @@ def test_a_megabyte_dotenv_line_reads_in_under_a_second(tmp_path: Path) -> None:
     assert time.process_time() - started < 1.0
     assert collection.dotenv["A"] == "x" + " " * MB + "y"
     assert collection.dotenv["B"] == "1" + " " * MB + "z"
+
+
+async def test_a_huge_document_is_parsed_off_the_event_loop(client: LanguageClient, tmp_path: Path) -> None:
+    """While a 2 MB document of 60,000 requests is read (in a worker thread), another is served at once."""
+    huge = open_doc(client, tmp_path, "```http\nGET http://127.0.0.1:9/\n```\n" * 60_000, "huge.voiden")
+    small = open_doc(client, tmp_path, "```http name=one\nGET http://127.0.0.1:9/\n```\n", "small.voiden")
+    answered: list[str] = []
+
+    async def lens(uri: str, name: str) -> None:
+        await client.text_document_code_lens_async(
+            types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=uri))
+        )
+        answered.append(name)
+
+    await asyncio.gather(lens(huge, "huge"), lens(small, "small"))
+    assert answered == ["small", "huge"]

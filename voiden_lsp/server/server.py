@@ -182,6 +182,8 @@ class VoidenServer(LanguageServer):
         super().__init__("voiden-lsp", __version__, protocol_cls=VoidenProtocol)
         self.settings = Settings()
         self.parsed: dict[str, tuple[int | None, Document]] = {}
+        self.parsing: dict[str, tuple[int | None, asyncio.Future[Document]]] = {}
+        """Parses under way in worker threads, per document (see `document_async`)."""
         self.collections: dict[Path | None, tuple[tuple[object, ...], Collection]] = {}
         self.responses: dict[str, dict[str, Response]] = {}
         self.sessions: dict[str, LiveSession] = {}
@@ -203,6 +205,27 @@ class VoidenServer(LanguageServer):
             return cached[1]
         doc = self.parse(uri, text_document.source)
         self.parsed[uri] = (text_document.version, doc)
+        return doc
+
+    async def document_async(self, uri: str) -> Document:
+        """The parsed document, parsed off the event loop when it is not cached yet: a huge document keeps
+        the server answering while it is read. Concurrent callers share one parse per version."""
+        text_document = self.workspace.get_text_document(uri)
+        version = text_document.version
+        cached = self.parsed.get(uri)
+        if cached is not None and cached[0] == version and version is not None:
+            return cached[1]
+        pending = self.parsing.get(uri)
+        if pending is None or pending[0] != version:
+            source = text_document.source
+            future = asyncio.ensure_future(asyncio.to_thread(self.parse, uri, source))
+            pending = (version, future)
+            self.parsing[uri] = pending
+        doc = await asyncio.shield(pending[1])
+        if self.parsing.get(uri) is pending:
+            del self.parsing[uri]
+        if self.workspace.get_text_document(uri).version == version:
+            self.remember(uri, version, doc)
         return doc
 
     def parse(self, uri: str, text: str) -> Document:

@@ -322,6 +322,7 @@ def register(server: VoidenServer) -> None:
     )
     async def completion(ls: VoidenServer, params: types.CompletionParams) -> types.CompletionList:
         try:
+            await ls.document_async(params.text_document.uri)
             items = await complete(ls, params.text_document.uri, params.position)
         except Exception:
             log.exception("completion failed")

@@ -154,10 +154,8 @@ async def publish(ls: VoidenServer, uri: str, *, debounce: bool) -> None:
     try:
         if debounce:
             await asyncio.sleep(DEBOUNCE_SECONDS)
-        document = ls.workspace.get_text_document(uri)
-        version, text = document.version, document.source
-        doc = await asyncio.to_thread(ls.parse, uri, text)
-        ls.remember(uri, version, doc)
+        version = ls.workspace.get_text_document(uri).version
+        doc = await ls.document_async(uri)
         base = ls.scope(uri, None)
         scopes = {r.name: ls.scope(uri, r) if _own_scope(r) else base for r in doc.requests}
         checked = ls.checked.setdefault(uri, Checked())

@@ -149,8 +149,9 @@ def hover(ls: VoidenServer, uri: str, position: types.Position) -> types.Hover |
 
 def register(server: VoidenServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_HOVER)
-    def on_hover(ls: VoidenServer, params: types.HoverParams) -> types.Hover | None:
+    async def on_hover(ls: VoidenServer, params: types.HoverParams) -> types.Hover | None:
         try:
+            await ls.document_async(params.text_document.uri)
             return hover(ls, params.text_document.uri, params.position)
         except Exception:
             log.exception("hover failed")

@@ -98,16 +98,18 @@ def workspace_symbols(ls: VoidenServer, query: str) -> list[types.WorkspaceSymbo
 
 def register(server: VoidenServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
-    def on_symbols(ls: VoidenServer, params: types.DocumentSymbolParams) -> list[types.DocumentSymbol]:
+    async def on_symbols(ls: VoidenServer, params: types.DocumentSymbolParams) -> list[types.DocumentSymbol]:
         try:
+            await ls.document_async(params.text_document.uri)
             return document_symbols(ls, params.text_document.uri)
         except Exception:
             log.exception("document symbols failed")
             return []
 
     @server.feature(types.TEXT_DOCUMENT_FOLDING_RANGE)
-    def on_folding(ls: VoidenServer, params: types.FoldingRangeParams) -> list[types.FoldingRange]:
+    async def on_folding(ls: VoidenServer, params: types.FoldingRangeParams) -> list[types.FoldingRange]:
         try:
+            await ls.document_async(params.text_document.uri)
             return folding(ls, params.text_document.uri)
         except Exception:
             log.exception("folding failed")

@@ -181,6 +181,7 @@ def register(server: VoidenServer) -> None:
     )
     async def code_action(ls: VoidenServer, params: types.CodeActionParams) -> list[types.CodeAction]:
         try:
+            await ls.document_async(params.text_document.uri)
             return await actions(ls, params.text_document.uri, params.range)
         except Exception:
             log.exception("code action failed")

@@ -116,16 +116,17 @@ def register(server: VoidenServer) -> None:
     @server.feature(
         types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL, types.SemanticTokensRegistrationOptions(legend=LEGEND, full=True)
     )
-    def semantic_tokens(ls: VoidenServer, params: types.SemanticTokensParams) -> types.SemanticTokens:
+    async def semantic_tokens(ls: VoidenServer, params: types.SemanticTokensParams) -> types.SemanticTokens:
         try:
-            return types.SemanticTokens(data=tokens(ls.document(params.text_document.uri)))
+            return types.SemanticTokens(data=tokens(await ls.document_async(params.text_document.uri)))
         except Exception:
             log.exception("semantic tokens failed")
             return types.SemanticTokens(data=[])
 
     @server.feature(types.TEXT_DOCUMENT_DEFINITION)
-    def on_definition(ls: VoidenServer, params: types.DefinitionParams) -> list[types.Location]:
+    async def on_definition(ls: VoidenServer, params: types.DefinitionParams) -> list[types.Location]:
         try:
+            await ls.document_async(params.text_document.uri)
             return definition(ls, params.text_document.uri, params.position)
         except Exception:
             log.exception("definition failed")

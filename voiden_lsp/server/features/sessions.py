@@ -149,8 +149,9 @@ async def start(ls: VoidenServer, uri: Any, name: Any) -> protocol.StartResult:
 
 def register(server: VoidenServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_CODE_LENS)
-    def code_lens(ls: VoidenServer, params: types.CodeLensParams) -> list[types.CodeLens]:
+    async def code_lens(ls: VoidenServer, params: types.CodeLensParams) -> list[types.CodeLens]:
         try:
+            await ls.document_async(params.text_document.uri)
             return lenses(ls, params.text_document.uri)
         except Exception:
             log.exception("code lens failed")
