@@ -133,6 +133,19 @@ async def test_deadline_exceeded(grpc_server: DemoGrpcServer) -> None:
     assert of(events, "closed")[0]["by"] == "client"
 
 
+async def test_stream_limits_end_a_server_streaming_call(grpc_server: DemoGrpcServer) -> None:
+    """`@max-messages` and `@duration` end the call from our side, with the count (they were ignored)."""
+    events, _ = await run(grpc_doc("Ticker", '{"count": 100000}', meta="@max-messages 3\n"), addr=grpc_server.address)
+    assert len(of(events, "received")) == 3 and not of(events, "error")
+    assert of(events, "closed") == [{"by": "client", "reason": "@max-messages 3 reached", "messages": 3}]
+    events, _ = await run(
+        grpc_doc("Ticker", '{"count": 100000, "rate": 20}', meta="@duration 300ms\n"), addr=grpc_server.address
+    )
+    (closed,) = of(events, "closed")
+    assert closed["by"] == "client" and closed["reason"] == "@duration 300ms reached"
+    assert 2 <= closed["messages"] <= 8 and not of(events, "error") and not of(events, "status")
+
+
 async def test_rich_error_details(grpc_server: DemoGrpcServer) -> None:
     events, _ = await run(grpc_doc("Fail", '{"field": "name", "reason": "too short"}'), addr=grpc_server.address)
     status = of(events, "status")[0]

@@ -147,8 +147,11 @@ class GrpcTransport(Transport):
                 if initial:  # empty when the call failed before the server answered: no `open` then
                     self._open(initial)
                 if method.server_streaming:
-                    while (message := await call.read()) is not grpc.aio.EOF:
-                        self._message(message)
+                    reason = await self._read_stream(call)
+                    if reason is not None:  # a limit of ours ended it: the call is cancelled, not failed
+                        call.cancel()
+                        self._out.put_nowait((CLOSED, {"by": "client", "reason": reason, "messages": self._received}))
+                        return
                 else:
                     self._message(await call)
                 code, details, trailing = (
@@ -185,6 +188,24 @@ class GrpcTransport(Transport):
             self._out.put_nowait((ERROR, {"message": exc.message}))
         finally:
             self._out.put_nowait(_END)
+
+    async def _read_stream(self, call: Any) -> str | None:
+        """Read the server's stream to its end, or to `@max-messages` / `@duration` (then the reason)."""
+        max_messages = self.request.meta_int("max-messages")
+        duration = self.request.meta_duration("duration")
+        loop = asyncio.get_running_loop()
+        deadline = None if duration is None else loop.time() + duration
+        while True:
+            if max_messages is not None and self._received >= max_messages:
+                return f"@max-messages {max_messages} reached"
+            try:
+                async with asyncio.timeout_at(deadline):
+                    message = await call.read()
+            except TimeoutError:
+                return f"@duration {self.request.meta('duration')} reached"
+            if message is grpc.aio.EOF:
+                return None
+            self._message(message)
 
     def _open(self, initial: Any) -> None:
         self._opened = True
