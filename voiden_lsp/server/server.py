@@ -99,6 +99,8 @@ class EventBatcher:
     handle: asyncio.TimerHandle | None = None
 
     def __call__(self, event: Event) -> None:
+        if self.server.shutting_down:
+            return
         self.pending.append(event.to_json())
         if event.kind in (OPEN, CLOSED, ERROR):  # the session's state changed: so do its code lenses
             self.server.session_changed()
@@ -111,6 +113,9 @@ class EventBatcher:
         if self.handle is not None:
             self.handle.cancel()
             self.handle = None
+        if self.server.shutting_down:
+            self.pending.clear()
+            return
         if self.pending:
             events, self.pending = self.pending, []
             self.server.protocol.notify(ext.EVENTS, {"events": events})  # a plain dict: no per-event conversion
@@ -194,6 +199,8 @@ class VoidenServer(LanguageServer):
         self.lens_cache: dict[str, tuple[tuple[Any, ...], list[types.CodeLens]]] = {}
         self.lens_generation = 0
         """Bumped whenever a session changes state, so cached code lenses are recomputed."""
+        self.shutting_down = False
+        """Set by `shutdown` (or `exit`): nothing more is sent to the client and no session starts."""
 
     # -- documents -----------------------------------------------------------------------------
 
@@ -310,8 +317,29 @@ class VoidenServer(LanguageServer):
         module = sys.modules.get("voiden_lsp.transports.grpc_reflection")
         return module.SCHEMAS.generation if module is not None else 0
 
+    async def stop_everything(self, wait: float) -> None:
+        """`shutdown`: cancel every live session and check, wait up to `wait` seconds for them to end."""
+        self.shutting_down = True
+        self.batcher.pending.clear()
+        for task in self.diagnostic_tasks.values():
+            task.cancel()
+        tasks = [live.task for live in self.sessions.values() if live.task is not None and not live.task.done()]
+        for live in self.sessions.values():
+            live.session.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=wait)
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        """After shutdown the client is gone: an error about a failed send must not try to send again."""
+        if self.shutting_down:
+            log.debug("after shutdown: %s", error)
+            return
+        super().report_server_error(error, source)
+
     def session_changed(self) -> None:
         """Sessions changed state: the code lenses show it."""
+        if self.shutting_down:
+            return
         self.lens_generation += 1
         if get_capability(self.client_capabilities, "workspace.code_lens.refresh_support", False):
             self.workspace_code_lens_refresh(None)

@@ -118,6 +118,8 @@ UNTRUSTED = "this workspace is not trusted: voiden sends nothing from it and rea
 
 def require_trust(ls: VoidenServer) -> None:
     """Every command that sends, connects or reads a schema starts here."""
+    if ls.shutting_down:
+        raise CommandError("the server is shutting down: it starts no session")
     if not ls.settings.trusted:
         raise CommandError(UNTRUSTED)
 

@@ -1,0 +1,75 @@
+"""The server lives and dies with the editor: after `shutdown` it sends nothing, and `exit` ends the
+process within a second whatever is live, as a client that declares code-lens refresh (VS Code) sees it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.security.test_smaller import RawClient
+from voiden_lsp.demo.ws_server import DemoWebSocketServer
+
+
+class RefreshingClient(RawClient):
+    """A raw client that declares `workspace.codeLens.refreshSupport`, as VS Code does."""
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "voiden_lsp.server"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        capabilities = {"workspace": {"codeLens": {"refreshSupport": True}}}
+        self.request(1, "initialize", {"capabilities": capabilities, "processId": None, "rootUri": None})
+        self.send({"jsonrpc": "2.0", "method": "initialized", "params": {}})
+
+
+def test_exit_ends_the_process_within_a_second_with_live_sessions(tmp_path: Path) -> None:
+    with DemoWebSocketServer() as ws:
+        client = RefreshingClient()
+        uri = (tmp_path / "live.voiden").as_uri()
+        text = "".join(f"```ws name={n}\n{ws.url}/echo\n\nhi\n```\n\n" for n in ("a", "b"))
+        client.send(
+            {
+                "jsonrpc": "2.0",
+                "method": "textDocument/didOpen",
+                "params": {"textDocument": {"uri": uri, "languageId": "voiden", "version": 1, "text": text}},
+            }
+        )
+        for i, name in enumerate("ab"):
+            answer = client.request(
+                10 + i, "workspace/executeCommand", {"command": "voiden.connect", "arguments": [uri, name]}
+            )
+            assert "result" in answer, answer
+        opened: set[object] = set()
+        while len(opened) < 2:  # both sessions are open (their echoes are arriving)
+            message = client.read()
+            if "id" in message and "method" in message:
+                client.send({"jsonrpc": "2.0", "id": message["id"], "result": None})
+            if message.get("method") == "voiden/events":
+                params = message["params"]
+                assert isinstance(params, dict)
+                opened |= {e["session"] for e in params["events"] if e["kind"] == "open"}
+        assert client.request(99, "shutdown", None) == {"jsonrpc": "2.0", "id": 99, "result": None}
+        started = time.monotonic()
+        client.send({"jsonrpc": "2.0", "method": "exit"})
+        client.process.wait(5)
+        elapsed = time.monotonic() - started
+        assert client.process.stdout is not None and client.process.stderr is not None
+        after = client.process.stdout.read()
+        stderr = client.process.stderr.read().decode()
+    assert elapsed < 1.0, f"the process took {elapsed:.2f} s to go"
+    assert client.process.returncode == 0
+    assert after == b"", f"sent after shutdown: {after[:300]!r}"  # no events, no refresh, no error report
+    assert "Traceback" not in stderr, stderr[-2000:]
+
+
+def test_end_of_input_ends_the_server() -> None:
+    client = RefreshingClient()
+    assert client.process.stdin is not None
+    client.process.stdin.close()
+    client.process.wait(5)
+    assert client.process.returncode is not None
