@@ -18,6 +18,7 @@ class Recorder:
     def __init__(self) -> None:
         self.events: list[Any] = []
         self.batches = 0
+        self.registrations: list[str] = []
 
 
 @pytest_lsp.fixture(
@@ -36,6 +37,10 @@ async def client(request: pytest.FixtureRequest, lsp_client: LanguageClient) -> 
     @lsp_client.feature(types.WORKSPACE_CODE_LENS_REFRESH)
     def on_refresh(params: Any) -> None:
         return None
+
+    @lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def on_register(params: Any) -> None:  # as the editors do: the file watchers are accepted
+        recorder.registrations.extend(r.method for r in params.registrations)
 
     await lsp_client.initialize_session(
         types.InitializeParams(capabilities=client_capabilities(request.param), initialization_options={"voiden": {}})

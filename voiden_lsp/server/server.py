@@ -199,6 +199,8 @@ class VoidenServer(LanguageServer):
         self.lens_cache: dict[str, tuple[tuple[Any, ...], list[types.CodeLens]]] = {}
         self.lens_generation = 0
         """Bumped whenever a session changes state, so cached code lenses are recomputed."""
+        self.watcher: asyncio.Task[None] | None = None
+        """Looks at the open documents' collection files (see setup._watch_collections)."""
         self.shutting_down = False
         """Set by `shutdown` (or `exit`): nothing more is sent to the client and no session starts."""
 
@@ -257,7 +259,7 @@ class VoidenServer(LanguageServer):
     def collection(self, uri: str) -> Collection:
         """The document's collection, cached per folder and read again when voiden.toml or .env change."""
         path = self.path_of(uri)
-        folder = path.parent if path else None
+        folder = self.collection_key(uri)
         root = find_root(path, self.workspace_root())
         stamp: tuple[object, ...] = ()
         if root is not None:
@@ -273,6 +275,11 @@ class VoidenServer(LanguageServer):
             collection = Collection()
         self.collections[folder] = (stamp, collection)
         return collection
+
+    def collection_key(self, uri: str) -> Path | None:
+        """Collections are cached per document folder."""
+        path = self.path_of(uri)
+        return path.parent if path else None
 
     def runner(self, uri: str) -> Runner:
         doc = self.document(uri)

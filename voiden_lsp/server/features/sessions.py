@@ -289,7 +289,9 @@ async def fetch_schema_with_progress(ls: VoidenServer, resolved: Any, target: An
         await ls.work_done_progress.create_async(token)
         ls.work_done_progress.begin(token, types.WorkDoneProgressBegin(title=f"Reading the schema of {target.address}"))
     try:
-        return await SCHEMAS.schema(resolved, target)
+        schema = await SCHEMAS.schema(resolved, target)
     finally:
         if progress:
             ls.work_done_progress.end(token, types.WorkDoneProgressEnd())
+    diagnostics.republish_all(ls)  # a schema arrived (by completion, hover, an action): check against it now
+    return schema
