@@ -83,6 +83,8 @@ async def test_completion_hover_and_schema_diagnostics_from_reflection(client: L
         hover = await client.text_document_hover_async(
             types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(11, 30))
         )
+        shown = getattr(hover.contents, "value", "") if hover is not None else ""
+        assert "// request\nmessage Point" in shown and "// response\nmessage Feature" in shown
         assert hover is not None and "rpc GetFeature(routeguide.Point) returns (routeguide.Feature)" in str(
             hover.contents
         )

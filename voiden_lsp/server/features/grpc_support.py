@@ -118,7 +118,8 @@ def _check_message(
         field = schema.field(message, key)
         if field is None:
             names = [f.json_name for f in message.fields]
-            close = difflib.get_close_matches(key, names + [f.name for f in message.fields], n=3, cutoff=0.6)
+            candidates = list(dict.fromkeys([*names, *(f.name for f in message.fields)]))  # json = proto names often
+            close = difflib.get_close_matches(key, candidates, n=3, cutoff=0.6)
             hint = (
                 f"; did you mean {', '.join(f'`{c}`' for c in close)}?" if close else f" (fields: {', '.join(names)})"
             )

@@ -74,10 +74,16 @@ def _grpc_hover(request: Request, pos: Position, schema: Schema) -> types.Hover 
     if request.rpc.range.contains(pos):
         stream_in = "stream " if method.client_streaming else ""
         stream_out = "stream " if method.server_streaming else ""
+        if method.input.full_name == method.output.full_name:
+            messages = f"// request and response\n{describe_message(schema, method.input)}"
+        else:
+            messages = (
+                f"// request\n{describe_message(schema, method.input)}\n\n"
+                f"// response\n{describe_message(schema, method.output)}"
+            )
         text = (
             f"```proto\nrpc {method.name}({stream_in}{method.input.full_name}) returns "
-            f"({stream_out}{method.output.full_name});\n```\n{method.kind}\n\n```proto\n"
-            f"{describe_message(schema, method.input)}\n\n{describe_message(schema, method.output)}\n```"
+            f"({stream_out}{method.output.full_name});\n```\n{method.kind}\n\n```proto\n{messages}\n```"
         )
         return types.Hover(
             contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text), range=range_of(request.rpc.range)
