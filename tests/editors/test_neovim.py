@@ -120,3 +120,36 @@ def test_neovim_end_to_end(nvim: Any, tmp_path: Path) -> None:
         # the output window is there, and the cursor stayed in the document
         assert nvim.exec_lua('return vim.fn.bufwinid("voiden://output") ~= -1')
         assert nvim.current.buffer.name == str(doc)
+
+
+def test_neovim_environment_picker_and_messages(nvim: Any, tmp_path: Path) -> None:
+    (tmp_path / "voiden.toml").write_text(
+        'default_env = "dev"\n\n[env.dev]\nbase = "http://127.0.0.1:9"\n\n[env.prod]\nbase = "http://127.0.0.1:8"\n',
+        encoding="utf-8",
+    )
+    doc = tmp_path / "envs.voiden"
+    doc.write_text("# Notes\n\nNo request up here.\n\n```http name=ping\nGET {{base}}/ping\n```\n", encoding="utf-8")
+    nvim.command(f"edit {doc}")
+    wait(lambda: nvim.exec_lua('return #vim.lsp.get_clients({bufnr = 0, name = "voiden"})') == 1)
+    # the picker offers the collection's environments; this one picks the second, as a user would
+    nvim.exec_lua(
+        """
+        _G.voiden_offered = nil
+        _G.voiden_notes = {}
+        vim.ui.select = function(items, opts, on_choice)
+          _G.voiden_offered = vim.tbl_map(opts.format_item, items)
+          on_choice(items[2], 2)
+        end
+        vim.notify = function(msg) table.insert(_G.voiden_notes, msg) end
+        """
+    )
+    nvim.command("VoidenEnv")
+    notes = wait(lambda: [n for n in nvim.exec_lua("return _G.voiden_notes") if "environment" in n])
+    assert nvim.exec_lua("return _G.voiden_offered") == ["dev", "prod"]
+    assert notes == ["voiden: environment prod"]
+    # commands where there is nothing to act on say so in words, never with a command id
+    nvim.call("cursor", 3, 1)
+    for command, words in [("VoidenRun", "no request to send here"), ("VoidenClose", "no open session to close")]:
+        nvim.command(command)
+        wait(lambda words=words: any(words in n for n in nvim.exec_lua("return _G.voiden_notes")))
+    assert not any("voiden." in n for n in nvim.exec_lua("return _G.voiden_notes"))

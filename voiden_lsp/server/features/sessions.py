@@ -221,8 +221,10 @@ def register(server: VoidenServer) -> None:
         return {"services": schema.services()}
 
     @server.command(protocol.CMD_SELECT_ENV)
-    def select_env(ls: VoidenServer, env: str | None = None) -> dict[str, Any]:
-        ls.settings.env = env or None
+    def select_env(ls: VoidenServer, *args: Any) -> dict[str, Any]:
+        """`[name]`, or `[]` / `[null]` for the collection's default."""
+        env = args[0] if args else None
+        ls.settings.env = str(env) if env else None
         diagnostics.republish_all(ls)
         return {"env": ls.settings.env}
 

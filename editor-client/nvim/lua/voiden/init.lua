@@ -21,8 +21,9 @@ function M.attach(bufnr)
   })
 end
 
--- The code lens nearest above the cursor whose command is one of `commands`.
-local function lens_at_cursor(commands, callback)
+-- The code lens nearest above the cursor whose command is one of `commands`; `missing` says, in the user's
+-- words, what is not there when there is none.
+local function lens_at_cursor(commands, missing, callback)
   local bufnr = vim.api.nvim_get_current_buf()
   local c = client(bufnr)
   if not c then
@@ -46,7 +47,7 @@ local function lens_at_cursor(commands, callback)
       end
     end
     if not best then
-      vim.notify("voiden: nothing to " .. table.concat(commands, "/") .. " at the cursor", vim.log.levels.WARN)
+      vim.notify("voiden: " .. missing, vim.log.levels.WARN)
       return
     end
     callback(c, best.command)
@@ -63,7 +64,11 @@ local function execute(c, command)
 end
 
 function M.run()
-  lens_at_cursor({ "voiden.run", "voiden.connect" }, execute)
+  lens_at_cursor(
+    { "voiden.run", "voiden.connect" },
+    "no request to send here: put the cursor in a request block (or below its heading)",
+    execute
+  )
 end
 
 M.connect = M.run
@@ -72,35 +77,69 @@ M.connect = M.run
 -- of the request under the cursor (`:VoidenSend {"ping": 1}`).
 function M.send(text)
   if text and text ~= "" then
-    lens_at_cursor({ "voiden.close", "voiden.cancel" }, function(c, command)
+    lens_at_cursor({ "voiden.close", "voiden.cancel" }, "no open session here: connect the request first", function(c, command)
       local uri = vim.uri_from_bufnr(0)
       execute(c, { command = "voiden.send", arguments = { command.arguments[1], uri, vim.NIL, text } })
     end)
     return
   end
-  lens_at_cursor({ "voiden.send" }, execute)
+  lens_at_cursor(
+    { "voiden.send" },
+    "no message block to send here: put the cursor in a message block of an open session",
+    execute
+  )
 end
 
 function M.close()
-  lens_at_cursor({ "voiden.close" }, execute)
+  lens_at_cursor({ "voiden.close" }, "no open session to close here", execute)
 end
 
 function M.cancel()
-  lens_at_cursor({ "voiden.cancel" }, execute)
+  lens_at_cursor({ "voiden.cancel" }, "no running session to cancel here", execute)
 end
 
-function M.env(name)
-  local c = client()
-  if not c then
-    return
-  end
-  local args = (name and name ~= "") and { name } or {}
-  c:request("workspace/executeCommand", { command = "voiden.selectEnv", arguments = args }, function(err, result)
+local function select_env(c, name)
+  c:request("workspace/executeCommand", { command = "voiden.selectEnv", arguments = { name or vim.NIL } }, function(err, result)
     if err then
       vim.notify("voiden: " .. err.message, vim.log.levels.ERROR)
     else
-      vim.notify("voiden: environment " .. tostring(result and result.env or "default"))
+      vim.notify("voiden: environment " .. tostring(result and result.env ~= vim.NIL and result.env or "default"))
     end
+  end)
+end
+
+-- `:VoidenEnv NAME` picks that environment; `:VoidenEnv` offers the collection's with vim.ui.select.
+function M.env(name)
+  local c = client()
+  if not c then
+    vim.notify("voiden: the language server is not running for this buffer", vim.log.levels.WARN)
+    return
+  end
+  if name and name ~= "" then
+    select_env(c, name)
+    return
+  end
+  c:request("voiden/environments", { uri = vim.uri_from_bufnr(0) }, function(err, result)
+    if err then
+      vim.notify("voiden: " .. err.message, vim.log.levels.ERROR)
+      return
+    end
+    local names = (result and result.environments) or {}
+    if #names == 0 then
+      vim.notify("voiden: this collection has no environments (add [env.NAME] to voiden.toml)", vim.log.levels.WARN)
+      return
+    end
+    local current = result.current ~= vim.NIL and result.current or nil
+    vim.ui.select(names, {
+      prompt = "Voiden environment",
+      format_item = function(item)
+        return item == current and (item .. " (current)") or item
+      end,
+    }, function(choice)
+      if choice then
+        select_env(c, choice)
+      end
+    end)
   end)
 end
 
