@@ -174,3 +174,38 @@ def test_neovim_lenses_follow_a_session_both_ways(nvim: Any, tmp_path: Path) -> 
         wait(lambda: "● open" in titles())  # no keystroke: the server's refresh brought it
         nvim.command("VoidenClose")
         wait(lambda: titles() == ["▶ Connect"])
+
+
+def test_neovim_output_appends_and_catches_up_without_duplicates(nvim: Any, tmp_path: Path) -> None:
+    with DemoGrpcServer() as server:
+        doc = tmp_path / "many.voiden"
+        doc.write_text(
+            f"```grpc name=many\ngrpc://{server.address} routeguide.RouteGuide/ListFeatures\n\n"
+            '{"lo": {"latitude": 1, "longitude": 1}, "hi": {"latitude": 1, "longitude": 3}}\n```\n',
+            encoding="utf-8",
+        )
+        nvim.command(f"edit {doc}")
+        wait(lambda: nvim.exec_lua('return #vim.lsp.get_clients({bufnr = 0, name = "voiden"})') == 1)
+        nvim.call("cursor", 2, 1)
+        nvim.command("VoidenRun")
+        wait(lambda: any("many: closed" in x for x in output_lines(nvim)))
+        # from here, every change to the output buffer is recorded: none may rewrite what is there
+        nvim.exec_lua(
+            """
+            _G.voiden_changes = {}
+            vim.api.nvim_buf_attach(vim.fn.bufnr("voiden://output"), false, {
+              on_lines = function(_, _, _, first, last, new_last)
+                table.insert(_G.voiden_changes, {first, last, new_last})
+              end,
+            })
+            """
+        )
+        nvim.command("VoidenRun")
+        wait(lambda: sum("many: closed" in x for x in output_lines(nvim)) == 2)
+        before = output_lines(nvim)
+        nvim.command("VoidenSessions")  # catches up with the retained logs: nothing new, nothing twice
+        time.sleep(1)
+        assert output_lines(nvim) == before
+        changes = nvim.exec_lua("return _G.voiden_changes")
+        assert changes and all(last - first <= 1 for first, last, _ in changes), changes
+        assert sum(" ← received " in x for x in before) == 6  # two calls of three messages, each shown once

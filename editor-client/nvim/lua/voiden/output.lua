@@ -1,6 +1,7 @@
--- The live output: one buffer, a state line per session on top, then one line per event (direction,
--- time, size), with pretty JSON below it folded. It updates in place and never moves the cursor.
-local M = { sessions = {}, order = {}, lines = {} }
+-- The live output: one buffer, a state line per session on top, then one line per event (session, time,
+-- direction, size) in arrival order, with pretty JSON below it folded. Batches are appended, never
+-- rendered again, and the cursor in the document never moves.
+local M = { sessions = {}, order = {} }
 local BUFNAME = "voiden://output"
 
 local function buffer()
@@ -61,61 +62,69 @@ local function describe(e)
   return table.concat(parts, " ")
 end
 
-local function state_of(session)
-  return session.state
+local function state_line(s)
+  return string.format("%s %s: %s (%d sent, %d received)", s.id, s.request, s.state, s.sent, s.received)
 end
 
+local function set_lines(bufnr, first, last, lines)
+  vim.bo[bufnr].modifiable = true
+  vim.api.nvim_buf_set_lines(bufnr, first, last, false, lines)
+  vim.bo[bufnr].modifiable = false
+end
+
+-- The buffer is a state line per session, a rule, then the log, oldest first. A batch changes only what it
+-- must: the state lines of its sessions, a state line for a new session, and its own lines appended at the
+-- end. What is already there is never rendered again, so a long stream costs each batch its own lines.
 function M.on_events(events, _)
+  local bufnr = buffer()
+  if vim.api.nvim_buf_line_count(bufnr) == 1 and #M.order == 0 then
+    set_lines(bufnr, 0, -1, { string.rep("─", 40) })
+  end
+  local appended, changed = {}, {}
   for _, e in ipairs(events or {}) do
     local s = M.sessions[e.session]
     if not s then
-      s = { id = e.session, request = e.request, state = "idle", sent = 0, received = 0, lines = {} }
+      s = { id = e.session, request = e.request, state = "idle", sent = 0, received = 0, seq = 0,
+        row = #M.order }
       M.sessions[e.session] = s
       table.insert(M.order, e.session)
+      set_lines(bufnr, s.row, s.row, { state_line(s) })
+      table.insert(appended, "▶ " .. s.request .. " (" .. s.id .. ")")
     end
-    if e.kind == "connecting" then
-      s.state = "connecting"
-    elseif e.kind == "open" then
-      s.state = "open"
-    elseif e.kind == "error" then
-      s.state = "failed"
-    elseif e.kind == "closed" and s.state ~= "failed" then
-      s.state = "closed"
-    elseif e.kind == "sent" then
-      s.sent = s.sent + 1
-    elseif e.kind == "received" then
-      s.received = s.received + 1
-    end
-    table.insert(s.lines, "  " .. describe(e))
-    if (e.kind == "sent" or e.kind == "received") and e.data and e.data ~= "" then
-      for _, line in ipairs(vim.split(e.data, "\n", { plain = true })) do
-        table.insert(s.lines, "      " .. line)
+    -- `:VoidenSessions` sends the retained log again: what was shown already is skipped by its seq
+    if not e.seq or e.seq > s.seq then
+      s.seq = e.seq or s.seq
+      if e.kind == "connecting" then
+        s.state = "connecting"
+      elseif e.kind == "open" then
+        s.state = "open"
+      elseif e.kind == "error" then
+        s.state = "failed"
+      elseif e.kind == "closed" and s.state ~= "failed" then
+        s.state = "closed"
+      elseif e.kind == "sent" then
+        s.sent = s.sent + 1
+      elseif e.kind == "received" then
+        s.received = s.received + 1
+      end
+      changed[s.id] = s
+      table.insert(appended, s.id .. " " .. describe(e))
+      if (e.kind == "sent" or e.kind == "received") and e.data and e.data ~= "" then
+        for _, line in ipairs(vim.split(e.data, "\n", { plain = true })) do
+          table.insert(appended, "      " .. line)
+        end
       end
     end
   end
-  M.render()
-end
-
-function M.render()
-  local bufnr = buffer()
-  local lines = {}
-  for _, id in ipairs(M.order) do
-    local s = M.sessions[id]
-    table.insert(lines, string.format("%s %s: %s (%d sent, %d received)", id, s.request, state_of(s), s.sent,
-      s.received))
+  for _, s in pairs(changed) do
+    set_lines(bufnr, s.row, s.row + 1, { state_line(s) })
   end
-  table.insert(lines, string.rep("─", 40))
-  for _, id in ipairs(M.order) do
-    local s = M.sessions[id]
-    table.insert(lines, "▶ " .. s.request .. " (" .. id .. ")")
-    vim.list_extend(lines, s.lines)
+  if #appended > 0 then
+    set_lines(bufnr, -1, -1, appended)
   end
-  vim.bo[bufnr].modifiable = true
-  vim.api.nvim_buf_set_lines(bufnr, 0, -1, false, lines)
-  vim.bo[bufnr].modifiable = false
   local win = vim.fn.bufwinid(bufnr)
   if win ~= -1 and win ~= vim.api.nvim_get_current_win() then
-    vim.api.nvim_win_set_cursor(win, { #lines, 0 })
+    vim.api.nvim_win_set_cursor(win, { vim.api.nvim_buf_line_count(bufnr), 0 })
   end
 end
 
