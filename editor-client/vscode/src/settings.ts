@@ -53,7 +53,8 @@ export function missingServerMessage(launch: Launch, detail: string): string {
   if (launch.python) {
     return (
       `The Voiden language server is not installed for ${launch.command} (${sourceWords(launch.source)}). ` +
-      `Install it with \`${launch.command} -m pip install voiden-lsp\` (or \`pip install -e .\` in a clone), ` +
+      `Install it from a clone of the repository: \`${launch.command} -m pip install /path/to/voiden-lsp\` ` +
+      `(no package index serves it yet), ` +
       `or set "voiden.server.command" to a voiden-lsp program. ${detail}`.trim()
     );
   }
