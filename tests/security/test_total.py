@@ -48,3 +48,11 @@ def test_a_void_block_nested_deep_is_a_problem_on_its_range() -> None:
     text = "```void\n---\ntype: request\nattrs: " + "[" * 3000 + "\n---\n```\n"
     doc = parse_document(text, "x.void")
     assert any(p.code == "void-yaml" and p.range.start.line == 0 for p in doc.problems), doc.problems
+
+
+def test_many_flow_mappings_side_by_side_are_not_deep_nesting() -> None:
+    """Only nesting is refused: 150 `{}` side by side in one block read as YAML."""
+    siblings = ", ".join(["{}"] * 150)
+    text = f"```void\n---\ntype: request\nattrs:\n  rows: [{siblings}]\n---\n```\n"
+    doc = parse_document(text, "x.void")
+    assert not [p for p in doc.problems if p.code == "void-yaml"], doc.problems

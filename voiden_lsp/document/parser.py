@@ -98,6 +98,16 @@ def _nesting_beyond(text: str, limit: int) -> int | None:
     return None
 
 
+def safe_yaml(text: str) -> Any:
+    """`yaml.safe_load`, with flow nesting deeper than _YAML_DEPTH refused first as a YAMLError (PyYAML
+    recurses). Its constructors may still raise ValueError (an out-of-range date) for the caller to report."""
+    import yaml
+
+    if _nesting_beyond(text, _YAML_DEPTH) is not None:
+        raise yaml.YAMLError(f"nested more than {_YAML_DEPTH} deep")
+    return yaml.safe_load(text)
+
+
 def parse(text: str) -> Document:
     """Parse a .voiden document. Never raises: an internal failure becomes a problem."""
     try:
@@ -194,12 +204,8 @@ class _Parser:
         import yaml
 
         data: Any = None
-        source = "\n".join(lines[1:end])
-        deep = _nesting_beyond(source, _YAML_DEPTH)
         try:
-            if deep is not None:
-                raise yaml.YAMLError(f"nested more than {_YAML_DEPTH} deep")
-            data = yaml.safe_load(source) or {}
+            data = safe_yaml("\n".join(lines[1:end])) or {}
         except (ValueError, RecursionError, OverflowError) as exc:  # PyYAML's constructors raise these too
             message = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
             self.problem(f"front matter has a value that cannot be read: {message}", fm_range, code="front-matter")

@@ -26,7 +26,7 @@ from voiden_lsp.document.model import (
     split_lines,
     utf16_len,
 )
-from voiden_lsp.document.parser import _markdown, _Parser, slugify
+from voiden_lsp.document.parser import _markdown, _Parser, safe_yaml, slugify
 
 log = logging.getLogger(__name__)
 _KEEP = "{}$:/@!,;=+'()*[].-_~"
@@ -167,7 +167,7 @@ class _VoidReader:
                 )
             body = body.strip().removeprefix("---").removesuffix("---")
             try:
-                node = _normalized(_safe_yaml(body))
+                node = _normalized(safe_yaml(body))
             except (yaml.YAMLError, ValueError, RecursionError, OverflowError) as exc:
                 self.problems.append(
                     Problem(
@@ -553,25 +553,12 @@ def _void_nodes(text: str) -> list[dict[str, Any]]:
     nodes = []
     for match in re.finditer(r"^```void\n(.*?)^```", text, re.DOTALL | re.MULTILINE):
         try:
-            node = _normalized(_safe_yaml(match.group(1).strip().removeprefix("---").removesuffix("---")))
+            node = _normalized(safe_yaml(match.group(1).strip().removeprefix("---").removesuffix("---")))
         except (yaml.YAMLError, ValueError, RecursionError, OverflowError):
             continue
         if isinstance(node, dict):
             nodes.append(node)
     return nodes
-
-
-def _safe_yaml(text: str) -> Any:
-    """PyYAML raises ValueError for an out-of-range date and recurses on deep nesting: both are refused here
-    as YAML errors the caller reports."""
-    import yaml
-
-    depth = 0
-    for ch in text:  # flow nesting, the cheap way to nest deep
-        depth += ch in "[{"
-        if depth > 100:
-            raise yaml.YAMLError("nested more than 100 deep")
-    return yaml.safe_load(text)
 
 
 def _normalized(node: Any) -> Any:
