@@ -185,9 +185,8 @@ def _unknown_variable(name: str, scope: Scope) -> str:
     candidates = [n for n in scope.names() if not n.isupper() or name.isupper()]
     scored = ((difflib.SequenceMatcher(None, name, c).ratio(), c) for c in candidates)
     # a close name that starts like the typed one, or a very close one: `ws_url` is not a typo of `base_url`
-    close = [c for ratio, c in sorted(scored, reverse=True) if ratio >= 0.85 or (ratio >= 0.75 and c[:1] == name[:1])][
-        :3
-    ]
+    likely = [c for ratio, c in sorted(scored, reverse=True) if ratio >= 0.85 or (ratio >= 0.75 and c[:1] == name[:1])]
+    close = likely[:3]
     hint = f"; did you mean {', '.join(f'`{c}`' for c in close)}?" if close else ""
     return f"undefined variable `{name}`{hint} (define it in the front matter `vars`, voiden.toml, .env, or pass --var)"
 
