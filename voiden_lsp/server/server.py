@@ -99,8 +99,6 @@ class EventBatcher:
     handle: asyncio.TimerHandle | None = None
 
     def __call__(self, event: Event) -> None:
-        if self.server.shutting_down:
-            return
         self.pending.append(event.to_json())
         if event.kind in (OPEN, CLOSED, ERROR):  # the session's state changed: so do its code lenses
             self.server.session_changed()
@@ -113,7 +111,7 @@ class EventBatcher:
         if self.handle is not None:
             self.handle.cancel()
             self.handle = None
-        if self.server.shutting_down:
+        if self.server.shutting_down:  # the client is gone or going: what is pending is dropped, never sent
             self.pending.clear()
             return
         if self.pending:
@@ -326,15 +324,20 @@ class VoidenServer(LanguageServer):
 
     async def stop_everything(self, wait: float) -> None:
         """`shutdown`: cancel every live session and check, wait up to `wait` seconds for them to end."""
-        self.shutting_down = True
-        self.batcher.pending.clear()
         for task in self.diagnostic_tasks.values():
             task.cancel()
+        tasks = self.cancel_sessions()
+        if tasks:
+            await asyncio.wait(tasks, timeout=wait)
+
+    def cancel_sessions(self) -> list[asyncio.Task[None]]:
+        """From now on nothing is sent to the client and no session starts; every live session is cancelled.
+        The tasks still running, for a caller that can wait for them."""
+        self.shutting_down = True
         tasks = [live.task for live in self.sessions.values() if live.task is not None and not live.task.done()]
         for live in self.sessions.values():
             live.session.cancel()
-        if tasks:
-            await asyncio.wait(tasks, timeout=wait)
+        return tasks
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         """After shutdown the client is gone: an error about a failed send must not try to send again."""

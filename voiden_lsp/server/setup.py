@@ -97,9 +97,7 @@ def create_server() -> VoidenServer:
         cancelling (a WebSocket close handshake, a gRPC call): a timer makes sure the process is gone within
         a second whatever is still live."""
         code = 0 if ls.shutting_down else 1  # as LSP says: 0 only after a shutdown request
-        ls.shutting_down = True
-        for live in ls.sessions.values():
-            live.session.cancel()
+        ls.cancel_sessions()
         threading.Timer(EXIT_GRACE_SECONDS, os._exit, args=(code,)).start()
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
