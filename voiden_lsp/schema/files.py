@@ -42,17 +42,18 @@ def compile_protos(protos: list[Path], import_paths: list[Path], collection: Pat
         )
     for proto in protos:
         _check_regular(proto, "proto file")
-    for folder in import_paths:
-        if not folder.resolve().is_dir():
+    imports = [folder.resolve() for folder in import_paths]
+    for folder, resolved in zip(import_paths, imports, strict=True):
+        if not resolved.is_dir():
             raise SchemaError(f"the `@import-path` {folder} is not a folder")
-    allowed = [collection.resolve(), *(p.resolve() for p in import_paths)]
+    allowed = [collection.resolve(), *imports]
     for proto in protos:
         if not any(proto.resolve().is_relative_to(folder) for folder in allowed):
             raise SchemaError(
                 f"the proto file {proto} lies outside the collection ({collection}): add its folder with "
                 "`@import-path DIR`"
             )
-    roots = [p.resolve() for p in import_paths] or sorted({p.resolve().parent for p in protos})
+    roots = imports or sorted({p.resolve().parent for p in protos})
     names = [_relative(p, roots) for p in protos]
     for name in names:
         if name.startswith(("-", "@")):
