@@ -26,14 +26,14 @@ def test_a_reader_that_leaves_ends_voiden_run_quietly(http_server: DemoHttpServe
 class RawClient:
     """JSON-RPC by hand, for what a typed client cannot send: params LSP does not allow."""
 
-    def __init__(self) -> None:
+    def __init__(self, capabilities: dict[str, object] | None = None) -> None:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "voiden_lsp.server"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
-        self.request(1, "initialize", {"capabilities": {}, "processId": None, "rootUri": None})
+        self.request(1, "initialize", {"capabilities": capabilities or {}, "processId": None, "rootUri": None})
         self.send({"jsonrpc": "2.0", "method": "initialized", "params": {}})
 
     def send(self, message: dict[str, object]) -> None:

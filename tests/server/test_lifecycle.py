@@ -3,33 +3,19 @@ process within a second whatever is live, as a client that declares code-lens re
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 from tests.security.test_smaller import RawClient
 from voiden_lsp.demo.ws_server import DemoWebSocketServer
 
-
-class RefreshingClient(RawClient):
-    """A raw client that declares `workspace.codeLens.refreshSupport`, as VS Code does."""
-
-    def __init__(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "voiden_lsp.server"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
-        capabilities = {"workspace": {"codeLens": {"refreshSupport": True}}}
-        self.request(1, "initialize", {"capabilities": capabilities, "processId": None, "rootUri": None})
-        self.send({"jsonrpc": "2.0", "method": "initialized", "params": {}})
+REFRESHING = {"workspace": {"codeLens": {"refreshSupport": True}}}
+"""A client that declares `workspace.codeLens.refreshSupport`, as VS Code does."""
 
 
 def test_exit_ends_the_process_within_a_second_with_live_sessions(tmp_path: Path) -> None:
     with DemoWebSocketServer() as ws:
-        client = RefreshingClient()
+        client = RawClient(REFRESHING)
         uri = (tmp_path / "live.voiden").as_uri()
         text = "".join(f"```ws name={n}\n{ws.url}/echo\n\nhi\n```\n\n" for n in ("a", "b"))
         client.send(
@@ -68,7 +54,7 @@ def test_exit_ends_the_process_within_a_second_with_live_sessions(tmp_path: Path
 
 
 def test_end_of_input_ends_the_server() -> None:
-    client = RefreshingClient()
+    client = RawClient(REFRESHING)
     assert client.process.stdin is not None
     client.process.stdin.close()
     client.process.wait(5)
