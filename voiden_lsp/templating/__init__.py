@@ -15,7 +15,7 @@ from voiden_lsp.templating.collection import (
     void_context,
 )
 from voiden_lsp.templating.expand import evaluate, expand, looks_like_json, problem_of, to_json, to_text
-from voiden_lsp.templating.resolve import ResolvedRequest, render_message, render_request
+from voiden_lsp.templating.resolve import ResolvedRequest, fresh_headers, render_message, render_request
 from voiden_lsp.templating.scan import Template, find_templates, iter_templates, split_call, template_at
 from voiden_lsp.templating.scope import Response, Scope, basic_credential_secrets, mask_secrets, masked
 
@@ -34,6 +34,7 @@ __all__ = [
     "expand",
     "find_root",
     "find_templates",
+    "fresh_headers",
     "inherited_texts",
     "iter_templates",
     "looks_like_json",

@@ -10,6 +10,7 @@ from pathlib import Path
 from voiden_lsp.document import MessageBlock, Range, Request, parse_duration, parse_size
 from voiden_lsp.errors import TemplateError
 from voiden_lsp.templating.expand import expand, looks_like_json
+from voiden_lsp.templating.scan import iter_templates
 from voiden_lsp.templating.scope import Scope
 
 
@@ -36,6 +37,9 @@ class ResolvedRequest:
     """The collection's root (see Scope.root)."""
     external_files: frozenset[str] = frozenset()
     """`< path` values that may lie outside the collection (see Request.external_files)."""
+    fresh_headers: frozenset[str] = frozenset()
+    """Names (lower-cased) of the headers whose value is made afresh at every expansion (`{{$uuid}}`, fake
+    data): they go out, but are no part of what identifies the request's schema."""
 
     def meta(self, key: str) -> str | None:
         values = self.metadata.get(key)
@@ -93,6 +97,7 @@ def render_request(request: Request, scope: Scope) -> ResolvedRequest:
         base_dir=scope.base_dir,
         root=scope.root,
         external_files=request.external_files,
+        fresh_headers=fresh_headers(request),
     )
     if request.rpc is not None:
         resolved.rpc = expand(request.rpc.text, scope, origin=request.rpc).strip()
@@ -183,6 +188,15 @@ def _basic_credentials(value: str) -> str:
     if scheme.lower() != "basic" or ":" not in credentials:
         return value
     return f"{scheme} {base64.b64encode(credentials.strip().encode()).decode()}"
+
+
+def fresh_headers(request: Request) -> frozenset[str]:
+    """The headers holding a built-in or fake-data template (any `{{$...}}` but `$env.`), lower-cased."""
+    return frozenset(
+        header.name.strip().lower()
+        for header in request.headers
+        if any(t.expr.startswith("$") and not t.expr.startswith("$env.") for t in iter_templates(header.value.text))
+    )
 
 
 def _join_query(target: str) -> str:

@@ -119,7 +119,10 @@ class SchemaCache:
         files = tuple(
             str(request.path(p)) for p in request.metadata.get("proto", []) + request.metadata.get("protoset", [])
         )
-        return (target.address, target.tls, files, reflection_metadata(request), request.meta("reflection"))
+        # what reflection is asked with identifies the schema, but not a `{{$uuid}}` made afresh each time: with
+        # it, every completion would miss the cache, ask the server again and store one more schema
+        asked = tuple((k, v) for k, v in reflection_metadata(request) if k not in request.fresh_headers)
+        return (target.address, target.tls, files, asked, request.meta("reflection"))
 
     def __len__(self) -> int:
         return len(self._schemas)

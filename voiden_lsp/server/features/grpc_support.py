@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from voiden_lsp.document import Request
 from voiden_lsp.document.jsonpos import JsonNode, JsonPositionError, blank_templates, parse_with_positions
 from voiden_lsp.errors import VoidenError
-from voiden_lsp.templating import ResolvedRequest, Scope, expand, find_templates
+from voiden_lsp.templating import ResolvedRequest, Scope, expand, find_templates, fresh_headers
 
 if TYPE_CHECKING:  # grpc and protobuf load on first use: the server must start fast
     from google.protobuf.descriptor import Descriptor, FieldDescriptor
@@ -60,6 +60,7 @@ def resolve_address(request: Request, scope: Scope) -> tuple[ResolvedRequest, Ta
             headers=[(expand(h.name, scope), expand(h.value.text, scope)) for h in request.headers],
             base_dir=scope.base_dir,
             root=scope.root,
+            fresh_headers=fresh_headers(request),
         )
         for item in request.metadata:
             resolved.metadata.setdefault(item.key, []).append(expand(item.value, scope))
