@@ -11,6 +11,7 @@ from voiden_lsp.schema.model import (
     MethodInfo,
     Schema,
 )
+from voiden_lsp.schema.repair import repaired
 
 __all__ = [
     "BIDI_STREAMING",
@@ -22,4 +23,5 @@ __all__ = [
     "Schema",
     "compile_protos",
     "load_protoset",
+    "repaired",
 ]

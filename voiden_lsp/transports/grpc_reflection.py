@@ -11,7 +11,7 @@ from google.protobuf import descriptor_pb2
 from grpc_reflection.v1alpha import reflection_pb2
 
 from voiden_lsp.errors import SchemaError
-from voiden_lsp.schema import Schema, compile_protos, load_protoset
+from voiden_lsp.schema import Schema, compile_protos, load_protoset, repaired
 from voiden_lsp.templating import ResolvedRequest
 from voiden_lsp.transports.grpc_channel import Metadata, Target, explain, open_channel, reflection_metadata
 
@@ -102,7 +102,7 @@ async def _reflect(
             continue  # the schema supplies well-known types itself when a server leaves them out
         take(await ask(_Request(file_by_filename=name), name))
         wanted |= {dep for f in list(files.values()) for dep in f.dependency} - set(files)
-    return Schema(files.values(), f"the reflection of {target.address}")
+    return Schema(repaired(files.values()), f"the reflection of {target.address}")
 
 
 @dataclass

@@ -1,0 +1,119 @@
+"""gRPC against @grpc/grpc-js with @grpc/reflection: the common Node stack, and a proto that imports
+well-known types, which that reflection service does not serve (grpc-node #3034)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import kinds, of, received_json, run, voiden
+from tests.interop.conftest import SERVERS, Reference
+
+
+def call(method: str, body: str = "", *, meta: str = "", headers: str = "", extra: str = "") -> str:
+    return f"```grpc name=call\n{meta}grpc://{{{{addr}}}} interop.v1.Catalog/{method}\n{headers}\n{body}\n```\n{extra}"
+
+
+async def test_unary_with_every_field_shape(grpc_js: Reference) -> None:
+    events, runner = await run(
+        call("GetItem", '{"id": "{{$uuid}}"}', headers="x-request-id: r-7\n"), addr=grpc_js.address
+    )
+    assert "error" not in kinds(events), of(events, "error")
+    assert of(events, "status")[0] == {"code": "OK", "message": ""}
+    assert of(events, "open")[0]["headers"]["x-request-id"] == "r-7"
+    item = json.loads(of(events, "received")[0]["data"])
+    sent_id = json.loads(of(events, "sent")[0]["data"])["id"]
+    assert item["id"] == sent_id
+    # Every shape in the protobuf JSON mapping: enum names, int64 as a string, a map, a oneof member,
+    # Timestamp and Duration as strings, a wrapper as its bare value, a nested message, a Struct as JSON.
+    assert item["kind"] == "BOOK" and item["tags"] == ["a", "b"] and item["stock"] == {"paris": 1, "lima": 2}
+    assert item["price"] == {"currency": "EUR", "units": "101"} and "free" not in item
+    assert item["created"] == "2023-11-14T22:13:21Z" and item["warranty"] == "3600s"
+    assert item["note"] == "note 1" and item["size"] == {"width": 1.5, "height": 2.0}
+    assert item["extra"] == {"colour": "red"}
+    assert runner.responses["call"].json()["name"] == "item 1"
+
+
+async def test_a_status_from_the_server_is_reported_as_sent(grpc_js: Reference) -> None:
+    events, _ = await run(call("GetItem", '{"id": "missing"}'), addr=grpc_js.address)
+    assert of(events, "status")[0] == {"code": "NOT_FOUND", "message": "no item with id missing"}
+    assert of(events, "received") == []
+
+
+async def test_server_streaming_whole_and_limited(grpc_js: Reference) -> None:
+    events, _ = await run(call("ListItems", '{"count": 5}'), addr=grpc_js.address)
+    assert [json.loads(r["data"])["id"] for r in of(events, "received")] == ["i1", "i2", "i3", "i4", "i5"]
+    assert of(events, "status")[0]["code"] == "OK"
+
+    events, _ = await run(call("ListItems", '{"count": 5}', meta="@max-messages 2\n"), addr=grpc_js.address)
+    assert len(of(events, "received")) == 2
+    assert of(events, "closed")[0] == {"by": "client", "reason": "@max-messages 2 reached", "messages": 2}
+
+
+async def test_server_streaming_ends_at_its_duration(grpc_js: Reference) -> None:
+    events, _ = await run(
+        call("ListItems", '{"count": 100000, "interval_ms": 20}', meta="@duration 300ms\n"), addr=grpc_js.address
+    )
+    closed = of(events, "closed")[0]
+    assert closed["by"] == "client" and closed["reason"] == "@duration 300ms reached"
+    assert 3 <= closed["messages"] <= 20
+
+
+async def test_client_streaming_sends_the_body_and_every_message(grpc_js: Reference) -> None:
+    extra = '```message\n{"name": "{{$faker.word}}"}\n```\n```message\n{"name": "last", "free": true}\n```\n'
+    events, _ = await run(call("AddItems", '{"name": "first"}', extra=extra), addr=grpc_js.address)
+    summary = json.loads(of(events, "received")[0]["data"])
+    assert summary["count"] == 3 and summary["names"][0] == "first" and summary["names"][2] == "last"
+    assert summary["received"] == "2023-11-14T22:13:20Z"
+
+
+async def test_bidirectional_streaming(grpc_js: Reference) -> None:
+    extra = '```message\n{"text": "two"}\n```\n```message wait=1\n{"text": "three"}\n```\n'
+    events, _ = await run(call("Chat", '{"text": "one"}', extra=extra), addr=grpc_js.address)
+    assert [json.loads(r["data"]) for r in of(events, "received")] == [
+        {"text": "echo: one", "n": 1},
+        {"text": "echo: two", "n": 2},
+        {"text": "echo: three", "n": 3},
+    ]
+    assert of(events, "status")[0]["code"] == "OK"
+
+
+async def test_a_wrong_field_is_named_before_anything_is_sent(grpc_js: Reference) -> None:
+    events, _ = await run(call("GetItem", '{"idd": "x"}'), addr=grpc_js.address)
+    (error,) = of(events, "error")
+    assert "idd" in error["message"] and "interop.v1.GetItemRequest" in error["message"]
+    assert of(events, "sent") == []
+
+
+def test_the_cli_agrees_with_grpcurl(grpc_js: Reference, tmp_path: Path) -> None:
+    """grpcurl cannot use this server's reflection (it lacks the well-known types); given the `.proto` it reads
+    the same message as we do by reflection, field for field."""
+    grpcurl = shutil.which("grpcurl", path=str(Path(sys.executable).parent)) or shutil.which("grpcurl")
+    if grpcurl is None:
+        pytest.skip("grpcurl is installed with the test extra")
+    target = [grpc_js.address, "interop.v1.Catalog/GetItem"]
+    by_reflection = subprocess.run(
+        [grpcurl, "-plaintext", "-d", '{"id": "x"}', *target],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert by_reflection.returncode != 0 and "google.protobuf" in by_reflection.stderr  # the defect we mend
+    by_proto = subprocess.run(
+        [grpcurl, "-plaintext", "-import-path", str(SERVERS), "-proto", "catalog.proto", "-d", '{"id": "x"}', *target],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert by_proto.returncode == 0, by_proto.stderr
+    doc = tmp_path / "call.voiden"
+    doc.write_text(call("GetItem", '{"id": "x"}').replace("{{addr}}", grpc_js.address), encoding="utf-8")
+    ours = voiden("run", "--json", str(doc))
+    assert ours.returncode == 0, ours.stderr
+    # grpcurl prints proto field names; ours are the JSON names, which are the same for this proto
+    assert received_json(ours.stdout) == [json.loads(by_proto.stdout)]
