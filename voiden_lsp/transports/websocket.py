@@ -146,12 +146,13 @@ class WebSocketTransport(Transport):
         if request.body is not None:  # on every (re)connect: the body is typically a subscription
             await self._send_frame(request.body)
         self.ready.set()
+        closing: asyncio.Task[None] | None = None
         try:
             while True:
                 timeout = None if deadline is None else deadline - time.monotonic()
                 if timeout is not None and timeout <= 0:
-                    await self._client_close(1000, f"@duration {self.request.meta('duration')} reached")
-                    deadline = None  # closed: the next recv() ends the loop with ConnectionClosed
+                    closing = self._close_while_reading(1000, f"@duration {self.request.meta('duration')} reached")
+                    deadline = None  # closing: a later recv() ends the loop with ConnectionClosed
                     continue
                 if timeout is None:
                     message = await ws.recv()
@@ -161,11 +162,15 @@ class WebSocketTransport(Transport):
                             message = await ws.recv()
                     except TimeoutError:
                         continue
+                if self._closing_by_client is not None:
+                    continue  # sent before our close reached the server: past the limit, not part of the session
                 self._received += 1
                 self._emit(RECEIVED, _rendering(message))
                 if max_messages is not None and self._received >= max_messages:
-                    await self._client_close(1000, f"@max-messages {max_messages} reached")
+                    closing = self._close_while_reading(1000, f"@max-messages {max_messages} reached")
         except ConnectionClosed as closed:
+            if closing is not None:
+                await closing
             return self._report_close(closed)
 
     async def _connect(self) -> _ObservedConnection:
@@ -279,6 +284,13 @@ class WebSocketTransport(Transport):
             },
         )
         return by == "server" and code != 1000
+
+    def _close_while_reading(self, code: int, reason: str) -> asyncio.Task[None]:
+        """Closes from the reading loop, which goes on reading (and dropping) what the server sent before it saw
+        our close: a server that has sent more than the read queue holds would otherwise never be read to its
+        close frame, and the close would wait out its whole timeout."""
+        self._closing_by_client = (code, reason)  # from now on nothing received is counted
+        return asyncio.create_task(self._client_close(code, reason))
 
     async def _client_close(self, code: int, reason: str) -> None:
         self._closing_by_client = (code, reason)

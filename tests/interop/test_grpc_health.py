@@ -1,0 +1,78 @@
+"""gRPC against grpcio's own health service (PyPI grpcio-health-checking) with grpcio's reflection."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from concurrent import futures
+
+import grpc
+import pytest
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from tests.helpers import of, run
+
+SERVING = health_pb2.HealthCheckResponse.SERVING
+NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
+
+
+@pytest.fixture
+def health_server() -> Iterator[tuple[str, health.HealthServicer]]:
+    servicer = health.HealthServicer()
+    servicer.set("", SERVING)
+    servicer.set("shop", NOT_SERVING)
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+    health_pb2_grpc.add_HealthServicer_to_server(servicer, server)
+    reflection.enable_server_reflection(
+        [health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME], server
+    )
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    yield f"127.0.0.1:{port}", servicer
+    servicer.enter_graceful_shutdown()
+    server.stop(None)
+
+
+def call(method: str, body: str, meta: str = "") -> str:
+    return f"```grpc\n{meta}grpc://{{{{addr}}}} grpc.health.v1.Health/{method}\n\n{body}\n```\n"
+
+
+async def test_check(health_server: tuple[str, health.HealthServicer]) -> None:
+    address, _ = health_server
+    events, _ = await run(call("Check", '{"service": ""}') + call("Check", '{"service": "shop"}'), addr=address)
+    assert [json.loads(r["data"]) for r in of(events, "received")] == [{"status": "SERVING"}, {"status": "NOT_SERVING"}]
+    events, _ = await run(call("Check", '{"service": "nope"}'), addr=address)
+    assert of(events, "status")[0]["code"] == "NOT_FOUND"
+
+
+async def test_watch_ends_at_max_messages(health_server: tuple[str, health.HealthServicer]) -> None:
+    """Watch streams until the client cancels: `@max-messages` is what ends it."""
+    address, servicer = health_server
+    stop = threading.Event()
+
+    def flip() -> None:
+        status = SERVING
+        while not stop.wait(0.05):
+            status = NOT_SERVING if status == SERVING else SERVING
+            servicer.set("shop", status)
+
+    flipper = threading.Thread(target=flip, daemon=True)
+    flipper.start()
+    try:
+        events, _ = await run(call("Watch", '{"service": "shop"}', "@max-messages 3\n@timeout 20s\n"), addr=address)
+    finally:
+        stop.set()
+        flipper.join()
+    statuses = [json.loads(r["data"])["status"] for r in of(events, "received")]
+    assert len(statuses) == 3 and set(statuses) <= {"SERVING", "NOT_SERVING"}
+    assert of(events, "closed")[0] == {"by": "client", "reason": "@max-messages 3 reached", "messages": 3}
+    assert of(events, "error") == []
+
+
+async def test_watch_ends_at_its_duration(health_server: tuple[str, health.HealthServicer]) -> None:
+    address, _ = health_server
+    events, _ = await run(call("Watch", '{"service": ""}', "@duration 300ms\n"), addr=address)
+    assert [json.loads(r["data"]) for r in of(events, "received")] == [{"status": "SERVING"}]
+    assert of(events, "closed")[0]["reason"] == "@duration 300ms reached"
