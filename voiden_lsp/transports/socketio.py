@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import json
 import socket
@@ -16,7 +17,7 @@ import socketio
 
 from voiden_lsp.errors import TransportError
 from voiden_lsp.events import CLOSED, CONNECTING, ERROR, OPEN, RECEIVED, SENT
-from voiden_lsp.templating import ResolvedRequest, looks_like_json
+from voiden_lsp.templating import ResolvedRequest
 from voiden_lsp.transports.base import Emitted, Transport, pretty
 
 DEFAULT_EVENT = "message"
@@ -24,18 +25,33 @@ _END = object()
 
 
 def _payload(text: str) -> Any:
-    """A message block's text as Socket.IO data: JSON when it is JSON, else the text itself."""
-    if looks_like_json(text):
-        try:
-            return json.loads(text)
-        except ValueError:
-            pass
-    return text
+    """A message block's text as Socket.IO data: the JSON value when it is JSON (`{"a": 1}`, `42`, `true`,
+    `"a string"`), else the text itself."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
 
 
-def _rendering(data: Any) -> tuple[str, int]:
-    text = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)
-    return (text if isinstance(data, str) else pretty(text)), len(text.encode())
+def _rendering(data: Any) -> dict[str, Any]:
+    """`data`, `size` and `binary` of an event's arguments: a string as itself, bytes (a binary event) as
+    base64, anything else as JSON, with bytes inside it as base64 strings."""
+    if isinstance(data, bytes):
+        return {"data": base64.b64encode(data).decode(), "size": len(data), "binary": True}
+    if isinstance(data, str):
+        return {"data": data, "size": len(data.encode()), "binary": False}
+    text = json.dumps(data, ensure_ascii=False, default=_bytes_as_base64)
+    return {"data": pretty(text), "size": len(text.encode()), "binary": False}
+
+
+def _bytes_as_base64(value: object) -> str:
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(value).decode()
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def _arguments(args: tuple[Any, ...]) -> Any:
+    return args[0] if len(args) == 1 else list(args)
 
 
 class SocketIoTransport(Transport):
@@ -53,6 +69,8 @@ class SocketIoTransport(Transport):
         self._closing: asyncio.Task[None] | None = None
         self._before_open: list[dict[str, Any]] | None = []
         self._reason = "the server disconnected"
+        self._refusal: str | None = None
+        """The server's reason for refusing the namespace (its middleware's error), when it gave one."""
 
     async def events(self) -> AsyncIterator[Emitted]:
         runner = asyncio.create_task(self._run(), name=f"socketio {self.request.name}")
@@ -83,14 +101,20 @@ class SocketIoTransport(Transport):
         )
 
         async def on_any(event: str, *args: Any) -> None:
-            text, size = _rendering(args[0] if len(args) == 1 else list(args))
-            self._arrived({"data": text, "size": size, "binary": False, "event": event})
+            self._arrived({**_rendering(_arguments(args)), "event": event})
+
+        async def on_connect_error(data: Any = None) -> None:
+            if client.eio.state != "connected":
+                return  # no transport at all: not a refusal by the server, which `_diagnose` explains
+            message = data.get("message") if isinstance(data, dict) else data
+            self._refusal = str(message) if message else "no reason given"
 
         async def on_disconnect(*reason: Any) -> None:
             self._disconnected.set()
 
         client.on("*", on_any, namespace=self.namespace)
         client.on("disconnect", on_disconnect, namespace=self.namespace)
+        client.on("connect_error", on_connect_error, namespace=self.namespace)
         self._emit(CONNECTING, {"target": request.target})
         try:
             async with asyncio.timeout(request.timeout or 10):  # the transport's handshake has no limit of its own
@@ -114,7 +138,11 @@ class SocketIoTransport(Transport):
             self._out.put_nowait(_END)
             return
         except Exception as exc:  # socketio's ConnectionError, but aiohttp's own errors also get through
-            self._emit(ERROR, {"message": await _diagnose(request.target, self.namespace, exc, request.timeout)})
+            if self._refusal is not None:
+                message = f"the Socket.IO server refused the connection to namespace {self.namespace}: {self._refusal}"
+            else:
+                message = await _diagnose(request.target, self.namespace, exc, request.timeout)
+            self._emit(ERROR, {"message": message})
             self._out.put_nowait(_END)
             return
         try:
@@ -162,16 +190,14 @@ class SocketIoTransport(Transport):
         def acknowledged(*args: Any) -> None:
             if not args:
                 return  # the server's handler returned nothing: no acknowledgement worth showing
-            text, size = _rendering(args[0] if len(args) == 1 else list(args))
             latency = round((time.perf_counter() - started) * 1000, 1)
-            self._arrived({"data": text, "size": size, "binary": False, "event": name, "ack": True, "latency": latency})
+            self._arrived({**_rendering(_arguments(args)), "event": name, "ack": True, "latency": latency})
 
-        await self._client.emit(name, data, namespace=self.namespace, callback=acknowledged)
-        if isinstance(data, bytes):
-            self._emit(SENT, {"data": data.hex(), "size": len(data), "binary": True, "event": name})
-        else:
-            text, size = _rendering(data)
-            self._emit(SENT, {"data": text, "size": size, "binary": False, "event": name})
+        # python-socketio sends no argument for None, and spreads a tuple: a JSON null goes as a one-tuple
+        await self._client.emit(
+            name, (None,) if data is None else data, namespace=self.namespace, callback=acknowledged
+        )
+        self._emit(SENT, {**_rendering(data), "event": name})
 
     async def close(self) -> None:
         if self._client is not None and self._client.connected:

@@ -1,6 +1,7 @@
 // The reference Socket.IO server: npm `socket.io` 4. On the main namespace:
 //   on connect     emits "welcome" {"id": socket.id}
 //   "echo"         acknowledges with the same arguments, or emits them back as "echo" without an ack
+//   "typeof"       acknowledges with the JavaScript type of what arrived
 //   "scalars"      emits "scalars" with 42, true, "a string" and null
 //   "file"         emits "file" with a Buffer (a binary event)
 //   "join" room    joins the room and emits "joined" {"room"} to everyone in it
@@ -20,6 +21,11 @@ io.on("connection", (socket) => {
     const ack = typeof args[args.length - 1] === "function" ? args.pop() : null;
     if (ack) ack(...args);
     else socket.emit("echo", ...args);
+  });
+  socket.on("typeof", (...args) => {
+    const ack = args.pop();
+    const value = args[0];
+    if (typeof ack === "function") ack(args.length === 0 ? "nothing" : value === null ? "null" : Array.isArray(value) ? "array" : typeof value);
   });
   socket.on("scalars", () => socket.emit("scalars", 42, true, "a string", null));
   socket.on("file", () => socket.emit("file", Buffer.from("voiden")));
