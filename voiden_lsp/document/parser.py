@@ -62,6 +62,7 @@ METADATA_KEYS: dict[str, tuple[tuple[str, ...], str]] = {
     "reflect-header": (("grpc",), "text"),
     "reconnect": (("ws", "socketio", "sse"), "int"),
     "no-redirect": (("http",), "flag"),
+    "no-cookie-jar": (("http", "sse"), "flag"),
     "namespace": (("socketio",), "text"),
 }
 

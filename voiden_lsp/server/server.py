@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
+from http.cookiejar import CookieJar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
@@ -189,6 +190,8 @@ class VoidenServer(LanguageServer):
         """Parses under way in worker threads, per document (see `document_async`)."""
         self.collections: dict[Path | None, tuple[tuple[object, ...], Collection]] = {}
         self.responses: dict[str, dict[str, Response]] = {}
+        self.cookies = CookieJar()
+        """One cookie jar for the editor's session, as a browser keeps one: log in, then call."""
         self.sessions: dict[str, LiveSession] = {}
         self.batcher = EventBatcher(self)
         self.diagnostic_tasks: dict[str, asyncio.Task[None]] = {}
@@ -282,7 +285,9 @@ class VoidenServer(LanguageServer):
     def runner(self, uri: str) -> Runner:
         doc = self.document(uri)
         path = self.path_of(uri)
-        runner = Runner(doc, path, self.collection(uri), env=self.settings.env, sinks=[self.batcher])
+        runner = Runner(
+            doc, path, self.collection(uri), env=self.settings.env, sinks=[self.batcher], cookies=self.cookies
+        )
         runner.responses = self.responses.setdefault(uri, {})
         return runner
 

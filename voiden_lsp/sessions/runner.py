@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from http.cookiejar import CookieJar
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ class Runner:
         overrides: Mapping[str, Any] | None = None,
         sinks: list[Sink] | None = None,
         process_env: Mapping[str, str] | None = None,
+        cookies: CookieJar | None = None,
     ) -> None:
         self.doc = doc
         self.path = path
@@ -44,6 +46,8 @@ class Runner:
         self.sinks = list(sinks or [])
         self.process_env = process_env
         self.responses: dict[str, Response] = {}
+        self.cookies = CookieJar() if cookies is None else cookies
+        """What HTTP responses set, sent on later requests (`@no-cookie-jar` opts a request out)."""
         self.secrets = collection.secrets
         logmask.remember(self.secrets)
 
@@ -76,6 +80,7 @@ class Runner:
                     self.secrets |= basic_credential_secrets(value, self.secrets)
             logmask.remember(self.secrets)
             session.transport = transport_for(resolved)
+            session.transport.cookies = self.cookies
         except VoidenError as exc:
             session.fail(exc.message, exc.range)
         return session

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from http.cookiejar import CookieJar
 from typing import Any
 
 from voiden_lsp.errors import TransportError
@@ -26,6 +27,8 @@ class Transport:
         self.response: Response | None = None
         self.ready = asyncio.Event()
         """Set once `send()` may be called (a live transport's connection or call exists)."""
+        self.cookies: CookieJar | None = None
+        """The run's (or the editor session's) cookie jar, for the HTTP-based transports; set by the runner."""
 
     def events(self) -> AsyncIterator[Emitted]:
         raise NotImplementedError

@@ -8,6 +8,7 @@ import ssl
 import time
 from collections.abc import AsyncIterator
 from functools import cache
+from http.cookiejar import CookieJar
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +36,11 @@ def _default_tls() -> ssl.SSLContext:
     return ssl.create_default_context(cafile=certifi.where())
 
 
-def make_client(request: ResolvedRequest, *, follow_redirects: bool = True) -> httpx.AsyncClient:
-    """An httpx client with the request's TLS settings: verified unless `@insecure`, `@ca`, `@cert`/`@key`."""
+def make_client(
+    request: ResolvedRequest, *, follow_redirects: bool = True, cookies: CookieJar | None = None
+) -> httpx.AsyncClient:
+    """An httpx client with the request's TLS settings (verified unless `@insecure`, `@ca`, `@cert`/`@key`),
+    sharing the cookie jar given, unless the request says `@no-cookie-jar`."""
     verify = _default_tls()
     ca, cert, key = (str(request.path(v)) if (v := request.meta(k)) else None for k in ("ca", "cert", "key"))
     if request.insecure or ca or cert:
@@ -51,7 +55,9 @@ def make_client(request: ResolvedRequest, *, follow_redirects: bool = True) -> h
             context.verify_mode = ssl.CERT_NONE
         verify = context
     timeout = httpx.Timeout(request.timeout or DEFAULT_TIMEOUT)
-    return httpx.AsyncClient(verify=verify, timeout=timeout, follow_redirects=follow_redirects)
+    jar = None if cookies is None or "no-cookie-jar" in request.metadata else cookies
+    # httpx keeps a CookieJar it is given (a Cookies object it would copy): what a response sets stays for the next
+    return httpx.AsyncClient(verify=verify, timeout=timeout, follow_redirects=follow_redirects, cookies=jar)
 
 
 def describe_error(exc: BaseException, request: ResolvedRequest, *, answered: bool = False) -> str:
@@ -203,7 +209,9 @@ class HttpTransport(Transport):
         try:
             async with (
                 asyncio.timeout(request.timeout),
-                make_client(request, follow_redirects="no-redirect" not in request.metadata) as client,
+                make_client(
+                    request, follow_redirects="no-redirect" not in request.metadata, cookies=self.cookies
+                ) as client,
             ):
                 http_request = client.build_request(
                     request.method or "GET",

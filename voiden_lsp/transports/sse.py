@@ -76,7 +76,7 @@ class SseTransport(Transport):
         closed_by: dict[str, Any] = {"by": "server", "reason": "the server ended the stream"}
         answered = False
         try:
-            async with make_client(request) as client:
+            async with make_client(request, cookies=self.cookies) as client:
                 http_request = client.build_request(
                     request.method or "GET",
                     request.target,
