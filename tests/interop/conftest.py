@@ -120,7 +120,7 @@ def python_server(tool: str, *args: str) -> Iterator[Reference]:
     if not program.exists():
         missing(f"{tool} is not installed")
     reference = start(
-        tool, [str(program), *args], re.compile(rb"(?:Listening at|running on): http://127\.0\.0\.1:(\d+)")
+        tool, [str(program), *args], re.compile(rb"(?:Listening at: |running on )http://127\.0\.0\.1:(\d+)")
     )
     yield reference
     stop(reference.process)

@@ -112,7 +112,7 @@ class SseTransport(Transport):
                     while True:
                         remaining = None if deadline is None else deadline - time.perf_counter()
                         if remaining is not None and remaining <= 0:
-                            closed_by = {"by": "client", "reason": f"@duration {duration:g}s reached"}
+                            closed_by = {"by": "client", "reason": f"@duration {request.meta('duration')} reached"}
                             break
                         try:
                             async with asyncio.timeout(remaining):
@@ -120,7 +120,7 @@ class SseTransport(Transport):
                         except StopAsyncIteration:
                             break
                         except TimeoutError:
-                            closed_by = {"by": "client", "reason": f"@duration {duration:g}s reached"}
+                            closed_by = {"by": "client", "reason": f"@duration {request.meta('duration')} reached"}
                             break
                         event = decoder.feed(line.rstrip("\r"))
                         if event is None:
