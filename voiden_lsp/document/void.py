@@ -310,25 +310,7 @@ class _VoidReader:
                 )
                 if "://" not in url:
                     url = f"{kind}://{url}"
-                proto = children.get("proto") or {}
-                attrs = proto.get("attrs") or {}
-                service, method_name = attrs.get("service") or "", attrs.get("method") or ""
-                if service and method_name:
-                    request.rpc = Span(f"{service}/{method_name}", where)
-                    if "." not in service:
-                        self.problems.append(
-                            Problem(
-                                f"the service `{service}` has no package: if the proto declares "
-                                "one, reflection knows it as `package.{service}`",
-                                where,
-                                "warning",
-                                code="void-proto-package",
-                            )
-                        )
-                else:
-                    self.problems.append(
-                        Problem("this gRPC request names no service and method", where, code="void-grpc")
-                    )
+                self._proto(request, children.get("proto") or {}, where)
             else:
                 request = Request(
                     name="", protocol="ws", attributes={}, range=where, info_range=self._first_line(where)
@@ -430,6 +412,49 @@ class _VoidReader:
             request.external_files = request.external_files | {path}
             return path
         return f"{self.root.rstrip('/') or '.'}/{path.lstrip('/')}"
+
+    def _proto(self, request: Request, proto: dict[str, Any], where: Range) -> None:
+        """The `proto` node, in the names the app's UI writes (`selectedService`, `selectedMethod`,
+        `packageName`, `filePath`) or those its headless runner reads (`service`, `method`, `package`,
+        `protoFilePath`)."""
+        attrs = proto.get("attrs") or {}
+
+        def first(*names: str) -> str:
+            return next((str(attrs[n]).strip() for n in names if attrs.get(n)), "")
+
+        service, method = first("selectedService", "service"), first("selectedMethod", "method")
+        package = first("packageName", "package")
+        file_path = first("filePath", "protoFilePath")
+        if file_path:  # from the collection root; an absolute path is the app's "out of the project" case
+            path = file_path if file_path.startswith("/") else f"{self.root.rstrip('/') or '.'}/{file_path}"
+            request.metadata.append(Metadata("proto", path, where, where))
+        call_type = first("callType")
+        if "-" in call_type:
+            self.problems.append(
+                Problem(
+                    f"read the call type `{call_type}` as `{call_type.replace('-', '_')}`: the app's own runs "
+                    "switch on the underscore spelling",
+                    where,
+                    "warning",
+                    code="void-call-type",
+                )
+            )
+        if package and service and not service.startswith(f"{package}."):
+            service = f"{package}.{service}"
+        if not (service and method):
+            self.problems.append(Problem("this gRPC request names no service and method", where, code="void-grpc"))
+            return
+        request.rpc = Span(f"{service}/{method}", where)
+        if "." not in service:
+            self.problems.append(
+                Problem(
+                    f"the service `{service}` has no package: if the proto declares one, reflection knows it as "
+                    f"`package.{service}` (the app writes it as `packageName`)",
+                    where,
+                    "warning",
+                    code="void-proto-package",
+                )
+            )
 
     def _auth(self, request: Request, block: tuple[dict[str, Any], Range] | None) -> None:
         if block is None:

@@ -1,0 +1,121 @@
+"""The Voiden app's own files, as its sockets plugin writes them (`../shared/research/voiden-app.md` section 2:
+no public repository holds an app-saved gRPC `.void`), run against the reference servers."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from tests.helpers import received_json, voiden
+from tests.interop.conftest import SERVERS, Reference
+
+# What the UI saves after "Import proto file" and picking a method: the UI's names, a project-relative
+# `filePath`, `packageName` apart from the service, and the services cache it wrote after parsing the proto.
+APP_GRPC = """---
+version: 2.1.1
+generatedBy: Voiden app
+---
+# Catalog
+
+```void
+---
+type: socket-request
+attrs:
+  uid: 0c6a7f55-2b51-4a44-9d0c-1f8a3e0e8d11
+content:
+  - type: smethod
+    attrs:
+      uid: 5b0e3b7e-3a52-4a53-9a5a-5cbb3c7ad9a2
+      method: GRPC
+      visible: true
+      importedFrom: ""
+    content: GRPC
+  - type: surl
+    attrs:
+      uid: 8a8d6c1e-6c0f-4f3e-8f55-8d3c2f0b6e70
+    content: "grpc://ADDRESS"
+  - type: proto
+    attrs:
+      uid: 1f0f5e2a-9d7b-4c1e-bb0a-5a8c0c1b9e33
+      fileName: catalog.proto
+      filePath: protos/catalog.proto
+      packageName: interop.v1
+      services:
+        - name: Catalog
+          methods:
+            - { name: GetItem, request: GetItemRequest, response: Item, callType: unary }
+            - { name: ListItems, request: ListItemsRequest, response: Item, callType: server_streaming }
+      selectedService: Catalog
+      selectedMethod: METHOD
+      callType: CALL_TYPE
+---
+```
+
+```void
+---
+type: headers-table
+attrs:
+  uid: 2d3e4f50-6172-4839-8a9b-0c1d2e3f4051
+content:
+  - type: table
+    rows:
+      - attrs: { disabled: false }
+        row: [x-request-id, from-the-app]
+---
+```
+
+```void
+---
+type: json_body
+attrs:
+  uid: 3e4f5061-7283-4940-9bac-1d2e3f405162
+  body: |
+    BODY
+---
+```
+"""
+
+
+def app_collection(tmp_path: Path, address: str, method: str, call_type: str, body: str) -> Path:
+    (tmp_path / ".voiden").mkdir()
+    (tmp_path / "protos").mkdir()
+    shutil.copy(SERVERS / "catalog.proto", tmp_path / "protos" / "catalog.proto")
+    doc = tmp_path / "catalog.void"
+    text = APP_GRPC.replace("ADDRESS", address).replace("METHOD", method).replace("CALL_TYPE", call_type)
+    doc.write_text(text.replace("BODY", body), encoding="utf-8")
+    return doc
+
+
+def test_an_app_saved_grpc_call_is_sent_with_its_proto_file(grpc_js: Reference, tmp_path: Path) -> None:
+    doc = app_collection(tmp_path, grpc_js.address, "GetItem", "unary", '{ "id": "from-void" }')
+    ran = voiden("run", "--json", str(doc))
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    (item,) = received_json(ran.stdout)
+    assert item["id"] == "from-void" and item["created"] == "2023-11-14T22:13:21Z"
+    opened = next(json.loads(line) for line in ran.stdout.splitlines() if json.loads(line)["kind"] == "open")
+    assert opened["headers"]["x-request-id"] == "from-the-app"
+
+
+def test_an_app_saved_stream_and_the_converted_document(grpc_js: Reference, tmp_path: Path) -> None:
+    doc = app_collection(tmp_path, grpc_js.address, "ListItems", "server_streaming", '{ "count": 3 }')
+    ran = voiden("run", "--json", str(doc))
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert [i["id"] for i in received_json(ran.stdout)] == ["i1", "i2", "i3"]
+    converted = voiden("convert", str(doc))
+    assert converted.returncode == 0, converted.stderr
+    out = tmp_path / "catalog.voiden"
+    text = out.read_text(encoding="utf-8")
+    assert "@proto ./protos/catalog.proto" in text
+    assert f"grpc://{grpc_js.address} interop.v1.Catalog/ListItems" in text
+    again = voiden("run", "--json", str(out))
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert [i["id"] for i in received_json(again.stdout)] == ["i1", "i2", "i3"]
+
+
+def test_a_hyphenated_call_type_is_read_and_named(grpc_js: Reference, tmp_path: Path) -> None:
+    doc = app_collection(tmp_path, grpc_js.address, "ListItems", "server-streaming", '{ "count": 2 }')
+    ran = voiden("run", "--json", str(doc))
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert len(received_json(ran.stdout)) == 2
+    assert "read the call type `server-streaming` as `server_streaming`" in ran.stderr + ran.stdout
