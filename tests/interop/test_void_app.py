@@ -119,3 +119,58 @@ def test_a_hyphenated_call_type_is_read_and_named(grpc_js: Reference, tmp_path: 
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert len(received_json(ran.stdout)) == 2
     assert "read the call type `server-streaming` as `server_streaming`" in ran.stderr + ran.stdout
+
+
+def rest_void(url: str, auth_rows: str = "") -> str:
+    auth = (
+        "```void\n---\ntype: auth\nattrs:\n  authType: apiKey\ncontent:\n  - type: table\n    rows:\n"
+        + auth_rows
+        + "---\n```\n"
+        if auth_rows
+        else ""
+    )
+    return (
+        "---\nversion: 2.3.0\ngeneratedBy: Voiden app\n---\n# Call\n\n"
+        "```void\n---\ntype: request\ncontent:\n  - type: method\n    content: GET\n"
+        f'  - type: url\n    content: "{url}"\n---\n```\n' + auth
+    )
+
+
+def test_an_api_key_goes_where_the_app_says(httpbin: Reference, tmp_path: Path) -> None:
+    (tmp_path / ".voiden").mkdir()
+    rows = "      - row: [key, api_key]\n      - row: [value, k-123]\n      - row: [add_to, query]\n"
+    doc = tmp_path / "call.void"
+    doc.write_text(rest_void(f"http://{httpbin.address}/get?page=2", rows), encoding="utf-8")
+    ran = voiden("run", "--json", str(doc))
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    (answer,) = received_json(ran.stdout)
+    assert answer["args"] == {"page": "2", "api_key": "k-123"} and "Api-Key" not in answer["headers"]
+    rows = "      - row: [key, X-Api-Key]\n      - row: [value, k-456]\n      - row: [add_to, header]\n"
+    doc.write_text(rest_void(f"http://{httpbin.address}/get", rows), encoding="utf-8")
+    (answer,) = received_json(voiden("run", "--json", str(doc)).stdout)
+    assert answer["headers"]["X-Api-Key"] == "k-456" and answer["args"] == {}
+
+
+def test_the_default_environment_and_readable_legacy_env_files(httpbin: Reference, tmp_path: Path) -> None:
+    """The app's `default` environment applies when none is named; settings in its legacy `.env.NAME` files
+    print in full and only secret-named values are masked."""
+    (tmp_path / ".voiden").mkdir()
+    (tmp_path / ".voiden" / "env-public.yaml").write_text(
+        f"default:\n  variables:\n    BASE_URL: http://{httpbin.address}\nother:\n  variables:\n    BASE_URL: http://x\n",
+        encoding="utf-8",
+    )
+    doc = tmp_path / "call.void"
+    doc.write_text(rest_void("{{BASE_URL}}/anything/default"), encoding="utf-8")
+    ran = voiden("run", "--json", str(doc))
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert received_json(ran.stdout)[0]["url"].endswith("/anything/default")
+
+    legacy = tmp_path / "legacy"
+    (legacy / ".voiden").mkdir(parents=True)
+    (legacy / ".env.dev").write_text(f"BASE_URL=http://{httpbin.address}\nAPI_TOKEN=tok-secret-1\n", encoding="utf-8")
+    doc = legacy / "call.void"
+    doc.write_text(rest_void("{{BASE_URL}}/anything?t={{API_TOKEN}}"), encoding="utf-8")
+    ran = voiden("run", "--env", "dev", str(doc))
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert f"http://{httpbin.address}/anything" in ran.stdout  # a base URL is not a secret
+    assert "tok-secret-1" not in ran.stdout and "tok…" in ran.stdout

@@ -472,7 +472,23 @@ class _VoidReader:
         elif kind == "apiKey":
             key = values.get("key") or values.get("Key") or "X-API-Key"
             value = values.get("value") or values.get("Value") or ""
-            request.headers.append(Header(key, Span(value, where), where, where))
+            place = next((values[n] for n in ("add_to", "addTo", "in", "Add to") if values.get(n)), "header")
+            place = place.strip().lower().replace("_", "").replace(" ", "")
+            if place.startswith("query") and request.target is not None:
+                url = request.target.text
+                joined = f"{quote(key, safe=_KEEP)}={quote(value, safe=_KEEP)}"
+                request.target = Span(f"{url}{'&' if '?' in url else '?'}{joined}", request.target.range)
+            else:
+                if place not in ("header", "headers"):
+                    self.problems.append(
+                        Problem(
+                            f"an apiKey added to `{place}` is not supported: it is sent as the header `{key}`",
+                            where,
+                            "warning",
+                            code="void-auth",
+                        )
+                    )
+                request.headers.append(Header(key, Span(value, where), where, where))
         elif kind not in ("", "none", "inherit"):
             self.problems.append(
                 Problem(

@@ -71,6 +71,8 @@ class Collection:
             collection._read_app_environments(root / APP_FOLDER, read_text)
             if not collection.environments:
                 collection._read_legacy_dotenv(root, read_text)
+            if collection.default_env is None and "default" in collection.environments:
+                collection.default_env = "default"  # the app's own choice when none is named
         return collection
 
     def _read_app_environments(self, folder: Path, read_text: ReadText) -> None:
@@ -111,7 +113,7 @@ class Collection:
         """The app's fallback when no YAML environment exists: `.env.staging` is the environment `staging`,
         `.env.staging.eu` is `staging.eu` over it (`.env` itself is under both). Files are looked for in the
         project (a few folders deep, not in hidden folders or node_modules); the one nearest the root wins.
-        Their values are secrets, masked like those of `.env`."""
+        Values named like secrets (token, password, key...) are masked like those of `.env`."""
         files: dict[str, Path] = {}
         for folder, folders, names in os.walk(root):
             level = len(Path(folder).relative_to(root).parts)
@@ -126,7 +128,9 @@ class Collection:
             for end in range(1, len(parts) + 1):
                 merged.update(values.get(".".join(parts[:end]), {}))
             self.environments[name] = merged
-            self.private.update(values[name])
+            # ordinary environments in the app (its secrets live in env-private.yaml): only what is named
+            # like a secret is masked, so that output stays readable (FORMAT.md section 5)
+            self.private.update({k: v for k, v in values[name].items() if secret_name(k)})
 
     def _read_config(self, path: Path, read_text: ReadText) -> None:
         try:
@@ -179,6 +183,16 @@ def _flatten(tree: dict[str, Any], prefix: str, inherited: dict[str, Any]) -> li
         if isinstance(children, dict):
             found += _flatten(children, f"{path}.", variables)
     return found
+
+
+_SECRET_WORDS = re.compile(
+    r"token|secret|passw(?:or)?d|passwd|pwd|key|auth|credential|cookie|session|private|signature", re.IGNORECASE
+)
+
+
+def secret_name(name: str) -> bool:
+    """A variable whose name reads as a secret's, in any case or position (`API_KEY`, `authToken`)."""
+    return _SECRET_WORDS.search(name) is not None
 
 
 def find_root(document: Path | None, workspace: Path | None = None) -> Path | None:
