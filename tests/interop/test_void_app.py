@@ -174,3 +174,106 @@ def test_the_default_environment_and_readable_legacy_env_files(httpbin: Referenc
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert f"http://{httpbin.address}/anything" in ran.stdout  # a base URL is not a secret
     assert "tok-secret-1" not in ran.stdout and "tok…" in ran.stdout
+
+
+CHAINED = """---
+version: 2.1.1
+generatedBy: Voiden app
+---
+# Log in
+
+```void
+---
+type: request
+content:
+  - type: method
+    content: POST
+  - type: url
+    content: "http://ADDRESS/anything/login"
+---
+```
+
+```void
+---
+type: json_body
+attrs:
+  body: |
+    {"token": "tok-{{$faker.pyint(min_value=100000, max_value=999999)}}", "user": {"id": 7}}
+---
+```
+
+```void
+---
+type: runtime-variables
+content:
+  - type: table
+    rows:
+      - row: [authToken, "{{$res.body.json.token}}"]
+      - row: [userId, "{{$res.body.json.user.id}}"]
+---
+```
+
+```void
+---
+type: request-separator
+attrs:
+  label: Call
+---
+```
+
+```void
+---
+type: request
+content:
+  - type: method
+    content: GET
+  - type: url
+    content: "http://ADDRESS/bearer?user={{process.userId}}"
+---
+```
+
+```void
+---
+type: headers-table
+content:
+  - type: table
+    rows:
+      - row: [Authorization, "Bearer {{process.authToken}}"]
+---
+```
+
+```void
+---
+type: post_script
+attrs:
+  language: javascript
+  body: |
+    voiden.log("never run")
+---
+```
+
+```void
+---
+type: messages-node
+attrs:
+  uid: 7b1e
+---
+```
+"""
+
+
+def test_runtime_variables_chain_the_sections_of_an_app_file(httpbin: Reference, tmp_path: Path) -> None:
+    """Section one captures a token from its response; section two sends it as `{{process.authToken}}`."""
+    (tmp_path / ".voiden").mkdir()
+    doc = tmp_path / "chain.void"
+    doc.write_text(CHAINED.replace("ADDRESS", httpbin.address), encoding="utf-8")
+    ran = voiden("run", "--json", str(doc))
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    login, call = received_json(ran.stdout)
+    assert login["json"]["user"] == {"id": 7}
+    assert call["authenticated"] is True
+    assert call["token"] == "tok…"  # a captured value named like a secret is masked from then on
+    sent = [json.loads(line) for line in ran.stdout.splitlines() if json.loads(line)["kind"] == "sent"]
+    assert sent[1]["url"].endswith("/bearer?user=7")
+    # the blocks that are not run say so, instead of passing in silence
+    assert "a script, which is never run" in ran.stderr and "a recorded WebSocket session" not in ran.stderr

@@ -3,6 +3,7 @@
 from voiden_lsp.document.model import (
     LIVE_PROTOCOLS,
     PROTOCOLS,
+    Capture,
     Document,
     FrontMatter,
     Header,
@@ -23,6 +24,7 @@ __all__ = [
     "LIVE_PROTOCOLS",
     "METADATA_KEYS",
     "PROTOCOLS",
+    "Capture",
     "Document",
     "FrontMatter",
     "Header",

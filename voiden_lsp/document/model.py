@@ -161,6 +161,16 @@ class MessageBlock:
             return 0
 
 
+@dataclass(frozen=True)
+class Capture:
+    """A value kept from a response for later requests (a Voiden app `runtime-variables` row): `source` is
+    `$res.body.PATH`, `$res.status`, `$res.headers.NAME`, `$req.url`..., read as `{{process.NAME}}`."""
+
+    name: str
+    source: str
+    range: Range
+
+
 @dataclass
 class Request:
     name: str
@@ -183,6 +193,7 @@ class Request:
     heading: str | None = None
     external_files: frozenset[str] = frozenset()
     """`< path` bodies that may lie outside the collection: only a Voiden app file's links marked external."""
+    captures: list[Capture] = field(default_factory=list)
 
     def meta(self, key: str) -> str | None:
         """Value of the last `@key` line, or None."""

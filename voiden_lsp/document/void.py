@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 from voiden_lsp.document.model import (
+    Capture,
     Document,
     FrontMatter,
     Header,
@@ -22,6 +23,7 @@ from voiden_lsp.document.model import (
     Problem,
     Range,
     Request,
+    Severity,
     Span,
     split_lines,
     utf16_len,
@@ -30,6 +32,33 @@ from voiden_lsp.document.parser import _markdown, _Parser, safe_yaml, slugify
 
 log = logging.getLogger(__name__)
 _KEEP = "{}$:/@!,;=+'()*[].-_~"
+#: Blocks that are part of a request this reader runs (or documentation it keeps as it is).
+_RUN_BLOCKS = frozenset(
+    {
+        "request", "method", "url", "headers-table", "query-table", "path-table", "url-table", "multipart-table",
+        "cookies-table", "options-table", "json_body", "xml_body", "yml_body", "restFile", "auth",
+        "socket-request", "smethod", "surl", "proto", "runtime-variables", "fileLink", "table", "codeBlock",
+    }
+)  # fmt: skip
+_SCRIPTS: tuple[Severity, str] = ("warning", "a script, which is never run: no document may run code here")
+#: Blocks the app writes that are not run, and how loudly to say so.
+_NOT_RUN: dict[str, tuple[Severity, str]] = {
+    "messages-node": ("info", "a recorded WebSocket session (the app's response panel)"),
+    "grpc-messages-node": ("info", "a recorded gRPC session (the app's response panel)"),
+    "assertions-table": ("warning", "assertions, which are not checked yet"),
+    "gqlquery": ("warning", "a GraphQL request, which .void files cannot send yet"),
+    "gqlvariables": ("warning", "GraphQL variables, which .void files cannot send yet"),
+    "pre_script": _SCRIPTS,
+    "post_script": _SCRIPTS,
+    "pre_request_block": _SCRIPTS,
+    "post_request_block": _SCRIPTS,
+    "tool": ("warning", "an MCP tool"),
+    "toolparams": ("warning", "an MCP tool's parameters"),
+    "mcp-connection": ("warning", "an MCP connection"),
+    "mcpoperation": ("warning", "an MCP operation"),
+    "openapispecLink": ("warning", "a link to an OpenAPI spec"),
+    "stitch": ("warning", "a Stitch batch run (run the files with `voiden run`)"),
+}
 _JSONC_COMMENT = re.compile(r'("(?:\\.|[^"\\])*")|//[^\n]*')
 
 
@@ -113,6 +142,7 @@ class _VoidReader:
             try:
                 self._inherit(section)
                 request = self._request(section)
+                self._report_unrun(section, request)
             except Exception as exc:  # one unreadable section must not cost the document its others
                 log.error("a .void section could not be read: %r", exc)
                 where = section.blocks[0][1] if section.blocks else Range.of(0, 0)
@@ -342,6 +372,7 @@ class _VoidReader:
                 _, where = blocks["options-table"]
                 request.metadata.append(Metadata("no-redirect", "", where, where))
         self._auth(request, blocks.get("auth"))
+        self._captures(request, blocks.get("runtime-variables"))
         for kind, content_type in (
             ("json_body", "application/json"),
             ("xml_body", "application/xml"),
@@ -412,6 +443,40 @@ class _VoidReader:
             request.external_files = request.external_files | {path}
             return path
         return f"{self.root.rstrip('/') or '.'}/{path.lstrip('/')}"
+
+    def _captures(self, request: Request, block: tuple[dict[str, Any], Range] | None) -> None:
+        """`runtime-variables`: `[name, "{{$res.body.token}}"]` rows, or the newer `attrs.rows` of
+        `{key, value, enabled}`; each is captured after the response, as `{{process.NAME}}`."""
+        if block is None:
+            return
+        node, where = block
+        rows = list(self._rows(block))
+        for row in (node.get("attrs") or {}).get("rows") or []:
+            if isinstance(row, dict) and row.get("enabled", True) is not False and row.get("key"):
+                rows.append((str(row["key"]), _value_text(row.get("value"))))
+        for name, written in rows:
+            source = written.strip().removeprefix("{{").removesuffix("}}").strip()
+            if not source.startswith(("$res", "$req")):
+                self.problems.append(
+                    Problem(
+                        f"the runtime variable `{name}` captures `{written}`: write `{{{{$res.body.PATH}}}}`, "
+                        "`{{$res.status}}`, `{{$res.headers.NAME}}` or `{{$req.url}}`",
+                        where,
+                        "warning",
+                        code="void-capture",
+                    )
+                )
+                continue
+            request.captures.append(Capture(name.strip(), source, where))
+
+    def _report_unrun(self, section: _Section, request: Request | None) -> None:
+        """A word for every block that is read but not run, instead of silence (or "no requests")."""
+        for node, where in section.blocks:
+            kind = str(node.get("type") or "")
+            if kind in _RUN_BLOCKS:
+                continue
+            severity, what = _NOT_RUN.get(kind, ("info", f"a `{kind}` block, which this reader does not know"))
+            self.problems.append(Problem(f"{what}: not run, kept as prose", where, severity, code="void-not-run"))
 
     def _proto(self, request: Request, proto: dict[str, Any], where: Range) -> None:
         """The `proto` node, in the names the app's UI writes (`selectedService`, `selectedMethod`,

@@ -191,6 +191,8 @@ class VoidenServer(LanguageServer):
         self.collections: dict[Path | None, tuple[tuple[object, ...], Collection]] = {}
         self.responses: dict[str, dict[str, Response]] = {}
         self.cookies = CookieJar()
+        self.runtime: dict[str, Any] = {}
+        """`process.NAME` values captured by runs (the Voiden app's `runtime-variables`)."""
         """One cookie jar for the editor's session, as a browser keeps one: log in, then call."""
         self.sessions: dict[str, LiveSession] = {}
         self.batcher = EventBatcher(self)
@@ -289,6 +291,7 @@ class VoidenServer(LanguageServer):
             doc, path, self.collection(uri), env=self.settings.env, sinks=[self.batcher], cookies=self.cookies
         )
         runner.responses = self.responses.setdefault(uri, {})
+        runner.runtime = self.runtime  # the app's runtime variables are the project's, kept across runs
         return runner
 
     def scope(self, uri: str, request: Request | None) -> Scope:

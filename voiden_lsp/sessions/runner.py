@@ -9,16 +9,19 @@ from typing import Any
 
 from voiden_lsp import logmask
 from voiden_lsp.document import Document, MessageBlock, Request
-from voiden_lsp.errors import VoidenError
+from voiden_lsp.errors import TemplateError, VoidenError
 from voiden_lsp.sessions.session import Session, Sink
 from voiden_lsp.templating import (
     Collection,
+    ResolvedRequest,
     Response,
     Scope,
     basic_credential_secrets,
+    captured,
     mask_secrets,
     render_message,
     render_request,
+    secret_name,
 )
 from voiden_lsp.transports import transport_for
 
@@ -46,6 +49,8 @@ class Runner:
         self.sinks = list(sinks or [])
         self.process_env = process_env
         self.responses: dict[str, Response] = {}
+        self.runtime: dict[str, Any] = {}
+        """`process.NAME` values captured from responses (a Voiden app's `runtime-variables`)."""
         self.cookies = CookieJar() if cookies is None else cookies
         """What HTTP responses set, sent on later requests (`@no-cookie-jar` opts a request out)."""
         self.secrets = collection.secrets
@@ -64,6 +69,7 @@ class Runner:
             responses=self.responses,
             process_env=self.process_env,
             base_dir=self.path.parent if self.path else None,
+            runtime=self.runtime,
         )
 
     def session(self, request: Request) -> Session:
@@ -102,6 +108,21 @@ class Runner:
         await task
         if session.transport is not None and session.transport.response is not None:
             self.responses[request.name] = session.transport.response
+            if request.captures:
+                self.capture(session, request, session.transport.request, session.transport.response)
+
+    def capture(self, session: Session, request: Request, sent: ResolvedRequest, response: Response) -> None:
+        """Keeps each capture's value as `process.NAME`; one that finds nothing is an `error` event."""
+        for capture in request.captures:
+            try:
+                value = captured(capture.source, sent, response)
+            except TemplateError as exc:
+                session.fail(f"runtime variable `{capture.name}`: {exc.message}", capture.range)
+                continue
+            self.runtime[f"process.{capture.name}"] = value
+            if secret_name(capture.name) and isinstance(value, str) and value:
+                self.secrets |= {value}
+                logmask.remember(self.secrets)
 
     async def send_messages(self, session: Session, request: Request) -> None:
         """`wait=N` counts server messages since the previous send (the body is sent on connect)."""

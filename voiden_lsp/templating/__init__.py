@@ -1,6 +1,7 @@
 """Templates: variables in precedence order, environments, `.env` secrets, Faker, built-ins and response
 references. Pure apart from reading the collection's two config files through an injected reader."""
 
+from voiden_lsp.templating.capture import captured
 from voiden_lsp.templating.collection import (
     APP_FOLDER,
     CONFIG_FILE,
@@ -12,6 +13,7 @@ from voiden_lsp.templating.collection import (
     parse_dotenv,
     path_in_collection,
     root_from,
+    secret_name,
     void_context,
 )
 from voiden_lsp.templating.expand import evaluate, expand, looks_like_json, problem_of, to_json, to_text
@@ -29,6 +31,7 @@ __all__ = [
     "Scope",
     "Template",
     "basic_credential_secrets",
+    "captured",
     "collection_files",
     "evaluate",
     "expand",
@@ -46,6 +49,7 @@ __all__ = [
     "render_message",
     "render_request",
     "root_from",
+    "secret_name",
     "split_call",
     "template_at",
     "to_json",

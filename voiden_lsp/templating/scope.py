@@ -85,6 +85,7 @@ class Scope:
         responses: Mapping[str, Response] | None = None,
         process_env: Mapping[str, str] | None = None,
         base_dir: Path | None = None,
+        runtime: Mapping[str, Any] | None = None,
     ) -> Scope:
         """The scope of one request: CLI overrides > request attributes > front matter `vars` >
         the selected `voiden.toml` environment > `.env` > the process environment."""
@@ -99,7 +100,7 @@ class Scope:
             ("front matter", front.vars if front else {}),
             (f"environment {env_name}" if env_name else "environment", environment),
             (".env", collection.dotenv),
-            ("runtime variables", collection.runtime),
+            ("runtime variables", {**collection.runtime, **(runtime or {})}),
             ("process environment", process),
         ]
         locale = (request.meta("locale") if request else None) or (front.locale if front else None) or collection.locale
