@@ -580,3 +580,107 @@ def test_a_void_document_outside_the_workspace_still_reads(tmp_path: Path) -> No
     load, inherited, root, path = void_context(doc, workspace)
     assert (root, path) == ("../workspace", "")  # the workspace is the root; the document is not under it
     assert parse_document(doc.read_text(encoding="utf-8"), doc.name, load, inherited, root, path).requests
+
+
+APP_23_SHAPES = """```void
+---
+type: request
+content:
+  - type: method
+    content: GET
+  - type: url
+    content: "http://127.0.0.1:9/x"
+attrs:
+  pluginId: voiden-rest-api
+  pluginVersion: 1.4.7
+---
+```
+
+```void
+---
+type: headers-table
+content:
+  - type: table
+    content:
+      - type: tableRow
+        content:
+          - type: tableCell
+            content:
+              - type: paragraph
+                content:
+                  - type: text
+                    text: X-Bold
+                    marks: [{type: bold}]
+          - type: tableCell
+            content:
+              - type: paragraph
+                content:
+                  - type: text
+                    text: "v"
+                  - type: text
+                    text: "1"
+                    marks: [{type: italic}]
+          - type: tableCell
+            content: []
+      - type: tableRow
+        attrs: {disabled: true}
+        content:
+          - type: tableCell
+            content: [{type: paragraph, content: [{type: text, text: X-Off}]}]
+          - type: tableCell
+            content: [{type: paragraph}]
+---
+```
+
+```void
+---
+type: query-table
+content:
+  - type: table
+    rows:
+      - row: [empty, null]
+      - row: [page, "2", "n/a"]
+      - row: [null, "x"]
+      - row: ["n/a", "n/a"]
+---
+```
+"""
+
+
+def test_the_newer_app_shapes_read_cleanly() -> None:
+    """2.3 writes `attrs` after `content`, `pluginId`/`pluginVersion`, raw tables with marks, null cells and
+    rows with no name: read as the app reads them, with no problem to report."""
+    doc = parse_void(APP_23_SHAPES)
+    (request,) = doc.requests
+    assert request.target is not None and request.target.text == "http://127.0.0.1:9/x?empty=&page=2&n/a=n/a"
+    assert [(h.name, h.value.text) for h in request.headers] == [("X-Bold", "v1")]
+    assert doc.problems == []
+
+
+def test_blocks_that_are_not_run_say_so_and_captures_are_read() -> None:
+    request_block = (
+        "```void\n---\ntype: request\ncontent:\n  - type: method\n    content: GET\n  - type: url\n"
+        "    content: http://127.0.0.1:9/x\n---\n```\n"
+    )
+    doc = parse_void(
+        request_block + "```void\n---\ntype: runtime-variables\ncontent:\n  - type: table\n    rows:\n"
+        '      - row: [token, "{{$res.body.data[0].token}}"]\n      - row: [bad, "{{token}}"]\n---\n```\n'
+    )
+    assert [(c.name, c.source) for c in doc.requests[0].captures] == [("token", "$res.body.data[0].token")]
+    assert [p.code for p in doc.problems] == ["void-capture"]
+    doc = parse_void(
+        request_block + "```void\n---\ntype: runtime-variables\nattrs:\n  rows:\n"
+        "    - {key: etag, value: '{{$res.headers.etag}}'}\n"
+        "    - {key: off, value: '{{$res.status}}', enabled: false}\n---\n```\n"
+        "```void\n---\ntype: pre_script\nattrs:\n  language: python\n  body: print(1)\n---\n```\n"
+        "```void\n---\ntype: grpc-messages-node\n---\n```\n"
+        "```void\n---\ntype: stitch\n---\n```\n"
+        "```void\n---\ntype: mystery\n---\n```\n"
+    )
+    assert [(c.name, c.source) for c in doc.requests[0].captures] == [("etag", "$res.headers.etag")]
+    assert sorted((p.severity, p.message) for p in doc.problems) == [
+        ("info", "a `mystery` block, which this reader does not know: not run, kept as prose"),
+        ("info", "a recorded gRPC session (the app's response panel): not run, kept as prose"),
+        ("warning", "a Stitch batch run (run the files with `voiden run`): not run, kept as prose"),
+        ("warning", "a script (no document runs code here): not run, kept as prose"),
+    ]

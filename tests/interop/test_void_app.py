@@ -276,4 +276,7 @@ def test_runtime_variables_chain_the_sections_of_an_app_file(httpbin: Reference,
     sent = [json.loads(line) for line in ran.stdout.splitlines() if json.loads(line)["kind"] == "sent"]
     assert sent[1]["url"].endswith("/bearer?user=7")
     # the blocks that are not run say so, instead of passing in silence
-    assert "a script, which is never run" in ran.stderr and "a recorded WebSocket session" not in ran.stderr
+    assert (
+        "a script (no document runs code here): not run" in ran.stderr
+        and "a recorded WebSocket session" not in ran.stderr
+    )

@@ -40,7 +40,7 @@ _RUN_BLOCKS = frozenset(
         "socket-request", "smethod", "surl", "proto", "runtime-variables", "fileLink", "table", "codeBlock",
     }
 )  # fmt: skip
-_SCRIPTS: tuple[Severity, str] = ("warning", "a script, which is never run: no document may run code here")
+_SCRIPTS: tuple[Severity, str] = ("warning", "a script (no document runs code here)")
 #: Blocks the app writes that are not run, and how loudly to say so.
 _NOT_RUN: dict[str, tuple[Severity, str]] = {
     "messages-node": ("info", "a recorded WebSocket session (the app's response panel)"),
@@ -578,8 +578,9 @@ class _VoidReader:
             for row in table.get("rows") or []:  # simplified shape
                 if not isinstance(row, dict) or not isinstance(row.get("row"), list):
                     continue
-                if not (row.get("attrs") or {}).get("disabled") and len(row.get("row") or []) >= 2:
-                    cells = row["row"]
+                cells = row["row"]
+                # a row with no name is an empty row the table editor left (2.3 writes null cells)
+                if not (row.get("attrs") or {}).get("disabled") and len(cells) >= 2 and _cell(cells[0]).strip():
                     rows.append((_cell(cells[0]), cells[1]))
             for row in table.get("content") or []:  # raw ProseMirror shape
                 if (
