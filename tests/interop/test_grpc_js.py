@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import kinds, of, received_json, run, voiden
-from tests.interop.conftest import SERVERS, Reference
+from tests.interop.conftest import SERVERS, Reference, node_server
 
 
 def call(method: str, body: str = "", *, meta: str = "", headers: str = "", extra: str = "") -> str:
@@ -117,3 +117,29 @@ def test_the_cli_agrees_with_grpcurl(grpc_js: Reference, tmp_path: Path) -> None
     assert ours.returncode == 0, ours.stderr
     # grpcurl prints proto field names; ours are the JSON names, which are the same for this proto
     assert received_json(ours.stdout) == [json.loads(by_proto.stdout)]
+
+
+async def test_a_server_that_dies_mid_stream_is_an_error_in_words() -> None:
+    """Killed between two messages: the call ends in an `error` event, never a traceback, and not as OK."""
+    import asyncio
+    import signal
+
+    servers = node_server("grpc-server.js")
+    dying = next(servers)
+    try:
+
+        async def kill_after_first() -> None:
+            await asyncio.sleep(0.4)
+            dying.process.send_signal(signal.SIGKILL)
+
+        killer = asyncio.create_task(kill_after_first())
+        events, _ = await run(
+            call("ListItems", '{"count": 1000, "interval_ms": 50}', meta="@timeout 10s\n"), addr=dying.address
+        )
+        await killer
+    finally:
+        servers.close()
+    assert 2 <= len(of(events, "received")) <= 20
+    (error,) = of(events, "error")
+    assert dying.address in error["message"] or "UNAVAILABLE" in error["message"], error
+    assert not any(s["code"] == "OK" for s in of(events, "status"))
