@@ -49,6 +49,19 @@ def test_semantic_tokens_are_sorted_relative_and_typed() -> None:
     ]
 
 
+def test_vs_code_colours_each_semantic_token_as_the_grammar_colours_the_same_text() -> None:
+    """With the server running VS Code paints semantic tokens; without a scope of our own for each type, a
+    theme with no rule for `property` or `variable` showed header names and request-line templates plain,
+    where the grammar alone colours them. Each type maps onto the grammar's own scope for that text."""
+    root = Path(__file__).resolve().parents[2]
+    manifest = json.loads((root / "editor-client" / "vscode" / "package.json").read_text(encoding="utf-8"))
+    (mapping,) = manifest["contributes"]["semanticTokenScopes"]
+    grammar = (root / "grammars" / "voiden.tmLanguage.json").read_text(encoding="utf-8")
+    assert mapping["language"] == "voiden" and set(mapping["scopes"]) == set(TOKEN_TYPES)
+    for scopes in mapping["scopes"].values():
+        assert all(f'"{scope}"' in grammar for scope in scopes), scopes
+
+
 def test_a_recheck_reuses_untouched_requests_and_finds_what_a_fresh_check_finds() -> None:
     section = (
         "## {n}\n\n```ws name=w{n}\nws://127.0.0.1:9/{{{{base}}}}\nX-N: {{{{$faker.nope}}}}\n\n"
