@@ -38,6 +38,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="start the demo servers and run the bundled examples against them")
     demo.add_argument("--examples", type=Path, default=None, help="the examples folder (default: ./examples)")
+    demo.add_argument(
+        "--serve",
+        action="store_true",
+        help="keep the demo servers running (until Ctrl-C), with the examples' `local` environment pointing at them",
+    )
     _add_run_options(demo)
     return parser
 
@@ -122,6 +127,14 @@ def _dispatch(args: argparse.Namespace, printer: JsonPrinter | TerminalPrinter, 
                 fail_on_status=args.fail_on_status,
             )
         )
+    if args.serve:
+        from voiden_lsp.demo.serve import serve
+
+        folder = find_examples(args.examples)
+        if folder is None:
+            print("voiden: no examples folder found: run from the repository, or pass --examples DIR", file=sys.stderr)
+            return EXIT_USAGE
+        return serve(folder)
     return asyncio.run(
         run_demo(
             args.examples,

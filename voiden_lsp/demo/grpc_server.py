@@ -163,13 +163,14 @@ class DemoGrpcServer(BackgroundServer):
         tls: tuple[bytes, bytes] | None = None,
         token: str | None = None,
         max_message_size: int | None = None,
+        port: int = 0,
     ) -> None:
         super().__init__()
         self.reflection = reflection
         self.tls = tls
         self.token = token
         self.max_message_size = max_message_size
-        self.port = 0
+        self.port = port
         self._server: grpc.aio.Server | None = None
 
     @property
@@ -218,7 +219,7 @@ class DemoGrpcServer(BackgroundServer):
         return result
 
     async def _start(self) -> None:
-        options = []
+        options: list[tuple[str, int]] = [("grpc.so_reuseport", 0)]  # a port in use is an error, not shared
         if self.max_message_size is not None:
             options += [
                 ("grpc.max_receive_message_length", self.max_message_size),
@@ -230,9 +231,11 @@ class DemoGrpcServer(BackgroundServer):
         if self.tls is not None:
             key, cert = self.tls
             credentials = grpc.ssl_server_credentials([(key, cert)])
-            self.port = server.add_secure_port("127.0.0.1:0", credentials)
+            self.port = server.add_secure_port(f"127.0.0.1:{self.port}", credentials)
         else:
-            self.port = server.add_insecure_port("127.0.0.1:0")
+            self.port = server.add_insecure_port(f"127.0.0.1:{self.port}")
+        if not self.port:
+            raise OSError("the gRPC demo server could not bind its port")
         await server.start()
         self._server = server
 

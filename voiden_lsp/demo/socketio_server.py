@@ -16,10 +16,10 @@ from voiden_lsp.demo.background import BackgroundServer
 class DemoSocketIoServer(BackgroundServer):
     name = "voiden demo socketio"
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         super().__init__()
         self.sio = socketio.AsyncServer(async_mode="aiohttp", cors_allowed_origins="*")
-        self.port = 0
+        self.port = port
         self._runner: web.AppRunner | None = None
         self._register()
 
@@ -60,7 +60,7 @@ class DemoSocketIoServer(BackgroundServer):
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
+        sock.bind(("127.0.0.1", self.port))
         self.port = sock.getsockname()[1]
         await web.SockSite(self._runner, sock).start()
 

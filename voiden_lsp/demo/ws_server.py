@@ -33,10 +33,10 @@ class DemoWebSocketServer(BackgroundServer):
 
     name = "voiden demo websocket"
 
-    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None, port: int = 0) -> None:
         super().__init__()
         self.tls = tls
-        self.port = 0
+        self.port = port
         self.room: set[ServerConnection] = set()
         self._server: Server | None = None
 
@@ -105,7 +105,8 @@ class DemoWebSocketServer(BackgroundServer):
     async def _route_badutf8(self, ws: ServerConnection, query: dict[str, str]) -> None:
         """Sends a text frame whose payload is not UTF-8 (websockets would refuse to, so the frame is raw)."""
         ws.transport.write(b"\x81\x02\xff\xfe")
-        await asyncio.sleep(5)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(ws.wait_closed(), 5)
 
     async def _route_big(self, ws: ServerConnection, query: dict[str, str]) -> None:
         await ws.send("x" * int(query.get("size", "1048576")))
@@ -135,7 +136,7 @@ class DemoWebSocketServer(BackgroundServer):
         self._server = await serve(
             self._handler,
             "127.0.0.1",
-            0,
+            self.port,
             ssl=self.tls,
             process_request=self._check,
             select_subprotocol=_select_subprotocol,

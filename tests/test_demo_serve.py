@@ -1,0 +1,70 @@
+"""`voiden demo --serve`: the demo servers keep running and the examples' environment names them."""
+
+from __future__ import annotations
+
+import os
+import selectors
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.helpers import voiden
+from voiden_lsp.demo.serve import set_environment
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_set_environment_replaces_and_adds_and_keeps_the_rest() -> None:
+    text = (
+        '# top\ndefault_env = "local"\n\n[env.local]\nbase_url = "http://127.0.0.1:8080"  # old\nuser = "ada"\n'
+        '\n[env.x]\nbase_url = "y"\n'
+    )
+    updated = set_environment(text, "local", {"base_url": "http://127.0.0.1:9", "ws_url": "ws://127.0.0.1:7"})
+    assert updated == (
+        '# top\ndefault_env = "local"\n\n[env.local]\nbase_url = "http://127.0.0.1:9"\nuser = "ada"\n'
+        'ws_url = "ws://127.0.0.1:7"\n\n[env.x]\nbase_url = "y"\n'
+    )
+    assert set_environment("", "local", {"a": "1"}) == '\n\n[env.local]\na = "1"'
+
+
+def test_the_examples_run_against_the_served_demo(tmp_path: Path) -> None:
+    examples = tmp_path / "examples"
+    shutil.copytree(ROOT / "examples", examples)
+    holder = socket.socket()
+    try:  # the preferred HTTP port taken: the server takes another, and the environment follows it
+        holder.bind(("127.0.0.1", 8080))
+        holder.listen()
+    except OSError:
+        pass  # taken already, which is the same case
+    serving = subprocess.Popen(
+        [sys.executable, "-m", "voiden_lsp.cli", "demo", "--serve", "--examples", str(examples)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    try:
+        assert serving.stdout is not None
+        selector = selectors.DefaultSelector()
+        selector.register(serving.stdout, selectors.EVENT_READ)
+        seen = b""
+        deadline = time.monotonic() + 60
+        while b"serving the demo" not in seen and time.monotonic() < deadline:
+            if selector.select(timeout=1):
+                seen += os.read(serving.stdout.fileno(), 4096)
+        assert b"serving the demo" in seen, seen
+        config = (examples / "voiden.toml").read_text(encoding="utf-8")
+        assert 'base_url = "http://127.0.0.1:8080"' not in config and "wrote the servers' addresses" in seen.decode()
+        for example in ("01-rest-basics.voiden", "04-grpc-route-guide.voiden", "05-websocket.voiden"):
+            ran = voiden("run", str(examples / example), cwd=tmp_path)
+            assert ran.returncode == 0, ran.stdout + ran.stderr
+        serving.send_signal(signal.SIGINT)
+        assert serving.wait(timeout=10) == 0
+    finally:
+        holder.close()
+        if serving.poll() is None:
+            serving.kill()
+            serving.wait()
