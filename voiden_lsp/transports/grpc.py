@@ -50,7 +50,7 @@ class GrpcTransport(Transport):
     async def events(self) -> AsyncIterator[Emitted]:
         request = self.request
         target = parse_target(request)
-        yield CONNECTING, {"target": request.target}
+        yield CONNECTING, {"target": request.target, "method": request.rpc}
         channel = await open_channel(request, target)
         reader: asyncio.Task[None] | None = None
         try:
@@ -209,7 +209,8 @@ class GrpcTransport(Transport):
 
     def _open(self, initial: Any) -> None:
         self._opened = True
-        self._out.put_nowait((OPEN, {"headers": _headers(initial)}))
+        call = self.method.kind if self.method is not None else None
+        self._out.put_nowait((OPEN, {"headers": _headers(initial), **({"call": call} if call else {})}))
 
     def _message(self, message: Message) -> None:
         assert self.schema is not None
