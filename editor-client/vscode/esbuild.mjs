@@ -12,6 +12,8 @@ for (const name of ["voiden.tmLanguage.json", "language-configuration.json"]) {
 }
 mkdirSync("dist", { recursive: true });
 copyFileSync("media/panel.css", "dist/panel.css");
+// the workbench's own icon font, for the panel's buttons (a webview cannot use the workbench's copy)
+for (const name of ["codicon.css", "codicon.ttf"]) copyFileSync(`node_modules/@vscode/codicons/dist/${name}`, `dist/${name}`);
 
 const common = { bundle: true, sourcemap: !production, minify: production, logLevel: "warning" };
 await esbuild.build({

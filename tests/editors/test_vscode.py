@@ -76,6 +76,8 @@ def free_port() -> int:
 class CodeServer:
     url: str
     workspace: Path
+    settings: Path
+    """The user settings file, which code-server applies as it changes (a theme, say)."""
 
 
 @pytest.fixture
@@ -150,7 +152,7 @@ def code_server(requirements: None, tmp_path: Path, request: pytest.FixtureReque
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise AssertionError((tmp_path / "code-server.log").read_text(errors="replace")[-3000:]) from None
                 time.sleep(0.25)
-        yield CodeServer(url=url, workspace=workspace)
+        yield CodeServer(url=url, workspace=workspace, settings=user_data / "User" / "settings.json")
     finally:
         try:
             os.killpg(process.pid, signal.SIGTERM)
@@ -267,6 +269,46 @@ def test_vscode_panel_shows_a_bidi_grpc_call_and_a_websocket_session(code_server
             run_grpc_chat(page)
             run_websocket_echo(page)
             page.screenshot(path=str(SHOTS / "vscode-panel.png"))
+            screenshots_in_every_theme(page, code_server)
+
+
+THEMES = {
+    "dark": ("Dark Modern", "vscode-dark"),
+    "light": ("Light Modern", "vscode-light"),
+    "high-contrast": ("Dark High Contrast", "vscode-high-contrast"),
+}
+
+
+def screenshots_in_every_theme(page: Any, code_server: CodeServer) -> None:
+    """The panel themed by the workbench itself: each theme picked as a user picks it (Preferences: Color
+    Theme), then the panel's own document checked for that theme's colours before its screenshot."""
+    frame = panel_frame(page)
+    seen = set()
+    quick_input = page.locator(".quick-input-widget .quick-input-box input")
+    for name, (theme, body_class) in THEMES.items():
+        page.locator(".editor-group-container").first.click(position={"x": 200, "y": 200})
+        page.keyboard.press("Control+K")
+        page.keyboard.press("Control+T")  # Preferences: Color Theme
+        quick_input.wait_for(state="visible", timeout=5000)
+        quick_input.fill(theme)
+        page.wait_for_selector(f'.quick-input-list .monaco-list-row[aria-label*="{theme}"]', timeout=10_000)
+        page.keyboard.press("Enter")
+        until(
+            lambda body_class=body_class: frame.evaluate(f"document.body.classList.contains('{body_class}')"),
+            f"{theme} (the panel's body: {frame.evaluate('document.body.className')})",
+        )
+        time.sleep(0.5)  # the rest of the workbench repaints
+        colours = frame.evaluate(
+            "[getComputedStyle(document.body).backgroundColor,"
+            " getComputedStyle(document.querySelector('.tab.selected')).color]"
+        )
+        seen.add(tuple(colours))
+        toolbar = frame.locator(".toolbar")
+        assert toolbar.evaluate(
+            "t => t.scrollHeight <= t.clientHeight + 2 && getComputedStyle(t).flexWrap === 'nowrap'"
+        )
+        page.screenshot(path=str(SHOTS / f"vscode-panel-{name}.png"))
+    assert len(seen) == len(THEMES)  # each theme painted the panel its own way
 
 
 def run_grpc_chat(page: Any) -> None:
@@ -278,12 +320,17 @@ def run_grpc_chat(page: Any) -> None:
     until(lambda: received.count() >= 1, "the first echo in the panel")
     assert "echo:" in received.first.inner_text()
     until(lambda: frame.locator(".tab.selected .badge.state-open").count() == 1, "the session's open badge")
+    header = frame.locator(".session-header").inner_text()
+    assert "routeguide.RouteGuide/RouteChat" in header and "bidirectional streaming" in header, header
     before = received.count()
     lens_above(page, "Send message", "name=route-chat", nth_below=True).click()
     until(lambda: received.count() > before, "the echo of the message block")
     assert "echo:" in received.last.inner_text()
     received.last.click()  # the whole message, as a tree, below the timeline
     until(lambda: "echo:" in frame.locator(".detail .tree").inner_text(), "the message in the detail view")
+    frame.locator("#toggle-raw").click()  # and as it came
+    until(lambda: frame.locator(".detail pre.raw").count() == 1, "the raw message")
+    frame.locator("#toggle-raw").click()
     # the panel's composer: a typed message, templates expanded at send time
     before = received.count()
     frame.locator("textarea.message").fill('{"message": "typed {{$randomInt 5 5}}"}')
@@ -301,7 +348,7 @@ def run_websocket_echo(page: Any) -> None:
     open_file(page, "05-websocket.voiden", 30)
     lens_above(page, "Connect", "name=echo").click()
     frame = panel_frame(page)
-    until(lambda: frame.locator(".tab").count() == 2, "a second session tab")
+    until(lambda: frame.locator(".tab-group").count() == 2, "a second request's tab")
     until(lambda: frame.locator(".tab.selected .badge.state-open").count() == 1, "the WebSocket to open")
     received = frame.locator(".row.kind-received")
     until(lambda: received.count() >= 1, "the echo of the first message")
@@ -312,8 +359,14 @@ def run_websocket_echo(page: Any) -> None:
     lens_above(page, "Close", "name=echo").click()  # the lens this time
     until(lambda: frame.locator(".tab.selected .badge.state-closed").count() == 1, "the WebSocket to close")
     assert "closed by client" in frame.locator(".row.kind-closed").last.inner_text()
-    assert "ws · echo" in frame.locator(".session-header").inner_text()
+    header = frame.locator(".session-header").inner_text()
+    assert "WS" in header and "/echo" in header
     lens_above(page, "Connect", "name=echo", timeout=15)  # the lenses follow the session's end
+    frame.locator("#resend").click()  # the same request again: a new session, beside the first in its group
+    until(lambda: frame.locator(".tab-group").nth(1).locator(".tab").count() == 2, "the resent session's tab")
+    until(lambda: frame.locator(".tab.selected .badge.state-open").count() == 1, "the resent WebSocket to open")
+    frame.locator("#close").click()
+    until(lambda: frame.locator(".tab.selected .badge.state-closed").count() == 1, "the resent WebSocket to close")
 
 
 @pytest.mark.untrusted

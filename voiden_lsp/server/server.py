@@ -156,6 +156,16 @@ class VoidenProtocol(LanguageServerProtocol):
             return
         super().handle_message(message)
 
+    def _handle_response(self, msg_id: Any, result: Any | None = None, error: Any | None = None) -> None:
+        """An answer to a request of ours that nobody waits for any more (its waiter was cancelled: a completion
+        the editor cancelled while we asked it for a progress token) is dropped. pygls would set the result on
+        the cancelled future, fail, and show the user "Error in server: CANCELLED: <Future ...>"."""
+        future = self._request_futures.get(msg_id)
+        if future is not None and future.done():
+            self._request_futures.pop(msg_id, None)
+            return
+        super()._handle_response(msg_id, result, error)
+
 
 class _QuietUserErrors(logging.Filter):
     """pygls logs every failed request with its traceback; a user's mistake or a client's bad params is not

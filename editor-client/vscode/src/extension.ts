@@ -190,7 +190,7 @@ async function request<T>(method: string, params: unknown): Promise<T | undefine
 
 async function execute(command: string, args: unknown[]): Promise<unknown> {
   if (client === undefined) throw new Error("the language server is not running");
-  if (!vscode.workspace.isTrusted && command === protocol.CMD_SEND) {
+  if (!vscode.workspace.isTrusted && (command === protocol.CMD_SEND || protocol.STARTING_COMMANDS.includes(command))) {
     throw new Error("nothing is sent from an untrusted folder");
   }
   return client.sendRequest(ExecuteCommandRequest.type, { command, arguments: args });

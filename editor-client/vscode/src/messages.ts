@@ -12,6 +12,7 @@ export type FromPanel =
   | { type: "send"; session: string; uri: string; block: string | null; text?: string }
   | { type: "close"; session: string }
   | { type: "cancel"; session: string }
+  | { type: "resend"; uri: string; request: string; live: boolean }
   | { type: "session"; session: string }
   | { type: "copy"; text: string }
   | { type: "save"; name: string; text: string };

@@ -38,6 +38,14 @@ export interface SessionView {
   errors: number;
   http?: HttpSummary;
   blocks: BlockInfo[];
+  /** the URL or address, from `connecting` */
+  target?: string;
+  /** gRPC `package.Service/Method`, from `connecting` */
+  method?: string;
+  /** gRPC call kind (`unary`, `server-streaming`, `client-streaming`, `bidi`), from `open` */
+  call?: string;
+  /** ms from the session's start to its latest event */
+  elapsed: number;
 }
 
 export type KindFilter = "all" | "messages" | "sent" | "received" | "errors";
@@ -87,6 +95,24 @@ export class PanelModel {
     return changed;
   }
 
+  /** Session ids grouped by request (the groups in the order their first session came, the sessions of each
+   * in the order they came): a request run again lands beside its earlier runs. */
+  groups(): { key: string; request: string; ids: string[] }[] {
+    const groups = new Map<string, { key: string; request: string; ids: string[] }>();
+    for (const id of this.order) {
+      const view = this.sessions.get(id);
+      if (!view) continue;
+      const key = `${view.uri}#${view.request}`;
+      let group = groups.get(key);
+      if (group === undefined) {
+        group = { key, request: view.request, ids: [] };
+        groups.set(key, group);
+      }
+      group.ids.push(id);
+    }
+    return [...groups.values()];
+  }
+
   /** Forget ended sessions (live ones stay); with `all`, forget every session. */
   clear(all = false): void {
     for (const id of [...this.order]) {
@@ -125,6 +151,7 @@ export class PanelModel {
         bytesOut: 0,
         errors: 0,
         blocks: [],
+        elapsed: 0,
       };
       this.sessions.set(id, view);
       this.order.push(id);
@@ -143,12 +170,16 @@ export class PanelModel {
       view.dropped += extra;
     }
     const size = typeof event.size === "number" ? event.size : 0;
+    if (typeof event.time === "number") view.elapsed = Math.max(view.elapsed, event.time);
     switch (event.kind) {
       case "connecting":
         if (view.state !== "failed") view.state = "connecting";
+        if (typeof event.target === "string") view.target = event.target;
+        if (typeof event.method === "string" && event.method !== "") view.method = event.method;
         break;
       case "open":
         if (view.state !== "failed") view.state = "open";
+        if (typeof event.call === "string") view.call = event.call;
         break;
       case "error":
         view.state = "failed";
@@ -285,11 +316,21 @@ export function summary(event: VoidenEvent): string {
   }
 }
 
+/** The row text: compact JSON (pretty JSON would waste the row on indentation), else the text on one line;
+ * long enough to fill the widest row, the rest cut by the row itself. */
 function oneLine(event: VoidenEvent): string {
   const label = typeof event.event === "string" ? `[${event.event}] ` : "";
   const data = event.data ?? "";
-  const flat = data.length > 400 ? data.slice(0, 400) : data;
-  return label + flat.replace(/\s+/g, " ");
+  let flat = data;
+  const start = data.trimStart()[0];
+  if ((start === "{" || start === "[") && data.length <= 64 * 1024) {
+    try {
+      flat = JSON.stringify(JSON.parse(data));
+    } catch {
+      // not JSON after all
+    }
+  }
+  return label + (flat.length > 2000 ? flat.slice(0, 2000) : flat).replace(/\s+/g, " ");
 }
 
 /** `+12.5 ms`, `+1.25 s`, `+2 m 05 s`: how long after the session started. */
@@ -337,4 +378,74 @@ export function transcript(view: SessionView): string {
     null,
     2,
   );
+}
+
+/** What a session's tab says: an HTTP exchange its status (`200 OK`), anything else its state. */
+export function tabStatus(view: SessionView): { text: string; tone: "ok" | "bad" | "busy" | "idle" } {
+  const status = view.http?.status;
+  if (status !== undefined) {
+    return { text: `${String(status)} ${view.http?.statusText ?? ""}`.trim(), tone: isOkStatus(status) ? "ok" : "bad" };
+  }
+  switch (view.state) {
+    case "open":
+      return { text: "open", tone: "ok" };
+    case "connecting":
+      return { text: "connecting", tone: "busy" };
+    case "failed":
+      return { text: "failed", tone: "bad" };
+    case "closed":
+      return { text: "closed", tone: "idle" };
+  }
+}
+
+/** A tab's second line: time and size for HTTP, message counts for the rest. */
+export function tabDetail(view: SessionView): string {
+  if (view.http !== undefined) {
+    const total = view.http.timings?.total ?? view.elapsed;
+    return `${formatDuration(total)} · ${formatSize(view.bytesIn)}`;
+  }
+  return `↑${view.sent} ↓${view.received}`;
+}
+
+/** The session header's identity: the gRPC method, address and call kind; the HTTP method and URL; else the
+ * URL. */
+export function headline(view: SessionView): string[] {
+  if (view.protocol === "grpc") {
+    return [view.method ?? view.request, view.target ?? "", view.call ? callLabel(view.call) : ""].filter((p) => p !== "");
+  }
+  if (view.http !== undefined) return [`${view.http.method ?? ""} ${view.http.url ?? view.target ?? ""}`.trim()];
+  return [view.target ?? view.request];
+}
+
+const CALL_LABELS: Record<string, string> = {
+  unary: "unary",
+  "server-streaming": "server streaming",
+  "client-streaming": "client streaming",
+  bidi: "bidirectional streaming",
+};
+
+export function callLabel(call: string): string {
+  return CALL_LABELS[call] ?? call;
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${ms.toFixed(ms < 10 ? 1 : 0)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(2)} s`;
+  return `${Math.floor(ms / 60_000)} m ${String(Math.floor((ms % 60_000) / 1000)).padStart(2, "0")} s`;
+}
+
+/** A message's own sequence number: the `seq` field of a JSON object's top level, when it has one. */
+export function ownSeq(event: VoidenEvent): number | string | undefined {
+  const data = event.data;
+  if (typeof data !== "string" || data.length > 100_000 || !data.trimStart().startsWith("{")) return undefined;
+  try {
+    const value: unknown = JSON.parse(data);
+    if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+      const seq = (value as Record<string, unknown>).seq;
+      if (typeof seq === "number" || typeof seq === "string") return seq;
+    }
+  } catch {
+    // not JSON
+  }
+  return undefined;
 }

@@ -109,6 +109,9 @@ export class PanelHost implements vscode.Disposable {
         case "cancel":
           await this.server.execute(protocol.CMD_CANCEL, [message.session]);
           break;
+        case "resend":
+          await this.server.execute(message.live ? protocol.CMD_CONNECT : protocol.CMD_RUN, [message.uri, message.request]);
+          break;
         case "session": {
           const result = await this.server.sessions({ session: message.session, events: false });
           if (result !== undefined) this.post({ type: "sessions", sessions: result.sessions });
@@ -145,6 +148,7 @@ export class PanelHost implements vscode.Disposable {
     const nonce = randomBytes(16).toString("base64");
     const script = webview.asWebviewUri(vscode.Uri.joinPath(media, "panel.js"));
     const style = webview.asWebviewUri(vscode.Uri.joinPath(media, "panel.css"));
+    const icons = webview.asWebviewUri(vscode.Uri.joinPath(media, "codicon.css"));
     const csp = [
       "default-src 'none'",
       `style-src ${webview.cspSource}`,
@@ -158,6 +162,7 @@ export class PanelHost implements vscode.Disposable {
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${icons.toString()}">
 <link rel="stylesheet" href="${style.toString()}">
 <title>Voiden</title>
 </head>

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { PanelModel, filterEvents, relativeTime, summary, transcript } from "../src/model";
+import { PanelModel, filterEvents, headline, ownSeq, relativeTime, summary, tabDetail, tabStatus, transcript } from "../src/model";
 import type { SessionInfo, VoidenEvent } from "../src/protocol";
 
 function ev(session: string, seq: number, kind: VoidenEvent["kind"], extra: Partial<VoidenEvent> = {}): VoidenEvent {
@@ -138,11 +138,77 @@ test("timeline words: relative times, one-line summaries, transcript", () => {
   assert.equal(relativeTime(12.34), "+12.3 ms");
   assert.equal(relativeTime(1250), "+1.25 s");
   assert.equal(relativeTime(125_000), "+2 m 05 s");
-  assert.equal(summary(ev("s", 1, "received", { data: '{\n  "a": 1\n}', event: "tick" })), '[tick] { "a": 1 }');
+  assert.equal(summary(ev("s", 1, "received", { data: '{\n  "a": 1\n}', event: "tick" })), '[tick] {"a":1}');
   assert.equal(summary(ev("s", 2, "closed", { by: "client", reason: "cancelled", messages: 3 })), "closed by client, cancelled, 3 received");
   const model = new PanelModel();
   model.applyEvents([ev("s", 1, "connecting")]);
   const view = model.current();
   assert.ok(view);
   assert.deepEqual(JSON.parse(transcript(view)).events, [ev("s", 1, "connecting")]);
+});
+
+test("an HTTP tab says its status, time and size; others their state and counts", () => {
+  const model = new PanelModel();
+  model.applyEvents([
+    ev("h1", 1, "connecting", { target: "http://x/users" }),
+    ev("h1", 2, "sent", { method: "GET", url: "http://x/users", headers: {}, data: "", size: 0 }),
+    ev("h1", 3, "open", { headers: { "content-type": "application/json" } }),
+    ev("h1", 4, "status", { code: 200, message: "OK" }),
+    ev("h1", 5, "received", { data: "[1,2]", size: 2048 }),
+    ev("h1", 6, "closed", { by: "server", timings: { total: 123.4 } }),
+  ]);
+  const http = model.sessions.get("h1");
+  assert.ok(http);
+  assert.deepEqual(tabStatus(http), { text: "200 OK", tone: "ok" });
+  assert.equal(tabDetail(http), "123 ms · 2.0 KiB");
+  assert.deepEqual(headline(http), ["GET http://x/users"]);
+  model.applyEvents([ev("w1", 1, "connecting", { target: "ws://x/echo" }), ev("w1", 2, "open", {})]);
+  const ws = model.sessions.get("w1");
+  assert.ok(ws);
+  assert.deepEqual(tabStatus(ws), { text: "open", tone: "ok" });
+  assert.equal(tabDetail(ws), "↑0 ↓0");
+  assert.deepEqual(headline(ws), ["ws://x/echo"]);
+});
+
+test("a gRPC header names the method, the address and the call kind", () => {
+  const model = new PanelModel();
+  model.applySnapshot([
+    { id: "g1", uri: "file:///a.voiden", request: "chat", protocol: "grpc", state: "connecting", live: true, dropped: 0, events: [] },
+  ]);
+  model.applyEvents([
+    ev("g1", 1, "connecting", { target: "grpc://127.0.0.1:50051", method: "routeguide.RouteGuide/RouteChat" }),
+    ev("g1", 2, "open", { headers: {}, call: "bidi" }),
+  ]);
+  const view = model.sessions.get("g1");
+  assert.ok(view);
+  assert.deepEqual(headline(view), ["routeguide.RouteGuide/RouteChat", "grpc://127.0.0.1:50051", "bidirectional streaming"]);
+});
+
+test("sessions group by request, a rerun beside its earlier runs", () => {
+  const model = new PanelModel();
+  const info = (id: string, request: string): SessionInfo => ({
+    id,
+    uri: "file:///a.voiden",
+    request,
+    protocol: "ws",
+    state: "closed",
+    live: false,
+    dropped: 0,
+    events: [],
+  });
+  model.applySnapshot([info("s1", "echo"), info("s2", "chat"), info("s3", "echo")]);
+  assert.deepEqual(
+    model.groups().map((g) => [g.request, g.ids]),
+    [
+      ["echo", ["s1", "s3"]],
+      ["chat", ["s2"]],
+    ],
+  );
+});
+
+test("a message's own seq, and rows as compact JSON", () => {
+  assert.equal(ownSeq(ev("s", 9, "received", { data: '{\n  "seq": 12,\n  "price": 1.5\n}' })), 12);
+  assert.equal(ownSeq(ev("s", 9, "received", { data: "[1]" })), undefined);
+  assert.equal(ownSeq(ev("s", 9, "received", { data: "plain" })), undefined);
+  assert.equal(summary(ev("s", 1, "received", { data: '{\n  "a": 1,\n  "b": [\n    2\n  ]\n}' })), '{"a":1,"b":[2]}');
 });

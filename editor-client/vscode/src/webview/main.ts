@@ -1,6 +1,8 @@
-// The live panel (runs in the webview). Holds a PanelModel, renders the selected session: tabs with state
-// badges, an HTTP summary, a virtualised timeline (fixed-height rows, only the visible ones in the DOM),
-// the selected event's pretty JSON, and for live sessions a composer with Close / Cancel.
+// The live panel (runs in the webview). Holds a PanelModel, renders the selected session: tabs grouped by
+// request (an HTTP tab with its status, time and size), a header naming what the session talks to, a
+// toolbar that never wraps (the rest in a menu), an HTTP summary, a virtualised timeline (fixed-height rows,
+// only the visible ones in the DOM), the selected event pretty or raw, and for live sessions a composer.
+// Colours are the workbench's own theme variables and icons its codicons.
 
 import type { FromPanel, ToPanel } from "../messages";
 import {
@@ -10,10 +12,14 @@ import {
   filterEvents,
   formatSize,
   headerValue,
+  headline,
   isOkStatus,
+  ownSeq,
   pretty,
   relativeTime,
   summary,
+  tabDetail,
+  tabStatus,
   transcript,
 } from "../model";
 import type { VoidenEvent } from "../protocol";
@@ -33,6 +39,7 @@ let kindFilter: KindFilter = "all";
 let search = "";
 let selectedSeq: number | null = null;
 let follow = true;
+let raw = false;
 let scheduled = false;
 let structureDirty = true;
 const asked = new Set<string>();
@@ -55,6 +62,15 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLEl
   return node;
 }
 
+/** A toolbar button in the workbench's own style: a codicon, and a label when there is room for one. */
+function action(id: string, icon: string, label: string, title: string, run: () => void): HTMLButtonElement {
+  const button = el("button", { id, className: "action", title });
+  button.append(el("i", { className: `codicon codicon-${icon}` }), el("span", { className: "label", textContent: label }));
+  button.setAttribute("aria-label", title);
+  button.addEventListener("click", run);
+  return button;
+}
+
 const app = document.getElementById("app") as HTMLElement;
 const tabs = el("div", { className: "tabs", role: "tablist" });
 const empty = el("div", { className: "empty" }, "No sessions yet. Click ▶ Send or ▶ Connect above a request.");
@@ -69,24 +85,22 @@ spacer.append(rows);
 timeline.append(spacer);
 const detail = el("div", { className: "detail" });
 const composer = el("div", { className: "composer" });
-const errorBar = el("div", { className: "error-bar" });
+const errorBar = el("div", { className: "error-bar", hidden: true });
 app.append(tabs, errorBar, empty, header, toolbar, httpBox, timeline, detail, composer);
 
 const filters: [KindFilter, string][] = [
-  ["all", "All"],
+  ["all", "All events"],
   ["messages", "Messages"],
   ["sent", "Sent"],
   ["received", "Received"],
   ["errors", "Errors"],
 ];
-const filterButtons = filters.map(([kind, label]) => {
-  const button = el("button", { className: "filter", textContent: label, title: `Show ${label.toLowerCase()}` });
-  button.dataset.kind = kind;
-  button.addEventListener("click", () => {
-    kindFilter = kind;
-    invalidate(true);
-  });
-  return button;
+const filterPicker = el("select", { className: "filter", title: "Show only these events" });
+filterPicker.setAttribute("aria-label", "Show");
+for (const [kind, label] of filters) filterPicker.append(el("option", { value: kind, textContent: label }));
+filterPicker.addEventListener("change", () => {
+  kindFilter = filterPicker.value as KindFilter;
+  invalidate(true);
 });
 const searchBox = el("input", { type: "search", placeholder: "Search", className: "search" });
 searchBox.setAttribute("aria-label", "Search events");
@@ -94,34 +108,60 @@ searchBox.addEventListener("input", () => {
   search = searchBox.value;
   invalidate(true);
 });
-const clearButton = el("button", { textContent: "Clear", title: "Forget ended sessions" });
-clearButton.addEventListener("click", () => {
-  model.clear();
-  selectedSeq = null;
-  invalidate(true);
-});
-const saveButton = el("button", { textContent: "Save", title: "Save the transcript as JSON" });
-saveButton.addEventListener("click", () => {
+const resendButton = action("resend", "refresh", "Resend", "Send this request again (a new session beside this one)", () => {
   const view = model.current();
-  if (view) vscode.postMessage({ type: "save", name: `${view.request}-${view.id}`, text: transcript(view) });
+  if (view) vscode.postMessage({ type: "resend", uri: view.uri, request: view.request, live: view.live || view.protocol !== "http" });
 });
-const closeButton = el("button", { id: "close", textContent: "Close", title: "Close the session (half-close a gRPC call)" });
-closeButton.addEventListener("click", () => {
+const closeButton = action("close", "debug-disconnect", "Close", "Close the session (half-close a gRPC call)", () => {
   const view = model.current();
   if (view) vscode.postMessage({ type: "close", session: view.id });
 });
-const cancelButton = el("button", { id: "cancel", textContent: "Cancel", title: "Cancel the session" });
-cancelButton.addEventListener("click", () => {
+const cancelButton = action("cancel", "debug-stop", "Cancel", "Cancel the session", () => {
   const view = model.current();
   if (view) vscode.postMessage({ type: "cancel", session: view.id });
 });
-toolbar.append(...filterButtons, searchBox, clearButton, saveButton, closeButton, cancelButton);
+// what the toolbar has no room for lives in a menu, so that the toolbar never wraps
+const menu = el("div", { className: "menu", role: "menu", hidden: true });
+function menuItem(id: string, icon: string, label: string, run: () => void): HTMLButtonElement {
+  const item = el("button", { id, className: "menu-item", role: "menuitem" });
+  item.append(el("i", { className: `codicon codicon-${icon}` }), el("span", { textContent: label }));
+  item.addEventListener("click", () => {
+    menu.hidden = true;
+    run();
+  });
+  return item;
+}
+const rawItem = menuItem("raw", "code", "Show raw messages", () => {
+  raw = !raw;
+  invalidate(true);
+});
+menu.append(
+  rawItem,
+  menuItem("clear", "clear-all", "Clear ended sessions", () => {
+    model.clear();
+    selectedSeq = null;
+    invalidate(true);
+  }),
+  menuItem("save", "save", "Save transcript as JSON…", () => {
+    const view = model.current();
+    if (view) vscode.postMessage({ type: "save", name: `${view.request}-${view.id}`, text: transcript(view) });
+  }),
+);
+const moreButton = action("more", "ellipsis", "", "More actions", () => {
+  menu.hidden = !menu.hidden;
+});
+document.addEventListener("click", (event) => {
+  if (!menu.hidden && !moreButton.contains(event.target as Node) && !menu.contains(event.target as Node)) menu.hidden = true;
+});
+const actions = el("div", { className: "actions" }, resendButton, closeButton, cancelButton, moreButton, menu);
+toolbar.append(filterPicker, searchBox, actions);
 
 const blockPicker = el("select", { className: "blocks" });
 blockPicker.setAttribute("aria-label", "Message to send");
 const messageBox = el("textarea", { className: "message", rows: 3, placeholder: "Type a message (templates are expanded when sent)" });
 messageBox.setAttribute("aria-label", "Message text");
-const sendButton = el("button", { id: "send", textContent: "Send", title: "Send (Ctrl+Enter)" });
+const sendButton = el("button", { id: "send", className: "primary", title: "Send (Ctrl+Enter)" });
+sendButton.append(el("i", { className: "codicon codicon-send" }), el("span", { textContent: "Send" }));
 blockPicker.addEventListener("change", () => {
   messageBox.disabled = blockPicker.value !== "";
 });
@@ -237,48 +277,57 @@ function render(): void {
 
 function renderTabs(): void {
   tabs.replaceChildren();
-  for (const id of model.order) {
-    const view = model.sessions.get(id);
-    if (!view) continue;
-    const tab = el("button", { className: `tab${id === model.selected ? " selected" : ""}`, role: "tab" });
-    tab.dataset.session = id;
-    tab.setAttribute("aria-selected", String(id === model.selected));
-    tab.append(badge(view), el("span", { className: "name", textContent: view.request }), el("span", { className: "count" }));
-    tab.addEventListener("click", () => {
-      model.selected = id;
-      selectedSeq = null;
-      follow = true;
-      invalidate(true);
+  for (const group of model.groups()) {
+    const box = el("div", { className: "tab-group", role: "group" });
+    box.setAttribute("aria-label", group.request);
+    group.ids.forEach((id, index) => {
+      const view = model.sessions.get(id);
+      if (!view) return;
+      const tab = el("button", { className: `tab${id === model.selected ? " selected" : ""}`, role: "tab" });
+      tab.dataset.session = id;
+      tab.setAttribute("aria-selected", String(id === model.selected));
+      const name = index === 0 ? view.request : `#${index + 1}`;
+      tab.title = `${view.request} (${view.protocol || "session"}), session ${view.id}`;
+      tab.append(badge(view), el("span", { className: "name", textContent: name }), el("span", { className: "count" }));
+      tab.addEventListener("click", () => {
+        model.selected = id;
+        selectedSeq = null;
+        follow = true;
+        invalidate(true);
+      });
+      box.append(tab);
     });
-    tabs.append(tab);
+    tabs.append(box);
   }
   renderTabCounts();
+  tabs.querySelector(".tab.selected")?.scrollIntoView({ block: "nearest", inline: "nearest" });
 }
 
 function renderTabCounts(): void {
-  for (const tab of Array.from(tabs.children) as HTMLElement[]) {
+  for (const tab of Array.from(tabs.querySelectorAll<HTMLElement>(".tab"))) {
     const view = model.sessions.get(tab.dataset.session ?? "");
     if (!view) continue;
     const badgeNode = tab.querySelector(".badge");
     if (badgeNode) badgeNode.replaceWith(badge(view));
     const count = tab.querySelector(".count");
-    if (count) count.textContent = `↑${view.sent} ↓${view.received}`;
+    if (count) count.textContent = tabDetail(view);
   }
 }
 
 function badge(view: SessionView): HTMLElement {
-  return el("span", { className: `badge state-${view.state}`, textContent: view.state });
+  const status = tabStatus(view);
+  return el("span", { className: `badge state-${view.state} tone-${status.tone}`, textContent: status.text });
 }
 
 function renderHeader(view: SessionView): void {
-  const parts = [
-    `${view.protocol || "session"} · ${view.request}`,
-    `↑ ${view.sent} sent (${formatSize(view.bytesOut)})`,
-    `↓ ${view.received} received (${formatSize(view.bytesIn)})`,
-  ];
-  if (view.errors > 0) parts.push(`${view.errors} error${view.errors > 1 ? "s" : ""}`);
-  if (view.dropped > 0) parts.push(`${view.dropped} earlier events not kept`);
-  header.replaceChildren(badge(view), el("span", { textContent: ` ${parts.join("  ·  ")}` }));
+  const identity = el("span", { className: "identity" });
+  identity.append(badge(view), el("span", { className: "protocol", textContent: (view.protocol || "session").toUpperCase() }));
+  for (const part of headline(view)) identity.append(el("span", { className: "part", textContent: part }));
+  const stats = [`↑ ${view.sent} sent (${formatSize(view.bytesOut)})`, `↓ ${view.received} received (${formatSize(view.bytesIn)})`];
+  if (view.errors > 0) stats.push(`${view.errors} error${view.errors > 1 ? "s" : ""}`);
+  if (view.dropped > 0) stats.push(`${view.dropped} earlier events not kept`);
+  header.replaceChildren(identity, el("span", { className: "stats", textContent: stats.join("  ·  ") }));
+  header.title = `${view.request}: ${headline(view).join(" · ")}`;
   const ended = view.state === "closed" || view.state === "failed";
   closeButton.disabled = ended;
   cancelButton.disabled = ended;
@@ -286,9 +335,11 @@ function renderHeader(view: SessionView): void {
 }
 
 function renderToolbar(view: SessionView): void {
-  for (const button of filterButtons) button.classList.toggle("active", button.dataset.kind === kindFilter);
+  filterPicker.value = kindFilter;
   closeButton.hidden = !view.live;
   cancelButton.hidden = view.state === "closed" || view.state === "failed";
+  resendButton.hidden = view.uri === "";
+  (rawItem.lastChild as HTMLElement).textContent = raw ? "Show pretty messages" : "Show raw messages";
 }
 
 function renderComposer(view: SessionView): void {
@@ -402,11 +453,19 @@ function renderDetail(): void {
     detail.replaceChildren(el("div", { className: "note", textContent: "Select an event to see it whole." }));
     return;
   }
-  const copy = el("button", { textContent: "Copy", title: "Copy this message" });
   const text = event.data ?? JSON.stringify(event, null, 2);
-  copy.addEventListener("click", () => vscode.postMessage({ type: "copy", text }));
-  const title = el("div", { className: "detail-title" }, `#${event.seq} ${event.kind} ${relativeTime(event.time)}`, copy);
-  const body = event.data !== undefined ? valueView(event.data) : valueView(JSON.stringify(withoutEnvelope(event)));
+  const copy = action("copy", "copy", "Copy", "Copy this message", () => vscode.postMessage({ type: "copy", text }));
+  const toggle = action("toggle-raw", raw ? "json" : "code", raw ? "Pretty" : "Raw", raw ? "Show it pretty" : "Show it as it came", () => {
+    raw = !raw;
+    renderDetail();
+    renderToolbar(view as SessionView);
+  });
+  const own = ownSeq(event);
+  const heading = [event.kind, ...(own !== undefined ? [`seq ${String(own)}`] : []), `event #${event.seq}`, relativeTime(event.time)];
+  if (typeof event.event === "string") heading.splice(1, 0, event.event);
+  const title = el("div", { className: "detail-title" }, el("span", { className: "what", textContent: heading.join(" · ") }), toggle, copy);
+  const source = event.data !== undefined ? event.data : JSON.stringify(withoutEnvelope(event));
+  const body = raw ? el("pre", { className: "value raw", textContent: source }) : valueView(source);
   const parts: Node[] = [title, body];
   if (event.truncated) parts.push(el("div", { className: "note", textContent: `Cut for display: ${formatSize(event.size)} in all.` }));
   if (event.headers && event.data !== undefined) parts.push(headerTable(event.headers));
