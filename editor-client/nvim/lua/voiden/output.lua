@@ -72,10 +72,44 @@ local function set_lines(bufnr, first, last, lines)
   vim.bo[bufnr].modifiable = false
 end
 
--- The buffer is a state line per session, a rule, then the log, oldest first. A batch changes only what it
--- must: the state lines of its sessions, a state line for a new session, and its own lines appended at the
--- end. What is already there is never rendered again, so a long stream costs each batch its own lines.
+-- Events wait here and are shown CHUNK at a time, each chunk in a turn of Neovim's loop of its own: a batch
+-- of 500 messages with their JSON is thousands of lines, and typing must not wait for all of them.
+local CHUNK = 100
+local queue, head, tail, draining = {}, 1, 0, false -- queue[head..tail] waits; shown entries are let go
+
+local function drain()
+  local chunk = {}
+  while head <= tail and #chunk < CHUNK do
+    table.insert(chunk, queue[head])
+    queue[head] = nil
+    head = head + 1
+  end
+  local ok, err = pcall(M.show, chunk)
+  if not ok then
+    vim.notify("voiden: the output could not show some events: " .. tostring(err), vim.log.levels.WARN)
+  end
+  if head <= tail then
+    vim.schedule(drain)
+  else
+    queue, head, tail, draining = {}, 1, 0, false
+  end
+end
+
 function M.on_events(events, _)
+  for _, e in ipairs(events or {}) do
+    tail = tail + 1
+    queue[tail] = e
+  end
+  if not draining and head <= tail then
+    draining = true
+    drain()
+  end
+end
+
+-- The buffer is a state line per session, a rule, then the log, oldest first. A chunk changes only what it
+-- must: the state lines of its sessions, a state line for a new session, and its own lines appended at the
+-- end. What is already there is never rendered again, so a long stream costs each chunk its own lines.
+function M.show(events)
   local bufnr = buffer()
   if vim.api.nvim_buf_line_count(bufnr) == 1 and #M.order == 0 then
     set_lines(bufnr, 0, -1, { string.rep("─", 40) })
