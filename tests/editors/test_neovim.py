@@ -61,6 +61,20 @@ def wait(check: Callable[[], Any], timeout: float = 30) -> Any:
     raise AssertionError("timed out waiting for Neovim")
 
 
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
 def output_lines(nvim: Any) -> list[str]:
     lines: list[str] = nvim.exec_lua('return require("voiden.output").buffer_lines()')
     return lines
@@ -209,3 +223,54 @@ def test_neovim_output_appends_and_catches_up_without_duplicates(nvim: Any, tmp_
         changes = nvim.exec_lua("return _G.voiden_changes")
         assert changes and all(last - first <= 1 for first, last, _ in changes), changes
         assert sum(" ← received " in x for x in before) == 6  # two calls of three messages, each shown once
+
+
+def test_neovim_fresh_diagnostics_and_a_clean_exit_with_a_live_session(nvim: Any, tmp_path: Path) -> None:
+    """An edit of voiden.toml and a schema arriving re-check the document with no keystroke; quitting with a
+    session open ends the server within a second."""
+    with DemoGrpcServer() as grpc_server, DemoWebSocketServer() as ws:
+        config = tmp_path / "voiden.toml"
+        config.write_text('default_env = "dev"\n[env.dev]\nother = "x"\n', encoding="utf-8")
+        doc = tmp_path / "fresh.voiden"
+        doc.write_text(
+            f"```ws name=echo\n{{{{ws_url}}}}/echo\n\nhi\n```\n\n"
+            f"```grpc name=get\ngrpc://{grpc_server.address} routeguide.RouteGuide/GetFeatur\n\n{{}}\n```\n",
+            encoding="utf-8",
+        )
+        nvim.command(f"edit {doc}")
+        wait(lambda: nvim.exec_lua('return #vim.lsp.get_clients({bufnr = 0, name = "voiden"})') == 1)
+
+        def messages() -> list[str]:
+            return list(nvim.exec_lua("return vim.tbl_map(function(d) return d.message end, vim.diagnostic.get(0))"))
+
+        wait(lambda: any("undefined variable `ws_url`" in m for m in messages()))
+        config.write_text(f'default_env = "dev"\n[env.dev]\nws_url = "{ws.url}"\n', encoding="utf-8")
+        wait(lambda: not any("ws_url" in m for m in messages()))  # the watcher, no edit of the document
+        # completion reads the schema by reflection: the misspelled method is flagged as soon as it has arrived
+        nvim.exec_lua(
+            "vim.lsp.buf_request_sync(0, 'textDocument/completion',"
+            " {textDocument = vim.lsp.util.make_text_document_params(0),"
+            " position = {line = 7, character = ...}}, 15000)",
+            len(f"grpc://{grpc_server.address} routeguide.RouteGuide/GetFeatur"),
+        )
+        try:
+            wait(lambda: any("GetFeatur`" in m for m in messages()), timeout=10)
+        except AssertionError:
+            raise AssertionError(messages()) from None
+
+        nvim.call("cursor", 2, 1)
+        nvim.command("VoidenConnect")
+        wait(lambda: any("echo: open" in x for x in output_lines(nvim)))
+        editor = nvim.call("getpid")
+        (pid,) = [child for child in children(editor) if b"voiden" in Path(f"/proc/{child}/cmdline").read_bytes()]
+        nvim.command("qa!", async_=True)
+        started = time.monotonic()
+        while time.monotonic() - started < 5:
+            try:  # gone, or a zombie waiting for whoever adopted it to reap it
+                if (Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]) == "Z":
+                    break
+            except OSError:
+                break
+            time.sleep(0.02)
+        gone_after = time.monotonic() - started
+        assert gone_after < 1.0, f"the server outlived Neovim by {gone_after:.2f} s"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import threading
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar
 from pathlib import Path
@@ -356,6 +358,13 @@ class VoidenServer(LanguageServer):
         for live in self.sessions.values():
             live.session.cancel()
         return tasks
+
+    def shutdown(self) -> None:
+        """The end of input (the editor quit without `shutdown`, as Neovim does) ends the process within half a
+        second too: live sessions are cancelled and a timer ends what their cancelling would wait for."""
+        self.cancel_sessions()
+        threading.Timer(0.5, os._exit, args=(0,)).start()
+        super().shutdown()  # type: ignore[no-untyped-call]
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         """After shutdown the client is gone: an error about a failed send must not try to send again."""
