@@ -353,10 +353,7 @@ class _VoidReader:
             url = url.replace("{" + key + "}", value)
             url = re.sub(rf"(?<=/):{re.escape(key)}(?=[/?#]|$)", value.replace("\\", "\\\\"), url)
         query = self._rows(blocks.get("query-table"))
-        if query:
-            # encoded as a URL needs them (spaces and the like), templates left intact
-            joined = "&".join(f"{quote(k, safe=_KEEP)}={quote(v, safe=_KEEP)}" for k, v in query)
-            url = f"{url}{'&' if '?' in url else '?'}{joined}"
+        url = _with_query(url, query)
         request.target = Span(url, self._line_of(url.split("?")[0], where))
         request.request_line_range = request.target.range
         for name, value in self._rows(blocks.get("headers-table")):
@@ -540,9 +537,7 @@ class _VoidReader:
             place = next((values[n] for n in ("add_to", "addTo", "in", "Add to") if values.get(n)), "header")
             place = place.strip().lower().replace("_", "").replace(" ", "")
             if place.startswith("query") and request.target is not None:
-                url = request.target.text
-                joined = f"{quote(key, safe=_KEEP)}={quote(value, safe=_KEEP)}"
-                request.target = Span(f"{url}{'&' if '?' in url else '?'}{joined}", request.target.range)
+                request.target = Span(_with_query(request.target.text, [(key, value)]), request.target.range)
             else:
                 if place not in ("header", "headers"):
                     self.problems.append(
@@ -686,6 +681,15 @@ def _normalized(node: Any) -> Any:
 
 def _inheritable_auth(node: dict[str, Any]) -> bool:
     return node.get("type") == "auth" and str((node.get("attrs") or {}).get("authType") or "") in ("inherit", "none")
+
+
+def _with_query(url: str, pairs: list[tuple[str, str]]) -> str:
+    """`url` with `pairs` appended to its query, encoded as a URL needs them (spaces and the like), templates
+    left intact."""
+    if not pairs:
+        return url
+    joined = "&".join(f"{quote(k, safe=_KEEP)}={quote(v, safe=_KEEP)}" for k, v in pairs)
+    return f"{url}{'&' if '?' in url else '?'}{joined}"
 
 
 def _cell(value: Any) -> str:

@@ -135,6 +135,10 @@ class _Answered:
     jsonrpc = "answered"
 
 
+EXIT_GRACE_SECONDS = 0.5
+"""After `exit` (or the end of input), the process ends within this, whatever is still running."""
+
+
 class VoidenProtocol(LanguageServerProtocol):
     def structure_message(self, data: dict[str, Any]) -> Any:
         """A request whose params pygls cannot read is answered with -32602 in words, instead of never."""
@@ -203,9 +207,9 @@ class VoidenServer(LanguageServer):
         self.collections: dict[Path | None, tuple[tuple[object, ...], Collection]] = {}
         self.responses: dict[str, dict[str, Response]] = {}
         self.cookies = CookieJar()
+        """One cookie jar for the editor's session, as a browser keeps one: log in, then call."""
         self.runtime: dict[str, Any] = {}
         """`process.NAME` values captured by runs (the Voiden app's `runtime-variables`)."""
-        """One cookie jar for the editor's session, as a browser keeps one: log in, then call."""
         self.sessions: dict[str, LiveSession] = {}
         self.batcher = EventBatcher(self)
         self.diagnostic_tasks: dict[str, asyncio.Task[None]] = {}
@@ -217,6 +221,7 @@ class VoidenServer(LanguageServer):
         self.watcher: asyncio.Task[None] | None = None
         """Looks at the open documents' collection files (see setup._watch_collections)."""
         self.shutting_down = False
+        self._exit_timer: threading.Timer | None = None
         """Set by `shutdown` (or `exit`): nothing more is sent to the client and no session starts."""
 
     # -- documents -----------------------------------------------------------------------------
@@ -300,10 +305,15 @@ class VoidenServer(LanguageServer):
         doc = self.document(uri)
         path = self.path_of(uri)
         runner = Runner(
-            doc, path, self.collection(uri), env=self.settings.env, sinks=[self.batcher], cookies=self.cookies
+            doc,
+            path,
+            self.collection(uri),
+            env=self.settings.env,
+            sinks=[self.batcher],
+            cookies=self.cookies,
+            runtime=self.runtime,  # the app's runtime variables are the project's, kept across runs
         )
         runner.responses = self.responses.setdefault(uri, {})
-        runner.runtime = self.runtime  # the app's runtime variables are the project's, kept across runs
         return runner
 
     def scope(self, uri: str, request: Request | None) -> Scope:
@@ -359,11 +369,19 @@ class VoidenServer(LanguageServer):
             live.session.cancel()
         return tasks
 
-    def shutdown(self) -> None:
-        """The end of input (the editor quit without `shutdown`, as Neovim does) ends the process within half a
-        second too: live sessions are cancelled and a timer ends what their cancelling would wait for."""
+    def exit_soon(self, code: int) -> None:
+        """Cancel every live session and end the process within EXIT_GRACE_SECONDS whatever is still running
+        (pygls's own exit waits for every task to finish cancelling: a WebSocket close handshake, a gRPC call).
+        The first caller's code stands."""
         self.cancel_sessions()
-        threading.Timer(0.5, os._exit, args=(0,)).start()
+        if self._exit_timer is None:
+            self._exit_timer = threading.Timer(EXIT_GRACE_SECONDS, os._exit, args=(code,))
+            self._exit_timer.start()
+
+    def shutdown(self) -> None:
+        """After `exit`, and at the end of input (an editor that quits without `shutdown`, as Neovim does): the
+        process ends within half a second either way."""
+        self.exit_soon(0)
         super().shutdown()  # type: ignore[no-untyped-call]
 
     def report_server_error(self, error: Exception, source: Any) -> None:

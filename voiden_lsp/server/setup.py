@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import threading
 from typing import Any
 
 from lsprotocol import types
@@ -19,8 +17,6 @@ WATCHED = ["**/voiden.toml", "**/.env", "**/.env.*", "**/.voiden/*.yaml"]
 """The collection's files whose changes re-check open documents."""
 SHUTDOWN_WAIT_SECONDS = 0.5
 """How long `shutdown` waits for live sessions to end once cancelled."""
-EXIT_GRACE_SECONDS = 0.5
-"""After `exit`, the process ends within this, whatever is still running."""
 
 
 COLLECTION_POLL_SECONDS = 2.0
@@ -93,12 +89,8 @@ def create_server() -> VoidenServer:
 
     @server.feature(types.EXIT)
     def exit(ls: VoidenServer, params: Any) -> None:
-        """pygls exits by raising SystemExit in the event loop, which then waits for every task to finish
-        cancelling (a WebSocket close handshake, a gRPC call): a timer makes sure the process is gone within
-        a second whatever is still live."""
-        code = 0 if ls.shutting_down else 1  # as LSP says: 0 only after a shutdown request
-        ls.cancel_sessions()
-        threading.Timer(EXIT_GRACE_SECONDS, os._exit, args=(code,)).start()
+        """The process is gone within a second whatever is still live (see `VoidenServer.exit_soon`)."""
+        ls.exit_soon(0 if ls.shutting_down else 1)  # as LSP says: 0 only after a shutdown request
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     def did_change_configuration(ls: VoidenServer, params: types.DidChangeConfigurationParams) -> None:

@@ -40,6 +40,7 @@ class Runner:
         sinks: list[Sink] | None = None,
         process_env: Mapping[str, str] | None = None,
         cookies: CookieJar | None = None,
+        runtime: dict[str, Any] | None = None,
     ) -> None:
         self.doc = doc
         self.path = path
@@ -49,8 +50,9 @@ class Runner:
         self.sinks = list(sinks or [])
         self.process_env = process_env
         self.responses: dict[str, Response] = {}
-        self.runtime: dict[str, Any] = {}
-        """`process.NAME` values captured from responses (a Voiden app's `runtime-variables`)."""
+        self.runtime: dict[str, Any] = {} if runtime is None else runtime
+        """`process.NAME` values captured from responses (a Voiden app's `runtime-variables`), kept in the
+        mapping given (the editor's, for its whole session)."""
         self.cookies = CookieJar() if cookies is None else cookies
         """What HTTP responses set, sent on later requests (`@no-cookie-jar` opts a request out)."""
         self.secrets = collection.secrets
