@@ -6,14 +6,15 @@ const grpc = require("@grpc/grpc-js");
 const protoLoader = require("@grpc/proto-loader");
 const { ReflectionService } = require("@grpc/reflection");
 
-const definition = protoLoader.loadSync(path.join(__dirname, "catalog.proto"), {
+const definition = protoLoader.loadSync([path.join(__dirname, "catalog.proto"), path.join(__dirname, "ticker.proto")], {
   keepCase: true,
   longs: String,
   enums: String,
   defaults: false,
   oneofs: true,
 });
-const proto = grpc.loadPackageDefinition(definition).interop.v1;
+const loaded = grpc.loadPackageDefinition(definition);
+const proto = loaded.interop.v1;
 
 function item(id, n) {
   return {
@@ -81,8 +82,27 @@ const handlers = {
   },
 };
 
+// bench.v1.Ticker/Ticks: `count` small messages written as fast as the stream takes them (waiting for
+// "drain" when its buffer is full), so that a benchmark measures the client, never this server.
+function ticks(call) {
+  const count = call.request.count || 10;
+  let n = 0;
+  const write = () => {
+    while (n < count && !call.cancelled) {
+      n += 1;
+      if (!call.write({ n, label: "tick" })) {
+        call.once("drain", write);
+        return;
+      }
+    }
+    if (!call.cancelled) call.end();
+  };
+  write();
+}
+
 const server = new grpc.Server();
 server.addService(proto.Catalog.service, handlers);
+server.addService(loaded.bench.v1.Ticker.service, { Ticks: ticks });
 new ReflectionService(definition).addToServer(server);
 server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (error, port) => {
   if (error) {

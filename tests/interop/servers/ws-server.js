@@ -1,6 +1,7 @@
 // The reference WebSocket server: npm `ws`. Paths:
 //   /echo                 every message back as it came (text as text, binary as binary)
-//   /feed?count=N         N text messages {"n": i}, then the connection stays open
+//   /feed?count=N         N text messages {"n": i}, then the connection stays open (`&close=1`: then
+//                         closes with 1000, for clients that read to the end, like the benchmarks)
 //   /close?code=C&reason= closes at once with that code and reason
 //   /headers              one message: the handshake's headers, and the chosen subprotocol
 //   /secure               refuses the upgrade with 401 unless `Authorization: Bearer letmein`
@@ -35,6 +36,7 @@ function serve(ws, request, url) {
     case "/feed": {
       const count = Number(url.searchParams.get("count") || 10);
       for (let n = 1; n <= count; n += 1) ws.send(JSON.stringify({ n }));
+      if (url.searchParams.get("close") === "1") ws.close(1000, "feed done");
       break;
     }
     case "/close":
