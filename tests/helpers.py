@@ -59,4 +59,4 @@ def events(stdout: str) -> list[dict[str, Any]]:
 
 def received_json(stdout: str) -> list[Any]:
     """The JSON bodies a `voiden run --json` received, in order."""
-    return [json.loads(e["data"]) for e in events(stdout) if e["kind"] == "received"]
+    return [e["data"] for e in events(stdout) if e["kind"] == "received"]

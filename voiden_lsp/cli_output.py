@@ -12,7 +12,19 @@ from collections.abc import Callable
 from typing import IO, Any
 
 from voiden_lsp.document import Problem
-from voiden_lsp.events import CLOSED, CONNECTING, ERROR, OPEN, RECEIVED, SENT, STATUS, TRAILERS, Event
+from voiden_lsp.events import (
+    BASE64,
+    CLOSED,
+    CONNECTING,
+    ERROR,
+    OPEN,
+    RECEIVED,
+    SENT,
+    STATUS,
+    TRAILERS,
+    Event,
+    payload_text,
+)
 
 _SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 
@@ -84,7 +96,7 @@ class JsonPrinter:
         self._pending = False
 
     def __call__(self, event: Event) -> None:
-        self.out.write(json.dumps(event.to_json(), ensure_ascii=False) + "\n")
+        self.out.write(event.json_line() + "\n")
         # Flushing every line costs a system call per event: a fast stream is flushed every 50 ms instead,
         # and a line is never held back longer than that.
         if event.kind in (CLOSED, ERROR) or time.monotonic() - self._flushed > 0.05:
@@ -163,8 +175,8 @@ class TerminalPrinter:
                 if fields.get("size")
                 else style(f"  → {label}", "2")
             )
-            if fields.get("data") and "method" not in fields and not fields.get("control"):
-                self._block(str(fields["data"]))
+            if fields.get("data") not in (None, "") and "method" not in fields and not fields.get("control"):
+                self._payload(fields)
         elif kind == OPEN:
             self._http = "http_version" in fields
             if not self._http:
@@ -187,7 +199,7 @@ class TerminalPrinter:
             elif not self._http:
                 self._line(style(f"  ← {human_size(int(fields.get('size', 0)))}", "36"))
             if not fields.get("control"):
-                self._block(str(fields.get("data", "")))
+                self._payload(fields)
             if fields.get("truncated"):
                 self._line(style(f"    … cut for display ({human_size(int(fields.get('size', 0)))} in all)", "2"))
         elif kind == TRAILERS:
@@ -200,6 +212,11 @@ class TerminalPrinter:
             self._line(style(f"  ✗ {fields.get('message')}{where}", "1;31"))
         elif kind == CLOSED:
             self._line(self._summary(fields, event.time))
+
+    def _payload(self, fields: dict[str, Any]) -> None:
+        if fields.get("encoding") == BASE64:
+            self._line(self.style(f"    binary, {human_size(int(fields.get('size', 0)))}, as base64:", "2"))
+        self._block(payload_text(fields))
 
     def _block(self, text: str) -> None:
         for line in text.splitlines() or [""]:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, Final
+
+import orjson
 
 CONNECTING: Final = "connecting"
 OPEN: Final = "open"
@@ -14,6 +17,11 @@ TRAILERS: Final = "trailers"
 ERROR: Final = "error"
 CLOSED: Final = "closed"
 KINDS: Final = (CONNECTING, OPEN, SENT, RECEIVED, STATUS, TRAILERS, ERROR, CLOSED)
+
+JSON: Final = "json"
+TEXT: Final = "text"
+BASE64: Final = "base64"
+"""A payload's `encoding`: `data` is a decoded JSON value, a string, or base64 of the bytes."""
 
 
 @dataclass
@@ -26,6 +34,8 @@ class Event:
     kind: str
     fields: dict[str, Any] = field(default_factory=dict)
 
+    _line: str | None = field(default=None, repr=False, compare=False)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "session": self.session,
@@ -35,6 +45,37 @@ class Event:
             "kind": self.kind,
             **self.fields,
         }
+
+    def json_line(self) -> str:
+        """The event as one compact JSON text, made once however many faces print or send it."""
+        if self._line is None:
+            value = self.to_json()
+            try:
+                self._line = orjson.dumps(value).decode()
+            except TypeError:  # what orjson refuses and json takes: an integer beyond 64 bits in a payload
+                self._line = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return self._line
+
+
+def payload_text(fields: dict[str, Any], *, indent: int | None = 2) -> str:
+    """A payload as a person reads it (each face's job, at display time): JSON indented, text as it came,
+    binary as its base64."""
+    data = fields.get("data")
+    if fields.get("encoding") == JSON:
+        return json.dumps(data, indent=indent, ensure_ascii=False)
+    return "" if data is None else str(data)
+
+
+def cut_payload(fields: dict[str, Any], limit: int) -> dict[str, Any]:
+    """A payload over `limit` bytes cut to its first ones: JSON as the start of its text, text as its start,
+    binary as base64 of its first bytes; `truncated` set, `size` (the whole) kept."""
+    data, encoding = fields.get("data"), fields.get("encoding")
+    if encoding == BASE64 and isinstance(data, str):
+        cut = data[: (limit + 2) // 3 * 4]
+    else:
+        text = json.dumps(data, ensure_ascii=False) if encoding == JSON else str(data or "")
+        cut, encoding = text[:limit], TEXT
+    return {**fields, "data": cut, "encoding": encoding, "truncated": True}
 
 
 def session_state(events: list[Event]) -> str:

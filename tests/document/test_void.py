@@ -140,7 +140,7 @@ async def test_socket_and_raw_shape_fixture_runs_against_the_demo_servers(http_s
         )
         for request in doc.requests:
             await runner.run(request)
-    feature, echoed = (json.loads(r["data"]) for r in of(events, "received"))
+    feature, echoed = (r["data"] for r in of(events, "received"))
     assert feature["name"] == "Feature at 7,0"
     assert echoed["method"] == "POST" and echoed["headers"]["X-Token"] == "abc" and "X-Off" not in echoed["headers"]
 
@@ -337,7 +337,7 @@ def test_voiden_run_drives_a_void_websocket_session_and_ends_it(tmp_path: Path) 
     assert "sets no limit (.void files cannot); the session closes after 10s" in result.stderr
     kinds = [e["kind"] for e in events(result.stdout)]
     assert kinds[:2] == ["connecting", "open"] and kinds[-1] == "closed", kinds
-    sent = json.loads(next(e["data"] for e in events(result.stdout) if e["kind"] == "sent"))
+    sent = next(e["data"] for e in events(result.stdout) if e["kind"] == "sent")
     echoed = received_json(result.stdout)[0]
     assert echoed == sent and sent["hello"] and "{{" not in sent["hello"]
 

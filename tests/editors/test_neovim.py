@@ -124,7 +124,10 @@ def test_neovim_end_to_end(nvim: Any, tmp_path: Path) -> None:
         nvim.command("VoidenRun")
         lines = wait(lambda: (lines := output_lines(nvim)) and any("by server OK" in x for x in lines) and lines)
         assert any(x.startswith("s") and "one: closed (1 sent, 1 received)" in x for x in lines), lines
-        assert any('"name": "Feature at 4,2"' in x for x in lines)
+        # a payload is a value: Neovim writes it as JSON at display time, keys sorted, on one line when it fits
+        # payloads are values, written as JSON here: on one line when short (keys sorted), else indented
+        assert '      {"latitude":4,"longitude":2}' in lines, lines
+        assert any(x.strip() == '"name": "Feature at 4,2",' for x in lines), lines
         assert any("= status OK" in x for x in lines)
 
         nvim.call("cursor", 14, 1)

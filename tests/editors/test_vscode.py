@@ -173,6 +173,20 @@ def lens_above(page: Any, title: str, line_text: str, nth_below: bool = False, t
     return page.locator(".editor-group-container.active .codelens-decoration a").nth(index)
 
 
+def click_lens(page: Any, title: str, line_text: str, nth_below: bool = False, timeout: float = 60) -> None:
+    """Click that lens. Lenses are drawn again whenever a session changes state: a lens found a moment ago
+    may be gone (or moved) by the click, so each try looks it up afresh."""
+    deadline = time.monotonic() + timeout
+    while True:
+        lens = lens_above(page, title, line_text, nth_below, timeout=max(1.0, deadline - time.monotonic()))
+        try:
+            lens.click(timeout=3000)
+            return
+        except Exception:  # playwright's TimeoutError: detached or not stable while the lenses were redrawn
+            if time.monotonic() > deadline:
+                raise
+
+
 def lens_index(page: Any, title: str, line_text: str, nth_below: bool) -> int:
     index: int = page.evaluate(
         """([title, lineText, below]) => {
@@ -313,7 +327,7 @@ def screenshots_in_every_theme(page: Any, code_server: CodeServer) -> None:
 
 def run_grpc_chat(page: Any) -> None:
     open_file(page, "04-grpc-route-guide.voiden", 62)
-    lens_above(page, "Connect", "name=route-chat").click()  # once the server has started and answered
+    click_lens(page, "Connect", "name=route-chat")  # once the server has started and answered
     until(lambda: panel_frame(page) is not None, "the live panel")
     frame = panel_frame(page)
     received = frame.locator(".row.kind-received")
@@ -323,7 +337,7 @@ def run_grpc_chat(page: Any) -> None:
     header = frame.locator(".session-header").inner_text()
     assert "routeguide.RouteGuide/RouteChat" in header and "bidirectional streaming" in header, header
     before = received.count()
-    lens_above(page, "Send message", "name=route-chat", nth_below=True).click()
+    click_lens(page, "Send message", "name=route-chat", nth_below=True)
     until(lambda: received.count() > before, "the echo of the message block")
     assert "echo:" in received.last.inner_text()
     received.last.click()  # the whole message, as a tree, below the timeline
@@ -346,17 +360,17 @@ def run_grpc_chat(page: Any) -> None:
 def run_websocket_echo(page: Any) -> None:
     page.locator(".editor-group-container").first.click(position={"x": 200, "y": 200})  # the focus was in the panel
     open_file(page, "05-websocket.voiden", 30)
-    lens_above(page, "Connect", "name=echo").click()
+    click_lens(page, "Connect", "name=echo")
     frame = panel_frame(page)
     until(lambda: frame.locator(".tab-group").count() == 2, "a second request's tab")
     until(lambda: frame.locator(".tab.selected .badge.state-open").count() == 1, "the WebSocket to open")
     received = frame.locator(".row.kind-received")
     until(lambda: received.count() >= 1, "the echo of the first message")
     before = received.count()
-    lens_above(page, "Send message", "name=echo", nth_below=True).click()
+    click_lens(page, "Send message", "name=echo", nth_below=True)
     until(lambda: received.count() > before, "the echo of the message block")
     assert "lucky" in received.last.inner_text()
-    lens_above(page, "Close", "name=echo").click()  # the lens this time
+    click_lens(page, "Close", "name=echo")  # the lens this time
     until(lambda: frame.locator(".tab.selected .badge.state-closed").count() == 1, "the WebSocket to close")
     assert "closed by client" in frame.locator(".row.kind-closed").last.inner_text()
     header = frame.locator(".session-header").inner_text()
@@ -383,7 +397,7 @@ def test_vscode_untrusted_folder_edits_but_sends_nothing(code_server: CodeServer
             open_file(page, "api.voiden", 1)
             # editing features work: the undefined variable is flagged
             page.wait_for_selector(".squiggly-warning, .squiggly-error", timeout=60_000)
-            lens_above(page, "Send", "name=ping").click()
+            click_lens(page, "Send", "name=ping")
             page.wait_for_selector(".notifications-toasts :text('untrusted folder')", timeout=20_000)
             page.screenshot(path=str(SHOTS / "vscode-untrusted.png"))
             assert panel_frame(page) is None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterator
 from concurrent import futures
@@ -42,7 +41,7 @@ def call(method: str, body: str, meta: str = "") -> str:
 async def test_check(health_server: tuple[str, health.HealthServicer]) -> None:
     address, _ = health_server
     events, _ = await run(call("Check", '{"service": ""}') + call("Check", '{"service": "shop"}'), addr=address)
-    assert [json.loads(r["data"]) for r in of(events, "received")] == [{"status": "SERVING"}, {"status": "NOT_SERVING"}]
+    assert [r["data"] for r in of(events, "received")] == [{"status": "SERVING"}, {"status": "NOT_SERVING"}]
     events, _ = await run(call("Check", '{"service": "nope"}'), addr=address)
     assert of(events, "status")[0]["code"] == "NOT_FOUND"
 
@@ -65,7 +64,7 @@ async def test_watch_ends_at_max_messages(health_server: tuple[str, health.Healt
     finally:
         stop.set()
         flipper.join()
-    statuses = [json.loads(r["data"])["status"] for r in of(events, "received")]
+    statuses = [r["data"]["status"] for r in of(events, "received")]
     assert len(statuses) == 3 and set(statuses) <= {"SERVING", "NOT_SERVING"}
     assert of(events, "closed")[0] == {"by": "client", "reason": "@max-messages 3 reached", "messages": 3}
     assert of(events, "error") == []
@@ -74,5 +73,5 @@ async def test_watch_ends_at_max_messages(health_server: tuple[str, health.Healt
 async def test_watch_ends_at_its_duration(health_server: tuple[str, health.HealthServicer]) -> None:
     address, _ = health_server
     events, _ = await run(call("Watch", '{"service": ""}', "@duration 300ms\n"), addr=address)
-    assert [json.loads(r["data"]) for r in of(events, "received")] == [{"status": "SERVING"}]
+    assert [r["data"] for r in of(events, "received")] == [{"status": "SERVING"}]
     assert of(events, "closed")[0]["reason"] == "@duration 300ms reached"

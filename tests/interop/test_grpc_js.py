@@ -3,16 +3,25 @@ well-known types, which that reflection service does not serve (grpc-node #3034)
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.helpers import kinds, of, received_json, run, voiden
 from tests.interop.conftest import SERVERS, Reference, node_server
+from voiden_lsp.document import parse
+from voiden_lsp.events import Event
+from voiden_lsp.sessions import Runner
+from voiden_lsp.templating import Collection
+from voiden_lsp.transports import grpc_stream
 
 
 def call(method: str, body: str = "", *, meta: str = "", headers: str = "", extra: str = "") -> str:
@@ -26,8 +35,8 @@ async def test_unary_with_every_field_shape(grpc_js: Reference) -> None:
     assert "error" not in kinds(events), of(events, "error")
     assert of(events, "status")[0] == {"code": "OK", "message": ""}
     assert of(events, "open")[0]["headers"]["x-request-id"] == "r-7"
-    item = json.loads(of(events, "received")[0]["data"])
-    sent_id = json.loads(of(events, "sent")[0]["data"])["id"]
+    item = of(events, "received")[0]["data"]
+    sent_id = of(events, "sent")[0]["data"]["id"]
     assert item["id"] == sent_id
     # Every shape in the protobuf JSON mapping: enum names, int64 as a string, a map, a oneof member,
     # Timestamp and Duration as strings, a wrapper as its bare value, a nested message, a Struct as JSON.
@@ -47,7 +56,7 @@ async def test_a_status_from_the_server_is_reported_as_sent(grpc_js: Reference) 
 
 async def test_server_streaming_whole_and_limited(grpc_js: Reference) -> None:
     events, _ = await run(call("ListItems", '{"count": 5}'), addr=grpc_js.address)
-    assert [json.loads(r["data"])["id"] for r in of(events, "received")] == ["i1", "i2", "i3", "i4", "i5"]
+    assert [r["data"]["id"] for r in of(events, "received")] == ["i1", "i2", "i3", "i4", "i5"]
     assert of(events, "status")[0]["code"] == "OK"
 
     events, _ = await run(call("ListItems", '{"count": 5}', meta="@max-messages 2\n"), addr=grpc_js.address)
@@ -67,7 +76,7 @@ async def test_server_streaming_ends_at_its_duration(grpc_js: Reference) -> None
 async def test_client_streaming_sends_the_body_and_every_message(grpc_js: Reference) -> None:
     extra = '```message\n{"name": "{{$faker.word}}"}\n```\n```message\n{"name": "last", "free": true}\n```\n'
     events, _ = await run(call("AddItems", '{"name": "first"}', extra=extra), addr=grpc_js.address)
-    summary = json.loads(of(events, "received")[0]["data"])
+    summary = of(events, "received")[0]["data"]
     assert summary["count"] == 3 and summary["names"][0] == "first" and summary["names"][2] == "last"
     assert summary["received"] == "2023-11-14T22:13:20Z"
 
@@ -75,7 +84,7 @@ async def test_client_streaming_sends_the_body_and_every_message(grpc_js: Refere
 async def test_bidirectional_streaming(grpc_js: Reference) -> None:
     extra = '```message\n{"text": "two"}\n```\n```message wait=1\n{"text": "three"}\n```\n'
     events, _ = await run(call("Chat", '{"text": "one"}', extra=extra), addr=grpc_js.address)
-    assert [json.loads(r["data"]) for r in of(events, "received")] == [
+    assert [r["data"] for r in of(events, "received")] == [
         {"text": "echo: one", "n": 1},
         {"text": "echo: two", "n": 2},
         {"text": "echo: three", "n": 3},
@@ -143,3 +152,83 @@ async def test_a_server_that_dies_mid_stream_is_an_error_in_words() -> None:
     (error,) = of(events, "error")
     assert dying.address in error["message"] or "UNAVAILABLE" in error["message"], error
     assert not any(s["code"] == "OK" for s in of(events, "status"))
+
+
+def ticks(count: int, meta: str = "") -> str:
+    return f'```grpc name=ticks\n{meta}grpc://{{{{addr}}}} bench.v1.Ticker/Ticks\n\n{{"count": {count}}}\n```\n'
+
+
+async def test_a_fast_stream_arrives_whole_in_order_in_batches(
+    grpc_js: Reference, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server stream is read in a thread and reaches the loop in batches: far fewer loop turns than messages
+    (grpcio's asyncio stub takes two a message), every message in order, with its status."""
+    turns = 0
+    batches = grpc_stream.ThreadedStream.batches
+
+    async def counted(self: grpc_stream.ThreadedStream) -> Any:
+        nonlocal turns
+        async for items in batches(self):
+            turns += 1
+            yield items
+
+    monkeypatch.setattr(grpc_stream.ThreadedStream, "batches", counted)
+    events, runner = await run(ticks(20_000), addr=grpc_js.address)
+    received = of(events, "received")
+    assert [r["data"]["n"] for r in received] == list(range(1, 20_001))
+    assert received[0] == {"data": {"n": 1, "label": "tick"}, "encoding": "json", "size": 8}
+    assert kinds(events)[-2:] == ["status", "closed"] and of(events, "status")[0]["code"] == "OK"
+    assert 1 <= turns < 20_000 / 5, turns
+    assert runner.responses["ticks"].json() == {"n": 20_000, "label": "tick"}
+
+
+async def test_a_slow_reader_holds_a_bounded_backlog(grpc_js: Reference, monkeypatch: pytest.MonkeyPatch) -> None:
+    """While the loop is busy (a slow sink), the reading thread stops at MAX_PENDING messages and waits: the
+    backlog never grows past it, and nothing is lost."""
+    peak = 0
+    put = grpc_stream.ThreadedStream._put
+
+    def measured(self: grpc_stream.ThreadedStream, item: Any) -> None:
+        nonlocal peak
+        peak = max(peak, len(self._pending) + 1)
+        put(self, item)
+
+    monkeypatch.setattr(grpc_stream.ThreadedStream, "_put", measured)
+    seen = 0
+
+    def slow(event: Event) -> None:
+        nonlocal seen
+        seen += event.kind == "received"
+        if seen in (1, 5_000):
+            time.sleep(0.5)  # the loop stalls; the server keeps sending
+
+    doc = parse(ticks(12_000).replace("{{addr}}", grpc_js.address))
+    await Runner(doc, None, Collection(), sinks=[slow]).run(doc.requests[0])
+    assert seen == 12_000
+    assert grpc_stream.MAX_PENDING <= peak <= grpc_stream.MAX_PENDING + 1, peak
+
+
+async def test_limits_and_cancel_end_the_reading_thread(grpc_js: Reference) -> None:
+    def readers() -> list[threading.Thread]:
+        return [t for t in threading.enumerate() if t.name.startswith("grpc stream")]
+
+    events, _ = await run(ticks(1_000_000, "@max-messages 3\n"), addr=grpc_js.address)
+    assert [r["data"]["n"] for r in of(events, "received")] == [1, 2, 3]
+    assert of(events, "closed")[0]["reason"] == "@max-messages 3 reached" and "error" not in kinds(events)
+    events, _ = await run(ticks(100_000_000, "@duration 300ms\n"), addr=grpc_js.address)
+    assert of(events, "closed")[0] == {
+        "by": "client",
+        "reason": "@duration 300ms reached",
+        "messages": len(of(events, "received")),
+    }
+    doc = parse(ticks(100_000_000).replace("{{addr}}", grpc_js.address))
+    session = Runner(doc, None, Collection()).session(doc.requests[0])
+    task = session.start()
+    assert await session.until(lambda: session.received > 100)
+    session.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    deadline = time.monotonic() + 5
+    while readers() and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    assert readers() == [], "every reading thread ends with its call"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from tests.helpers import of, run
 from tests.interop.conftest import Reference
 
@@ -15,7 +13,7 @@ def stream(path: str, meta: str = "", headers: str = "") -> str:
 async def test_named_events_with_ids_to_the_end_of_the_stream(sse_server: Reference) -> None:
     events, _ = await run(stream("/ticks?count=3&interval=5"), addr=sse_server.address)
     received = of(events, "received")
-    assert [(r["event"], r["id"], json.loads(r["data"])) for r in received] == [
+    assert [(r["event"], r["id"], r["data"]) for r in received] == [
         ("tick", "1", {"n": 1}),
         ("tick", "2", {"n": 2}),
         ("tick", "3", {"n": 3}),
@@ -31,7 +29,7 @@ async def test_multiline_data_comments_and_retry(sse_server: Reference) -> None:
 
 async def test_limits_end_an_endless_stream(sse_server: Reference) -> None:
     events, _ = await run(stream("/forever?interval=5", "@max-messages 4\n"), addr=sse_server.address)
-    assert [json.loads(r["data"])["n"] for r in of(events, "received")] == [1, 2, 3, 4]
+    assert [r["data"]["n"] for r in of(events, "received")] == [1, 2, 3, 4]
     assert of(events, "closed")[0] == {"by": "client", "reason": "@max-messages 4 reached", "messages": 4}
     events, _ = await run(stream("/forever?interval=20", "@duration 300ms\n"), addr=sse_server.address)
     closed = of(events, "closed")[0]

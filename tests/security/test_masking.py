@@ -65,7 +65,7 @@ def test_the_cli_masks_every_form_in_every_output(tmp_path: Path) -> None:
             assert "ada:" not in output
             assert_masked(output)
     # what the server saw was the real secret: masking is only in what we show
-    echoed = [json.loads(e["data"]) for e in map(json.loads, result.stdout.splitlines()) if e["kind"] == "received"]
+    echoed = [e["data"] for e in map(json.loads, result.stdout.splitlines()) if e["kind"] == "received"]
     assert echoed[0]["query"]["p"] == "Pa …"
     assert "http" in result.stderr.lower()  # httpx logged its requests at DEBUG, masked
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -149,7 +148,7 @@ async def test_code_lens_command_and_events_of_a_bidi_call(client: LanguageClien
         )
         await until(lambda: sum(e.kind == "received" for e in events_of(client, sid)) == 3)
         last = [e for e in events_of(client, sid) if e.kind == "received"][-1]
-        assert json.loads(last.data)["message"] == "echo: typed 5"
+        assert last.data.message == "echo: typed 5"
         typed_sent = next(e for e in events_of(client, sid) if e.kind == "sent" and "typed 5" in e.data)
         assert typed_sent.seq < last.seq  # a message is logged before the answer it caused
         await client.workspace_execute_command_async(
@@ -182,7 +181,7 @@ async def test_websocket_session_and_cancel(client: LanguageClient, tmp_path: Pa
         await until(lambda: any(e.kind == "closed" for e in events_of(client, sid)))
         closed = [e for e in events_of(client, sid) if e.kind == "closed"][-1]
         assert closed.by == "client" and closed.reason == "cancelled"
-        assert json.loads(next(e for e in events_of(client, sid) if e.kind == "received").data)["seq"] == 1
+        assert next(e for e in events_of(client, sid) if e.kind == "received").data.seq == 1
 
 
 async def test_bad_commands_answer_errors_and_the_server_stays_up(client: LanguageClient, tmp_path: Path) -> None:
@@ -337,7 +336,7 @@ async def test_a_void_document_gets_lenses_completion_and_a_live_call(client: La
         sid = started["session"] if isinstance(started, dict) else started.session
         await until(lambda: any(e.kind == "received" for e in events_of(client, sid)))
         received = next(e for e in events_of(client, sid) if e.kind == "received")
-        assert json.loads(received.data)["message"] == "echo: hi"
+        assert received.data.message == "echo: hi"
         await client.workspace_execute_command_async(
             types.ExecuteCommandParams(command="voiden.cancel", arguments=[sid])
         )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import json
 from pathlib import Path
 
 import pytest
@@ -39,7 +38,7 @@ async def test_unary_with_metadata_both_ways(grpc_server: DemoGrpcServer) -> Non
     trailers = of(events, "trailers")[0]["headers"]
     assert trailers["x-request-id"] == "req-1" and trailers["x-echo-token"] == "t"
     assert base64.b64decode(trailers["x-echo-raw-bin"]) == b"\x00\x01binary"  # -bin travels as bytes
-    feature = json.loads(of(events, "received")[0]["data"])
+    feature = of(events, "received")[0]["data"]
     assert feature["name"] == "Feature at 3,4" and feature["location"] == {"latitude": 3, "longitude": 4}
     assert feature["createdAt"].endswith("Z") and feature["kind"] in ("LANDMARK", "SHOP", "PARK")
     assert of(events, "status")[0] == {"code": "OK", "message": ""}
@@ -54,7 +53,7 @@ async def test_response_reference_from_a_grpc_call(grpc_server: DemoGrpcServer) 
         '{"latitude": {{call.response.body.location.longitude}}}\n```\n'
     )
     events, _ = await run(text, addr=grpc_server.address)
-    assert json.loads(of(events, "received")[1]["data"])["name"] == "Feature at 6,0"
+    assert of(events, "received")[1]["data"]["name"] == "Feature at 6,0"
 
 
 async def test_server_streaming(grpc_server: DemoGrpcServer) -> None:
@@ -62,7 +61,7 @@ async def test_server_streaming(grpc_server: DemoGrpcServer) -> None:
         grpc_doc("ListFeatures", '{"lo": {"latitude": 1, "longitude": 1}, "hi": {"latitude": 2, "longitude": 2}}'),
         addr=grpc_server.address,
     )
-    names = [json.loads(r["data"])["name"] for r in of(events, "received")]
+    names = [r["data"]["name"] for r in of(events, "received")]
     assert names == ["Feature at 1,1", "Feature at 1,2", "Feature at 2,1", "Feature at 2,2"]
     assert of(events, "closed")[0] == {"by": "server", "reason": "OK", "messages": 4}
 
@@ -72,12 +71,12 @@ async def test_client_streaming_sends_message_blocks_then_half_closes(grpc_serve
     events, _ = await run(
         grpc_doc("RecordRoute", '{"latitude": 1, "longitude": 1}', extra=extra), addr=grpc_server.address
     )
-    assert [json.loads(s["data"]) for s in of(events, "sent")] == [
+    assert [s["data"] for s in of(events, "sent")] == [
         {"latitude": 1, "longitude": 1},
         {"latitude": 4, "longitude": 1},
         {"latitude": 4, "longitude": 5},
     ]
-    (summary,) = [json.loads(r["data"]) for r in of(events, "received")]
+    (summary,) = [r["data"] for r in of(events, "received")]
     assert summary["pointCount"] == 3 and summary["distance"] == 7
     assert of(events, "status")[0]["code"] == "OK"
 
@@ -88,7 +87,7 @@ async def test_bidirectional_with_wait(grpc_server: DemoGrpcServer) -> None:
         '```message\n{"message": "{{$faker.pyint}}"}\n```\n'
     )
     events, _ = await run(grpc_doc("RouteChat", '{"message": "first"}', extra=extra), addr=grpc_server.address)
-    order = [(e.kind, json.loads(e.fields["data"])["message"]) for e in events if e.kind in ("sent", "received")]
+    order = [(e.kind, e.fields["data"]["message"]) for e in events if e.kind in ("sent", "received")]
     assert order[:3] == [("sent", "first"), ("received", "echo: first"), ("sent", "second 1")]
     assert len(order) == 6
     assert of(events, "closed")[0]["messages"] == 3
@@ -110,7 +109,7 @@ async def test_live_session_send_close_and_cancel(grpc_server: DemoGrpcServer) -
     await session.close()
     await asyncio.wait_for(task, 10)
     assert session.state == "closed" and session.sent == 3 and session.received == 3
-    assert len({json.loads(s["data"])["message"] for s in of(events, "sent")}) >= 2  # fresh fake data per send
+    assert len({s["data"]["message"] for s in of(events, "sent")}) >= 2  # fresh fake data per send
 
     second = runner.session(request)
     task = second.start()

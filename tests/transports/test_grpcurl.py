@@ -76,7 +76,7 @@ async def test_responses_agree(grpc_server: DemoGrpcServer, method: str, body: d
         f"```grpc\n{{{{addr}}}} routeguide.RouteGuide/{method}\n\n{json.dumps(body)}\n```\n",
         addr=grpc_server.address,
     )
-    our_messages = [schema.to_dict(schema.parse_json(output, r["data"])) for r in of(events, "received")]
+    our_messages = [schema.to_dict(schema.parse_json(output, json.dumps(r["data"]))) for r in of(events, "received")]
     assert our_messages == their_messages
     assert len(our_messages) == {"GetFeature": 1, "ListFeatures": 6, "Ticker": 25}[method]
 

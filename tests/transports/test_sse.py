@@ -34,7 +34,8 @@ async def test_events_arrive_with_names_ids_and_multiline_data(http_server: Demo
     assert [r["id"] for r in received] == ["1", "2", "3"]
     assert received[0]["retry"] == 3000
     assert received[2]["data"] == "summary after 3 ticks\n(a multi-line event)"
-    assert '"seq": 1' in received[0]["data"]
+    assert received[0]["encoding"] == "json" and received[0]["data"]["seq"] == 1
+    assert received[2]["encoding"] == "text"
     assert of(events, "closed")[0] == {"by": "server", "reason": "the server ended the stream", "messages": 3}
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import json
 import ssl
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pytest
 from tests.helpers import kinds, of, run
 from voiden_lsp.demo.ws_server import DemoWebSocketServer
 from voiden_lsp.document import parse
-from voiden_lsp.events import Event
+from voiden_lsp.events import Event, payload_text
 from voiden_lsp.sessions import Runner, Session
 from voiden_lsp.templating import Collection
 
@@ -41,10 +40,10 @@ async def test_echo_with_subprotocol_headers_text_and_binary(ws_server: DemoWebS
     assert opened["subprotocol"] == "json"
     assert "permessage-deflate" in opened["headers"]["sec-websocket-extensions"]
     sent = of(events, "sent")
-    assert [s["binary"] for s in sent] == [False, False, True, True]
+    assert [s["encoding"] for s in sent] == ["json", "json", "base64", "base64"]
     assert base64.b64decode(sent[2]["data"]) == b"\x00\x01\x02\x03" and base64.b64decode(sent[3]["data"]) == b"void"
     received = of(events, "received")
-    assert json.loads(received[0]["data"]) == {"hello": "world"} and json.loads(received[1]["data"]) == {"n": 7}
+    assert received[0]["data"] == {"hello": "world"} and received[1]["data"] == {"n": 7}
     assert [r["data"] for r in received[2:]] == [sent[2]["data"], sent[3]["data"]]
     assert of(events, "closed")[0] == {
         "by": "client",
@@ -57,7 +56,7 @@ async def test_echo_with_subprotocol_headers_text_and_binary(ws_server: DemoWebS
 
 async def test_ticker_is_closed_by_the_server(ws_server: DemoWebSocketServer) -> None:
     events, _ = await run(ws_doc("ticker?rate=200&count=5"), ws=ws_server.url)
-    assert [json.loads(r["data"])["seq"] for r in of(events, "received")] == [1, 2, 3, 4, 5]
+    assert [r["data"]["seq"] for r in of(events, "received")] == [1, 2, 3, 4, 5]
     assert of(events, "closed")[0]["by"] == "server" and of(events, "closed")[0]["reason"] == "ticker finished"
     assert "error" not in kinds(events)
 
@@ -79,9 +78,9 @@ async def test_chat_broadcasts_between_two_live_sessions(ws_server: DemoWebSocke
     a, b = runner.session(doc.requests[0]), runner.session(doc.requests[1])
     tasks = [a.start(), b.start()]
     assert await a.until_ready() and await b.until_ready()
-    assert await b.until(lambda: any('"online": 2' in e.fields.get("data", "") for e in b.log))
+    assert await b.until(lambda: any('"online": 2' in payload_text(e.fields) for e in b.log))
     assert await runner.send_message(a, doc.requests[0], doc.requests[0].messages[0])
-    assert await b.until(lambda: any("hello from" in e.fields.get("data", "") for e in b.log))
+    assert await b.until(lambda: any("hello from" in payload_text(e.fields) for e in b.log))
     await a.close()
     await b.close()
     await asyncio.wait_for(asyncio.gather(*tasks), 10)
@@ -133,13 +132,13 @@ async def test_handshake_refusals(ws_server: DemoWebSocketServer) -> None:
     assert subprotocol.startswith("the server accepted none of the subprotocols mqtt")
     assert connection.startswith("connection refused by ws://127.0.0.1:9/x")
     token = [e for e in events if e.request == "token"]
-    assert json.loads(of(token, "received")[0]["data"])["welcome"] == "you are authorised"
+    assert of(token, "received")[0]["data"]["welcome"] == "you are authorised"
 
 
 async def test_server_pings_are_visible(ws_server: DemoWebSocketServer) -> None:
     events, _ = await run(ws_doc("ping", "hi", meta="@max-messages 1\n"), ws=ws_server.url)
     pings = [r for r in of(events, "received") if r.get("event") == "ping"]
-    assert pings == [{"data": "demo", "size": 4, "binary": False, "event": "ping", "control": True}]
+    assert pings == [{"data": "demo", "encoding": "text", "size": 4, "event": "ping", "control": True}]
     assert kinds(events).index("open") < kinds(events).index("received")
     assert of(events, "closed")[0]["messages"] == 1, "pings do not count as messages"
 

@@ -13,6 +13,7 @@ from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescript
 from google.protobuf.message import DecodeError, Message
 
 from voiden_lsp.errors import SchemaError
+from voiden_lsp.schema.tojson import MessageJson
 
 UNARY, SERVER_STREAMING, CLIENT_STREAMING, BIDI_STREAMING = (
     "unary",
@@ -85,6 +86,7 @@ class Schema:
 
     def __init__(self, files: Iterable[descriptor_pb2.FileDescriptorProto], source: str) -> None:
         self.source = source
+        self._json: MessageJson | None = None
         self.pool = descriptor_pool.DescriptorPool()
         self._files: dict[str, descriptor_pb2.FileDescriptorProto] = {}
         for file in files:
@@ -202,8 +204,10 @@ class Schema:
         return str(json_format.MessageToJson(message, descriptor_pool=self.pool, indent=indent, ensure_ascii=False))
 
     def to_dict(self, message: Message) -> dict[str, Any]:
-        result: dict[str, Any] = json_format.MessageToDict(message, descriptor_pool=self.pool)
-        return result
+        """The message's JSON value (the protobuf JSON mapping), by a converter made once per message type."""
+        if self._json is None:
+            self._json = MessageJson(self.pool)
+        return self._json.to_dict(message)
 
     def describe(self, message: Descriptor) -> str:
         """A one-line skeleton of a message, for hovers and errors: `{name: string, location: Point}`."""

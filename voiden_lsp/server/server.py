@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
+import json
 import logging
 import os
 import threading
@@ -98,11 +100,12 @@ class EventBatcher:
     """Events travel to the client in batches: at most every 30 ms or every 500 events."""
 
     server: VoidenServer
-    pending: list[dict[str, Any]] = field(default_factory=list)
+    pending: list[str] = field(default_factory=list)
+    """Events as JSON text, each serialised once (`Event.json_line`, shared with `voiden run --json`)."""
     handle: asyncio.TimerHandle | None = None
 
     def __call__(self, event: Event) -> None:
-        self.pending.append(event.to_json())
+        self.pending.append(event.json_line())
         if event.kind in (OPEN, CLOSED, ERROR):  # the session's state changed: so do its code lenses
             self.server.session_changed()
         if len(self.pending) >= ext.FLUSH_EVENTS:
@@ -119,7 +122,9 @@ class EventBatcher:
             return
         if self.pending:
             events, self.pending = self.pending, []
-            self.server.protocol.notify(ext.EVENTS, {"events": events})  # a plain dict: no per-event conversion
+            protocol = self.server.protocol
+            assert isinstance(protocol, VoidenProtocol)
+            protocol.notify_json(ext.EVENTS, '{"events":[' + ",".join(events) + "]}")
 
 
 class UserError(JsonRpcException):
@@ -139,7 +144,30 @@ EXIT_GRACE_SECONDS = 0.5
 """After `exit` (or the end of input), the process ends within this, whatever is still running."""
 
 
+_writes: set[asyncio.Future[Any]] = set()
+"""Writes in flight to an asynchronous writer (a WebSocket client), kept until done."""
+
+
 class VoidenProtocol(LanguageServerProtocol):
+    def notify_json(self, method: str, params: str) -> None:
+        """A notification whose params are JSON text already, framed as pygls frames its own messages: the
+        events of a batch are not decoded and encoded again (pygls would walk every field of every event)."""
+        if self.writer is None:
+            return
+        body = ('{"jsonrpc":"2.0","method":' + json.dumps(method) + ',"params":' + params + "}").encode()
+        if self._include_headers:  # pygls's own switch: stdio frames with headers, a WebSocket does not
+            header = f"Content-Length: {len(body)}\r\nContent-Type: {self.CONTENT_TYPE}; charset={self.CHARSET}"
+            body = (header + "\r\n\r\n").encode() + body
+        try:
+            written = self.writer.write(body)
+        except (BrokenPipeError, ConnectionError):  # the client is gone: nobody to tell
+            log.debug("the client is gone; %s dropped", method)
+            return
+        if inspect.isawaitable(written):
+            task = asyncio.ensure_future(written)
+            _writes.add(task)
+            task.add_done_callback(_writes.discard)
+
     def structure_message(self, data: dict[str, Any]) -> Any:
         """A request whose params pygls cannot read is answered with -32602 in words, instead of never."""
         try:

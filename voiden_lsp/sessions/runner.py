@@ -18,7 +18,6 @@ from voiden_lsp.templating import (
     Scope,
     basic_credential_secrets,
     captured,
-    mask_secrets,
     render_message,
     render_request,
     secret_name,
@@ -58,9 +57,6 @@ class Runner:
         self.secrets = collection.secrets
         logmask.remember(self.secrets)
 
-    def mask(self, text: str) -> str:
-        return mask_secrets(text, self.secrets)
-
     def scope(self, request: Request | None) -> Scope:
         return Scope.for_request(
             self.doc,
@@ -76,7 +72,7 @@ class Runner:
 
     def session(self, request: Request) -> Session:
         """A session ready to run `request`; one that cannot be sent carries the reason as an `error`."""
-        session = Session(request.name, None, sinks=self.sinks, mask=self.mask)
+        session = Session(request.name, None, sinks=self.sinks, secrets=lambda: self.secrets)
         blocking = [p for p in self.doc.problems if p.severity == "error" and request.range.contains(p.range.start)]
         if blocking:
             session.fail(f"`{request.name}` cannot be sent: {blocking[0].message}", blocking[0].range)

@@ -12,7 +12,8 @@ from typing import Any
 
 from voiden_lsp.document import Range
 from voiden_lsp.errors import TransportError, VoidenError
-from voiden_lsp.events import CLOSED, ERROR, Event, session_state
+from voiden_lsp.events import CLOSED, ERROR, RECEIVED, SENT, Event, cut_payload, session_state
+from voiden_lsp.templating import mask_secrets
 from voiden_lsp.transports import Transport
 
 log = logging.getLogger(__name__)
@@ -20,7 +21,7 @@ log = logging.getLogger(__name__)
 Sink = Callable[[Event], None]
 _ids = itertools.count(1)
 
-#: Payloads over this many characters are cut for display, with `truncated` set and `size` kept.
+#: Payloads over this many bytes are cut (to text or base64 of their start), with `truncated` set and `size` kept.
 MAX_PAYLOAD = 64 * 1024
 LOG_SIZE = 10_000
 
@@ -32,7 +33,7 @@ class Session:
         transport: Transport | None,
         *,
         sinks: list[Sink] | None = None,
-        mask: Callable[[str], str] = lambda text: text,
+        secrets: Callable[[], frozenset[str]] = frozenset,
         max_payload: int = MAX_PAYLOAD,
         log_size: int = LOG_SIZE,
     ) -> None:
@@ -40,7 +41,8 @@ class Session:
         self.request = request
         self.transport = transport
         self.sinks = list(sinks or [])
-        self._mask = mask
+        self._secrets = secrets
+        """The secrets in scope, asked at every event (a run learns new ones: a captured token)."""
         self.max_payload = max_payload
         self.log: deque[Event] = deque(maxlen=log_size)
         self.dropped = 0
@@ -64,26 +66,21 @@ class Session:
         return self._finished.is_set()
 
     def emit(self, kind: str, fields: dict[str, Any]) -> Event:
-        """Stamp, mask, cut and log an event, then hand it to every sink."""
+        """Stamp, cut, mask (only when a secret is in scope) and log an event, then hand it to every sink."""
         self._seq += 1
-        event = Event(
-            self.id,
-            self.request,
-            self._seq,
-            (time.perf_counter() - self._start) * 1000,
-            kind,
-            {key: self._clean(value) for key, value in fields.items()},
-        )
-        data = event.fields.get("data")
-        if isinstance(data, str) and len(data) > self.max_payload:
-            event.fields["data"] = data[: self.max_payload]
-            event.fields["truncated"] = True
-        if kind == ERROR:
-            self.failed = True
-        elif kind == "received" and not fields.get("control"):
-            self.received += 1
-        elif kind == "sent":
+        if kind in (SENT, RECEIVED) and fields.get("size", 0) > self.max_payload:
+            fields = cut_payload(fields, self.max_payload)
+        secrets = self._secrets()
+        if secrets:
+            fields = _masked(fields, secrets)
+        event = Event(self.id, self.request, self._seq, (time.perf_counter() - self._start) * 1000, kind, fields)
+        if kind == RECEIVED:
+            if not fields.get("control"):
+                self.received += 1
+        elif kind == SENT:
             self.sent += 1
+        elif kind == ERROR:
+            self.failed = True
         if len(self.log) == self.log.maxlen:
             self.dropped += 1
         self.log.append(event)
@@ -102,20 +99,12 @@ class Session:
             fields["range"] = _range_json(range)
         return self.emit(ERROR, fields)
 
-    def _clean(self, value: Any) -> Any:
-        if isinstance(value, str):
-            return self._mask(value)
-        if isinstance(value, dict):
-            return {self._mask(str(k)): self._clean(v) for k, v in value.items()}
-        if isinstance(value, list | tuple):
-            return [self._clean(v) for v in value]
-        return value
-
     async def run(self) -> None:
         """Drive the transport to its end; every failure becomes an `error` event, never an exception."""
         try:
             if self.transport is None:
                 return
+            self.transport.deliver = self.emit  # what its reader reads is emitted in the same loop turn
             async for kind, fields in self.transport.events():
                 self.emit(kind, fields)
         except VoidenError as exc:
@@ -178,6 +167,17 @@ class Session:
     def cancel(self) -> None:
         if self.task is not None and not self.task.done():
             self.task.cancel()
+
+
+def _masked(value: Any, secrets: frozenset[str]) -> Any:
+    """Every string in `value` (keys too) with the secrets masked."""
+    if isinstance(value, str):
+        return mask_secrets(value, secrets)
+    if isinstance(value, dict):
+        return {mask_secrets(str(k), secrets): _masked(v, secrets) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_masked(v, secrets) for v in value]
+    return value
 
 
 def _range_json(range: Range) -> dict[str, dict[str, int]]:

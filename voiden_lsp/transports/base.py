@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
-from collections.abc import AsyncIterator
+import math
+from collections.abc import AsyncIterator, Callable
 from http.cookiejar import CookieJar
 from typing import Any
 
@@ -12,6 +14,8 @@ from voiden_lsp.errors import TransportError
 from voiden_lsp.templating import ResolvedRequest, Response
 
 Emitted = tuple[str, dict[str, Any]]
+Deliver = Callable[[str, dict[str, Any]], object]
+_END: Any = object()
 
 
 class Transport:
@@ -29,9 +33,35 @@ class Transport:
         """Set once `send()` may be called (a live transport's connection or call exists)."""
         self.cookies: CookieJar | None = None
         """The run's (or the editor session's) cookie jar, for the HTTP-based transports; set by the runner."""
+        self.deliver: Deliver | None = None
+        """Set by the session before `events()` starts: what a transport's own tasks emit goes straight to it,
+        in the turn of the event loop that read it from the socket (no queue, no second turn per message)."""
+        self._out: asyncio.Queue[Emitted] | None = None
 
     def events(self) -> AsyncIterator[Emitted]:
         raise NotImplementedError
+
+    def _emit(self, kind: str, fields: dict[str, Any]) -> None:
+        """An event from a task of the transport's own (a reader): to `deliver`, else queued for `_drain()`."""
+        if self.deliver is not None:
+            self.deliver(kind, fields)
+        else:
+            self._queue().put_nowait((kind, fields))
+
+    def _end(self) -> None:
+        """The transport's tasks are done: `_drain()` returns."""
+        self._queue().put_nowait(_END)
+
+    async def _drain(self) -> AsyncIterator[Emitted]:
+        """What `_emit` queued, until `_end()` (with `deliver` set, nothing but the end comes this way)."""
+        queue = self._queue()
+        while (item := await queue.get()) is not _END:
+            yield item
+
+    def _queue(self) -> asyncio.Queue[Emitted]:
+        if self._out is None:
+            self._out = asyncio.Queue()
+        return self._out
 
     async def send(self, message: str | bytes, *, event: str | None = None) -> None:
         """Send one message on the open connection (bytes: a binary frame)."""
@@ -45,12 +75,48 @@ class Transport:
         """Ask the peer to end the exchange (half-close or close handshake); default: nothing to do."""
 
 
-def pretty(text: str) -> str:
-    """Indented JSON when `text` is JSON, else `text` unchanged."""
+def text_payload(text: str, *, size: int | None = None) -> dict[str, Any]:
+    """`data`, `encoding` and `size` of a text payload (DESIGN.md, the event model): JSON text travels as its
+    value (`encoding: "json"`), any other text as itself (`"text"`). `size` defaults to its UTF-8 length."""
+    value = json_value(text)
+    fields: dict[str, Any] = (
+        {"data": text, "encoding": "text"} if value is NOT_JSON else {"data": value, "encoding": "json"}
+    )
+    fields["size"] = len(text.encode("utf-8", errors="surrogatepass")) if size is None else size
+    return fields
+
+
+def bytes_payload(data: bytes) -> dict[str, Any]:
+    """A binary payload: base64, its size the bytes'."""
+    return {"data": base64.b64encode(data).decode("ascii"), "encoding": "base64", "size": len(data)}
+
+
+def value_payload(value: Any, size: int) -> dict[str, Any]:
+    """A decoded JSON value (a protobuf message in the JSON mapping, Socket.IO arguments)."""
+    return {"data": value, "encoding": "json", "size": size}
+
+
+NOT_JSON: Any = object()
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError("not a finite number")
+    return number
+
+
+def _no_constants(text: str) -> Any:
+    raise ValueError(f"{text} is not JSON")
+
+
+def json_value(text: str) -> Any:
+    """The value of `text` when it is a JSON object, array, `true`, `false` or `null`, else `NOT_JSON`. Only
+    what survives a round trip to any JSON parser: no NaN or Infinity, no number too large for a float."""
     stripped = text.strip()
-    if stripped[:1] in ("{", "[") or stripped in ("true", "false", "null"):
-        try:
-            return json.dumps(json.loads(stripped), indent=2, ensure_ascii=False)
-        except ValueError:
-            pass
-    return text
+    if not (stripped[:1] in ("{", "[") or stripped in ("true", "false", "null")):
+        return NOT_JSON
+    try:
+        return json.loads(stripped, parse_float=_finite, parse_constant=_no_constants)
+    except (ValueError, RecursionError):
+        return NOT_JSON

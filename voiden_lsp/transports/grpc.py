@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -22,11 +23,18 @@ from voiden_lsp.errors import SchemaError, TransportError
 from voiden_lsp.events import CLOSED, CONNECTING, ERROR, OPEN, RECEIVED, SENT, STATUS, TRAILERS
 from voiden_lsp.schema import MethodInfo, Schema
 from voiden_lsp.templating import ResolvedRequest, Response
-from voiden_lsp.transports.base import Emitted, Transport
-from voiden_lsp.transports.grpc_channel import Target, explain, metadata_of, open_channel, parse_target
+from voiden_lsp.transports.base import Emitted, Transport, value_payload
+from voiden_lsp.transports.grpc_channel import (
+    Target,
+    explain,
+    metadata_of,
+    open_channel,
+    open_sync_channel,
+    parse_target,
+)
 from voiden_lsp.transports.grpc_reflection import SCHEMAS, SchemaCache
+from voiden_lsp.transports.grpc_stream import Ended, Opened, ThreadedStream
 
-_END = object()
 _STANDARD_DETAILS = error_details_pb2  # imported so the standard detail types are known to json_format
 DETAILS_KEY = "grpc-status-details-bin"
 
@@ -38,9 +46,10 @@ class GrpcTransport(Transport):
         self.schema: Schema | None = None
         self.method: MethodInfo | None = None
         self._call: Any = None
-        self._out: asyncio.Queue[Emitted | object] = asyncio.Queue()
         self._opened = False
         self._received = 0
+        self._last: Any = None
+        """The last message received, as its JSON value: the response body for later references."""
 
     @property
     def live(self) -> bool:  # type: ignore[override]
@@ -53,6 +62,8 @@ class GrpcTransport(Transport):
         yield CONNECTING, {"target": request.target, "method": request.rpc}
         channel = await open_channel(request, target)
         reader: asyncio.Task[None] | None = None
+        sync_channel: grpc.Channel | None = None
+        stream: ThreadedStream | None = None
         try:
             self.schema = schema = await self.schemas.schema(request, target)
             self.method = method = schema.method(request.rpc)
@@ -62,26 +73,44 @@ class GrpcTransport(Transport):
                 if request.body or not method.client_streaming
                 else None
             )
-            callable_ = self._multicallable(channel, method)
-            if method.client_streaming:
-                self._call = callable_(metadata=metadata, timeout=request.timeout)
-            else:
+            if method.server_streaming and not method.client_streaming:
+                # a server stream is read in a thread, in batches (grpc_stream.py): the asyncio stub costs
+                # two loop turns a message
                 assert first is not None
-                self._call = callable_(first, metadata=metadata, timeout=request.timeout)
+                sync_channel = await open_sync_channel(request, target)
+                self._call = sync_channel.unary_stream(
+                    method.path, request_serializer=_serialize, response_deserializer=_deserializer(method)
+                )(first, metadata=metadata, timeout=request.timeout)
                 self._sent(first)
-            reader = asyncio.create_task(self._read(method, target), name=f"grpc reader {request.name}")
+                stream = ThreadedStream(self._call, request.name)
+                reader = asyncio.create_task(self._read_threaded(stream, method, target), name=f"grpc {request.name}")
+            else:
+                callable_ = self._multicallable(channel, method)
+                if method.client_streaming:
+                    self._call = callable_(metadata=metadata, timeout=request.timeout)
+                else:
+                    assert first is not None
+                    self._call = callable_(first, metadata=metadata, timeout=request.timeout)
+                    self._sent(first)
+                reader = asyncio.create_task(self._read(method, target), name=f"grpc reader {request.name}")
             if method.client_streaming and first is not None:
                 await self._write(first)
             self.ready.set()
-            while (item := await self._out.get()) is not _END:
-                yield item  # type: ignore[misc]
+            async for item in self._drain():
+                yield item
         finally:
             if reader is not None and not reader.done():
                 reader.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await reader
-            if self._call is not None and not self._call.done():
+            if stream is not None:
+                stream.stop()
+            elif self._call is not None and not self._call.done():
                 self._call.cancel()
+            if sync_channel is not None:
+                sync_channel.close()
+            if self.response is None and self._last is not None:  # a limit of ours ended it: no status
+                self.response = Response(status=None, headers={}, body=self._body())
             await channel.close(grace=None)
 
     @staticmethod
@@ -100,9 +129,7 @@ class GrpcTransport(Transport):
 
     def _sent(self, message: Message) -> None:
         assert self.schema is not None
-        self._out.put_nowait(
-            (SENT, {"data": self.schema.to_json(message), "size": message.ByteSize(), "binary": False})
-        )
+        self._emit(SENT, value_payload(self.schema.to_dict(message), message.ByteSize()))
 
     async def _write(self, message: Message) -> None:
         # `sent` as the message is handed over: a fast server's answer must not be logged before it
@@ -150,7 +177,7 @@ class GrpcTransport(Transport):
                     reason = await self._read_stream(call)
                     if reason is not None:  # a limit of ours ended it: the call is cancelled, not failed
                         call.cancel()
-                        self._out.put_nowait((CLOSED, {"by": "client", "reason": reason, "messages": self._received}))
+                        self._emit(CLOSED, {"by": "client", "reason": reason, "messages": self._received})
                         return
                 else:
                     self._message(await call)
@@ -161,33 +188,76 @@ class GrpcTransport(Transport):
                 )
             except grpc.aio.AioRpcError as error:
                 code, details, trailing = error.code(), error.details() or "", error.trailing_metadata()
-                if (
-                    not self._opened
-                    and code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
-                    and not trailing
-                ):
-                    raise TransportError(
-                        explain(error, target, self.request.timeout, f"calling {method.full_name}")
-                    ) from None
-            if not self._opened:
-                self._open(())
-            self._status(code, details, trailing)
-            if code == grpc.StatusCode.UNAVAILABLE and not trailing:  # no trailers: no server said this
-                self._out.put_nowait(
-                    (
-                        ERROR,
-                        {
-                            "message": f"the call to {target.address} was cut before the server ended it "
-                            f"({details}): the network or the server dropped the connection"
-                        },
-                    )
-                )
-            by = "client" if code in (grpc.StatusCode.CANCELLED, grpc.StatusCode.DEADLINE_EXCEEDED) else "server"
-            self._out.put_nowait((CLOSED, {"by": by, "reason": code.name, "messages": self._received}))
+                self._finish(Ended(code, details, trailing, error), method, target)
+                return
+            self._finish(Ended(code, details, trailing, None), method, target)
         except (TransportError, SchemaError) as exc:
-            self._out.put_nowait((ERROR, {"message": exc.message}))
+            self._emit(ERROR, {"message": exc.message})
         finally:
-            self._out.put_nowait(_END)
+            self._end()
+
+    async def _read_threaded(self, stream: ThreadedStream, method: MethodInfo, target: Target) -> None:
+        """A server stream from its reading thread, a batch a loop turn, to its end or to `@max-messages` /
+        `@duration` (then the call is cancelled: closed by the client, not failed)."""
+        max_messages = self.request.meta_int("max-messages")
+        duration = self.request.meta_duration("duration")
+        deadline = None if duration is None else asyncio.get_running_loop().time() + duration
+        reason: str | None = None
+        ended: Ended | None = None
+        try:
+            try:
+                async with asyncio.timeout_at(deadline):
+                    async for items in stream.batches():
+                        for item in items:
+                            if isinstance(item, Ended):
+                                ended = item
+                            elif isinstance(item, Opened):
+                                self._open(item.metadata)
+                            else:
+                                self._message(item)
+                                if max_messages is not None and self._received >= max_messages:
+                                    reason = f"@max-messages {max_messages} reached"
+                                    break
+                        if reason is not None:
+                            break
+            except TimeoutError:
+                reason = f"@duration {self.request.meta('duration')} reached"
+            if reason is not None or ended is None:
+                stream.stop()
+                self._emit(CLOSED, {"by": "client", "reason": reason or "cancelled", "messages": self._received})
+                return
+            self._finish(ended, method, target)
+        except (TransportError, SchemaError) as exc:
+            self._emit(ERROR, {"message": exc.message})
+        finally:
+            self._end()
+
+    def _finish(self, ended: Ended, method: MethodInfo, target: Target) -> None:
+        """`status`, `trailers` and `closed` of a call that ended; a failure to reach the service at all is an
+        `error` in words instead."""
+        code, details, trailing = ended.code, ended.details, ended.trailing
+        if (
+            ended.error is not None
+            and not self._opened
+            and code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
+            and not trailing
+        ):
+            raise TransportError(
+                explain(ended.error, target, self.request.timeout, f"calling {method.full_name}")
+            ) from None
+        if not self._opened:
+            self._open(())
+        self._status(code, details, trailing)
+        if code == grpc.StatusCode.UNAVAILABLE and not trailing:  # no trailers: no server said this
+            self._emit(
+                ERROR,
+                {
+                    "message": f"the call to {target.address} was cut before the server ended it "
+                    f"({details}): the network or the server dropped the connection"
+                },
+            )
+        by = "client" if code in (grpc.StatusCode.CANCELLED, grpc.StatusCode.DEADLINE_EXCEEDED) else "server"
+        self._emit(CLOSED, {"by": by, "reason": code.name, "messages": self._received})
 
     async def _read_stream(self, call: Any) -> str | None:
         """Read the server's stream to its end, or to `@max-messages` / `@duration` (then the reason)."""
@@ -199,8 +269,11 @@ class GrpcTransport(Transport):
             if max_messages is not None and self._received >= max_messages:
                 return f"@max-messages {max_messages} reached"
             try:
-                async with asyncio.timeout_at(deadline):
+                if deadline is None:
                     message = await call.read()
+                else:
+                    async with asyncio.timeout_at(deadline):
+                        message = await call.read()
             except TimeoutError:
                 return f"@duration {self.request.meta('duration')} reached"
             if message is grpc.aio.EOF:
@@ -210,31 +283,30 @@ class GrpcTransport(Transport):
     def _open(self, initial: Any) -> None:
         self._opened = True
         call = self.method.kind if self.method is not None else None
-        self._out.put_nowait((OPEN, {"headers": _headers(initial), **({"call": call} if call else {})}))
+        self._emit(OPEN, {"headers": _headers(initial), **({"call": call} if call else {})})
 
     def _message(self, message: Message) -> None:
         assert self.schema is not None
         if not self._opened:
             self._open(())
-        text = self.schema.to_json(message)
+        value = self.schema.to_dict(message)
         self._received += 1
-        self.response = Response(status=None, headers={}, body=text)
-        self._out.put_nowait((RECEIVED, {"data": text, "size": message.ByteSize(), "binary": False}))
+        self._last = value
+        self._emit(RECEIVED, value_payload(value, message.ByteSize()))
 
     def _status(self, code: grpc.StatusCode, details: str, trailing: Any) -> None:
         fields: dict[str, Any] = {"code": code.name, "message": details}
         rich = _rich_details(trailing)
         if rich:
             fields["details"] = rich
-        self._out.put_nowait((STATUS, fields))
+        self._emit(STATUS, fields)
         trailers = {k: v for k, v in _headers(trailing).items() if k != DETAILS_KEY}
         if trailers:
-            self._out.put_nowait((TRAILERS, {"headers": trailers}))
-        if self.response is None:
-            self.response = Response(status=code.name, headers={}, body="")
-        else:
-            self.response.status = code.name
-        self.response.headers = trailers
+            self._emit(TRAILERS, {"headers": trailers})
+        self.response = Response(status=code.name, headers=trailers, body=self._body())
+
+    def _body(self) -> str:
+        return "" if self._last is None else json.dumps(self._last, ensure_ascii=False)
 
 
 def _serialize(message: Message) -> bytes:

@@ -7,6 +7,7 @@ import base64
 import ipaddress
 import ssl
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 import grpc
@@ -92,6 +93,24 @@ def reflection_metadata(request: ResolvedRequest) -> Metadata:
 
 async def open_channel(request: ResolvedRequest, target: Target, *, size_limits: bool = True) -> grpc.aio.Channel:
     """A channel for the request; reflection opens one without `@max-message-size` (schemas are large)."""
+    options, credentials = await _channel_settings(request, target, size_limits)
+    if credentials is None:
+        return grpc.aio.insecure_channel(target.address, options=options)
+    return grpc.aio.secure_channel(target.address, credentials, options=options)
+
+
+async def open_sync_channel(request: ResolvedRequest, target: Target) -> grpc.Channel:
+    """The same channel for grpcio's synchronous stub (a server stream read in a thread: grpc_stream.py)."""
+    options, credentials = await _channel_settings(request, target, True)
+    if credentials is None:
+        return grpc.insecure_channel(target.address, options=options)
+    return grpc.secure_channel(target.address, credentials, options=options)
+
+
+async def _channel_settings(
+    request: ResolvedRequest, target: Target, size_limits: bool
+) -> tuple[list[tuple[str, str | int]], grpc.ChannelCredentials | None]:
+    """The channel's options, and its TLS credentials (None: plaintext)."""
     options: list[tuple[str, str | int]] = [("grpc.enable_retries", 0)]
     size = request.meta_size("max-message-size") if size_limits else None
     if size is not None:
@@ -100,7 +119,7 @@ async def open_channel(request: ResolvedRequest, target: Target, *, size_limits:
     if authority:
         options.append(("grpc.default_authority", authority))
     if not target.tls:
-        return grpc.aio.insecure_channel(target.address, options=options)
+        return options, None
     if authority:
         options.append(("grpc.ssl_target_name_override", authority))
     root = _read(request, "ca")
@@ -114,7 +133,7 @@ async def open_channel(request: ResolvedRequest, target: Target, *, size_limits:
     credentials = grpc.ssl_channel_credentials(
         root_certificates=root, private_key=_read(request, "key"), certificate_chain=_read(request, "cert")
     )
-    return grpc.aio.secure_channel(target.address, credentials, options=options)
+    return options, credentials
 
 
 MAX_PEM_FILE = 1024 * 1024
@@ -133,8 +152,9 @@ def _read(request: ResolvedRequest, key: str) -> bytes | None:
         raise TransportError(f"cannot read `@{key} {value}` ({path}): {exc.strerror or exc}") from None
 
 
-def explain(error: grpc.aio.AioRpcError, target: Target, timeout: float | None, doing: str) -> str:
-    """A failed call that never reached the service, in words a user can act on."""
+def explain(error: Any, target: Target, timeout: float | None, doing: str) -> str:
+    """A failed call that never reached the service (an AioRpcError, or a failed call of the synchronous
+    stub), in words a user can act on."""
     code = error.code()
     details = error.details() or ""
     lowered = details.lower()

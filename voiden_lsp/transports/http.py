@@ -18,9 +18,9 @@ import httpx
 from voiden_lsp.errors import TransportError
 from voiden_lsp.events import CLOSED, CONNECTING, OPEN, RECEIVED, SENT, STATUS
 from voiden_lsp.templating import ResolvedRequest, Response, looks_like_json
-from voiden_lsp.transports.base import Emitted, Transport, pretty
+from voiden_lsp.transports.base import Emitted, Transport, bytes_payload, text_payload
 
-#: A body up to this size arrives as one `received` event (pretty JSON); a larger one as its chunks.
+#: A body up to this size arrives as one `received` event (JSON as its value); a larger one as its chunks.
 WHOLE_BODY_LIMIT = 1024 * 1024
 #: How much of a body is kept for `{{NAME.response.body...}}` references.
 REFERENCE_LIMIT = 4 * 1024 * 1024
@@ -193,15 +193,14 @@ class HttpTransport(Transport):
         yield CONNECTING, {"target": request.target}
         content: bytes | AsyncIterator[bytes] | None = None
         extra_headers: list[tuple[str, str]] = []
-        sent_text = ""
-        size = 0
+        sent: dict[str, Any] = {"data": "", "encoding": "text", "size": 0}
         if request.body_parts is not None:
-            size, content, sent_text = _streamed_body(request.body_parts)
+            size, content, shown = _streamed_body(request.body_parts)
+            sent = {"data": shown, "encoding": "text", "size": size}
             extra_headers = [("Content-Length", str(size))]
         elif request.body is not None:
             content = request.body.encode()
-            size = len(content)
-            sent_text = pretty(request.body)
+            sent = text_payload(request.body, size=len(content))
         headers = [*request.headers, *extra_headers]
         if request.body is not None and request.header("content-type") is None and looks_like_json(request.body):
             headers.append(("Content-Type", "application/json"))
@@ -223,9 +222,7 @@ class HttpTransport(Transport):
                 yield (
                     SENT,
                     {
-                        "data": sent_text,
-                        "size": size,
-                        "binary": False,
+                        **sent,
                         "method": http_request.method,
                         "url": str(http_request.url),
                         "headers": dict(http_request.headers),
@@ -274,23 +271,19 @@ class HttpTransport(Transport):
                 streaming = True
                 chunk = b"".join(buffered)
                 buffered = []
-            yield RECEIVED, self._rendering(chunk, text, encoding, content_type, pretty_json=False)
+            yield RECEIVED, self._payload(chunk, text, encoding, whole=False)
         if not streaming and buffered_size:
-            yield (
-                RECEIVED,
-                self._rendering(b"".join(buffered), text, encoding, content_type, pretty_json=True),
-            )
+            yield RECEIVED, self._payload(b"".join(buffered), text, encoding, whole=True)
         self.response = Response(
             status=response.status_code, headers=headers, body=bytes(kept).decode(encoding, errors="replace")
         )
 
     @staticmethod
-    def _rendering(body: bytes, text: bool, encoding: str, content_type: str, *, pretty_json: bool) -> dict[str, Any]:
+    def _payload(body: bytes, text: bool, encoding: str, *, whole: bool) -> dict[str, Any]:
+        """A whole body as a value (JSON decoded), a chunk of a long one as text; binary as base64."""
         if not text:
-            return {
-                "data": f"<{len(body)} bytes of {content_type or 'binary data'}>",
-                "size": len(body),
-                "binary": True,
-            }
+            return bytes_payload(body)
         decoded = body.decode(encoding, errors="replace")
-        return {"data": pretty(decoded) if pretty_json else decoded, "size": len(body), "binary": False}
+        return (
+            text_payload(decoded, size=len(body)) if whole else {"data": decoded, "encoding": "text", "size": len(body)}
+        )

@@ -18,10 +18,9 @@ import socketio
 from voiden_lsp.errors import TransportError
 from voiden_lsp.events import CLOSED, CONNECTING, ERROR, OPEN, RECEIVED, SENT
 from voiden_lsp.templating import ResolvedRequest
-from voiden_lsp.transports.base import Emitted, Transport, pretty
+from voiden_lsp.transports.base import Emitted, Transport, bytes_payload, value_payload
 
 DEFAULT_EVENT = "message"
-_END = object()
 
 
 def _payload(text: str) -> Any:
@@ -34,20 +33,23 @@ def _payload(text: str) -> Any:
 
 
 def _rendering(data: Any) -> dict[str, Any]:
-    """`data`, `size` and `binary` of an event's arguments: a string as itself, bytes (a binary event) as
-    base64, anything else as JSON, with bytes inside it as base64 strings."""
+    """`data`, `encoding` and `size` of an event's arguments: bytes (a binary event) as base64, anything else
+    as its JSON value (a string too), with bytes inside it as base64 strings."""
     if isinstance(data, bytes):
-        return {"data": base64.b64encode(data).decode(), "size": len(data), "binary": True}
-    if isinstance(data, str):
-        return {"data": data, "size": len(data.encode()), "binary": False}
-    text = json.dumps(data, ensure_ascii=False, default=_bytes_as_base64)
-    return {"data": pretty(text), "size": len(text.encode()), "binary": False}
+        return bytes_payload(data)
+    value = _json_safe(data)
+    return value_payload(value, len(json.dumps(value, ensure_ascii=False).encode()))
 
 
-def _bytes_as_base64(value: object) -> str:
+def _json_safe(value: Any) -> Any:
+    """Socket.IO arguments as plain JSON values: binary attachments inside them become base64 strings."""
     if isinstance(value, bytes | bytearray):
-        return base64.b64encode(value).decode()
-    raise TypeError(f"{type(value).__name__} is not JSON")
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, dict):
+        return {str(key): _json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(item) for item in value]
+    return value
 
 
 def _arguments(args: tuple[Any, ...]) -> Any:
@@ -62,7 +64,6 @@ class SocketIoTransport(Transport):
         self.namespace = request.meta("namespace") or "/"
         self._client: socketio.AsyncClient | None = None
         self._http: aiohttp.ClientSession | None = None
-        self._out: asyncio.Queue[Emitted | object] = asyncio.Queue()
         self._received = 0
         self._closed_by = "server"
         self._disconnected = asyncio.Event()
@@ -75,8 +76,8 @@ class SocketIoTransport(Transport):
     async def events(self) -> AsyncIterator[Emitted]:
         runner = asyncio.create_task(self._run(), name=f"socketio {self.request.name}")
         try:
-            while (item := await self._out.get()) is not _END:
-                yield item  # type: ignore[misc]
+            async for item in self._drain():
+                yield item
             await runner
         finally:
             if not runner.done():
@@ -87,9 +88,6 @@ class SocketIoTransport(Transport):
                 await self._client.shutdown()
             if self._http is not None:
                 await self._http.close()
-
-    def _emit(self, kind: str, fields: dict[str, Any]) -> None:
-        self._out.put_nowait((kind, fields))
 
     async def _run(self) -> None:
         request = self.request
@@ -135,7 +133,7 @@ class SocketIoTransport(Transport):
                     "check the server, or raise `@timeout`"
                 },
             )
-            self._out.put_nowait(_END)
+            self._end()
             return
         except Exception as exc:  # socketio's ConnectionError, but aiohttp's own errors also get through
             if self._refusal is not None:
@@ -143,7 +141,7 @@ class SocketIoTransport(Transport):
             else:
                 message = await _diagnose(request.target, self.namespace, exc, request.timeout)
             self._emit(ERROR, {"message": message})
-            self._out.put_nowait(_END)
+            self._end()
             return
         try:
             self._emit(OPEN, {"headers": {}, "namespace": self.namespace, "sid": client.get_sid(self.namespace)})
@@ -160,7 +158,7 @@ class SocketIoTransport(Transport):
                 await self._disconnected.wait()
             self._emit(CLOSED, {"by": self._closed_by, "reason": self._reason, "messages": self._received})
         finally:
-            self._out.put_nowait(_END)
+            self._end()
 
     def _arrived(self, fields: dict[str, Any]) -> None:
         """An event or acknowledgement from the server: shown (after `open`), counted, and checked against

@@ -13,7 +13,7 @@ import httpx
 from voiden_lsp.errors import TransportError
 from voiden_lsp.events import CLOSED, CONNECTING, OPEN, RECEIVED, SENT, STATUS
 from voiden_lsp.templating import Response
-from voiden_lsp.transports.base import Emitted, Transport, pretty
+from voiden_lsp.transports.base import Emitted, Transport, text_payload
 from voiden_lsp.transports.http import NETWORK_ERRORS, check_url, describe_error, make_client
 
 
@@ -85,10 +85,7 @@ class SseTransport(Transport):
                     timeout=httpx.Timeout(request.timeout or 30.0, read=None),
                 )
                 if request.body:
-                    yield (
-                        SENT,
-                        {"data": pretty(request.body), "size": len(request.body.encode()), "binary": False},
-                    )
+                    yield SENT, text_payload(request.body)
                 try:  # reads wait as long as the stream lasts, but the answer's head must come in time
                     async with asyncio.timeout(request.timeout or 30.0):
                         response = await client.send(http_request, stream=True)
@@ -126,12 +123,7 @@ class SseTransport(Transport):
                         if event is None:
                             continue
                         count += 1
-                        fields: dict[str, Any] = {
-                            "data": pretty(event.data),
-                            "size": len(event.data.encode()),
-                            "binary": False,
-                            "event": event.event,
-                        }
+                        fields: dict[str, Any] = {**text_payload(event.data), "event": event.event}
                         if event.id is not None:
                             fields["id"] = event.id
                         if event.retry is not None:

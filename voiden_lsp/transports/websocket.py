@@ -4,7 +4,6 @@ close codes from either side, size limits and optional reconnection."""
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import socket
 import ssl
@@ -21,10 +20,9 @@ from websockets.frames import CloseCode, Frame, Opcode
 from voiden_lsp.errors import TransportError
 from voiden_lsp.events import CLOSED, CONNECTING, ERROR, OPEN, RECEIVED, SENT
 from voiden_lsp.templating import ResolvedRequest
-from voiden_lsp.transports.base import Emitted, Transport, pretty
+from voiden_lsp.transports.base import Emitted, Transport, bytes_payload, text_payload
 
 DEFAULT_MAX_SIZE = 16 * 1024 * 1024
-_END = object()
 #: Close codes that mean something went wrong (application codes 3000-4999 are the server's own business).
 _FAILURES = frozenset({1002, 1003, 1006, 1007, 1008, 1009, 1011})
 _CLOSE_MEANINGS = {
@@ -63,7 +61,6 @@ class WebSocketTransport(Transport):
     def __init__(self, request: ResolvedRequest) -> None:
         super().__init__(request)
         self._ws: _ObservedConnection | None = None
-        self._out: asyncio.Queue[Emitted | object] = asyncio.Queue()
         self._closing_by_client: tuple[int, str] | None = None
         self._received = 0
         self._sent = 0
@@ -73,8 +70,8 @@ class WebSocketTransport(Transport):
     async def events(self) -> AsyncIterator[Emitted]:
         runner = asyncio.create_task(self._run(), name=f"websocket {self.request.name}")
         try:
-            while (item := await self._out.get()) is not _END:
-                yield item  # type: ignore[misc]
+            async for item in self._drain():
+                yield item
             await runner  # re-raises what went wrong inside, for the session to report
         finally:
             if not runner.done():
@@ -84,9 +81,6 @@ class WebSocketTransport(Transport):
             if self._ws is not None:
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(self._ws.close(1001, "cancelled"), 2)
-
-    def _emit(self, kind: str, fields: dict[str, Any]) -> None:
-        self._out.put_nowait((kind, fields))
 
     async def _run(self) -> None:
         request = self.request
@@ -114,7 +108,7 @@ class WebSocketTransport(Transport):
         except TransportError as exc:
             self._emit(ERROR, {"message": exc.message})
         finally:
-            self._out.put_nowait(_END)
+            self._end()
 
     async def _session(self, attempt: int, max_messages: int | None, deadline: float | None) -> bool:
         """One connection, from handshake to close. True when it ended in a way worth reconnecting after."""
@@ -165,7 +159,7 @@ class WebSocketTransport(Transport):
                 if self._closing_by_client is not None:
                     continue  # sent before our close reached the server: past the limit, not part of the session
                 self._received += 1
-                self._emit(RECEIVED, _rendering(message))
+                self._emit(RECEIVED, _payload(message))
                 if max_messages is not None and self._received >= max_messages:
                     closing = self._close_while_reading(1000, f"@max-messages {max_messages} reached")
         except ConnectionClosed as closed:
@@ -246,13 +240,12 @@ class WebSocketTransport(Transport):
 
     def _control(self, direction: str, name: str, data: bytes) -> None:
         kind = SENT if direction == "sent" else RECEIVED
-        try:  # a ping's payload is often random bytes: show text when it is text, else hex
-            text, binary = data.decode(), False
-            if not text.isprintable():
-                raise ValueError
+        try:  # a ping's payload is often random bytes: text when it is text, else base64
+            text = data.decode()
+            payload = {"data": text, "encoding": "text", "size": len(data)} if text.isprintable() else None
         except ValueError:
-            text, binary = data.hex(), True
-        fields = {"data": text, "size": len(data), "binary": binary, "event": name, "control": True}
+            payload = None
+        fields = {**(payload or bytes_payload(data)), "event": name, "control": True}
         if self._before_open is not None:
             self._before_open.append((kind, fields))
         else:
@@ -306,10 +299,7 @@ class WebSocketTransport(Transport):
             code = frame.code if frame is not None else 1006
             raise TransportError(f"cannot send: the WebSocket is closed (code {code}); connect again") from None
         self._sent += 1
-        if isinstance(payload, bytes):
-            self._emit(SENT, {"data": base64.b64encode(payload).decode(), "size": len(payload), "binary": True})
-        else:
-            self._emit(SENT, {"data": pretty(payload), "size": len(payload.encode()), "binary": False})
+        self._emit(SENT, _payload(payload))
 
     async def send(self, message: str | bytes, *, event: str | None = None) -> None:
         if self._ws is None or self._ws.close_code is not None:
@@ -321,7 +311,5 @@ class WebSocketTransport(Transport):
             await self._client_close(1000, "closed by the user")
 
 
-def _rendering(message: str | bytes) -> dict[str, Any]:
-    if isinstance(message, bytes):
-        return {"data": base64.b64encode(message).decode(), "size": len(message), "binary": True}
-    return {"data": pretty(message), "size": len(message.encode()), "binary": False}
+def _payload(message: str | bytes) -> dict[str, Any]:
+    return bytes_payload(message) if isinstance(message, bytes) else text_payload(message)

@@ -230,8 +230,8 @@ function foldHttp(view: SessionView, event: VoidenEvent): void {
       http.statusText = event.message;
       break;
     case "received":
-      if (http.body.length < MAX_BODY) http.body += event.data ?? "";
-      http.bodyBinary = event.binary === true;
+      if (http.body.length < MAX_BODY) http.body += payloadText(event);
+      http.bodyBinary = event.encoding === "base64";
       http.bodyTruncated ||= event.truncated === true || http.body.length >= MAX_BODY;
       break;
     case "closed":
@@ -280,7 +280,7 @@ export function isOkStatus(code: unknown): boolean {
 }
 
 function searchText(event: VoidenEvent): string {
-  const parts = [event.kind, event.data, event.message, event.event, event.reason, event.target, event.url];
+  const parts = [event.kind, payloadText(event), event.message, event.event, event.reason, event.target, event.url];
   if (event.code !== undefined) parts.push(String(event.code));
   return parts.filter((part) => typeof part === "string").join("\n").toLowerCase();
 }
@@ -320,17 +320,21 @@ export function summary(event: VoidenEvent): string {
  * long enough to fill the widest row, the rest cut by the row itself. */
 function oneLine(event: VoidenEvent): string {
   const label = typeof event.event === "string" ? `[${event.event}] ` : "";
-  const data = event.data ?? "";
-  let flat = data;
-  const start = data.trimStart()[0];
-  if ((start === "{" || start === "[") && data.length <= 64 * 1024) {
-    try {
-      flat = JSON.stringify(JSON.parse(data));
-    } catch {
-      // not JSON after all
-    }
-  }
+  const flat = payloadText(event);
   return label + (flat.length > 2000 ? flat.slice(0, 2000) : flat).replace(/\s+/g, " ");
+}
+
+/** A payload as text, made at display time: JSON values compact (or indented by `indent`), text as it
+ * came, binary as its base64. */
+export function payloadText(event: VoidenEvent, indent?: number): string {
+  if (event.encoding === "json") return JSON.stringify(event.data, null, indent) ?? "null";
+  return typeof event.data === "string" ? event.data : "";
+}
+
+/** A payload to show: its pretty text, and its JSON value when it has one (for the tree view). */
+export function payloadView(event: VoidenEvent): { text: string; json: unknown } {
+  if (event.encoding === "json") return { text: payloadText(event, 2), json: event.data };
+  return { text: payloadText(event), json: undefined };
 }
 
 /** `+12.5 ms`, `+1.25 s`, `+2 m 05 s`: how long after the session started. */
@@ -349,7 +353,7 @@ export function formatSize(bytes: number | undefined): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
-/** Pretty JSON when the text is JSON, else the text itself. */
+/** Pretty JSON when the text is JSON, else the text itself (an HTTP body put together from its chunks). */
 export function pretty(data: string): { text: string; json: unknown } {
   const trimmed = data.trimStart();
   if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
@@ -436,16 +440,8 @@ export function formatDuration(ms: number): string {
 
 /** A message's own sequence number: the `seq` field of a JSON object's top level, when it has one. */
 export function ownSeq(event: VoidenEvent): number | string | undefined {
-  const data = event.data;
-  if (typeof data !== "string" || data.length > 100_000 || !data.trimStart().startsWith("{")) return undefined;
-  try {
-    const value: unknown = JSON.parse(data);
-    if (value !== null && typeof value === "object" && !Array.isArray(value)) {
-      const seq = (value as Record<string, unknown>).seq;
-      if (typeof seq === "number" || typeof seq === "string") return seq;
-    }
-  } catch {
-    // not JSON
-  }
-  return undefined;
+  const value = event.data;
+  if (event.encoding !== "json" || value === null || typeof value !== "object" || Array.isArray(value)) return undefined;
+  const seq = (value as Record<string, unknown>).seq;
+  return typeof seq === "number" || typeof seq === "string" ? seq : undefined;
 }

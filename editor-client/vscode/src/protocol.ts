@@ -22,6 +22,8 @@ export interface LspPosition {
   character: number;
 }
 
+export type PayloadEncoding = "json" | "text" | "base64";
+
 export interface VoidenEvent {
   session: string;
   request: string;
@@ -29,9 +31,13 @@ export interface VoidenEvent {
   /** ms since the session started */
   time: number;
   kind: EventKind;
-  data?: string;
+  /** A payload as a value (sent / received): see `encoding`. */
+  data?: unknown;
+  /** `json`: `data` is the decoded JSON value; `text`: a string; `base64`: the bytes, base64-encoded. */
+  encoding?: PayloadEncoding;
+  /** Bytes on the wire. */
   size?: number;
-  binary?: boolean;
+  /** The payload was cut to its first `maxPayload` bytes (as `text` or `base64`); `size` is the whole. */
   truncated?: boolean;
   event?: string;
   control?: boolean;

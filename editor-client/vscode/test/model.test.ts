@@ -1,6 +1,18 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { PanelModel, filterEvents, headline, ownSeq, relativeTime, summary, tabDetail, tabStatus, transcript } from "../src/model";
+import {
+  PanelModel,
+  filterEvents,
+  headline,
+  ownSeq,
+  payloadText,
+  payloadView,
+  relativeTime,
+  summary,
+  tabDetail,
+  tabStatus,
+  transcript,
+} from "../src/model";
 import type { SessionInfo, VoidenEvent } from "../src/protocol";
 
 function ev(session: string, seq: number, kind: VoidenEvent["kind"], extra: Partial<VoidenEvent> = {}): VoidenEvent {
@@ -9,12 +21,12 @@ function ev(session: string, seq: number, kind: VoidenEvent["kind"], extra: Part
 
 test("a bidi session goes connecting -> open -> closed, counting messages both ways", () => {
   const model = new PanelModel();
-  model.applyEvents([ev("s1", 1, "connecting", { target: "127.0.0.1:1" }), ev("s1", 2, "sent", { data: "{}", size: 2 })]);
+  model.applyEvents([ev("s1", 1, "connecting", { target: "127.0.0.1:1" }), ev("s1", 2, "sent", { data: {}, encoding: "json", size: 2 })]);
   assert.equal(model.current()?.state, "connecting");
   model.applyEvents([
     ev("s1", 3, "open", { headers: {} }),
-    ev("s1", 4, "received", { data: '{"a":1}', size: 7 }),
-    ev("s1", 5, "received", { data: "ping", control: true, event: "ping" }),
+    ev("s1", 4, "received", { data: { a: 1 }, encoding: "json", size: 7 }),
+    ev("s1", 5, "received", { data: "ping", encoding: "text", control: true, event: "ping" }),
   ]);
   const view = model.sessions.get("s1");
   assert.ok(view);
@@ -44,7 +56,7 @@ test("events seen twice (a snapshot racing the stream) are kept once; gaps count
     state: "open",
     live: true,
     dropped: 0,
-    events: [ev("s1", 1, "connecting"), ev("s1", 2, "open"), ev("s1", 3, "received", { data: "x" })],
+    events: [ev("s1", 1, "connecting"), ev("s1", 2, "open"), ev("s1", 3, "received", { data: "x", encoding: "text" })],
     blocks: [{ id: "m1", label: '{"message": 1}', line: 9 }],
   };
   model.applySnapshot([info]);
@@ -74,7 +86,7 @@ test("a late snapshot whose log starts after seq 1 says how many events were los
 test("the log is bounded: the oldest events go and are counted", () => {
   const model = new PanelModel(100);
   const batch: VoidenEvent[] = [];
-  for (let seq = 1; seq <= 250; seq++) batch.push(ev("s1", seq, "received", { data: String(seq) }));
+  for (let seq = 1; seq <= 250; seq++) batch.push(ev("s1", seq, "received", { data: String(seq), encoding: "text" }));
   model.applyEvents(batch);
   const view = model.sessions.get("s1");
   assert.equal(view?.events.length, 100);
@@ -87,11 +99,11 @@ test("HTTP sessions fold into a summary: request line, status, headers, body, ti
   const model = new PanelModel();
   model.applyEvents([
     { ...ev("h1", 1, "connecting"), request: "get-user" },
-    ev("h1", 2, "sent", { method: "GET", url: "http://x/u/1", headers: { accept: "*/*" }, data: "" }),
+    ev("h1", 2, "sent", { method: "GET", url: "http://x/u/1", headers: { accept: "*/*" }, data: "", encoding: "text" }),
     ev("h1", 3, "open", { headers: { "Content-Type": "application/json" } }),
     ev("h1", 4, "status", { code: 404, message: "Not Found" }),
-    ev("h1", 5, "received", { data: '{"error":', size: 9 }),
-    ev("h1", 6, "received", { data: '"none"}', size: 7 }),
+    ev("h1", 5, "received", { data: '{"error":', encoding: "text", size: 9 }),
+    ev("h1", 6, "received", { data: '"none"}', encoding: "text", size: 7 }),
     ev("h1", 7, "closed", { by: "server", timings: { connect: 1, first_byte: 2, total: 3 } }),
   ]);
   const http = model.sessions.get("h1")?.http;
@@ -109,9 +121,9 @@ test("HTTP sessions fold into a summary: request line, status, headers, body, ti
 test("the filter keeps kinds and searches data, messages and event names", () => {
   const events = [
     ev("s", 1, "connecting"),
-    ev("s", 2, "sent", { data: '{"message": "hello"}' }),
-    ev("s", 3, "received", { data: '{"message": "echo: hello"}' }),
-    ev("s", 4, "received", { event: "ping", control: true, data: "" }),
+    ev("s", 2, "sent", { data: { message: "hello" }, encoding: "json" }),
+    ev("s", 3, "received", { data: { message: "echo: hello" }, encoding: "json" }),
+    ev("s", 4, "received", { event: "ping", control: true, data: "", encoding: "text" }),
     ev("s", 5, "error", { message: "stream reset" }),
   ];
   const seqs = (list: VoidenEvent[]) => list.map((e) => e.seq);
@@ -138,7 +150,7 @@ test("timeline words: relative times, one-line summaries, transcript", () => {
   assert.equal(relativeTime(12.34), "+12.3 ms");
   assert.equal(relativeTime(1250), "+1.25 s");
   assert.equal(relativeTime(125_000), "+2 m 05 s");
-  assert.equal(summary(ev("s", 1, "received", { data: '{\n  "a": 1\n}', event: "tick" })), '[tick] {"a":1}');
+  assert.equal(summary(ev("s", 1, "received", { data: { a: 1 }, encoding: "json", event: "tick" })), '[tick] {"a":1}');
   assert.equal(summary(ev("s", 2, "closed", { by: "client", reason: "cancelled", messages: 3 })), "closed by client, cancelled, 3 received");
   const model = new PanelModel();
   model.applyEvents([ev("s", 1, "connecting")]);
@@ -151,10 +163,10 @@ test("an HTTP tab says its status, time and size; others their state and counts"
   const model = new PanelModel();
   model.applyEvents([
     ev("h1", 1, "connecting", { target: "http://x/users" }),
-    ev("h1", 2, "sent", { method: "GET", url: "http://x/users", headers: {}, data: "", size: 0 }),
+    ev("h1", 2, "sent", { method: "GET", url: "http://x/users", headers: {}, data: "", encoding: "text", size: 0 }),
     ev("h1", 3, "open", { headers: { "content-type": "application/json" } }),
     ev("h1", 4, "status", { code: 200, message: "OK" }),
-    ev("h1", 5, "received", { data: "[1,2]", size: 2048 }),
+    ev("h1", 5, "received", { data: [1, 2], encoding: "json", size: 2048 }),
     ev("h1", 6, "closed", { by: "server", timings: { total: 123.4 } }),
   ]);
   const http = model.sessions.get("h1");
@@ -207,8 +219,27 @@ test("sessions group by request, a rerun beside its earlier runs", () => {
 });
 
 test("a message's own seq, and rows as compact JSON", () => {
-  assert.equal(ownSeq(ev("s", 9, "received", { data: '{\n  "seq": 12,\n  "price": 1.5\n}' })), 12);
-  assert.equal(ownSeq(ev("s", 9, "received", { data: "[1]" })), undefined);
-  assert.equal(ownSeq(ev("s", 9, "received", { data: "plain" })), undefined);
-  assert.equal(summary(ev("s", 1, "received", { data: '{\n  "a": 1,\n  "b": [\n    2\n  ]\n}' })), '{"a":1,"b":[2]}');
+  assert.equal(ownSeq(ev("s", 9, "received", { data: { seq: 12, price: 1.5 }, encoding: "json" })), 12);
+  assert.equal(ownSeq(ev("s", 9, "received", { data: [1], encoding: "json" })), undefined);
+  assert.equal(ownSeq(ev("s", 9, "received", { data: '{"seq": 3}', encoding: "text" })), undefined, "text is not parsed");
+  assert.equal(summary(ev("s", 1, "received", { data: { a: 1, b: [2] }, encoding: "json" })), '{"a":1,"b":[2]}');
+  assert.equal(summary(ev("s", 1, "received", { data: "a\n  b", encoding: "text" })), "a b");
+});
+
+test("payloads are values: pretty at display time, binary as base64, a JSON null kept", () => {
+  const json = ev("s", 1, "received", { data: { a: [1, "x"] }, encoding: "json" });
+  assert.equal(payloadText(json), '{"a":[1,"x"]}');
+  assert.equal(payloadText(json, 2), '{\n  "a": [\n    1,\n    "x"\n  ]\n}');
+  assert.deepEqual(payloadView(json), { text: payloadText(json, 2), json: { a: [1, "x"] } });
+  assert.equal(payloadText(ev("s", 2, "received", { data: null, encoding: "json" })), "null");
+  assert.deepEqual(payloadView(ev("s", 3, "received", { data: "AAE=", encoding: "base64" })), { text: "AAE=", json: undefined });
+  assert.equal(payloadText(ev("s", 4, "received", { data: '{"cut', encoding: "text", truncated: true })), '{"cut');
+  const model = new PanelModel();
+  model.applyEvents([
+    ev("h", 1, "sent", { method: "GET", url: "http://x/i.png", data: "", encoding: "text" }),
+    ev("h", 2, "status", { code: 200 }),
+    ev("h", 3, "received", { data: "iVBORw0K", encoding: "base64", size: 6 }),
+  ]);
+  assert.equal(model.sessions.get("h")?.http?.bodyBinary, true);
+  assert.equal(model.sessions.get("h")?.http?.body, "iVBORw0K");
 });

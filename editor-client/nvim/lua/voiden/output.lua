@@ -1,5 +1,5 @@
 -- The live output: one buffer, a state line per session on top, then one line per event (session, time,
--- direction, size) in arrival order, with pretty JSON below it folded. Batches are appended, never
+-- direction, size) in arrival order, with its payload below it folded (JSON made readable here). Batches are appended, never
 -- rendered again, and the cursor in the document never moves.
 local M = { sessions = {}, order = {} }
 local BUFNAME = "voiden://output"
@@ -61,6 +61,67 @@ local function describe(e)
   end
   return table.concat(parts, " ")
 end
+
+-- A decoded JSON payload as text, object keys sorted (a Lua table keeps no order): compact when `indent` is
+-- nil, else indented by it.
+local function encode(value, indent, depth)
+  if value == nil or value == vim.NIL then
+    return "null"
+  elseif type(value) ~= "table" then
+    return vim.json.encode(value)
+  end
+  depth = depth or 0
+  if next(value) == nil then
+    return getmetatable(value) == getmetatable(vim.empty_dict()) and "{}" or "[]"
+  end
+  local pad = indent and ("\n" .. string.rep(" ", indent * (depth + 1))) or ""
+  local close = indent and ("\n" .. string.rep(" ", indent * depth)) or ""
+  local parts = {}
+  local islist = vim.islist or vim.tbl_islist
+  if islist(value) then
+    for _, item in ipairs(value) do
+      table.insert(parts, pad .. encode(item, indent, depth + 1))
+    end
+    return "[" .. table.concat(parts, ",") .. close .. "]"
+  end
+  local keys = vim.tbl_keys(value)
+  table.sort(keys, function(x, y)
+    return tostring(x) < tostring(y)
+  end)
+  for _, key in ipairs(keys) do
+    table.insert(parts, pad .. vim.json.encode(tostring(key)) .. (indent and ": " or ":") .. encode(value[key], indent, depth + 1))
+  end
+  return "{" .. table.concat(parts, ",") .. close .. "}"
+end
+
+-- The lines a payload shows under its event, made here at display time (the server sends values): JSON on
+-- one line when it fits in 100 characters, else indented; text as it came; binary as its base64.
+local function payload_lines(e)
+  local text
+  if e.encoding == "json" then
+    text = encode(e.data)
+    if #text > 100 then
+      text = encode(e.data, 2)
+    end
+  elseif type(e.data) == "string" then
+    text = e.data
+  else
+    return {}
+  end
+  if text == "" then
+    return {}
+  end
+  local lines = vim.split(text, "\n", { plain = true })
+  if e.encoding == "base64" then
+    table.insert(lines, 1, "(binary, base64)")
+  end
+  if e.truncated then
+    table.insert(lines, "… cut (" .. size(e.size) .. " in all)")
+  end
+  return lines
+end
+
+M.payload_lines = payload_lines
 
 local function state_line(s)
   return string.format("%s %s: %s (%d sent, %d received)", s.id, s.request, s.state, s.sent, s.received)
@@ -143,8 +204,8 @@ function M.show(events)
       end
       changed[s.id] = s
       table.insert(appended, s.id .. " " .. describe(e))
-      if (e.kind == "sent" or e.kind == "received") and e.data and e.data ~= "" then
-        for _, line in ipairs(vim.split(e.data, "\n", { plain = true })) do
+      if (e.kind == "sent" or e.kind == "received") and e.data ~= nil then
+        for _, line in ipairs(payload_lines(e)) do
           table.insert(appended, "      " .. line)
         end
       end

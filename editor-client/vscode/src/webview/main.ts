@@ -15,6 +15,8 @@ import {
   headline,
   isOkStatus,
   ownSeq,
+  payloadText,
+  payloadView,
   pretty,
   relativeTime,
   summary,
@@ -383,7 +385,7 @@ function renderHttp(view: SessionView): void {
   if (http.bodyBinary && type.startsWith("image/")) {
     body.append(el("img", { src: `data:${type.split(";")[0]};base64,${http.body}`, alt: "response image" }));
   } else if (http.body !== "") {
-    body.append(valueView(http.body));
+    body.append(valueView(pretty(http.body)));
   }
   if (http.bodyTruncated) body.append(el("div", { className: "note", textContent: "The body is cut here; the timeline holds every chunk." }));
   httpBox.replaceChildren(line, timings, headers, sentHeaders, body);
@@ -453,7 +455,8 @@ function renderDetail(): void {
     detail.replaceChildren(el("div", { className: "note", textContent: "Select an event to see it whole." }));
     return;
   }
-  const text = event.data ?? JSON.stringify(event, null, 2);
+  const payload = event.data !== undefined;
+  const text = payload ? payloadText(event, 2) : JSON.stringify(event, null, 2);
   const copy = action("copy", "copy", "Copy", "Copy this message", () => vscode.postMessage({ type: "copy", text }));
   const toggle = action("toggle-raw", raw ? "json" : "code", raw ? "Pretty" : "Raw", raw ? "Show it pretty" : "Show it as it came", () => {
     raw = !raw;
@@ -464,11 +467,13 @@ function renderDetail(): void {
   const heading = [event.kind, ...(own !== undefined ? [`seq ${String(own)}`] : []), `event #${event.seq}`, relativeTime(event.time)];
   if (typeof event.event === "string") heading.splice(1, 0, event.event);
   const title = el("div", { className: "detail-title" }, el("span", { className: "what", textContent: heading.join(" · ") }), toggle, copy);
-  const source = event.data !== undefined ? event.data : JSON.stringify(withoutEnvelope(event));
-  const body = raw ? el("pre", { className: "value raw", textContent: source }) : valueView(source);
+  const rest = JSON.stringify(withoutEnvelope(event));
+  const body = raw
+    ? el("pre", { className: "value raw", textContent: payload ? payloadText(event) : rest })
+    : valueView(payload ? payloadView(event) : pretty(rest));
   const parts: Node[] = [title, body];
   if (event.truncated) parts.push(el("div", { className: "note", textContent: `Cut for display: ${formatSize(event.size)} in all.` }));
-  if (event.headers && event.data !== undefined) parts.push(headerTable(event.headers));
+  if (event.headers && payload) parts.push(headerTable(event.headers));
   detail.replaceChildren(...parts);
 }
 
@@ -478,8 +483,7 @@ function withoutEnvelope(event: VoidenEvent): Record<string, unknown> {
 }
 
 /** Pretty JSON as a collapsible tree (or plain text). */
-function valueView(data: string): HTMLElement {
-  const { text, json } = pretty(data);
+function valueView({ text, json }: { text: string; json: unknown }): HTMLElement {
   if (json === undefined || text.length > TREE_LIMIT * 40) return el("pre", { className: "value", textContent: text });
   let budget = TREE_LIMIT;
   const tree = (value: unknown, key: string | null): HTMLElement => {
