@@ -6,6 +6,7 @@ from pathlib import Path
 
 from tests.helpers import events, voiden
 from voiden_lsp.demo.http_server import DemoHttpServer
+from voiden_lsp.demo.ws_server import DemoWebSocketServer
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -107,3 +108,43 @@ def test_demo_runs_every_example() -> None:
     assert {"list-users", "create-user", "fetch-user", "login", "me", "ticks"} <= requests
     assert not [e for e in lines if e["kind"] == "error"]
     assert "demo-password-123" not in result.stdout
+
+
+ECHO = """```ws name=echo
+@max-messages 3
+{{ws}}/echo
+
+{"hello": "world", "n": [1, 2]}
+```
+
+```message
+plain words
+```
+
+```message binary
+AAECAw==
+```
+"""
+
+
+def test_payloads_are_values_in_json_and_pretty_for_people(ws_server: DemoWebSocketServer, tmp_path: Path) -> None:
+    doc = write(tmp_path, ECHO)
+    machine = voiden("run", str(doc), "--json", "--var", f"ws={ws_server.url}")
+    assert machine.returncode == 0, machine.stderr
+    received = [e for e in events(machine.stdout) if e["kind"] == "received"]
+    assert [(e["encoding"], e["data"], e["size"]) for e in received] == [
+        ("json", {"hello": "world", "n": [1, 2]}, 31),
+        ("text", "plain words", 11),
+        ("base64", "AAECAw==", 4),
+    ]
+    assert '"data":{"hello":"world","n":[1,2]},"encoding":"json"' in machine.stdout, "compact, in the server's order"
+
+    person = voiden("run", str(doc), "--var", f"ws={ws_server.url}")
+    assert person.returncode == 0, person.stderr
+    lines = person.stdout.splitlines()
+    pretty = ["    {", '      "hello": "world",', '      "n": [', "        1,", "        2", "      ]", "    }"]
+    starts = [i for i, line in enumerate(lines) if lines[i : i + len(pretty)] == pretty]
+    assert len(starts) == 2, person.stdout  # what was sent and its echo, indented at display time
+    assert lines.count("    plain words") == 2
+    binary = lines.index("    binary, 4 B, as base64:")
+    assert lines[binary + 1] == "    AAECAw=="

@@ -24,7 +24,7 @@ BASE64: Final = "base64"
 """A payload's `encoding`: `data` is a decoded JSON value, a string, or base64 of the bytes."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Event:
     session: str
     request: str

@@ -148,8 +148,10 @@ async def test_code_lens_command_and_events_of_a_bidi_call(client: LanguageClien
         )
         await until(lambda: sum(e.kind == "received" for e in events_of(client, sid)) == 3)
         last = [e for e in events_of(client, sid) if e.kind == "received"][-1]
-        assert last.data.message == "echo: typed 5"
-        typed_sent = next(e for e in events_of(client, sid) if e.kind == "sent" and "typed 5" in e.data)
+        assert last.encoding == "json" and last.data.message == "echo: typed 5"  # a value, not display text
+        typed_sent = next(
+            e for e in events_of(client, sid) if e.kind == "sent" and getattr(e.data, "message", "") == "typed 5"
+        )
         assert typed_sent.seq < last.seq  # a message is logged before the answer it caused
         await client.workspace_execute_command_async(
             types.ExecuteCommandParams(command="voiden.close", arguments=[sid])
