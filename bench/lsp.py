@@ -172,7 +172,8 @@ async def main() -> None:
         bare = time.perf_counter() - start
         received, ours, peak = await raw_stream(stream_doc)
         print(
-            f"stream   {COUNT} gRPC messages from the (Python) demo server to the LSP client as events: {received / ours:8.0f} msg/s   "
+            f"stream   {COUNT} gRPC messages from the (Python) demo server to the LSP client as events: "
+            f"{received / ours:8.0f} msg/s   "
             f"bare grpcio {COUNT / bare:8.0f} msg/s   ratio {bare / ours * received / COUNT:4.2f}x   "
             f"server peak RSS {peak} MB"
         )

@@ -83,7 +83,13 @@ class CodeServer:
 @pytest.fixture
 def code_server(requirements: None, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[CodeServer]:
     """code-server with the extension installed; a test marked `untrusted` gets a folder in Restricted Mode."""
-    trusted = request.node.get_closest_marker("untrusted") is None
+    with running_code_server(tmp_path, trusted=request.node.get_closest_marker("untrusted") is None) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def running_code_server(tmp_path: Path, *, trusted: bool = True) -> Iterator[CodeServer]:
+    """code-server with the extension installed, its state in `tmp_path` (also for bench/panel.py)."""
     home = tmp_path / "home"
     user_data, extensions, workspace = tmp_path / "user-data", tmp_path / "extensions", tmp_path / "workspace"
     for folder in (home, user_data / "User", extensions, workspace):

@@ -1,9 +1,12 @@
 // Messages between the extension host and the panel's webview.
 
-import type { SessionInfo, VoidenEvent } from "./protocol";
+import type { SessionInfo } from "./protocol";
 
 export type ToPanel =
-  | { type: "events"; events: VoidenEvent[] }
+  /** A batch of events as JSON text: a string crosses the workbench's renderer as one copy, where a batch of
+   * objects is cloned field by field on each of its two hops (a 100,000-message stream fell to 11 frames a
+   * second). */
+  | { type: "events"; json: string }
   | { type: "sessions"; sessions: SessionInfo[] }
   | { type: "error"; message: string };
 

@@ -53,7 +53,7 @@ export class PanelHost implements vscode.Disposable {
   /** A batch from the server: to the panel if it is open (a closed panel catches up when it opens). */
   events(events: protocol.VoidenEvent[]): void {
     if (this.panel === undefined) return;
-    this.post({ type: "events", events });
+    this.post({ type: "events", json: JSON.stringify(events) });
   }
 
   /** A (re)started server: an open panel catches up with the sessions it knows. */
@@ -89,10 +89,12 @@ export class PanelHost implements vscode.Disposable {
       switch (message.type) {
         case "ready": {
           this.ready = true;
+          // what came while the panel loaded goes first: the catch-up's snapshot (the server keeps only the
+          // newest events of a session) then adds only what is newer, instead of hiding all of it
           const queued = this.queue;
           this.queue = [];
-          await this.catchUp();
           for (const item of queued) void this.panel?.webview.postMessage(item);
+          await this.catchUp();
           break;
         }
         case "send":

@@ -200,9 +200,10 @@ window.addEventListener("message", (message: MessageEvent<ToPanel>) => {
   const data = message.data;
   switch (data.type) {
     case "events": {
+      const events = JSON.parse(data.json) as VoidenEvent[];
       const before = model.order.length;
-      const changed = model.applyEvents(data.events);
-      for (const event of data.events) {
+      const changed = model.applyEvents(events);
+      for (const event of events) {
         // ask the server about a session when first seen (protocol, document, message blocks) and again once
         // it opens (whether it takes messages is known by then: a gRPC call's kind comes with its schema)
         const key = event.kind === "open" ? `${event.session} open` : event.session;
@@ -212,7 +213,7 @@ window.addEventListener("message", (message: MessageEvent<ToPanel>) => {
         }
       }
       const current = model.selected;
-      invalidate(model.order.length !== before || (current !== null && changed.has(current) && headerChanged(data.events)));
+      invalidate(model.order.length !== before || (current !== null && changed.has(current) && headerChanged(events)));
       break;
     }
     case "sessions":
