@@ -37,12 +37,16 @@ requestAnimationFrame(tick);
 FRAMES_REPORT = """
 (() => {
   const f = window.__frames; window.__frames = [];
-  let longest = 0;
-  for (let i = 1; i < f.length; i++) longest = Math.max(longest, f[i] - f[i - 1]);
+  let longest = 0, at = 0;
+  for (let i = 1; i < f.length; i++) if (f[i] - f[i - 1] > longest) { longest = f[i] - f[i - 1]; at = f[i] - f[0]; }
+  const gaps = [];
+  for (let i = 1; i < f.length; i++) {
+    if (f[i] - f[i - 1] > 100) gaps.push([Math.round(f[i] - f[0]), Math.round(f[i] - f[i - 1])]);
+  }
   const perSecond = new Map();
   for (const t of f) perSecond.set(Math.floor(t / 1000), (perSecond.get(Math.floor(t / 1000)) || 0) + 1);
   const counts = [...perSecond.values()].slice(1, -1);  // whole seconds only
-  return {longest, lowest: counts.length ? Math.min(...counts) : null, frames: f.length};
+  return {longest, at, gaps, lowest: counts.length ? Math.min(...counts) : null, frames: f.length};
 })()
 """
 
@@ -138,6 +142,7 @@ def main() -> None:
             f"  panel frames, {label:17} lowest {seen['lowest']} a second (budget 30), longest frame "
             f"{seen['longest']:.0f} ms, {seen['frames']} frames"
         )
+    print(f"  frames over 100 ms while streaming (ms after the first frame, length): {frames['gaps'][:12]}")
     print(
         f"  renderer processes' memory: {before:.0f} MB before, {after:.0f} MB after: "
         f"+{after - before:.0f} MB (budget 250)"
