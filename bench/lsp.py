@@ -225,6 +225,19 @@ class RawClient:
             if "id" in message and "method" in message:  # a server request (configuration, refresh)
                 self.send({"id": message["id"], "result": None})
 
+    async def run_to_close(self, uri: str, name: str) -> int:
+        """`voiden.run` on a request, its `voiden/events` read to its `closed` event; how many were `received`."""
+        params = {"command": "voiden.run", "arguments": [uri, name]}
+        self.send({"id": 2, "method": "workspace/executeCommand", "params": params})
+        received, closed = 0, False
+        while not closed:
+            message = await self.read()
+            if message.get("method") == "voiden/events":
+                for event in message["params"]["events"]:
+                    received += event["kind"] == "received"
+                    closed = closed or event["kind"] == "closed"
+        return received
+
     async def until_diagnostics(self, uri: str, version: int) -> None:
         while True:
             message = await self.read()
@@ -344,20 +357,7 @@ async def raw_stream(doc: Path) -> tuple[int, float, str]:
         }
     )
     start = time.perf_counter()
-    client.send(
-        {
-            "id": 2,
-            "method": "workspace/executeCommand",
-            "params": {"command": "voiden.run", "arguments": [uri, "ticks"]},
-        }
-    )
-    received, closed = 0, False
-    while not closed:
-        message = await client.read()
-        if message.get("method") == "voiden/events":
-            for event in message["params"]["events"]:
-                received += event["kind"] == "received"
-                closed = closed or event["kind"] == "closed"
+    received = await client.run_to_close(uri, "ticks")
     elapsed = time.perf_counter() - start
     peak = await client.stop()
     return received, elapsed, peak

@@ -128,16 +128,7 @@ async def lsp_stream(doc: Path, name: str, count: int) -> Reading:
     pid = client.proc.pid
     cpu = _process_cpu(pid)
     start = time.perf_counter()
-    client.send(
-        {"id": 2, "method": "workspace/executeCommand", "params": {"command": "voiden.run", "arguments": [uri, name]}}
-    )
-    received, closed = 0, False
-    while not closed:
-        message = await client.read()
-        if message.get("method") == "voiden/events":
-            for event in message["params"]["events"]:
-                received += event["kind"] == "received"
-                closed = closed or event["kind"] == "closed"
+    received = await client.run_to_close(uri, name)
     reading = Reading(time.perf_counter() - start, _process_cpu(pid) - cpu)
     await client.stop()
     if received != count:
@@ -161,13 +152,22 @@ def runs(work: Callable[[], Reading]) -> list[Reading]:
     return [work() for _ in range(RUNS)]
 
 
+def voiden_rows(doc: Path, name: str, count: int) -> list[Row]:
+    """`voiden run --json`, `voiden run` (pretty) and the language server, each reading the whole stream."""
+    voiden = [sys.executable, "-m", "voiden_lsp.cli", "run", str(doc)]
+    return [
+        Row("voiden run --json", runs(lambda: timed_process([*voiden, "--json"], lines_with('"received"', count)))),
+        Row("voiden run (pretty)", runs(lambda: timed_process(voiden, lines_with('"n"', count)))),
+        Row("language server: voiden/events to a raw client", runs(lambda: asyncio.run(lsp_stream(doc, name, count)))),
+    ]
+
+
 def bench_grpc(count: int, folder: Path) -> None:
     with reference_server("grpc-server.js") as port:
         address = f"127.0.0.1:{port}"
         body = json.dumps({"count": count})
         doc = folder / "ticks.voiden"
         doc.write_text(f"```grpc name=ticks\ngrpc://{address} bench.v1.Ticker/Ticks\n\n{body}\n```\n")
-        voiden = [sys.executable, "-m", "voiden_lsp.cli", "run", str(doc)]
         clients = [sys.executable, str(ROOT / "bench" / "clients.py"), "grpcio", address, str(count)]
         rows = [
             Row("bare grpcio, sync stub", runs(lambda: timed_process(clients, anything))),
@@ -175,12 +175,7 @@ def bench_grpc(count: int, folder: Path) -> None:
                 "bare grpcio + a JSON line each (json_format)",
                 runs(lambda: timed_process([*clients, "--json"], lines_with('"n"', count))),
             ),
-            Row("voiden run --json", runs(lambda: timed_process([*voiden, "--json"], lines_with('"received"', count)))),
-            Row("voiden run (pretty)", runs(lambda: timed_process(voiden, lines_with('"n"', count)))),
-            Row(
-                "language server: voiden/events to a raw client",
-                runs(lambda: asyncio.run(lsp_stream(doc, "ticks", count))),
-            ),
+            *voiden_rows(doc, "ticks", count),
         ]
         httpyac = PEERS / "node_modules" / ".bin" / "httpyac"
         if httpyac.exists():
@@ -204,16 +199,10 @@ def bench_ws(count: int, folder: Path) -> None:
         url = f"ws://127.0.0.1:{port}/feed?count={count}&close=1"
         doc = folder / "feed.voiden"
         doc.write_text(f"```ws name=feed\n{url}\n```\n")
-        voiden = [sys.executable, "-m", "voiden_lsp.cli", "run", str(doc)]
         bare = [sys.executable, str(ROOT / "bench" / "clients.py"), "websockets", url, str(count)]
         rows = [
             Row("bare websockets", runs(lambda: timed_process(bare, anything))),
-            Row("voiden run --json", runs(lambda: timed_process([*voiden, "--json"], lines_with('"received"', count)))),
-            Row("voiden run (pretty)", runs(lambda: timed_process(voiden, lines_with('"n"', count)))),
-            Row(
-                "language server: voiden/events to a raw client",
-                runs(lambda: asyncio.run(lsp_stream(doc, "feed", count))),
-            ),
+            *voiden_rows(doc, "feed", count),
         ]
         websocat = shutil.which("websocat", path=str(BIN)) or shutil.which("websocat")
         if websocat:
