@@ -74,7 +74,19 @@ export class PanelModel {
       this.add(view, event);
       changed.add(view.id);
     }
+    this.trim(changed);
     return changed;
+  }
+
+  /** The oldest events over the bound go, once a batch (a splice per event made a long stream quadratic). */
+  private trim(ids: Set<string>): void {
+    for (const id of ids) {
+      const view = this.sessions.get(id);
+      if (view === undefined || view.events.length <= this.maxEvents) continue;
+      const extra = view.events.length - this.maxEvents;
+      view.events.splice(0, extra);
+      view.dropped += extra;
+    }
   }
 
   /** A `voiden/sessions` answer: sessions this panel missed, events it has not seen, message blocks. */
@@ -92,6 +104,7 @@ export class PanelModel {
       if (info.events.length === 0 && view.events.length === 0) view.state = asState(info.state);
       changed.add(view.id);
     }
+    this.trim(changed);
     return changed;
   }
 
@@ -164,11 +177,6 @@ export class PanelModel {
     if (event.seq > view.lastSeq + 1 && view.lastSeq > 0) view.dropped += event.seq - view.lastSeq - 1;
     view.lastSeq = event.seq;
     view.events.push(event);
-    if (view.events.length > this.maxEvents) {
-      const extra = view.events.length - this.maxEvents;
-      view.events.splice(0, extra);
-      view.dropped += extra;
-    }
     const size = typeof event.size === "number" ? event.size : 0;
     if (typeof event.time === "number") view.elapsed = Math.max(view.elapsed, event.time);
     switch (event.kind) {
