@@ -12,19 +12,19 @@ blocked for 80 ms. The reference is the same probe in the same Neovim with nothi
 
 from __future__ import annotations
 
-import json
+import contextlib
 import os
 import re
-import selectors
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).parent))
+from stream import reference_server
+
 ROOT = Path(__file__).resolve().parents[1]
-SERVERS = ROOT / "tests" / "interop" / "servers"
 PLUGIN = ROOT / "editor-client" / "nvim"
 BUDGET_MS = 100.0
 
@@ -40,21 +40,6 @@ timer:start(10, 10, function()
 end)
 """
 PROBE_STOP = "_G.voiden_probe.timer:stop(); return _G.voiden_probe.late"
-
-
-def start_ws_server() -> tuple[subprocess.Popen[bytes], int]:
-    if not (SERVERS / "node_modules").is_dir():
-        sys.exit("bench/nvim.py needs the reference servers: run scripts/setup-interop")
-    process = subprocess.Popen(
-        ["node", "ws-server.js"], cwd=SERVERS, stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True
-    )
-    assert process.stdout is not None
-    selector = selectors.DefaultSelector()
-    selector.register(process.stdout, selectors.EVENT_READ)
-    if not selector.select(timeout=30):
-        sys.exit("the ws reference server did not start")
-    port = json.loads(process.stdout.readline())["port"]
-    return process, int(port)
 
 
 def nvim_binary() -> str:
@@ -73,7 +58,8 @@ def main() -> None:
     import pynvim
 
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
-    server, port = start_ws_server()
+    servers = contextlib.ExitStack()
+    port = servers.enter_context(reference_server("ws-server.js"))
     folder = Path(tempfile.mkdtemp(prefix="voiden-nvim-bench-"))
     init = folder / "init.lua"
     lsp = Path(sys.executable).parent / "voiden-lsp"
@@ -119,9 +105,7 @@ def main() -> None:
     finally:
         nvim.command("qa!", async_=True)
         nvim.close()
-        if server.stdin is not None:
-            server.stdin.close()
-        server.wait(5)
+        servers.close()
 
     idle_max, idle_p99, _ = summarise(idle)
     busy_max, busy_p99, over = summarise(busy)

@@ -200,9 +200,6 @@ class Schema:
             ) from None
         return instance
 
-    def to_json(self, message: Message, *, indent: int | None = 2) -> str:
-        return str(json_format.MessageToJson(message, descriptor_pool=self.pool, indent=indent, ensure_ascii=False))
-
     def to_dict(self, message: Message) -> dict[str, Any]:
         """The message's JSON value (the protobuf JSON mapping), by a converter made once per message type."""
         if self._json is None:

@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 
 from voiden_lsp.errors import TransportError
+from voiden_lsp.events import BASE64, JSON, TEXT
 from voiden_lsp.templating import ResolvedRequest, Response
 
 Emitted = tuple[str, dict[str, Any]]
@@ -81,22 +82,24 @@ class Transport:
 def text_payload(text: str, *, size: int | None = None) -> dict[str, Any]:
     """`data`, `encoding` and `size` of a text payload (DESIGN.md, the event model): JSON text travels as its
     value (`encoding: "json"`), any other text as itself (`"text"`). `size` defaults to its UTF-8 length."""
+    size = len(text.encode("utf-8", errors="surrogatepass")) if size is None else size
     value = json_value(text)
-    fields: dict[str, Any] = (
-        {"data": text, "encoding": "text"} if value is NOT_JSON else {"data": value, "encoding": "json"}
-    )
-    fields["size"] = len(text.encode("utf-8", errors="surrogatepass")) if size is None else size
-    return fields
+    return plain_text_payload(text, size) if value is NOT_JSON else value_payload(value, size)
+
+
+def plain_text_payload(text: str, size: int) -> dict[str, Any]:
+    """Text as itself, never read as JSON (a chunk of a long body, a file body by name, a ping's text)."""
+    return {"data": text, "encoding": TEXT, "size": size}
 
 
 def bytes_payload(data: bytes) -> dict[str, Any]:
     """A binary payload: base64, its size the bytes'."""
-    return {"data": base64.b64encode(data).decode("ascii"), "encoding": "base64", "size": len(data)}
+    return {"data": base64.b64encode(data).decode("ascii"), "encoding": BASE64, "size": len(data)}
 
 
 def value_payload(value: Any, size: int) -> dict[str, Any]:
     """A decoded JSON value (a protobuf message in the JSON mapping, Socket.IO arguments)."""
-    return {"data": value, "encoding": "json", "size": size}
+    return {"data": value, "encoding": JSON, "size": size}
 
 
 NOT_JSON: Any = object()

@@ -222,10 +222,11 @@ class GrpcTransport(Transport):
                             break
             except TimeoutError:
                 reason = f"@duration {self.request.meta('duration')} reached"
-            if reason is not None or ended is None:
+            if reason is not None:
                 stream.stop()
-                self._emit(CLOSED, {"by": "client", "reason": reason or "cancelled", "messages": self._received})
+                self._emit(CLOSED, {"by": "client", "reason": reason, "messages": self._received})
                 return
+            assert ended is not None  # batches() ends with the call's end, and only then
             self._finish(ended, method, target)
         except (TransportError, SchemaError) as exc:
             self._emit(ERROR, {"message": exc.message})

@@ -18,7 +18,7 @@ import httpx
 from voiden_lsp.errors import TransportError
 from voiden_lsp.events import CLOSED, CONNECTING, OPEN, RECEIVED, SENT, STATUS
 from voiden_lsp.templating import ResolvedRequest, Response, looks_like_json
-from voiden_lsp.transports.base import Emitted, Transport, bytes_payload, text_payload
+from voiden_lsp.transports.base import Emitted, Transport, bytes_payload, plain_text_payload, text_payload
 
 #: A body up to this size arrives as one `received` event (JSON as its value); a larger one as its chunks.
 WHOLE_BODY_LIMIT = 1024 * 1024
@@ -193,10 +193,10 @@ class HttpTransport(Transport):
         yield CONNECTING, {"target": request.target}
         content: bytes | AsyncIterator[bytes] | None = None
         extra_headers: list[tuple[str, str]] = []
-        sent: dict[str, Any] = {"data": "", "encoding": "text", "size": 0}
+        sent = plain_text_payload("", 0)
         if request.body_parts is not None:
             size, content, shown = _streamed_body(request.body_parts)
-            sent = {"data": shown, "encoding": "text", "size": size}
+            sent = plain_text_payload(shown, size)
             extra_headers = [("Content-Length", str(size))]
         elif request.body is not None:
             content = request.body.encode()
@@ -284,6 +284,4 @@ class HttpTransport(Transport):
         if not text:
             return bytes_payload(body)
         decoded = body.decode(encoding, errors="replace")
-        return (
-            text_payload(decoded, size=len(body)) if whole else {"data": decoded, "encoding": "text", "size": len(body)}
-        )
+        return text_payload(decoded, size=len(body)) if whole else plain_text_payload(decoded, len(body))

@@ -20,7 +20,7 @@ from websockets.frames import CloseCode, Frame, Opcode
 from voiden_lsp.errors import TransportError
 from voiden_lsp.events import CLOSED, CONNECTING, ERROR, OPEN, RECEIVED, SENT
 from voiden_lsp.templating import ResolvedRequest
-from voiden_lsp.transports.base import Emitted, Transport, bytes_payload, text_payload
+from voiden_lsp.transports.base import Emitted, Transport, bytes_payload, plain_text_payload, text_payload
 
 DEFAULT_MAX_SIZE = 16 * 1024 * 1024
 #: Close codes that mean something went wrong (application codes 3000-4999 are the server's own business).
@@ -242,7 +242,7 @@ class WebSocketTransport(Transport):
         kind = SENT if direction == "sent" else RECEIVED
         try:  # a ping's payload is often random bytes: text when it is text, else base64
             text = data.decode()
-            payload = {"data": text, "encoding": "text", "size": len(data)} if text.isprintable() else None
+            payload = plain_text_payload(text, len(data)) if text.isprintable() else None
         except ValueError:
             payload = None
         fields = {**(payload or bytes_payload(data)), "event": name, "control": True}
