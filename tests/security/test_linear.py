@@ -36,6 +36,10 @@ CASES = {
     "front matter of [": "---\nvars:\n  a: " + "[" * MB + "\n---\n```http\nGET http://127.0.0.1:9/\n```\n",
     "gRPC line of {": "```grpc\ngrpc://127.0.0.1:9 " + "{" * MB + "\n```\n",
     "message block of {": "```ws\nws://127.0.0.1:9/\n```\n```message\n" + "{" * MB + "\n```\n",
+    **{
+        f"expect line of {c}": "```ws\nws://127.0.0.1:9/\n```\n```expect\nany message.x == " + c * MB + "\n```\n"
+        for c in ("[", '"', "/", "{", "a ", "# ")
+    },
 }
 
 

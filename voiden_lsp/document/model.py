@@ -21,6 +21,7 @@ PROTOCOL_ALIASES = {
     "socketio": "socketio",
 }
 MESSAGE_WORDS = ("message", "msg")
+EXPECT_WORD = "expect"
 #: Protocols whose requests keep a connection open and accept message blocks.
 LIVE_PROTOCOLS = ("ws", "grpc", "socketio")
 
@@ -162,6 +163,77 @@ class MessageBlock:
 
 
 @dataclass(frozen=True)
+class Subject:
+    """What an expectation looks at (FORMAT.md section 8). `kind` is one of SUBJECT_KINDS; `name` is a header's
+    or trailer's name, or the `closed` field; `index` is `message[N]`'s N; `path` walks into the value."""
+
+    kind: str
+    name: str = ""
+    index: int | None = None
+    path: tuple[str | int, ...] = ()
+
+    @property
+    def streams(self) -> bool:
+        """Only a live or streaming request has it (messages, the close)."""
+        return self.kind in STREAM_SUBJECTS
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """One line of an `expect` block: `SUBJECT OPERATOR [EXPECTED] [within DURATION]`, with the range of each
+    part. `expected` is the text as written (templates not yet expanded); `within` is in seconds."""
+
+    text: str
+    range: Range
+    subject: Subject
+    subject_range: Range
+    operator: str
+    """Canonical: `equals`, `less-than`, `contains`... (OPERATORS)."""
+    operator_range: Range
+    expected: str | None = None
+    expected_range: Range | None = None
+    within: float | None = None
+    within_range: Range | None = None
+
+    @property
+    def line(self) -> int:
+        return self.range.start.line
+
+    @property
+    def waits(self) -> bool:
+        """An unattended run keeps the session open until this is decided (or its deadline passes)."""
+        if self.within is not None:
+            return True
+        kind = self.subject.kind
+        if kind == "any":
+            return True
+        if kind == "message":
+            return self.subject.index is not None and self.subject.index >= 0
+        return kind == "messages" and self.operator in ("greater-equal", "greater-than", "equals")
+
+
+@dataclass(frozen=True)
+class BadExpectation:
+    """A line of an `expect` block that is not an expectation: a diagnostic, and a failure when run."""
+
+    text: str
+    range: Range
+    message: str
+
+
+@dataclass
+class ExpectBlock:
+    range: Range
+    info_range: Range
+    expectations: list[Expectation] = field(default_factory=list)
+    bad: list[BadExpectation] = field(default_factory=list)
+    request: str | None = None
+
+
+STREAM_SUBJECTS = frozenset({"messages", "message", "any", "every", "closed"})
+
+
+@dataclass(frozen=True)
 class Capture:
     """A value kept from a response for later requests (a Voiden app `runtime-variables` row): `source` is
     `$res.body.PATH`, `$res.status`, `$res.headers.NAME`, `$req.url`..., read as `{{process.NAME}}`."""
@@ -194,6 +266,11 @@ class Request:
     external_files: frozenset[str] = frozenset()
     """`< path` bodies that may lie outside the collection: only a Voiden app file's links marked external."""
     captures: list[Capture] = field(default_factory=list)
+    expects: list[ExpectBlock] = field(default_factory=list)
+
+    @property
+    def expectations(self) -> list[Expectation]:
+        return [e for block in self.expects for e in block.expectations]
 
     def meta(self, key: str) -> str | None:
         """Value of the last `@key` line, or None."""
@@ -235,6 +312,7 @@ class Document:
     text: str
     requests: list[Request] = field(default_factory=list)
     messages: list[MessageBlock] = field(default_factory=list)
+    expects: list[ExpectBlock] = field(default_factory=list)
     front_matter: FrontMatter | None = None
     problems: list[Problem] = field(default_factory=list)
 

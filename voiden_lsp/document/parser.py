@@ -14,11 +14,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from voiden_lsp.document import scanning
+from voiden_lsp.document.expect import read_block
 from voiden_lsp.document.model import (
+    EXPECT_WORD,
     LIVE_PROTOCOLS,
     MESSAGE_WORDS,
     PROTOCOL_ALIASES,
     Document,
+    ExpectBlock,
     FrontMatter,
     Header,
     MessageBlock,
@@ -265,7 +268,7 @@ class _Parser:
         first = self._source(start)
         info_col = first.find(words[0])
         info_range = Range.of(start, utf16_len(first[: max(info_col, 0)]), start, utf16_len(first.rstrip()))
-        if word not in PROTOCOL_ALIASES and word not in MESSAGE_WORDS:
+        if word not in PROTOCOL_ALIASES and word not in MESSAGE_WORDS and word != EXPECT_WORD:
             self._maybe_unknown_protocol(word, words[1:], info_range)
             return None
         attributes: dict[str, str] = {}
@@ -281,7 +284,7 @@ class _Parser:
             col = len(raw) - len(text) if raw.endswith(text) else 0
             lines.append(_Line(text, start + 1 + i, utf16_len(raw[:col])))
         block_range = Range(Position(start, 0), Position(end, utf16_len(self._source(end))))
-        canonical = word if word in MESSAGE_WORDS else PROTOCOL_ALIASES[word]
+        canonical = word if word in MESSAGE_WORDS or word == EXPECT_WORD else PROTOCOL_ALIASES[word]
         return _Fence(canonical, attributes, lines, block_range, info_range, heading, level)
 
     def _source(self, line: int) -> str:
@@ -289,7 +292,7 @@ class _Parser:
 
     def _maybe_unknown_protocol(self, word: str, rest: list[str], where: Range) -> None:
         """Flag info strings that look meant as requests; plain code fences (json, python) stay prose."""
-        known = sorted(set(PROTOCOL_ALIASES) | set(MESSAGE_WORDS))
+        known = sorted(set(PROTOCOL_ALIASES) | set(MESSAGE_WORDS) | {EXPECT_WORD})
         close = difflib.get_close_matches(word, known, n=1, cutoff=0.75) if len(word) >= 3 else []
         has_attributes = any("=" in attr for attr in rest)
         if close or has_attributes:
@@ -573,6 +576,9 @@ class _Parser:
                 if owner is not None and (owner[0].heading_level == 0 or fence.heading_level <= owner[0].heading_level):
                     owner = None
                 continue
+            if fence.word == EXPECT_WORD:
+                self._attach_expect(fence, owner[1] if owner else None, doc)
+                continue
             if fence.word not in MESSAGE_WORDS:
                 owner = (fence, by_fence[id(fence)])
                 continue
@@ -625,6 +631,32 @@ class _Parser:
             if "wait" in block.attributes and not block.attributes["wait"].isdigit():
                 self.problem("`wait=N` needs a whole number of server messages", fence.info_range, code="bad-attribute")
 
+    def _attach_expect(self, fence: _Fence, request: Request | None, doc: Document) -> None:
+        block = ExpectBlock(fence.range, fence.info_range, request=request.name if request else None)
+        read_block(
+            ((line.text, line.line, line.col) for line in fence.lines), request.protocol if request else "", block
+        )
+        for bad in block.bad:
+            self.problem(bad.message, bad.range, code="bad-expectation")
+        if request is None:
+            self.problem(
+                "expect block has no request to belong to: put it below a request in the same section",
+                fence.info_range,
+                code="orphan-expect",
+            )
+            return
+        if not block.expectations and not block.bad:
+            self.problem(
+                "empty expect block: write what the request must do, a line each (`status == 200`)",
+                fence.info_range,
+                "warning",
+                code="empty-expect",
+            )
+        request.expects.append(block)
+        doc.expects.append(block)
+
+
+_NOT_REQUESTS = frozenset({*MESSAGE_WORDS, EXPECT_WORD, "#heading"})
 
 # -- sections, parsed once per text -----------------------------------------------------------------
 #
@@ -740,7 +772,7 @@ def _section(lines: list[str]) -> _Part:
     fences = parser._fences(text)
     requests = []
     for i, fence in enumerate(fences):
-        if fence.word in MESSAGE_WORDS or fence.word == "#heading":
+        if fence.word in _NOT_REQUESTS:
             continue
         try:
             requests.append((i, parser._request(fence)))
@@ -763,7 +795,7 @@ def _moved_fence(fence: _Fence, lines: int) -> _Fence:
     return _Fence(
         fence.word,
         fence.attributes,
-        [_Line(line.text, line.line + lines, line.col) for line in fence.lines] if fence.word in MESSAGE_WORDS else [],
+        [_Line(line.text, line.line + lines, line.col) for line in fence.lines] if fence.word in _NOT_REQUESTS else [],
         fence.range.moved(lines),
         fence.info_range.moved(lines),
         fence.heading,
@@ -799,7 +831,8 @@ def _moved_request(request: Request, lines: int) -> Request:
 def _own_copy(request: Request) -> Request:
     """A document's own copy of a kept request: its name and message blocks are filled in per document."""
     own = copy.copy(request)
-    own.attributes, own.metadata, own.headers, own.messages = dict(own.attributes), [*own.metadata], [*own.headers], []
+    own.attributes, own.metadata, own.headers = dict(own.attributes), [*own.metadata], [*own.headers]
+    own.messages, own.expects = [], []
     return own
 
 

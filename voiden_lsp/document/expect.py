@@ -1,0 +1,459 @@
+"""Reading `expect` blocks (FORMAT.md section 8): each line an expectation with the range of its subject,
+operator, expected value and `within`, or a message saying what is wrong with it. Pure, and linear in the
+length of a line (one pass of a character scanner, no backtracking pattern)."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from voiden_lsp.document.model import (
+    BadExpectation,
+    Expectation,
+    ExpectBlock,
+    Position,
+    Range,
+    Subject,
+    utf16_len,
+)
+from voiden_lsp.document.values import parse_duration, parse_size
+
+#: canonical name -> the symbol written for it (or "" when it has none)
+OPERATORS: dict[str, str] = {
+    "equals": "==",
+    "not-equals": "!=",
+    "less-than": "<",
+    "less-equal": "<=",
+    "greater-than": ">",
+    "greater-equal": ">=",
+    "contains": "",
+    "not-contains": "",
+    "starts-with": "",
+    "ends-with": "",
+    "matches": "",
+    "exists": "",
+    "not-exists": "",
+    "is-empty": "",
+    "not-empty": "",
+    "is-truthy": "",
+    "is-falsy": "",
+    "type-is": "",
+}
+#: every spelling accepted (the symbols, and the Voiden app's aliases) -> canonical name
+OPERATOR_ALIASES: dict[str, str] = {
+    **{name: name for name in OPERATORS},
+    **{symbol: name for name, symbol in OPERATORS.items() if symbol},
+    "===": "equals",
+    "eq": "equals",
+    "equal": "equals",
+    "!==": "not-equals",
+    "ne": "not-equals",
+    "neq": "not-equals",
+    "lt": "less-than",
+    "lte": "less-equal",
+    "gt": "greater-than",
+    "gte": "greater-equal",
+    "includes": "contains",
+    "not-includes": "not-contains",
+    "regex": "matches",
+    "is-defined": "exists",
+    "is-null": "not-exists",
+    "is-undefined": "not-exists",
+    "empty": "is-empty",
+    "truthy": "is-truthy",
+    "falsy": "is-falsy",
+    "typeof": "type-is",
+}
+#: operators that take no expected value
+UNARY = frozenset({"exists", "not-exists", "is-empty", "not-empty", "is-truthy", "is-falsy"})
+ORDERING = frozenset({"less-than", "less-equal", "greater-than", "greater-equal"})
+TYPES = ("number", "string", "boolean", "object", "array", "null")
+#: the subjects a line starts with, as written, for completion and hints
+SUBJECT_WORDS = (
+    "status",
+    "header",
+    "trailer",
+    "body",
+    "time",
+    "size",
+    "error",
+    "messages",
+    "message[0]",
+    "message[-1]",
+    "any message",
+    "every message",
+    "closed.code",
+    "closed.reason",
+    "closed.by",
+)
+CLOSED_FIELDS = ("code", "reason", "by")
+_SUBJECTS = "`status`, `header NAME`, `body.PATH`, `time`, `messages`, `message[N]`, `any message.PATH`, `closed.code`"
+_BARE_WORD = re.compile(r"[^\s\"'\[\]{}]+")
+_REGEX = re.compile(r"/(.*)/([imsx]*)", re.DOTALL)
+_INDEX = re.compile(r"-?\d+")
+MAX_LINE = 4096
+"""Longer lines are not read (a diagnostic says so): nothing a person writes as one expectation is longer."""
+
+
+def read_block(lines: Iterable[tuple[str, int, int]], protocol: str, block: ExpectBlock) -> None:
+    """Fills `block` from its lines (text, line number, UTF-16 column of the text's start) for a request
+    of `protocol` (None-like "" when the block has no request)."""
+    for text, line, col in lines:
+        body = _without_comment(text)
+        if not body.strip():
+            continue
+        start = len(body) - len(body.lstrip())
+        end = len(body.rstrip())
+        where = _ranger(text, line, col)
+        try:
+            block.expectations.append(read_line(body, where, protocol))
+        except _Bad as bad:
+            block.bad.append(BadExpectation(body[start:end], where(*(bad.span or (start, end))), bad.message))
+
+
+class _Bad(Exception):
+    def __init__(self, message: str, span: tuple[int, int] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.span = span
+
+
+def _ranger(text: str, line: int, col: int) -> Any:
+    def where(start: int, end: int) -> Range:
+        return Range(Position(line, col + utf16_len(text[:start])), Position(line, col + utf16_len(text[:end])))
+
+    return where
+
+
+def read_line(text: str, where: Any, protocol: str) -> Expectation:
+    """One expectation from `text` (a line without its comment); `where(start, end)` maps offsets to ranges."""
+    if len(text) > MAX_LINE:
+        raise _Bad(f"an expectation over {MAX_LINE} characters is not read: shorten it")
+    words = _words(text)
+    first, first_end = words[0][0], words[0][1]
+    head = text[first:first_end].lower()
+    if head in ("header", "trailer", "any", "every"):
+        if len(words) < 2:
+            raise _Bad(
+                f"`{head}` needs what it is about: "
+                + ("`header NAME`" if head in ("header", "trailer") else f"`{head} message.PATH`"),
+                (first, first_end),
+            )
+        subject_end = words[1][1]
+        used = 2
+    else:
+        subject_end = first_end
+        used = 1
+    subject = read_subject(text[first:subject_end], first)
+    subject_range = where(first, subject_end)
+    if protocol == "http" and subject.streams:
+        raise _Bad(
+            f"`{text[first:subject_end]}` is about a stream, and an `http` request has none: use `status`, "
+            "`header NAME`, `body.PATH`, `time` or `size`",
+            (first, subject_end),
+        )
+    if subject.kind == "trailer" and protocol and protocol != "grpc":
+        raise _Bad(f"trailers are gRPC's: a `{protocol}` request has none; use `header NAME`", (first, subject_end))
+    if subject.kind == "body" and protocol in ("ws", "socketio", "sse"):
+        raise _Bad(
+            f"a `{protocol}` request has messages, not a body: use `message[0]`, `any message.PATH` or "
+            "`every message.PATH`",
+            (first, subject_end),
+        )
+    if len(words) <= used:
+        raise _Bad(
+            "an operator is missing after the subject: `==`, `contains`, `exists`, `<`... (`SUBJECT OPERATOR "
+            "EXPECTED`)",
+            (first, subject_end),
+        )
+    op_start, op_end = words[used]
+    written = text[op_start:op_end]
+    operator = OPERATOR_ALIASES.get(written.lower())
+    if operator is None:
+        close = difflib.get_close_matches(written.lower(), list(OPERATOR_ALIASES), n=1, cutoff=0.6)
+        hint = (
+            f"; did you mean `{close[0]}`?" if close else ": write `==`, `!=`, `<`, `contains`, `matches`, `exists`..."
+        )
+        raise _Bad(f"unknown operator `{written}`{hint}", (op_start, op_end))
+    rest = words[used + 1 :]
+    within: float | None = None
+    within_range: Range | None = None
+    if len(rest) >= 2 and text[rest[-2][0] : rest[-2][1]].lower() == "within":
+        w_start, w_end = rest[-1]
+        within = parse_duration(text[w_start:w_end])
+        if within is None or not any(c.isalpha() for c in text[w_start:w_end]):
+            raise _Bad(
+                f"`within` needs a duration such as `2s` or `500ms`, not `{text[w_start:w_end]}`", (w_start, w_end)
+            )
+        if not subject.streams or protocol in ("http",):
+            raise _Bad(
+                "`within` bounds a stream expectation in time, and nothing streams here: it belongs to "
+                "`messages`, `message[N]`, `any message` and `every message` of a live or streaming request",
+                (rest[-2][0], w_end),
+            )
+        within_range = where(rest[-2][0], w_end)
+        rest = rest[:-2]
+    elif rest and text[rest[-1][0] : rest[-1][1]].lower() == "within":
+        raise _Bad("`within` needs a duration after it, such as `within 2s`", rest[-1])
+    expected: str | None = None
+    expected_range: Range | None = None
+    if operator in UNARY:
+        if rest:
+            raise _Bad(
+                f"`{written}` takes no value: remove `{text[rest[0][0] : rest[-1][1]]}`", (rest[0][0], rest[-1][1])
+            )
+    else:
+        if not rest:
+            raise _Bad(
+                f"`{written}` needs a value to compare with, e.g. `{_example(operator, subject)}`", (op_start, op_end)
+            )
+        if len(rest) > 1:
+            raise _Bad(
+                f"`{text[rest[0][0] : rest[-1][1]]}` is more than one value: put text with spaces in quotes "
+                '(`"two words"`)',
+                (rest[0][0], rest[-1][1]),
+            )
+        e_start, e_end = rest[0]
+        expected = text[e_start:e_end]
+        expected_range = where(e_start, e_end)
+        if "{{" not in expected:
+            try:
+                expected_value(expected, subject, operator)
+            except ValueError as exc:
+                raise _Bad(str(exc), (e_start, e_end)) from None
+    end = (rest[-1][1] if rest else op_end) if within_range is None else words[-1][1]
+    return Expectation(
+        text=text[first:end],
+        range=where(first, end),
+        subject=subject,
+        subject_range=subject_range,
+        operator=operator,
+        operator_range=where(op_start, op_end),
+        expected=expected,
+        expected_range=expected_range,
+        within=within,
+        within_range=within_range,
+    )
+
+
+def _example(operator: str, subject: Subject) -> str:
+    if operator == "type-is":
+        return "type-is string"
+    if operator == "matches":
+        return "matches /^[a-z]+$/"
+    if subject.kind == "time":
+        return "time < 500ms"
+    if subject.kind == "status":
+        return "status == 200"
+    return f'{operator} "text"'
+
+
+def read_subject(text: str, offset: int = 0) -> Subject:
+    """`status`, `header NAME`, `body.PATH`, `message[N].PATH`, `any message.PATH`, `closed.code`..."""
+    lowered = text.lower()
+    head, _, rest = text.partition(" ")
+    word = head.lower()
+    if word in ("header", "trailer"):
+        name = rest.strip()
+        if not name or " " in name:
+            raise _Bad(f"`{word}` needs one name: `{word} content-type`", (offset, offset + len(text)))
+        return Subject(word, name=name.lower())
+    if word in ("any", "every"):
+        target = rest.strip()
+        if not target.lower().startswith("message") or target.lower().startswith("messages"):
+            raise _Bad(
+                f"`{word}` is followed by `message` or `message.PATH`: `{word} message.price`",
+                (offset, offset + len(text)),
+            )
+        after = target[len("message") :]
+        if after and not after.startswith((".", "[")):
+            raise _Bad(f"`{word} {target}`: write `{word} message.PATH`", (offset, offset + len(text)))
+        return Subject(word, path=_path(after, offset + len(text) - len(after)))
+    for simple in ("status", "time", "size", "error", "messages"):
+        if lowered == simple:
+            return Subject(simple)
+    if lowered == "body" or lowered.startswith(("body.", "body[")):
+        return Subject("body", path=_path(text[4:], offset + 4))
+    if lowered.startswith("closed."):
+        field = lowered[len("closed.") :]
+        if field not in CLOSED_FIELDS:
+            raise _Bad(
+                f"`{text}`: the close has `closed.code`, `closed.reason` and `closed.by`", (offset, offset + len(text))
+            )
+        return Subject("closed", name=field)
+    if lowered.startswith("message["):
+        close = text.find("]")
+        inner = text[len("message[") : close] if close > 0 else ""
+        if close < 0 or not _INDEX.fullmatch(inner.strip()):
+            raise _Bad(f"`{text}`: write `message[N]` with N from 0 (`-1` is the last)", (offset, offset + len(text)))
+        return Subject("message", index=int(inner), path=_path(text[close + 1 :], offset + close + 1))
+    if lowered.startswith("message.") or lowered == "message":
+        raise _Bad(
+            f"`{text}`: say which message: `message[0]{text[7:]}`, `any message{text[7:]}` or "
+            f"`every message{text[7:]}`",
+            (offset, offset + len(text)),
+        )
+    near = difflib.get_close_matches(
+        word, [w.split(" ")[0].split("[")[0].split(".")[0] for w in SUBJECT_WORDS], n=1, cutoff=0.6
+    )
+    hint = f"; did you mean `{near[0]}`?" if near else f": start with one of {_SUBJECTS}"
+    raise _Bad(f"unknown subject `{text}`{hint}", (offset, offset + len(text)))
+
+
+def _path(text: str, offset: int) -> tuple[str | int, ...]:
+    try:
+        return parse_path(text)
+    except ValueError as exc:
+        raise _Bad(str(exc), (offset, offset + len(text))) from None
+
+
+def parse_path(text: str) -> tuple[str | int, ...]:
+    """`.items.0.id`, `.items[0].id`, `["dash-key"]`, `[-1]` as keys (str) and indexes (int); a dotted part
+    is a str even when it is digits (it indexes a list all the same, see judge.walk)."""
+    parts: list[str | int] = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == ".":
+            j = i + 1
+            while j < n and text[j] not in ".[":
+                j += 1
+            name = text[i + 1 : j]
+            if not name:
+                raise ValueError(f"`{text}`: a name is missing after a `.`")
+            parts.append(name)
+            i = j
+        elif c == "[":
+            j = text.find("]", i + 1)
+            if text.startswith(('["', "['"), i):
+                quote = text[i + 1]
+                end = text.find(quote, i + 2)
+                j = text.find("]", end + 1) if end > 0 else -1
+                if j < 0 or text[end + 1 : j].strip():
+                    raise ValueError(f'`{text}`: a quoted key is written `["key"]`')
+                parts.append(text[i + 2 : end])
+            elif j < 0:
+                raise ValueError(f"`{text}`: a `[` is never closed")
+            else:
+                inner = text[i + 1 : j].strip()
+                if not _INDEX.fullmatch(inner):
+                    raise ValueError(f'`{text}`: write `[0]` for an index or `["key"]` for a key, not `[{inner}]`')
+                parts.append(int(inner))
+            i = j + 1
+        else:
+            raise ValueError(f"`{text}`: a path goes on with `.name` or `[0]`")
+    return tuple(parts)
+
+
+def expected_value(text: str, subject: Subject, operator: str) -> Any:
+    """The value `text` (templates already expanded) stands for; ValueError says why it stands for none.
+    A JSON literal; for `time` a duration in ms (a bare number is ms), for `size` bytes; `/re/flags` for
+    `matches` (a compiled pattern); a bare word as a string."""
+    stripped = text.strip()
+    if subject.kind == "time" and operator not in UNARY:
+        if stripped.replace(".", "", 1).isdigit():
+            return float(stripped)
+        seconds = parse_duration(stripped)
+        if seconds is None:
+            raise ValueError(f"`{stripped}` is not a duration: write `500ms` or `2s`")
+        return seconds * 1000
+    if subject.kind == "size" and operator not in UNARY:
+        size = parse_size(stripped)
+        if size is None:
+            raise ValueError(f"`{stripped}` is not a size: write `512`, `1KB` or `2MB`")
+        return size
+    if operator == "matches":
+        regex = _REGEX.fullmatch(stripped)
+        source = regex.group(1) if regex else _literal(stripped)
+        if not isinstance(source, str):
+            raise ValueError(f"`matches` takes a regular expression, `/.../` or a string, not `{stripped}`")
+        flags = 0
+        for letter in regex.group(2) if regex else "":
+            flags |= {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL, "x": re.VERBOSE}[letter]
+        try:
+            return re.compile(source, flags)
+        except (re.error, RecursionError, OverflowError) as exc:
+            raise ValueError(f"`{stripped}` is not a regular expression: {exc}") from None
+    value = _literal(stripped)
+    if operator == "type-is" and value not in TYPES:
+        raise ValueError(f"`type-is` takes one of {', '.join(TYPES)}, not `{stripped}`")
+    if operator in ORDERING and (isinstance(value, bool) or not isinstance(value, int | float)):
+        raise ValueError(f"`{OPERATORS[operator]}` compares numbers, and `{stripped}` is not one")
+    return value
+
+
+def _literal(text: str) -> Any:
+    if text[:1] in '"[{-0123456789' or text in ("true", "false", "null"):
+        try:
+            return json.loads(text)
+        except (ValueError, RecursionError) as exc:
+            if text[:1] in '"[{':
+                raise ValueError(f"`{text}` is not a JSON literal: {getattr(exc, 'msg', exc)}") from None
+    if _BARE_WORD.fullmatch(text):
+        return text
+    raise ValueError(f'`{text}` is not a value: write a JSON literal (`201`, `"text"`, `[1, 2]`) or one word')
+
+
+def _without_comment(text: str) -> str:
+    """The line up to a `#` that starts a comment: at the line's start, or after a space outside quotes,
+    brackets and a `/regex/`."""
+    quote = ""
+    for i, c in enumerate(text):
+        if quote:
+            if c == "\\":
+                continue
+            if c == quote and text[i - 1] != "\\":
+                quote = ""
+        elif c in "\"'":
+            quote = c
+        elif c == "#" and (i == 0 or text[i - 1].isspace()):
+            return text[:i]
+    return text
+
+
+def _words(text: str) -> list[tuple[int, int]]:
+    """Offsets of the words of `text`, where a quoted string, a bracketed or braced value (`[1, 2]`,
+    `{{ name }}`, `["dash key"]`) and a `/regex with spaces/` are each part of one word. One pass."""
+    words: list[tuple[int, int]] = []
+    i, n = 0, len(text)
+    while i < n:
+        while i < n and text[i].isspace():
+            i += 1
+        if i >= n:
+            break
+        start = i
+        depth = 0
+        quote = ""
+        regex = text[i] == "/"
+        if regex:
+            end = text.rfind("/")
+            if end > i:
+                flags = end + 1
+                while flags < n and text[flags].isalpha():
+                    flags += 1
+                if flags == n or text[flags].isspace():
+                    words.append((start, flags))
+                    i = flags
+                    continue
+        while i < n:
+            c = text[i]
+            if quote:
+                if c == "\\":
+                    i += 2
+                    continue
+                if c == quote:
+                    quote = ""
+            elif c in "\"'":
+                quote = c
+            elif c in "[{":
+                depth += 1
+            elif c in "]}":
+                depth = max(0, depth - 1)
+            elif c.isspace() and depth == 0:
+                break
+            i += 1
+        words.append((start, min(i, n)))
+    return words
