@@ -1,4 +1,4 @@
-"""`voiden run FILE [NAME...]` and `voiden demo`: the documents, headless."""
+"""`voiden run FILE [NAME...]`, `voiden test [PATH...]` and `voiden demo`: the documents, headless."""
 
 from __future__ import annotations
 
@@ -31,6 +31,25 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("file", type=Path)
     run.add_argument("names", nargs="*", help="request names (default: every request, in document order)")
     _add_run_options(run)
+
+    test = commands.add_parser(
+        "test",
+        help="run every document under the paths and judge their expectations (exit 0 only when all pass)",
+    )
+    test.add_argument("paths", nargs="*", type=Path, help=".voiden / .void files or folders (default: .)")
+    test.add_argument("--env", help="the environment to use, as for `run`")
+    test.add_argument("--profile", help="a Voiden app environment profile, as for `run`")
+    test.add_argument("--var", action="append", default=[], metavar="NAME=VALUE", help="set a variable; repeatable")
+    test.add_argument(
+        "--report",
+        action="append",
+        default=[],
+        metavar="KIND:FILE",
+        help="also write a report: junit:FILE (JUnit XML for CI) or json:FILE; repeatable",
+    )
+    test.add_argument("--jobs", "-j", type=int, default=1, help="documents run at once (default 1)")
+    test.add_argument("--no-color", action="store_true", help="plain output without colours")
+    test.add_argument("--log-level", default="WARNING", help="log to stderr from this level (secrets masked)")
 
     convert = commands.add_parser("convert", help="write the .voiden document equivalent to a Voiden app .void file")
     convert.add_argument("file", type=Path)
@@ -83,7 +102,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     except ValueError as exc:
         print(f"voiden: {exc}", file=sys.stderr)
         sys.exit(EXIT_USAGE)
-    printer = JsonPrinter() if args.json else TerminalPrinter(colour=False if args.no_color else None)
+    printer = (
+        JsonPrinter() if getattr(args, "json", False) else TerminalPrinter(colour=False if args.no_color else None)
+    )
     try:
         code = _dispatch(args, printer, overrides)
     except KeyboardInterrupt:
@@ -116,6 +137,17 @@ def convert_file(path: Path, output: str | None) -> int:
 def _dispatch(args: argparse.Namespace, printer: JsonPrinter | TerminalPrinter, overrides: dict[str, str]) -> int:
     if args.profile:
         args.env = f"{args.profile}/{args.env}" if args.env else args.profile  # profiles' environments are named so
+    if args.command == "test":
+        from voiden_lsp.suite import run_tests
+
+        return run_tests(
+            args.paths,
+            env=args.env,
+            overrides=overrides,
+            jobs=args.jobs,
+            reports=args.report,
+            colour=False if args.no_color else None,
+        )
     if args.command == "run":
         return asyncio.run(
             run_file(
@@ -216,7 +248,7 @@ async def run_file(
                 await spinner
         if printer.out.closed:
             break
-        failed |= session.failed or (fail_on_status and _bad_status(session))
+        failed |= Runner.failure(session, request) is not None or (fail_on_status and _bad_status(session))
     return EXIT_FAILED if failed else EXIT_OK
 
 

@@ -14,6 +14,7 @@ from typing import IO, Any
 from voiden_lsp.document import Problem
 from voiden_lsp.events import (
     BASE64,
+    CHECK,
     CLOSED,
     CONNECTING,
     ERROR,
@@ -212,6 +213,12 @@ class TerminalPrinter:
             self._line(style(f"  ✗ {fields.get('message')}{where}", "1;31"))
         elif kind == CLOSED:
             self._line(self._summary(fields, event.time))
+        elif kind == CHECK:
+            line = f"line {fields.get('line')}"
+            if fields.get("passed"):
+                self._line(style(f"  ✔ {fields.get('text')}", "32") + style(f"  {line}", "2"))
+            else:
+                self._line(style(f"  ✘ {fields.get('message')}", "1;31") + style(f"  {line}", "2"))
 
     def _payload(self, fields: dict[str, Any]) -> None:
         if fields.get("encoding") == BASE64:

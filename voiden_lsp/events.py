@@ -16,7 +16,9 @@ STATUS: Final = "status"
 TRAILERS: Final = "trailers"
 ERROR: Final = "error"
 CLOSED: Final = "closed"
-KINDS: Final = (CONNECTING, OPEN, SENT, RECEIVED, STATUS, TRAILERS, ERROR, CLOSED)
+CHECK: Final = "check"
+"""One expectation judged (FORMAT.md section 8)."""
+KINDS: Final = (CONNECTING, OPEN, SENT, RECEIVED, STATUS, TRAILERS, ERROR, CLOSED, CHECK)
 
 JSON: Final = "json"
 TEXT: Final = "text"

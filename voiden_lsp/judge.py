@@ -37,6 +37,10 @@ Search = Callable[[re.Pattern[str], str], bool]
 """How `matches` runs a pattern: the run passes one that cannot hang on a hostile pattern."""
 
 
+class SearchAborted(Exception):
+    """A `matches` pattern could not be run to its end (it ran past the time limit): the check fails."""
+
+
 def plain_search(pattern: re.Pattern[str], text: str) -> bool:
     return pattern.search(text) is not None
 
@@ -151,6 +155,8 @@ class Judge:
                 self.opened_at = event.time
         elif kind == STATUS:
             self.status = fields.get("code", MISSING)
+            if self.protocol == "grpc" and self.status not in ("OK", MISSING) and self.error is MISSING:
+                self.error = str(fields.get("message") or self.status)  # a failed call's status is its error
         elif kind == TRAILERS:
             self.trailers = {str(k).lower(): str(v) for k, v in (fields.get("headers") or {}).items()}
         elif kind == ERROR and self.error is MISSING:
@@ -282,7 +288,10 @@ class _Check:
         """Verdict on `actual` (MISSING with `why` when the subject is not there)."""
         if isinstance(self.value, ValueError):
             return self.decide(False, actual, f"{self.text}: {self.value}")
-        passed = holds(self.operator, actual, self.value, self.judge.search)
+        try:
+            passed = holds(self.operator, actual, self.value, self.judge.search)
+        except SearchAborted as exc:
+            return self.decide(False, actual, f"{self.text}: {exc}")
         subject = where or self._subject_text()
         if passed:
             return self.decide(
@@ -321,7 +330,10 @@ class _Check:
         if kind in ("any", "every"):
             value, why = message_value(fields, self.subject.path)
             self.seen += 1
-            passed = holds(self.operator, value, self.value, self.judge.search)
+            try:
+                passed = holds(self.operator, value, self.value, self.judge.search)
+            except SearchAborted as exc:
+                return self.decide(False, value, f"{self.text}: {exc}")
             where = f"message[{index}]{_path_text(self.subject.path)}"
             if kind == "any" and passed:
                 return self.judged(value, why, where)
@@ -545,4 +557,4 @@ def _path_text(path: tuple[str | int, ...]) -> str:
     return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
 
 
-__all__ = ["MISSING", "OPERATORS", "UNARY", "Judge", "Verdict", "equal", "holds", "walk"]
+__all__ = ["MISSING", "OPERATORS", "UNARY", "Judge", "SearchAborted", "Verdict", "equal", "holds", "walk"]

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Mapping
 from http.cookiejar import CookieJar
 from pathlib import Path
 from typing import Any
 
 from voiden_lsp import logmask
-from voiden_lsp.document import Document, MessageBlock, Request
+from voiden_lsp.document import Document, Expectation, MessageBlock, Request
+from voiden_lsp.document.expect import ORDERING, expected_value
 from voiden_lsp.errors import TemplateError, VoidenError
+from voiden_lsp.events import CHECK, CLOSED, ERROR, Event
+from voiden_lsp.judge import Judge
+from voiden_lsp.sessions.patterns import PatternWorker, shared_worker
 from voiden_lsp.sessions.session import Session, Sink
 from voiden_lsp.templating import (
     Collection,
@@ -18,11 +24,18 @@ from voiden_lsp.templating import (
     Scope,
     basic_credential_secrets,
     captured,
+    evaluate,
+    expand,
+    iter_templates,
     render_message,
     render_request,
     secret_name,
+    to_text,
 )
 from voiden_lsp.transports import transport_for
+
+DEFAULT_WAIT = 30.0
+"""Seconds an expectation that waits for a stream may wait when the request sets no `@timeout`."""
 
 
 class Runner:
@@ -56,6 +69,9 @@ class Runner:
         """What HTTP responses set, sent on later requests (`@no-cookie-jar` opts a request out)."""
         self.secrets = collection.secrets
         logmask.remember(self.secrets)
+        self.judges: dict[str, Judge] = {}
+        """Each judged session's judge, by session id (what `voiden test` reports)."""
+        self.patterns: PatternWorker = shared_worker()
 
     def scope(self, request: Request | None) -> Scope:
         return Scope.for_request(
@@ -96,18 +112,128 @@ class Runner:
         await self.run_session(session, request)
         return session
 
-    async def run_session(self, session: Session, request: Request, *, send_messages: bool = True) -> None:
-        """Drive a prepared session to its end; the editor passes `send_messages=False` and sends blocks
-        when the user asks."""
+    async def run_session(
+        self, session: Session, request: Request, *, send_messages: bool = True, judge: bool = True
+    ) -> None:
+        """Drive a prepared session to its end, judging its expectations on the way; the editor passes
+        `send_messages=False` and sends blocks when the user asks."""
+        clock = self.judge(session, request) if judge and request.expects else None
         task = session.start()
         if send_messages and await session.until_ready() and session.transport is not None and session.transport.live:
             await self.send_messages(session, request)
             await session.end_input()
         await task
+        if clock is not None:
+            clock.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await clock
         if session.transport is not None and session.transport.response is not None:
             self.responses[request.name] = session.transport.response
             if request.captures:
                 self.capture(session, request, session.transport.request, session.transport.response)
+
+    def judge(self, session: Session, request: Request) -> asyncio.Task[None] | None:
+        """Judges `request`'s expectations on `session`'s events: each decision a `check` event, the end
+        judged once the session ends. An unattended run of a live or streaming request is closed as soon as
+        every expectation that waits is decided (or its deadline passed): the task returned keeps the time."""
+        scope = self.scope(request)
+        values = [(e, self.expected(e, scope)) for e in request.expectations]
+        bad = [b for block in request.expects for b in block.bad]
+        judge = Judge(values, bad, protocol=request.protocol, search=self.patterns.search)
+        self.judges[session.id] = judge
+        for event in list(session.log):  # what came before the judge: an `error` that stops the request
+            judge.feed(event)
+
+        def closing() -> bool:  # known once the transport knows what it talks to (a gRPC method's kind)
+            return session.transport is not None and session.transport.streams and judge.waits_at_all
+
+        timeout = (session.transport.request.timeout if session.transport is not None else None) or DEFAULT_WAIT
+
+        stopping: list[asyncio.Task[None]] = []
+
+        def stop(reason: str) -> None:
+            if not session.done and not stopping:
+                stopping.append(asyncio.get_running_loop().create_task(session.stop(reason)))
+
+        def watch(event: Event) -> None:
+            if event.kind == CHECK:
+                return
+            for verdict in judge.feed(event):
+                session.emit(CHECK, verdict.fields())
+            if event.kind == CLOSED:
+                return
+            if not judge.waiting and closing():
+                stop("expectations decided")
+
+        def ended() -> None:
+            for verdict in [*judge.start(), *judge.finish()]:
+                session.emit(CHECK, verdict.fields())
+
+        session.watchers.append(watch)
+        session.on_end.append(ended)
+        if not judge.waits_at_all:
+            return None
+
+        async def keep_time() -> None:
+            while not session.done:
+                deadline = judge.next_deadline()
+                limit = timeout * 1000
+                wake = min(limit, deadline if deadline is not None else limit)
+                await asyncio.sleep(min(max(wake - session.now, 0) / 1000 + 0.001, 0.25))
+                if session.done:
+                    return
+                for verdict in judge.tick(session.now):
+                    session.emit(CHECK, verdict.fields())
+                if not closing():
+                    continue
+                if not judge.waiting:
+                    stop("expectations decided")
+                    return
+                if session.now >= limit:
+                    stop(
+                        f"expectations still waiting after {timeout:g}s"
+                        + (" (@timeout)" if timeout != DEFAULT_WAIT else "")
+                    )
+                    return
+
+        return asyncio.get_running_loop().create_task(keep_time(), name=f"voiden judge {session.id}")
+
+    @staticmethod
+    def failure(session: Session, request: Request) -> str | None:
+        """Why a finished run of `request` failed, or None when it passed: every expectation met, and no
+        `error` event unless an expectation is about the error (`error contains refused`)."""
+        if session.checks_failed:
+            return f"{session.checks_failed} of {session.checks} expectations failed"
+        expects_error = any(e.subject.kind == "error" for e in request.expectations)
+        if session.failed and not expects_error:
+            error = next((e for e in session.log if e.kind == ERROR), None)
+            return str(error.fields.get("message", "failed")) if error is not None else "failed"
+        return None
+
+    @staticmethod
+    def expected(expectation: Expectation, scope: Scope) -> Any:
+        """An expectation's EXPECTED with its templates expanded, read; a ValueError says why it has none.
+        A whole-template value (`{{count}}`) is the variable's value itself, whatever its type."""
+        text = expectation.expected
+        if text is None:
+            return None
+        try:
+            stripped = text.strip()
+            templates = list(iter_templates(stripped))
+            if len(templates) == 1 and templates[0].start == 0 and templates[0].end == len(stripped):
+                value = evaluate(templates[0].expr, scope)
+                typed = expectation.subject.kind in ("time", "size") or expectation.operator in (
+                    *ORDERING,
+                    "matches",
+                    "type-is",
+                )
+                return expected_value(to_text(value), expectation.subject, expectation.operator) if typed else value
+            expanded = expand(stripped, scope, json_mode=stripped.startswith(('"', "[", "{")))
+            return expected_value(expanded, expectation.subject, expectation.operator)
+        except VoidenError as exc:
+            return ValueError(exc.message)
+        except ValueError as exc:
+            return exc
 
     def capture(self, session: Session, request: Request, sent: ResolvedRequest, response: Response) -> None:
         """Keeps each capture's value as `process.NAME`; one that finds nothing is an `error` event."""

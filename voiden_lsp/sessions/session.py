@@ -12,7 +12,7 @@ from typing import Any
 
 from voiden_lsp.document import Range
 from voiden_lsp.errors import TransportError, VoidenError
-from voiden_lsp.events import CLOSED, ERROR, RECEIVED, SENT, Event, cut_payload, session_state
+from voiden_lsp.events import CHECK, CLOSED, ERROR, RECEIVED, SENT, Event, cut_payload, session_state
 from voiden_lsp.templating import mask_secrets
 from voiden_lsp.transports import Transport
 
@@ -49,6 +49,9 @@ class Session:
         """Events that fell out of the bounded log."""
         self.count = 0
         self.failed = False
+        self.checks = 0
+        self.checks_failed = 0
+        """`check` events: expectations judged, and those that failed."""
         self.received = 0
         self.sent = 0
         self.task: asyncio.Task[None] | None = None
@@ -56,6 +59,11 @@ class Session:
         self._start = time.perf_counter()
         self._finished = asyncio.Event()
         self._progress = asyncio.Event()
+        self.watchers: list[Sink] = []
+        """Called with each event after the sinks; may emit events of their own (the judge's `check`s)."""
+        self._stopped: str | None = None
+        self.on_end: list[Callable[[], None]] = []
+        """Called once the run is over, before the session is done (the judge's last verdicts)."""
 
     @property
     def state(self) -> str:
@@ -81,6 +89,9 @@ class Session:
             self.sent += 1
         elif kind == ERROR:
             self.failed = True
+        elif kind == CHECK:
+            self.checks += 1
+            self.checks_failed += not fields.get("passed")
         if len(self.log) == self.log.maxlen:
             self.dropped += 1
         self.log.append(event)
@@ -91,7 +102,17 @@ class Session:
                 sink(event)
             except Exception:  # a broken sink must not stop the session or the other sinks
                 log.exception("event sink failed")
+        for watcher in self.watchers:
+            try:
+                watcher(event)
+            except Exception:
+                log.exception("event watcher failed")
         return event
+
+    @property
+    def now(self) -> float:
+        """Milliseconds since the session started, as events count them."""
+        return (time.perf_counter() - self._start) * 1000
 
     def fail(self, message: str, range: Range | None = None) -> Event:
         fields: dict[str, Any] = {"message": message}
@@ -110,8 +131,9 @@ class Session:
         except VoidenError as exc:
             self.fail(exc.message, exc.range)
         except asyncio.CancelledError:
-            self.emit(CLOSED, {"by": "client", "reason": "cancelled"})
-            raise
+            self.emit(CLOSED, {"by": "client", "reason": self._stopped or "cancelled", "messages": self.received})
+            if self._stopped is None:
+                raise
         except Exception as exc:
             log.exception("transport failed")
             self.fail(
@@ -119,6 +141,11 @@ class Session:
                 f"transport: {exc!r}. Please report it with the request that caused it"
             )
         finally:
+            for ended in self.on_end:
+                try:
+                    ended()
+                except Exception:
+                    log.exception("session end callback failed")
             self._finished.set()
             self._progress.set()
 
@@ -163,6 +190,16 @@ class Session:
     async def close(self) -> None:
         if self.transport is not None and not self.done:
             await self.transport.close()
+
+    async def stop(self, reason: str) -> None:
+        """End the session from the client's side now (a run whose expectations are decided): a close
+        handshake where the protocol has one, else the call or stream is cancelled; `closed` says `reason`."""
+        if self.done or self._stopped is not None:
+            return
+        self._stopped = reason
+        if self.transport is not None and await self.transport.stop(reason):
+            return
+        self.cancel()
 
     def cancel(self) -> None:
         if self.task is not None and not self.task.done():

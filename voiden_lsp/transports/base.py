@@ -30,6 +30,12 @@ class Transport:
 
     live = False
 
+    @property
+    def streams(self) -> bool:
+        """Whether the peer may send more than one message (a run judged on its expectations is kept open
+        while they wait): a live transport does; so do SSE and gRPC server streams."""
+        return self.live
+
     def __init__(self, request: ResolvedRequest) -> None:
         self.request = request
         self.response: Response | None = None
@@ -77,6 +83,11 @@ class Transport:
 
     async def close(self) -> None:
         """Ask the peer to end the exchange (half-close or close handshake); default: nothing to do."""
+
+    async def stop(self, reason: str) -> bool:
+        """End the exchange now with a close handshake that says `reason`; False when the protocol has none
+        (the session then cancels the run)."""
+        return False
 
 
 def text_payload(text: str, *, size: int | None = None) -> dict[str, Any]:

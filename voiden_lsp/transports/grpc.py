@@ -56,6 +56,10 @@ class GrpcTransport(Transport):
         """Whether messages can be sent after the first: known once the method's kind is."""
         return self.method is not None and self.method.client_streaming
 
+    @property
+    def streams(self) -> bool:
+        return self.method is not None and (self.method.client_streaming or self.method.server_streaming)
+
     async def events(self) -> AsyncIterator[Emitted]:
         request = self.request
         target = parse_target(request)

@@ -201,6 +201,12 @@ class SocketIoTransport(Transport):
         if self._client is not None and self._client.connected:
             await self._disconnect("closed by the user")
 
+    async def stop(self, reason: str) -> bool:
+        if self._client is None or not self._client.connected:
+            return False
+        await self._disconnect(reason)
+        return True
+
 
 async def _diagnose(url: str, namespace: str, error: Exception, timeout: float | None) -> str:
     """python-socketio says only "Connection error": a plain TCP connect tells refused, DNS and silence apart."""

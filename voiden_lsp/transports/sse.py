@@ -64,6 +64,10 @@ class SseDecoder:
 
 
 class SseTransport(Transport):
+    @property
+    def streams(self) -> bool:
+        return True
+
     async def events(self) -> AsyncIterator[Emitted]:
         request = self.request
         check_url(request.target)

@@ -23,6 +23,7 @@ from voiden_lsp.templating import ResolvedRequest
 from voiden_lsp.transports.base import Emitted, Transport, bytes_payload, plain_text_payload, text_payload
 
 DEFAULT_MAX_SIZE = 16 * 1024 * 1024
+STOP_CLOSE_TIMEOUT = 2.0
 #: Close codes that mean something went wrong (application codes 3000-4999 are the server's own business).
 _FAILURES = frozenset({1002, 1003, 1006, 1007, 1008, 1009, 1011})
 _CLOSE_MEANINGS = {
@@ -309,6 +310,14 @@ class WebSocketTransport(Transport):
     async def close(self) -> None:
         if self._ws is not None and self._ws.close_code is None:
             await self._client_close(1000, "closed by the user")
+
+    async def stop(self, reason: str) -> bool:
+        if self._ws is None or self._ws.close_code is not None:
+            return False
+        # What the server queued before it sees the close is read and dropped; past 2 s it is not worth waiting for.
+        self._ws.close_timeout = min(self._ws.close_timeout or STOP_CLOSE_TIMEOUT, STOP_CLOSE_TIMEOUT)
+        self._close_while_reading(1000, reason[:120])  # a close reason is at most 123 bytes
+        return True
 
 
 def _payload(message: str | bytes) -> dict[str, Any]:
