@@ -133,3 +133,101 @@ def test_voiden_run_exits_1_on_a_failed_expectation(http_server: DemoHttpServer,
     assert '  ✘ expected body.status == down, got body.status = "ok"  line 7\n' in result.stdout
     doc.write_text(f"```http name=h\nGET {http_server.url}/health\n```\n\n```expect\nstatus == 200\n```\n")
     assert voiden("run", str(doc)).returncode == 0
+
+
+def void_with_assertions(base: str) -> str:
+    """A request and its assertions in the app's shapes: the simplified table rows (a `null` fourth cell, an
+    operator at the end of the field, aliases) and the raw ProseMirror rows importers write."""
+    return f"""---
+version: 1.1.0
+generatedBy: Voiden app
+---
+
+## Create a user
+
+```void
+---
+type: request
+content:
+  - type: method
+    content: POST
+  - type: url
+    content: {base}/users
+---
+```
+
+```void
+---
+type: json_body
+attrs:
+  body: '{{"name": "Ada", "age": 36}}'
+---
+```
+
+```void
+---
+type: assertions-table
+attrs:
+  pluginId: simple-assertions
+  pluginVersion: 1.1.0
+content:
+  - type: table
+    rows:
+      - row: ["Created", "statusCode", "eq", "201"]
+      - row: ["Has an id", "body.id", "exists", null]
+      - row: ["Named", "name", "equals", "Ada"]
+      - row: ["Fast", "responseTime", "lt", "5000"]
+      - row: ["JSON", "headers.Content-Type", "includes", "json"]
+      - row: ["Status again", "status equals", "", "201"]
+      - attrs:
+          disabled: true
+        row: ["Off", "status", "eq", "500"]
+      - row: ["Adult", "age", "gte", "40"]
+      - row: ["Odd", "body.id", "resembles", "x"]
+  - type: table
+    content:
+      - type: tableRow
+        content:
+          - type: tableCell
+            content: [{{type: paragraph, content: [{{type: text, text: "Raw row"}}]}}]
+          - type: tableCell
+            content: [{{type: paragraph, content: [{{type: text, text: "body.name"}}]}}]
+          - type: tableCell
+            content: [{{type: paragraph, content: [{{type: text, text: "starts-with"}}]}}]
+          - type: tableCell
+            content: [{{type: paragraph, content: [{{type: text, text: "Ad"}}]}}]
+---
+```
+"""
+
+
+def test_the_apps_assertions_table_is_judged(http_server: DemoHttpServer, tmp_path: Path) -> None:
+    from voiden_lsp.document.void import parse_document
+
+    text = void_with_assertions(http_server.url)
+    doc = parse_document(text, "users.void")
+    (request,) = doc.requests
+    assert [e.text for e in request.expectations] == [
+        "status equals 201",
+        "body.id exists",
+        'body.name equals "Ada"',
+        "time less-than 5000ms",
+        'header Content-Type contains "json"',
+        "status equals 201",
+        "body.age greater-equal 40",
+        'body.name starts-with "Ad"',
+    ]
+    (bad,) = [p for p in doc.problems if p.code == "bad-expectation"]
+    assert bad.message.startswith("assertion `Odd`: unknown operator `resembles`")
+    assert text.splitlines()[bad.range.start.line].strip() == '- row: ["Odd", "body.id", "resembles", "x"]'
+    assert not [p for p in doc.problems if p.code == "void-not-run"]
+
+    (tmp_path / "users.void").write_text(text)
+    result = voiden("test", str(tmp_path), "--report", f"json:{tmp_path / 'r.json'}")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "✘ expected body.age greater-equal 40, got body.age = 36  line 45" in result.stdout
+    assert "✘ assertion `Odd`: unknown operator `resembles`" in result.stdout
+    import json
+
+    (case,) = json.loads((tmp_path / "r.json").read_text())["documents"][0]["requests"]
+    assert [c["passed"] for c in case["checks"]].count(True) == 7

@@ -303,11 +303,7 @@ class _Check:
         return self.decide(False, actual, f"expected {self.text}, got {subject} = {_brief(actual)}")
 
     def _subject_text(self) -> str:
-        return self.expectation.text[: self._subject_len()]
-
-    def _subject_len(self) -> int:
-        start = self.expectation.range.start.character
-        return self.expectation.subject_range.end.character - start
+        return self.expectation.subject_text
 
     # -- as messages arrive ----------------------------------------------------------------------
 

@@ -110,11 +110,13 @@ def read_block(lines: Iterable[tuple[str, int, int]], protocol: str, block: Expe
         where = _ranger(text, line, col)
         try:
             block.expectations.append(read_line(body, where, protocol))
-        except _Bad as bad:
+        except BadLine as bad:
             block.bad.append(BadExpectation(body[start:end], where(*(bad.span or (start, end))), bad.message))
 
 
-class _Bad(Exception):
+class BadLine(ValueError):
+    """A line that is no expectation: `message` says why, `span` where in the line."""
+
     def __init__(self, message: str, span: tuple[int, int] | None = None) -> None:
         super().__init__(message)
         self.message = message
@@ -131,13 +133,13 @@ def _ranger(text: str, line: int, col: int) -> Any:
 def read_line(text: str, where: Any, protocol: str) -> Expectation:
     """One expectation from `text` (a line without its comment); `where(start, end)` maps offsets to ranges."""
     if len(text) > MAX_LINE:
-        raise _Bad(f"an expectation over {MAX_LINE} characters is not read: shorten it")
+        raise BadLine(f"an expectation over {MAX_LINE} characters is not read: shorten it")
     words = _words(text)
     first, first_end = words[0][0], words[0][1]
     head = text[first:first_end].lower()
     if head in ("header", "trailer", "any", "every"):
         if len(words) < 2:
-            raise _Bad(
+            raise BadLine(
                 f"`{head}` needs what it is about: "
                 + ("`header NAME`" if head in ("header", "trailer") else f"`{head} message.PATH`"),
                 (first, first_end),
@@ -150,21 +152,21 @@ def read_line(text: str, where: Any, protocol: str) -> Expectation:
     subject = read_subject(text[first:subject_end], first)
     subject_range = where(first, subject_end)
     if protocol == "http" and subject.streams:
-        raise _Bad(
+        raise BadLine(
             f"`{text[first:subject_end]}` is about a stream, and an `http` request has none: use `status`, "
             "`header NAME`, `body.PATH`, `time` or `size`",
             (first, subject_end),
         )
     if subject.kind == "trailer" and protocol and protocol != "grpc":
-        raise _Bad(f"trailers are gRPC's: a `{protocol}` request has none; use `header NAME`", (first, subject_end))
+        raise BadLine(f"trailers are gRPC's: a `{protocol}` request has none; use `header NAME`", (first, subject_end))
     if subject.kind == "body" and protocol in ("ws", "socketio", "sse"):
-        raise _Bad(
+        raise BadLine(
             f"a `{protocol}` request has messages, not a body: use `message[0]`, `any message.PATH` or "
             "`every message.PATH`",
             (first, subject_end),
         )
     if len(words) <= used:
-        raise _Bad(
+        raise BadLine(
             "an operator is missing after the subject: `==`, `contains`, `exists`, `<`... (`SUBJECT OPERATOR "
             "EXPECTED`)",
             (first, subject_end),
@@ -177,7 +179,7 @@ def read_line(text: str, where: Any, protocol: str) -> Expectation:
         hint = (
             f"; did you mean `{close[0]}`?" if close else ": write `==`, `!=`, `<`, `contains`, `matches`, `exists`..."
         )
-        raise _Bad(f"unknown operator `{written}`{hint}", (op_start, op_end))
+        raise BadLine(f"unknown operator `{written}`{hint}", (op_start, op_end))
     rest = words[used + 1 :]
     within: float | None = None
     within_range: Range | None = None
@@ -185,11 +187,11 @@ def read_line(text: str, where: Any, protocol: str) -> Expectation:
         w_start, w_end = rest[-1]
         within = parse_duration(text[w_start:w_end])
         if within is None or not any(c.isalpha() for c in text[w_start:w_end]):
-            raise _Bad(
+            raise BadLine(
                 f"`within` needs a duration such as `2s` or `500ms`, not `{text[w_start:w_end]}`", (w_start, w_end)
             )
         if not subject.streams or protocol in ("http",):
-            raise _Bad(
+            raise BadLine(
                 "`within` bounds a stream expectation in time, and nothing streams here: it belongs to "
                 "`messages`, `message[N]`, `any message` and `every message` of a live or streaming request",
                 (rest[-2][0], w_end),
@@ -197,21 +199,21 @@ def read_line(text: str, where: Any, protocol: str) -> Expectation:
         within_range = where(rest[-2][0], w_end)
         rest = rest[:-2]
     elif rest and text[rest[-1][0] : rest[-1][1]].lower() == "within":
-        raise _Bad("`within` needs a duration after it, such as `within 2s`", rest[-1])
+        raise BadLine("`within` needs a duration after it, such as `within 2s`", rest[-1])
     expected: str | None = None
     expected_range: Range | None = None
     if operator in UNARY:
         if rest:
-            raise _Bad(
+            raise BadLine(
                 f"`{written}` takes no value: remove `{text[rest[0][0] : rest[-1][1]]}`", (rest[0][0], rest[-1][1])
             )
     else:
         if not rest:
-            raise _Bad(
+            raise BadLine(
                 f"`{written}` needs a value to compare with, e.g. `{_example(operator, subject)}`", (op_start, op_end)
             )
         if len(rest) > 1:
-            raise _Bad(
+            raise BadLine(
                 f"`{text[rest[0][0] : rest[-1][1]]}` is more than one value: put text with spaces in quotes "
                 '(`"two words"`)',
                 (rest[0][0], rest[-1][1]),
@@ -223,7 +225,7 @@ def read_line(text: str, where: Any, protocol: str) -> Expectation:
             try:
                 expected_value(expected, subject, operator)
             except ValueError as exc:
-                raise _Bad(str(exc), (e_start, e_end)) from None
+                raise BadLine(str(exc), (e_start, e_end)) from None
     end = (rest[-1][1] if rest else op_end) if within_range is None else words[-1][1]
     return Expectation(
         text=text[first:end],
@@ -236,6 +238,7 @@ def read_line(text: str, where: Any, protocol: str) -> Expectation:
         expected_range=expected_range,
         within=within,
         within_range=within_range,
+        subject_text=text[first:subject_end],
     )
 
 
@@ -259,18 +262,18 @@ def read_subject(text: str, offset: int = 0) -> Subject:
     if word in ("header", "trailer"):
         name = rest.strip()
         if not name or " " in name:
-            raise _Bad(f"`{word}` needs one name: `{word} content-type`", (offset, offset + len(text)))
+            raise BadLine(f"`{word}` needs one name: `{word} content-type`", (offset, offset + len(text)))
         return Subject(word, name=name.lower())
     if word in ("any", "every"):
         target = rest.strip()
         if not target.lower().startswith("message") or target.lower().startswith("messages"):
-            raise _Bad(
+            raise BadLine(
                 f"`{word}` is followed by `message` or `message.PATH`: `{word} message.price`",
                 (offset, offset + len(text)),
             )
         after = target[len("message") :]
         if after and not after.startswith((".", "[")):
-            raise _Bad(f"`{word} {target}`: write `{word} message.PATH`", (offset, offset + len(text)))
+            raise BadLine(f"`{word} {target}`: write `{word} message.PATH`", (offset, offset + len(text)))
         return Subject(word, path=_path(after, offset + len(text) - len(after)))
     for simple in ("status", "time", "size", "error", "messages"):
         if lowered == simple:
@@ -280,7 +283,7 @@ def read_subject(text: str, offset: int = 0) -> Subject:
     if lowered.startswith("closed."):
         field = lowered[len("closed.") :]
         if field not in CLOSED_FIELDS:
-            raise _Bad(
+            raise BadLine(
                 f"`{text}`: the close has `closed.code`, `closed.reason` and `closed.by`", (offset, offset + len(text))
             )
         return Subject("closed", name=field)
@@ -288,10 +291,12 @@ def read_subject(text: str, offset: int = 0) -> Subject:
         close = text.find("]")
         inner = text[len("message[") : close] if close > 0 else ""
         if close < 0 or not _INDEX.fullmatch(inner.strip()):
-            raise _Bad(f"`{text}`: write `message[N]` with N from 0 (`-1` is the last)", (offset, offset + len(text)))
+            raise BadLine(
+                f"`{text}`: write `message[N]` with N from 0 (`-1` is the last)", (offset, offset + len(text))
+            )
         return Subject("message", index=int(inner), path=_path(text[close + 1 :], offset + close + 1))
     if lowered.startswith("message.") or lowered == "message":
-        raise _Bad(
+        raise BadLine(
             f"`{text}`: say which message: `message[0]{text[7:]}`, `any message{text[7:]}` or "
             f"`every message{text[7:]}`",
             (offset, offset + len(text)),
@@ -300,14 +305,14 @@ def read_subject(text: str, offset: int = 0) -> Subject:
         word, [w.split(" ")[0].split("[")[0].split(".")[0] for w in SUBJECT_WORDS], n=1, cutoff=0.6
     )
     hint = f"; did you mean `{near[0]}`?" if near else f": start with one of {_SUBJECTS}"
-    raise _Bad(f"unknown subject `{text}`{hint}", (offset, offset + len(text)))
+    raise BadLine(f"unknown subject `{text}`{hint}", (offset, offset + len(text)))
 
 
 def _path(text: str, offset: int) -> tuple[str | int, ...]:
     try:
         return parse_path(text)
     except ValueError as exc:
-        raise _Bad(str(exc), (offset, offset + len(text))) from None
+        raise BadLine(str(exc), (offset, offset + len(text))) from None
 
 
 def parse_path(text: str) -> tuple[str | int, ...]:

@@ -194,6 +194,8 @@ class Expectation:
     expected_range: Range | None = None
     within: float | None = None
     within_range: Range | None = None
+    subject_text: str = ""
+    """The subject as written (`body.items[0].id`, `header Content-Type`)."""
 
     @property
     def line(self) -> int:

@@ -281,7 +281,9 @@ class _Parser:
         lines: list[_Line] = []
         for i, text in enumerate(body_lines):
             raw = self._source(start + 1 + i)
-            col = len(raw) - len(text) if raw.endswith(text) else 0
+            if not raw.endswith(text):  # a tab in the fence's indentation, expanded to spaces by markdown-it
+                text = text.lstrip() if raw.endswith(text.lstrip()) else raw
+            col = len(raw) - len(text)
             lines.append(_Line(text, start + 1 + i, utf16_len(raw[:col])))
         block_range = Range(Position(start, 0), Position(end, utf16_len(self._source(end))))
         canonical = word if word in MESSAGE_WORDS or word == EXPECT_WORD else PROTOCOL_ALIASES[word]

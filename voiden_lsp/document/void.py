@@ -6,6 +6,7 @@ other types are kept as prose. Every request keeps the range of its blocks in th
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Callable
@@ -13,9 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+from voiden_lsp.document.expect import OPERATOR_ALIASES, OPERATORS, UNARY, read_line
 from voiden_lsp.document.model import (
+    BadExpectation,
     Capture,
     Document,
+    ExpectBlock,
     FrontMatter,
     Header,
     Metadata,
@@ -38,6 +42,7 @@ _RUN_BLOCKS = frozenset(
         "request", "method", "url", "headers-table", "query-table", "path-table", "url-table", "multipart-table",
         "cookies-table", "options-table", "json_body", "xml_body", "yml_body", "restFile", "auth",
         "socket-request", "smethod", "surl", "proto", "runtime-variables", "fileLink", "table", "codeBlock",
+        "assertions-table",
     }
 )  # fmt: skip
 _SCRIPTS: tuple[Severity, str] = ("warning", "a script (no document runs code here)")
@@ -45,7 +50,6 @@ _SCRIPTS: tuple[Severity, str] = ("warning", "a script (no document runs code he
 _NOT_RUN: dict[str, tuple[Severity, str]] = {
     "messages-node": ("info", "a recorded WebSocket session (the app's response panel)"),
     "grpc-messages-node": ("info", "a recorded gRPC session (the app's response panel)"),
-    "assertions-table": ("warning", "assertions, which are not checked yet"),
     "gqlquery": ("warning", "a GraphQL request, which .void files cannot send yet"),
     "gqlvariables": ("warning", "GraphQL variables, which .void files cannot send yet"),
     "pre_script": _SCRIPTS,
@@ -157,6 +161,9 @@ class _VoidReader:
             request.name = name
             taken.add(name)
             doc.requests.append(request)
+            for block in request.expects:
+                block.request = name
+                doc.expects.append(block)
             self.block_ranges[name] = [where for _, where in section.blocks]
         return doc
 
@@ -370,6 +377,7 @@ class _VoidReader:
                 request.metadata.append(Metadata("no-redirect", "", where, where))
         self._auth(request, blocks.get("auth"))
         self._captures(request, blocks.get("runtime-variables"))
+        self._assertions(request, blocks.get("assertions-table"))
         for kind, content_type in (
             ("json_body", "application/json"),
             ("xml_body", "application/xml"),
@@ -465,6 +473,55 @@ class _VoidReader:
                 )
                 continue
             request.captures.append(Capture(name.strip(), source, where))
+
+    def _assertions(self, request: Request, block: tuple[dict[str, Any], Range] | None) -> None:
+        """`assertions-table` rows `[description, field, operator, expected]` as expectations (FORMAT.md
+        section 8): the app's field names, its operator aliases, an operator written at the end of the field."""
+        if block is None:
+            return
+        _, where = block
+        expects = ExpectBlock(where, self._first_line(where))
+        searched = where.start.line
+        for cells in self._table(block):
+            description, field_text, operator, expected = [*cells, "", "", "", ""][:4]
+            if not field_text or (field_text.lower() == "field" and operator.lower() == "operator"):
+                continue  # an empty row the table editor left, or a header row
+            # rows are found in order: the next line naming the row's description (else its field)
+            rest = Range(Position(searched, 0), where.end)
+            line = self._line_of(description or field_text, rest)
+            if line == self._first_line(rest) and (description or field_text) not in self.lines[searched]:
+                line = self._line_of(field_text, where)
+            else:
+                searched = min(line.start.line + 1, where.end.line)
+            try:
+                text = _assertion_line(field_text, operator, expected)
+                expects.expectations.append(read_line(text, lambda start, end, at=line: at, request.protocol))
+            except ValueError as exc:
+                expects.bad.append(BadExpectation(field_text, line, f"assertion `{description}`: {exc}"))
+        for bad in expects.bad:
+            self.problems.append(Problem(bad.message, bad.range, code="bad-expectation"))
+        request.expects.append(expects)
+
+    def _table(self, block: tuple[dict[str, Any], Range]) -> list[list[str]]:
+        """Every enabled row of a table block, each cell as text, in either shape."""
+        node, _ = block
+        rows: list[list[str]] = []
+        for table in _children(node):
+            for row in table.get("rows") or []:  # simplified shape
+                if (
+                    isinstance(row, dict)
+                    and isinstance(row.get("row"), list)
+                    and not (row.get("attrs") or {}).get("disabled")
+                ):
+                    rows.append([_value_text(cell) for cell in row["row"]])
+            for row in table.get("content") or []:  # raw ProseMirror shape
+                if (
+                    isinstance(row, dict)
+                    and row.get("type") == "tableRow"
+                    and not (row.get("attrs") or {}).get("disabled")
+                ):
+                    rows.append([_text(c).strip() for c in row.get("content") or [] if isinstance(c, dict)])
+        return rows
 
     def _report_unrun(self, section: _Section, request: Request | None) -> None:
         """A word for every block that is read but not run, instead of silence (or "no requests")."""
@@ -690,6 +747,66 @@ def _with_query(url: str, pairs: list[tuple[str, str]]) -> str:
         return url
     joined = "&".join(f"{quote(k, safe=_KEEP)}={quote(v, safe=_KEEP)}" for k, v in pairs)
     return f"{url}{'&' if '?' in url else '?'}{joined}"
+
+
+_APP_FIELDS = {"status": "status", "statuscode": "status", "responsetime": "time", "duration": "time", "body": "body"}
+_NOT_THERE = ("n/a", "null", "")
+
+
+def _assertion_line(field_text: str, operator: str, expected: str) -> str:
+    """An app assertion row as an expect line; a ValueError says what cannot be checked."""
+    words = field_text.split()
+    if not operator.strip() and len(words) > 1 and words[-1].lower() in OPERATOR_ALIASES:
+        operator, words = words[-1], words[:-1]  # `status equals`
+    written = " ".join(words)
+    op = OPERATOR_ALIASES.get(operator.strip().lower())
+    if op is None:
+        raise ValueError(f"unknown operator `{operator}`: use one of {', '.join(sorted(OPERATORS))}")
+    subject = _app_subject(written)
+    if op in UNARY:
+        return f"{subject} {op}"
+    value = expected.strip()
+    if value.lower() in _NOT_THERE and op != "equals":
+        raise ValueError(f"`{operator}` needs an expected value")
+    if subject == "time" and re.fullmatch(r"\d+(\.\d+)?", value):
+        value += "ms"
+    elif op != "matches" and not _is_literal(value):
+        value = json.dumps(value, ensure_ascii=False)  # the app's cells are plain text: `Hello world`
+    return f"{subject} {op} {value}"
+
+
+def _app_subject(written: str) -> str:
+    lowered = written.lower()
+    if lowered.startswith("response."):
+        written, lowered = written[len("response.") :], lowered[len("response.") :]
+    if lowered in _APP_FIELDS:
+        return _APP_FIELDS[lowered]
+    for prefix in ("headers.", "header."):
+        if lowered.startswith(prefix):
+            name = written[len(prefix) :]
+            if name.lower().startswith("set-cookie."):
+                raise ValueError(
+                    "a cookie's assertion (`header.set-cookie.NAME`) is not checked yet: "
+                    "use `header set-cookie contains NAME=`"
+                )
+            return f"header {name}"
+    if lowered == "statustext":
+        raise ValueError("HTTP/2 and gRPC have no status text: assert on `status`")
+    if lowered.startswith("requestheader."):
+        raise ValueError("a request header is what was sent, not an answer: assert on the response")
+    if lowered.startswith("body.") or lowered.startswith("body["):
+        return written
+    return "body" + (written if written.startswith("[") else "." + written)  # a bare path is the body's
+
+
+def _is_literal(value: str) -> bool:
+    if value.startswith("{{") and value.endswith("}}"):
+        return True
+    try:
+        json.loads(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _cell(value: Any) -> str:

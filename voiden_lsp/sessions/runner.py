@@ -89,7 +89,11 @@ class Runner:
     def session(self, request: Request) -> Session:
         """A session ready to run `request`; one that cannot be sent carries the reason as an `error`."""
         session = Session(request.name, None, sinks=self.sinks, secrets=lambda: self.secrets)
-        blocking = [p for p in self.doc.problems if p.severity == "error" and request.range.contains(p.range.start)]
+        blocking = [
+            p
+            for p in self.doc.problems
+            if p.severity == "error" and p.code != "bad-expectation" and request.range.contains(p.range.start)
+        ]  # a bad expectation fails as a `check`; the request is still sent and its other lines judged
         if blocking:
             session.fail(f"`{request.name}` cannot be sent: {blocking[0].message}", blocking[0].range)
             return session
