@@ -120,6 +120,7 @@ async def test_live_session_send_close_and_cancel(grpc_server: DemoGrpcServer) -
     assert second.log[-1].kind == "closed" and second.log[-1].fields == {
         "by": "client",
         "reason": "cancelled",
+        "messages": 0,
     }
 
 
