@@ -14,6 +14,9 @@ SESSIONS: Final = "voiden/sessions"
 #: Client -> server request: `{"uri"?: str}` -> the collection's environments (an environment picker).
 ENVIRONMENTS: Final = "voiden/environments"
 
+#: Client -> server request: `{"uri"?: str}` -> the documents whose requests have expectations (test items).
+TESTS: Final = "voiden/tests"
+
 CMD_RUN: Final = "voiden.run"
 CMD_CONNECT: Final = "voiden.connect"
 CMD_SEND: Final = "voiden.send"
@@ -21,6 +24,8 @@ CMD_CLOSE: Final = "voiden.close"
 CMD_CANCEL: Final = "voiden.cancel"
 CMD_REFRESH_SCHEMA: Final = "voiden.refreshSchema"
 CMD_SELECT_ENV: Final = "voiden.selectEnv"
+#: `[uri, request]`: run unattended and answer, at the end, with the verdicts (`passed`, `checks`...).
+CMD_TEST: Final = "voiden.test"
 
 FLUSH_SECONDS: Final = 0.03
 FLUSH_EVENTS: Final = 500

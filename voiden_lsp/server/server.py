@@ -244,6 +244,8 @@ class VoidenServer(LanguageServer):
         self.checked: dict[str, Checked] = {}
         """Per document, what its last check found."""
         self.lens_cache: dict[str, tuple[tuple[Any, ...], list[types.CodeLens]]] = {}
+        self.expect_results: dict[str, dict[str, Any]] = {}
+        """Per document and request, the last judged run (features/expectations.py)."""
         self.lens_generation = 0
         """Bumped whenever a session changes state, so cached code lenses are recomputed."""
         self.watcher: asyncio.Task[None] | None = None

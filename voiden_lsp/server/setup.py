@@ -9,7 +9,16 @@ from typing import Any
 from lsprotocol import types
 from pygls.capabilities import get_capability
 
-from voiden_lsp.server.features import completion, diagnostics, hover, outline, sample_data, semantic, sessions
+from voiden_lsp.server.features import (
+    completion,
+    diagnostics,
+    expectations,
+    hover,
+    outline,
+    sample_data,
+    semantic,
+    sessions,
+)
 from voiden_lsp.server.server import VoidenServer
 
 log = logging.getLogger(__name__)
@@ -98,6 +107,6 @@ def create_server() -> VoidenServer:
         ls.settings.update(settings if isinstance(settings, dict) else {})
         diagnostics.republish_all(ls)
 
-    for feature in (diagnostics, sessions, completion, hover, outline, semantic, sample_data):
+    for feature in (diagnostics, sessions, expectations, completion, hover, outline, semantic, sample_data):
         feature.register(server)
     return server

@@ -117,11 +117,19 @@ class Runner:
         return session
 
     async def run_session(
-        self, session: Session, request: Request, *, send_messages: bool = True, judge: bool = True
+        self,
+        session: Session,
+        request: Request,
+        *,
+        send_messages: bool = True,
+        judge: bool = True,
+        unattended: bool | None = None,
     ) -> None:
         """Drive a prepared session to its end, judging its expectations on the way; the editor passes
-        `send_messages=False` and sends blocks when the user asks."""
-        clock = self.judge(session, request) if judge and request.expects else None
+        `send_messages=False` and sends blocks when the user asks. An `unattended` run (default: one that
+        sends its own messages) closes a stream once its expectations are decided."""
+        unattended = send_messages if unattended is None else unattended
+        clock = self.judge(session, request, closes=unattended) if judge and request.expects else None
         task = session.start()
         if send_messages and await session.until_ready() and session.transport is not None and session.transport.live:
             await self.send_messages(session, request)
@@ -136,10 +144,10 @@ class Runner:
             if request.captures:
                 self.capture(session, request, session.transport.request, session.transport.response)
 
-    def judge(self, session: Session, request: Request) -> asyncio.Task[None] | None:
+    def judge(self, session: Session, request: Request, *, closes: bool = True) -> asyncio.Task[None] | None:
         """Judges `request`'s expectations on `session`'s events: each decision a `check` event, the end
-        judged once the session ends. An unattended run of a live or streaming request is closed as soon as
-        every expectation that waits is decided (or its deadline passed): the task returned keeps the time."""
+        judged once the session ends. With `closes`, a live or streaming session is closed as soon as every
+        expectation that waits is decided (or its deadline passed). The task returned keeps the time."""
         scope = self.scope(request)
         values = [(e, self.expected(e, scope)) for e in request.expectations]
         bad = [b for block in request.expects for b in block.bad]
@@ -149,7 +157,7 @@ class Runner:
             judge.feed(event)
 
         def closing() -> bool:  # known once the transport knows what it talks to (a gRPC method's kind)
-            return session.transport is not None and session.transport.streams and judge.waits_at_all
+            return closes and session.transport is not None and session.transport.streams and judge.waits_at_all
 
         timeout = (session.transport.request.timeout if session.transport is not None else None) or DEFAULT_WAIT
 

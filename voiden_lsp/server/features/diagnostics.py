@@ -162,6 +162,9 @@ async def publish(ls: VoidenServer, uri: str, *, debounce: bool) -> None:
         found = await asyncio.to_thread(problems, doc, scopes, checked)
         if ls.workspace.get_text_document(uri).version != version:
             return
+        from voiden_lsp.server.features import expectations
+
+        found += expectations.problems(ls, uri, doc)  # the last run's failed expectations
         ls.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=[to_diagnostic(p) for p in found], version=version)
         )
@@ -201,6 +204,7 @@ def register(server: VoidenServer) -> None:
         ls.parsed.pop(uri, None)
         ls.checked.pop(uri, None)
         ls.lens_cache.pop(uri, None)
+        ls.expect_results.pop(uri, None)
         ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
 

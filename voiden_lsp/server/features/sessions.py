@@ -53,7 +53,9 @@ def lenses(ls: VoidenServer, uri: str) -> list[types.CodeLens]:
 
 
 def _lenses(ls: VoidenServer, uri: str, doc: Document) -> list[types.CodeLens]:
-    result: list[types.CodeLens] = []
+    from voiden_lsp.server.features import expectations
+
+    result: list[types.CodeLens] = expectations.lenses(ls, uri, doc)
     scope = ls.scope(uri, None)  # one scope for the document: addresses rarely use request attributes
     per_line = Counter(r.info_range.start.line for r in doc.requests)
     for request in doc.requests:
@@ -124,10 +126,14 @@ def require_trust(ls: VoidenServer) -> None:
         raise CommandError(UNTRUSTED)
 
 
-async def start(ls: VoidenServer, uri: Any, name: Any) -> protocol.StartResult:
-    """Run a request as a session whose events stream to the client; answers once it has started."""
+async def start(ls: VoidenServer, uri: Any, name: Any, *, unattended: bool = False) -> protocol.StartResult:
+    """Run a request as a session whose events stream to the client; answers once it has started. An
+    `unattended` run (a test) sends its message blocks itself and closes a stream once it is judged."""
+    from voiden_lsp.server.features import expectations
+
     require_trust(ls)
     request = _request(ls, uri, name)
+    expectations.begin(ls, uri, ls.document(uri), request)
     runner = ls.runner(uri)
     session = runner.session(request)
     session.max_payload = ls.settings.max_payload
@@ -136,8 +142,10 @@ async def start(ls: VoidenServer, uri: Any, name: Any) -> protocol.StartResult:
 
     async def drive() -> None:
         try:
-            await runner.run_session(session, request, send_messages=False)
+            await runner.run_session(session, request, send_messages=unattended, unattended=unattended)
         finally:
+            if expectations.finish(ls, live, request) is not None:
+                diagnostics.schedule(ls, live.uri, debounce=False)
             ls.batcher.flush()
             ls.release_finished(live.uri)
             ls.session_changed()
