@@ -125,3 +125,58 @@ async def test_a_test_of_a_document_that_is_not_open_is_refused_in_words(
         await client.workspace_execute_command_async(
             types.ExecuteCommandParams(command="voiden.test", arguments=[(tmp_path / "x.voiden").as_uri(), "a"])
         )
+
+
+async def labels(client: LanguageClient, uri: str, line: int, character: int) -> list[str]:
+    found = await client.text_document_completion_async(
+        types.CompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line, character)
+        )
+    )
+    items = found.items if isinstance(found, types.CompletionList) else found or []
+    return [item.label for item in items]
+
+
+async def test_completion_and_hover_in_an_expect_block(client: LanguageClient, tmp_path: Path) -> None:
+    with DemoHttpServer() as server:
+        lines = [
+            f"```http name=create\nPOST {server.url}/users\n\n" + '{"name": "Ada", "tags": ["a"]}\n```',
+            "",
+            "```expect",
+            "status == 201",
+            "body.",
+            "header ",
+            "body.name type-is ",
+            "```",
+            "",
+            f"```ws name=feed\n{server.url.replace('http', 'ws')}/x\n```\n\n```expect\nmes\n```",
+        ]
+        text = "\n".join(lines) + "\n"
+        uri = open_doc(client, tmp_path, text)
+        subjects = await labels(client, uri, 7, 0)
+        assert "status" in subjects and "body" in subjects and "messages" not in subjects  # an http request
+        assert "messages" in await labels(client, uri, 18, 3)
+        operators = await labels(client, uri, 7, len("status "))
+        assert {"==", "contains", "exists", "type-is", "matches"} <= set(operators)
+        assert await labels(client, uri, 10, len("body.name type-is ")) == [
+            "number", "string", "boolean", "object", "array", "null"
+        ]  # fmt: skip
+        assert await labels(client, uri, 8, len("body.")) == []  # nothing has come back yet
+
+        result = await client.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="voiden.test", arguments=[uri, "create"])
+        )
+        # the lines still being written fail as bad lines; the finished one passes
+        assert [field(c, "passed") for c in field(result, "checks")] == [False, False, False, True], result
+        keys = await labels(client, uri, 8, len("body."))
+        assert {"id", "name", "tags"} <= set(keys), keys
+        assert "content-type" in await labels(client, uri, 9, len("header "))
+
+        found = await client.text_document_hover_async(
+            types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(7, 8))
+        )
+        assert found is not None and "`equals` (`==`)" in found.contents.value  # type: ignore[union-attr]
+        found = await client.text_document_hover_async(
+            types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(7, 12))
+        )
+        assert found is not None and found.contents.value == "last run: ✔ status == 201: status is 201"  # type: ignore[union-attr]

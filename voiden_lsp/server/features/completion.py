@@ -14,6 +14,7 @@ from pygls.capabilities import get_capability
 from voiden_lsp.document import METADATA_KEYS, Document, Position, Request, Span
 from voiden_lsp.document.jsonpos import cursor_context
 from voiden_lsp.errors import VoidenError
+from voiden_lsp.server.features import expect_assist
 from voiden_lsp.server.features.grpc_support import resolve_address
 from voiden_lsp.server.features.sessions import fetch_schema_with_progress
 from voiden_lsp.server.server import VoidenServer
@@ -34,6 +35,7 @@ PROTOCOL_WORDS = {
     "grpc": "a gRPC call",
     "socketio": "a Socket.IO session",
     "message": "a message to send on the request above",
+    "expect": "what the request above must do, a line each (`status == 200`): its tests",
 }
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 HEADERS = {
@@ -67,6 +69,9 @@ async def complete(ls: VoidenServer, uri: str, position: types.Position) -> list
     pos = Position(position.line, position.character)
     if re.match(r"^\s*(```|~~~)\w*$", before):
         return _protocol_items(ls)
+    block = expect_assist.block_at(doc, pos)
+    if block is not None and not uri.endswith(".void"):
+        return expect_assist.complete(ls, uri, doc, block, before)
     request = doc.request_at(pos) or _owner_of_message(doc, pos)
     opened = before.rfind("{{")
     typed = before[opened + 2 :] if opened != -1 else ""
@@ -116,6 +121,7 @@ SNIPPETS = {
     "grpc": "grpc name=${1:call}\n${2:grpc://127.0.0.1:50051} ${3:package.Service/Method}\n\n{$0}",
     "socketio": "socketio name=${1:session}\n${2:http://127.0.0.1:3000}\n$0",
     "message": "message\n$0",
+    "expect": "expect\n${1:status == 200}\n$0",
 }
 
 

@@ -11,6 +11,7 @@ from lsprotocol import types
 from voiden_lsp.document import Position, Request, Span
 from voiden_lsp.document.jsonpos import cursor_context
 from voiden_lsp.errors import VoidenError
+from voiden_lsp.server.features import expect_assist
 from voiden_lsp.server.features.grpc_support import cached_schema
 from voiden_lsp.server.server import VoidenServer, range_of
 from voiden_lsp.templating import Scope, evaluate, mask_secrets, template_at, to_text
@@ -132,6 +133,9 @@ def _key_at(line: str, column: int) -> str | None:
 def hover(ls: VoidenServer, uri: str, position: types.Position) -> types.Hover | None:
     doc = ls.document(uri)
     pos = Position(position.line, position.character)
+    if expect_assist.block_at(doc, pos) is not None:
+        text = expect_assist.hover(ls, uri, doc, pos)
+        return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text)) if text else None
     request = doc.request_at(pos)
     if request is None:
         owner = next((m.request for m in doc.messages if m.range.contains(pos)), None)
