@@ -14,11 +14,13 @@ import {
 import { PanelHost } from "./panel";
 import * as protocol from "./protocol";
 import { type ClientSettings, type Launch, missingServerMessage, serverLaunch, serverSettings } from "./settings";
+import { Tests } from "./testing";
 
 let client: LanguageClient | undefined;
 let output: vscode.OutputChannel;
 let panel: PanelHost;
 let statusItem: vscode.StatusBarItem;
+let tests: Tests;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   output = vscode.window.createOutputChannel("Voiden");
@@ -27,12 +29,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     sessions: (params) => request<protocol.SessionsResult>(protocol.SESSIONS, params),
     log: (line) => output.appendLine(line),
   });
+  tests = new Tests({ request: (method, params) => request(method, params), execute, log: (line) => output.appendLine(line) });
   statusItem = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Left, 50);
   statusItem.command = "voiden.pickEnvironment";
   statusItem.tooltip = "Voiden: select the environment";
   context.subscriptions.push(
     output,
     panel,
+    tests,
     statusItem,
     vscode.commands.registerCommand("voiden.showPanel", () => panel.show(false)),
     vscode.commands.registerCommand("voiden.pickEnvironment", pickEnvironment),
@@ -156,6 +160,7 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
   }
   client = started;
   panel.serverStarted();
+  void tests.refresh();
   await updateStatus();
 }
 

@@ -36,6 +36,9 @@ export interface SessionView {
   bytesIn: number;
   bytesOut: number;
   errors: number;
+  /** `check` events: expectations judged, and those that failed */
+  checks: number;
+  checksFailed: number;
   http?: HttpSummary;
   blocks: BlockInfo[];
   /** the URL or address, from `connecting` */
@@ -163,6 +166,8 @@ export class PanelModel {
         bytesIn: 0,
         bytesOut: 0,
         errors: 0,
+        checks: 0,
+        checksFailed: 0,
         blocks: [],
         elapsed: 0,
       };
@@ -204,6 +209,10 @@ export class PanelModel {
       case "received":
         if (!event.control) view.received += 1;
         view.bytesIn += size;
+        break;
+      case "check":
+        view.checks += 1;
+        if (event.passed !== true) view.checksFailed += 1;
         break;
       default:
         break;
@@ -278,7 +287,11 @@ function matchesKind(event: VoidenEvent, kind: KindFilter): boolean {
     case "received":
       return event.kind === "received";
     case "errors":
-      return event.kind === "error" || (event.kind === "status" && !isOkStatus(event.code));
+      return (
+        event.kind === "error" ||
+        (event.kind === "status" && !isOkStatus(event.code)) ||
+        (event.kind === "check" && event.passed !== true)
+      );
   }
 }
 
@@ -321,6 +334,8 @@ export function summary(event: VoidenEvent): string {
       if (event.timings?.total !== undefined) parts.push(`${event.timings.total.toFixed(1)} ms`);
       return parts.join(", ");
     }
+    case "check":
+      return `${event.passed === true ? "✔" : "✘"} ${event.passed === true ? String(event.text ?? "") : (event.message ?? "")}  (line ${String(event.line ?? "?")})`;
   }
 }
 

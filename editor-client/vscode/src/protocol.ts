@@ -4,6 +4,7 @@
 export const EVENTS = "voiden/events";
 export const SESSIONS = "voiden/sessions";
 export const ENVIRONMENTS = "voiden/environments";
+export const TESTS = "voiden/tests";
 
 export const CMD_RUN = "voiden.run";
 export const CMD_CONNECT = "voiden.connect";
@@ -11,11 +12,21 @@ export const CMD_SEND = "voiden.send";
 export const CMD_CLOSE = "voiden.close";
 export const CMD_CANCEL = "voiden.cancel";
 export const CMD_SELECT_ENV = "voiden.selectEnv";
+export const CMD_TEST = "voiden.test";
 
 /** Commands that start a session: running one opens the panel. */
-export const STARTING_COMMANDS: readonly string[] = [CMD_RUN, CMD_CONNECT];
+export const STARTING_COMMANDS: readonly string[] = [CMD_RUN, CMD_CONNECT, CMD_TEST];
 
-export type EventKind = "connecting" | "open" | "sent" | "received" | "status" | "trailers" | "error" | "closed";
+export type EventKind =
+  | "connecting"
+  | "open"
+  | "sent"
+  | "received"
+  | "status"
+  | "trailers"
+  | "error"
+  | "closed"
+  | "check";
 
 export interface LspPosition {
   line: number;
@@ -90,4 +101,34 @@ export interface EnvironmentsResult {
 export interface StartResult {
   session: string;
   request: string;
+}
+
+/** A `check` event's fields: one expectation judged. `line` is 1-based. */
+export interface Check {
+  line: number;
+  text: string;
+  passed: boolean;
+  message: string;
+  expected?: unknown;
+  actual?: unknown;
+}
+
+export interface TestItemInfo {
+  request: string;
+  range: { start: LspPosition; end: LspPosition };
+  expectations: { line: number; text: string }[];
+}
+
+export interface TestsResult {
+  documents: { uri: string; tests: TestItemInfo[] }[];
+}
+
+/** What `voiden.test` answers once the run has ended. `duration` is in ms. */
+export interface TestResult {
+  session: string;
+  request: string;
+  passed: boolean;
+  failure: string | null;
+  checks: Check[];
+  duration: number;
 }

@@ -243,3 +243,16 @@ test("payloads are values: pretty at display time, binary as base64, a JSON null
   assert.equal(model.sessions.get("h")?.http?.bodyBinary, true);
   assert.equal(model.sessions.get("h")?.http?.body, "iVBORw0K");
 });
+
+test("check events count verdicts, show in the timeline, and a failed one passes the errors filter", () => {
+  const model = new PanelModel();
+  const passed = ev("s9", 2, "check", { line: 6, text: "status == 200", passed: true, message: "status == 200: status is 200" });
+  const failed = ev("s9", 3, "check", { line: 7, text: "body.a == 2", passed: false, message: "expected body.a == 2, got body.a = 1" });
+  model.applyEvents([ev("s9", 1, "connecting", { target: "x" }), passed, failed]);
+  const view = model.sessions.get("s9");
+  assert.ok(view);
+  assert.deepEqual([view.checks, view.checksFailed], [2, 1]);
+  assert.equal(summary(passed), "✔ status == 200  (line 6)");
+  assert.equal(summary(failed), "✘ expected body.a == 2, got body.a = 1  (line 7)");
+  assert.deepEqual(filterEvents(view.events, "errors", "").map((e) => e.seq), [3]);
+});

@@ -328,6 +328,8 @@ function renderHeader(view: SessionView): void {
   for (const part of headline(view)) identity.append(el("span", { className: "part", textContent: part }));
   const stats = [`↑ ${view.sent} sent (${formatSize(view.bytesOut)})`, `↓ ${view.received} received (${formatSize(view.bytesIn)})`];
   if (view.errors > 0) stats.push(`${view.errors} error${view.errors > 1 ? "s" : ""}`);
+  if (view.checks > 0)
+    stats.push(view.checksFailed > 0 ? `✘ ${view.checksFailed} of ${view.checks} failed` : `✔ ${view.checks} passed`);
   if (view.dropped > 0) stats.push(`${view.dropped} earlier events not kept`);
   header.replaceChildren(identity, el("span", { className: "stats", textContent: stats.join("  ·  ") }));
   header.title = `${view.request}: ${headline(view).join(" · ")}`;
@@ -438,7 +440,16 @@ function row(event: VoidenEvent): HTMLElement {
   const node = el("div", { className: `row kind-${event.kind}${event.control ? " control" : ""}${event.seq === selectedSeq ? " selected" : ""}` });
   node.dataset.seq = String(event.seq);
   const arrow = event.kind === "sent" ? "↑" : event.kind === "received" ? "↓" : event.kind === "error" ? "✕" : "•";
-  const statusClass = event.kind === "status" ? (isOkStatus(event.code) ? " ok" : " bad") : "";
+  const statusClass =
+    event.kind === "status"
+      ? isOkStatus(event.code)
+        ? " ok"
+        : " bad"
+      : event.kind === "check"
+        ? event.passed === true
+          ? " ok"
+          : " bad"
+        : "";
   node.append(
     el("span", { className: "time", textContent: relativeTime(event.time) }),
     el("span", { className: "arrow", textContent: arrow }),
