@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 
 from voiden_lsp.demo.grpc_server import DemoGrpcServer
+from voiden_lsp.demo.http_server import DemoHttpServer
 from voiden_lsp.demo.ws_server import DemoWebSocketServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -409,3 +410,67 @@ def test_vscode_untrusted_folder_edits_but_sends_nothing(code_server: CodeServer
             assert panel_frame(page) is None
             with pytest.raises(TimeoutError):
                 target.accept()
+
+
+TESTS_DOCUMENT = """# Checks
+
+```http name=healthy
+GET {base}/health
+```
+
+```expect
+status == 200
+body.status == ok
+```
+
+```http name=broken
+GET {base}/health
+```
+
+```expect
+status == 200
+body.status == down
+```
+"""
+
+
+def palette(page: Any, command: str) -> None:
+    """Run a command by its title from the Command Palette (F1), as a user does."""
+    quick_input = page.locator(".quick-input-widget .quick-input-box input")
+    for _ in range(5):
+        page.keyboard.press("F1")
+        try:
+            quick_input.wait_for(state="visible", timeout=3000)
+            break
+        except Exception:
+            page.keyboard.press("Escape")
+    quick_input.fill(f">{command}")
+    page.wait_for_selector(f'.quick-input-list .monaco-list-row[aria-label*="{command}"]', timeout=20_000)
+    page.keyboard.press("Enter")
+
+
+def test_vscode_testing_view_runs_a_documents_tests(code_server: CodeServer) -> None:
+    """The Testing view lists the document's requests with expectations (from the server), runs them, and
+    shows one passed and one failed, with the failure's expected and actual at its line."""
+    with DemoHttpServer() as http:
+        (code_server.workspace / "checks.voiden").write_text(TESTS_DOCUMENT.format(base=http.url), encoding="utf-8")
+        with workbench(code_server, "vscode-testing-failure.png") as page:
+            open_file(page, "checks.voiden", 1)
+            lens_above(page, "Test", "body.status == ok")  # the server is up and has read the document
+            palette(page, "Testing: Focus on Test Explorer View")
+            sidebar = page.locator(".part.sidebar")
+            until(lambda: sidebar.locator(".monaco-list-row:has-text('checks.voiden')").count() == 1, "the test items")
+            palette(page, "Test: Run All Tests")
+            passed = sidebar.locator(".monaco-list-row .codicon-testing-passed-icon")
+            failed = sidebar.locator(".monaco-list-row .codicon-testing-failed-icon")
+            sidebar.locator(".monaco-list-row:has-text('checks.voiden')").click()
+            page.keyboard.press("ArrowRight")  # expand the document: its requests
+            until(lambda: sidebar.locator(".monaco-list-row:has-text('healthy')").count() == 1, "the requests")
+            until(lambda: failed.count() >= 2 and passed.count() >= 1, "one request to pass and one to fail")
+            healthy = sidebar.locator(".monaco-list-row:has-text('healthy')")
+            broken = sidebar.locator(".monaco-list-row:has-text('broken')")
+            assert healthy.locator(".codicon-testing-passed-icon").count() == 1
+            assert broken.locator(".codicon-testing-failed-icon").count() == 1
+            # the failure in the editor: the lens tally and the diagnostic the server published
+            until(lambda: lens_index(page, "1 of 2 failed", "body.status == down", False) >= 0, "the tally lens")
+            page.screenshot(path=str(SHOTS / "vscode-testing.png"))
