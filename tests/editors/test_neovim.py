@@ -277,3 +277,41 @@ def test_neovim_fresh_diagnostics_and_a_clean_exit_with_a_live_session(nvim: Any
             time.sleep(0.02)
         gone_after = time.monotonic() - started
         assert gone_after < 1.0, f"the server outlived Neovim by {gone_after:.2f} s"
+
+
+def test_neovim_runs_expectations_as_a_test(nvim: Any, tmp_path: Path) -> None:
+    from voiden_lsp.demo.http_server import DemoHttpServer
+
+    with DemoHttpServer() as server:
+        doc = tmp_path / "checks.voiden"
+        doc.write_text(
+            f"# Health\n\n```http name=health\nGET {server.url}/health\n```\n\n"
+            "```expect\nstatus == 200\nbody.status == down\n```\n",
+            encoding="utf-8",
+        )
+        nvim.command(f"edit {doc}")
+        wait(lambda: nvim.exec_lua('return #vim.lsp.get_clients({bufnr = 0, name = "voiden"})') == 1)
+        lens = """
+            local params = {textDocument = vim.lsp.util.make_text_document_params(0)}
+            for _, res in pairs(vim.lsp.buf_request_sync(0, "textDocument/codeLens", params, 5000) or {}) do
+              for _, l in ipairs(res.result or {}) do
+                if l.command and l.command.command == "voiden.test" then return l.command.title end
+              end
+            end
+            return nil
+        """
+        assert wait(lambda: nvim.exec_lua(lens)) == "▶ Test"
+        nvim.call("cursor", 9, 1)  # on `body.status == down`
+        nvim.command("VoidenTest")
+        lines = wait(lambda: (lines := output_lines(nvim)) and any("(line 9)" in x for x in lines) and lines)
+        assert any("✔ check status == 200  (line 8)" in x for x in lines), lines
+        assert any('✘ check expected body.status == down, got body.status = "ok"  (line 9)' in x for x in lines), lines
+        failed = wait(
+            lambda: [
+                (d["lnum"], d["message"])
+                for d in nvim.exec_lua("return vim.diagnostic.get(0)")
+                if d.get("code") == "expectation-failed"
+            ]
+        )
+        assert failed == [(8, 'expected body.status == down, got body.status = "ok"')]
+        assert wait(lambda: nvim.exec_lua(lens) == "✘ 1 of 2 failed")

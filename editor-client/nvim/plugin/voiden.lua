@@ -21,6 +21,7 @@ end
 for name, fn in pairs({
   VoidenRun = "run",
   VoidenConnect = "connect",
+  VoidenTest = "test",
   VoidenSend = "send",
   VoidenClose = "close",
   VoidenCancel = "cancel",

@@ -73,6 +73,16 @@ end
 
 M.connect = M.run
 
+-- The expect block under the cursor: its request run as a test (a stream closes once it is judged); the
+-- verdicts come as check lines in the output and as diagnostics on the failed lines.
+function M.test()
+  lens_at_cursor(
+    { "voiden.test" },
+    "no expectations here: put the cursor in an expect block",
+    execute
+  )
+end
+
 -- The message block under the cursor; or, with an argument, that text typed as a message on the session
 -- of the request under the cursor (`:VoidenSend {"ping": 1}`).
 function M.send(text)

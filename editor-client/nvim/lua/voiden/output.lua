@@ -56,6 +56,10 @@ local function describe(e)
     table.insert(parts, e.message or "")
   elseif e.kind == "closed" then
     table.insert(parts, "by " .. (e.by or "?") .. " " .. (e.reason or ""))
+  elseif e.kind == "check" then
+    parts[2] = e.passed == true and "✔" or "✘"
+    local said = e.passed == true and e.text or e.message
+    table.insert(parts, (said or "") .. "  (line " .. tostring(e.line or "?") .. ")")
   elseif e.size then
     table.insert(parts, size(e.size))
   end
