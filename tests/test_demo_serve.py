@@ -12,8 +12,11 @@ import sys
 import time
 from pathlib import Path
 
+import junitparser
+
 from tests.helpers import voiden
 from voiden_lsp.demo.serve import set_environment
+from voiden_lsp.document import parse
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -61,6 +64,16 @@ def test_the_examples_run_against_the_served_demo(tmp_path: Path) -> None:
         for example in ("01-rest-basics.voiden", "04-grpc-route-guide.voiden", "05-websocket.voiden"):
             ran = voiden("run", str(examples / example), cwd=tmp_path)
             assert ran.returncode == 0, ran.stdout + ran.stderr
+        # the CI job of the README: the secret in .env, then every example as a test, with a JUnit report
+        shutil.copy(examples / ".env.example", examples / ".env")
+        tested = voiden("test", "examples", "--jobs", "2", "--report", "junit:report.xml", cwd=tmp_path)
+        assert tested.returncode == 0, tested.stdout + tested.stderr
+        report = junitparser.JUnitXml.fromfile(str(tmp_path / "report.xml"))
+        requests = sum(len(parse(p.read_text()).requests) for p in examples.glob("*.voiden"))
+        assert (report.tests, report.failures, report.errors) == (requests, 0, 0)
+        assert tested.stdout.splitlines()[-1].startswith(f"{requests} passed, 0 failed (7 documents, ")
+        endless = next(c for s in report for c in s if c.name == "endless-ticker")
+        assert endless.is_passed and float(endless.time) < 10  # its expectations ended it, not the server
         serving.send_signal(signal.SIGINT)
         assert serving.wait(timeout=10) == 0
     finally:
