@@ -231,3 +231,15 @@ def test_the_apps_assertions_table_is_judged(http_server: DemoHttpServer, tmp_pa
 
     (case,) = json.loads((tmp_path / "r.json").read_text())["documents"][0]["requests"]
     assert [c["passed"] for c in case["checks"]].count(True) == 7
+
+
+def test_convert_writes_the_apps_assertions_as_an_expect_block() -> None:
+    from voiden_lsp.document import parse
+    from voiden_lsp.document.void import convert_void, parse_document
+
+    text = void_with_assertions("http://127.0.0.1:9")
+    converted = parse(convert_void(text))
+    (request,) = converted.requests
+    original = parse_document(text, "users.void").requests[0]
+    assert [e.text for e in request.expectations] == [e.text for e in original.expectations]
+    assert not [p for p in converted.problems if p.severity == "error"]  # the unreadable row is a comment

@@ -898,6 +898,10 @@ def convert_void(
         if not ranges:
             continue
         replace.setdefault(ranges[0].start.line, []).append(render_request(request))
+        if request.expects:  # the assertions-table, as an expect block; a row it cannot read, as a comment
+            rows = [e.text for e in request.expectations]
+            rows += [f"# {b.message}" for block in request.expects for b in block.bad]
+            replace[ranges[0].start.line].append("```expect\n" + "\n".join(rows) + "\n```")
         for where in ranges:
             skip.update(range(where.start.line, where.end.line + 1))
     out: list[str] = []
