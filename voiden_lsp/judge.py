@@ -410,7 +410,7 @@ def walk(value: Any, path: tuple[str | int, ...]) -> tuple[Any, str]:
             return MISSING, f"there is no `{(walked + step).lstrip('.')}`" + _among(current)
         return (
             MISSING,
-            f"there is no `{(walked + step).lstrip('.')}` ({_type(current)} `{_brief(current)}` has no parts)",
+            f"there is no `{(walked + step).lstrip('.')}` ({json_type(current)} `{_brief(current)}` has no parts)",
         )
     return current, ""
 
@@ -458,7 +458,7 @@ def holds(operator: str, actual: Any, expected: Any = None, search: Search = pla
     if operator == "matches":
         return isinstance(expected, re.Pattern) and search(expected, _as_text(actual))
     if operator == "type-is":
-        return _type(actual) == str(expected)
+        return json_type(actual) == str(expected)
     return False
 
 
@@ -508,7 +508,8 @@ def _as_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _type(value: Any) -> str:
+def json_type(value: Any) -> str:
+    """The JSON type name of a value, as `type-is` names it."""
     if value is None:
         return "null"
     if isinstance(value, bool):

@@ -216,16 +216,22 @@ def lens_index(page: Any, title: str, line_text: str, nth_below: bool) -> int:
     return index
 
 
-def open_file(page: Any, name: str, line: int) -> None:
-    """Quick Open (Ctrl+P) the file, then Go to Line: the lenses to click must be on screen."""
+def quick_open(page: Any, shortcut: str) -> Any:
+    """Press `shortcut` until the quick input shows (Quick Open, the Command Palette); its input box."""
     quick_input = page.locator(".quick-input-widget .quick-input-box input")
     for _ in range(5):
-        page.keyboard.press("Control+P")
+        page.keyboard.press(shortcut)
         try:
             quick_input.wait_for(state="visible", timeout=3000)
             break
         except Exception:  # the shortcut landed while the focus moved: press it again
             page.keyboard.press("Escape")
+    return quick_input
+
+
+def open_file(page: Any, name: str, line: int) -> None:
+    """Quick Open (Ctrl+P) the file, then Go to Line: the lenses to click must be on screen."""
+    quick_input = quick_open(page, "Control+P")
     quick_input.fill(name)
     page.wait_for_selector(f'.quick-input-list .monaco-list-row[aria-label*="{name}"]', timeout=20_000)
     page.keyboard.press("Enter")
@@ -436,14 +442,7 @@ body.status == down
 
 def palette(page: Any, command: str) -> None:
     """Run a command by its title from the Command Palette (F1), as a user does."""
-    quick_input = page.locator(".quick-input-widget .quick-input-box input")
-    for _ in range(5):
-        page.keyboard.press("F1")
-        try:
-            quick_input.wait_for(state="visible", timeout=3000)
-            break
-        except Exception:
-            page.keyboard.press("Escape")
+    quick_input = quick_open(page, "F1")
     quick_input.fill(f">{command}")
     page.wait_for_selector(f'.quick-input-list .monaco-list-row[aria-label*="{command}"]', timeout=20_000)
     page.keyboard.press("Enter")

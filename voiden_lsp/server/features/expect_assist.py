@@ -13,6 +13,7 @@ from voiden_lsp.document import Document, ExpectBlock, Position, Request
 from voiden_lsp.document.expect import OPERATORS, TYPES, UNARY, parse_path
 from voiden_lsp.errors import VoidenError
 from voiden_lsp.events import RECEIVED
+from voiden_lsp.judge import json_type
 from voiden_lsp.server.features.grpc_support import cached_schema
 from voiden_lsp.server.server import VoidenServer
 
@@ -216,15 +217,8 @@ def _headers(ls: VoidenServer, uri: str, request: Request | None, *, trailer: bo
 
 
 def _type_name(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return f"number: {value}"
-    if isinstance(value, str):
-        return f"string: {value[:40]}"
-    return "array" if isinstance(value, list) else "object"
+    kind = json_type(value)
+    return f"{kind}: {str(value)[:40]}" if kind in ("number", "string") else kind
 
 
 def hover(ls: VoidenServer, uri: str, doc: Document, pos: Position) -> str | None:
