@@ -249,6 +249,8 @@ async def run_file(
         if printer.out.closed:
             break
         failed |= Runner.failure(session, request) is not None or (fail_on_status and _bad_status(session))
+    if isinstance(printer, JsonPrinter):
+        printer.flush()  # what a last timer would have written
     return EXIT_FAILED if failed else EXIT_OK
 
 
