@@ -183,6 +183,8 @@ messageBox.addEventListener("keydown", (event) => {
 composer.append(blockPicker, messageBox, sendButton);
 
 timeline.addEventListener("scroll", () => {
+  // the scroll a render made itself (following the newest row) is drawn already: only the user's is new
+  if (timeline.scrollTop === renderedTop) return;
   follow = timeline.scrollTop + timeline.clientHeight >= timeline.scrollHeight - ROW;
   renderRows();
 });
@@ -245,6 +247,8 @@ function invalidate(structure: boolean): void {
 // -- rendering ---------------------------------------------------------------------------------------
 
 let shownSession: string | null = null;
+/** The timeline's scroll position as the last render drew it. */
+let renderedTop = -1;
 
 function render(): void {
   const view = model.current();
@@ -428,6 +432,7 @@ function renderRows(): void {
   const events = visibleEvents(view);
   spacer.style.height = `${events.length * ROW}px`;
   if (follow) timeline.scrollTop = timeline.scrollHeight;
+  renderedTop = timeline.scrollTop;
   const first = Math.max(0, Math.floor(timeline.scrollTop / ROW) - OVERSCAN);
   const last = Math.min(events.length, Math.ceil((timeline.scrollTop + timeline.clientHeight) / ROW) + OVERSCAN);
   rows.style.transform = `translateY(${first * ROW}px)`;
