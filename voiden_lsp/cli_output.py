@@ -104,11 +104,7 @@ class JsonPrinter:
         # A write and a flush per line cost a call into the I/O stack and a system call per event: a fast
         # stream is written in blocks, every 50 ms or 1,000 lines, and a line is never held back longer.
         self._held.append(event.json_line())
-        if (
-            event.kind in (CLOSED, ERROR)
-            or len(self._held) >= self.MAX_HELD
-            or time.monotonic() - self._flushed > 0.05
-        ):
+        if event.kind in (CLOSED, ERROR) or len(self._held) >= self.MAX_HELD or time.monotonic() - self._flushed > 0.05:
             self.flush()
         elif not self._pending:
             self._pending = True
