@@ -113,6 +113,7 @@ async def test_an_untrusted_workspace_reads_no_schema(client: LanguageClient, tm
                 context=types.CodeActionContext(diagnostics=[]),
             )
         )
-        assert not actions
+        # only the lens commands (which refuse to run here); no sample data, which needs the schema
+        assert all(isinstance(a, types.Command) for a in actions or []), actions
         with pytest.raises(TimeoutError):
             listener.accept()  # nobody connected

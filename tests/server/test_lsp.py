@@ -215,8 +215,12 @@ async def test_fill_with_sample_data_definition_and_tokens(client: LanguageClien
                 context=types.CodeActionContext(diagnostics=[]),
             )
         )
-        assert actions is not None and len(actions) == 1
-        action = actions[0]
+        assert actions is not None and [a.title for a in actions][1:] == ["Fill with sample data (Point)"]
+        assert isinstance(actions[0], types.Command) and list(actions[0].arguments or []) == [
+            uri,
+            "get",
+        ]  # Send / Connect
+        action = actions[1]  # the lens's command first (for clients without lenses), then the edit
         assert isinstance(action, types.CodeAction) and action.title == "Fill with sample data (Point)"
         assert action.edit is not None and action.edit.changes is not None
         (edit,) = action.edit.changes[uri]

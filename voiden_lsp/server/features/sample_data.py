@@ -13,7 +13,7 @@ from lsprotocol import types
 from voiden_lsp.document import Position, Range, Request, Span
 from voiden_lsp.errors import VoidenError
 from voiden_lsp.server.features.grpc_support import int_types, resolve_address
-from voiden_lsp.server.features.sessions import fetch_schema_with_progress
+from voiden_lsp.server.features.sessions import command_actions, fetch_schema_with_progress
 from voiden_lsp.server.server import VoidenServer, range_of
 
 if TYPE_CHECKING:
@@ -179,10 +179,11 @@ def register(server: VoidenServer) -> None:
         types.TEXT_DOCUMENT_CODE_ACTION,
         types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.RefactorRewrite]),
     )
-    async def code_action(ls: VoidenServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+    async def code_action(ls: VoidenServer, params: types.CodeActionParams) -> list[types.Command | types.CodeAction]:
         try:
             await ls.document_async(params.text_document.uri)
-            return await actions(ls, params.text_document.uri, params.range)
+            uri = params.text_document.uri
+            return [*command_actions(ls, uri, params.range), *await actions(ls, uri, params.range)]
         except Exception:
             log.exception("code action failed")
             return []

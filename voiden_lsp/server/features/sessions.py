@@ -94,6 +94,42 @@ def _lenses(ls: VoidenServer, uri: str, doc: Document) -> list[types.CodeLens]:
     return result
 
 
+#: What each lens command is called as a code action (clients without code lenses: Helix, Zed, Emacs).
+ACTION_TITLES = {
+    protocol.CMD_RUN: "Send",
+    protocol.CMD_CONNECT: "Connect",
+    protocol.CMD_SEND: "Send message",
+    protocol.CMD_CLOSE: "Close",
+    protocol.CMD_CANCEL: "Cancel",
+    protocol.CMD_TEST: "Test",
+}
+
+
+def command_actions(ls: VoidenServer, uri: str, where: types.Range) -> list[types.Command]:
+    """Every code lens command of the block under the cursor, as a code action: a request's `Send` /
+    `Connect` / `Close` / `Cancel` anywhere in the request, a message block's `Send message` in the block, an
+    expect block's `Test` in the block. Plain commands (LSP allows them beside code actions): every client
+    runs them, and none mistakes their shape."""
+    doc = ls.document(uri)
+    line = where.start.line
+    blocks = [(r.info_range, r.range, r.name) for r in doc.requests]
+    blocks += [(b.info_range, b.range, b.request or "") for b in doc.expects]
+    found: list[types.Command] = []
+    for lens in lenses(ls, uri):
+        command = lens.command
+        if command is None or command.command not in ACTION_TITLES:
+            continue
+        start, end = lens.range.start.line, lens.range.end.line
+        owner = next((b for b in blocks if b[0].start.line == start), None)
+        if owner is not None:
+            start, end = owner[1].start.line, owner[1].end.line
+        if start <= line <= end:
+            name = f" `{owner[2]}`" if owner is not None and owner[2] else ""
+            title = f"{ACTION_TITLES[command.command]}{name}"
+            found.append(types.Command(title, command.command, arguments=command.arguments))
+    return found
+
+
 def _request(ls: VoidenServer, uri: Any, name: Any) -> Request:
     if not isinstance(uri, str) or not isinstance(name, str):
         raise CommandError("expected the arguments (uri, request name)")
