@@ -315,3 +315,18 @@ def test_neovim_runs_expectations_as_a_test(nvim: Any, tmp_path: Path) -> None:
         )
         assert failed == [(8, 'expected body.status == down, got body.status = "ok"')]
         assert wait(lambda: nvim.exec_lua(lens) == "✘ 1 of 2 failed")
+
+
+def test_neovim_checkhealth_voiden(nvim: Any, tmp_path: Path) -> None:
+    nvim.command("checkhealth voiden")
+    text = "\n".join(nvim.current.buffer[:])
+    assert "voiden" in text and "ERROR" not in text, text
+    assert "OK Neovim 0.11" in text, text
+    assert "OK server: voiden-lsp 0.1.0" in text, text
+    assert "OK filetype: .voiden and .void files are `voiden`" in text, text
+    assert "Markdown treesitter parser" in text, text
+    nvim.command("bwipeout!")
+    nvim.command("let g:voiden_lsp_cmd = 'no-such-voiden-lsp'")
+    nvim.command("checkhealth voiden")
+    text = "\n".join(nvim.current.buffer[:])
+    assert "ERROR server `no-such-voiden-lsp` not found" in text, text

@@ -14,6 +14,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="voiden-lsp", description="The voiden language server (stdio by default)")
     parser.add_argument("--tcp", type=int, metavar="PORT", help="listen on 127.0.0.1:PORT instead of stdio")
     parser.add_argument("--log-level", default="WARNING")
+    from voiden_lsp import __version__
+
+    parser.add_argument("--version", action="version", version=f"voiden-lsp {__version__}")
     args = parser.parse_args()
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     from voiden_lsp import logmask
