@@ -482,7 +482,7 @@ class _VoidReader:
         _, where = block
         expects = ExpectBlock(where, self._first_line(where))
         searched = where.start.line
-        for cells in self._table(block):
+        for cells in ([_value_text(cell) for cell in row] for row in _table_rows(block[0])):
             description, field_text, operator, expected = [*cells, "", "", "", ""][:4]
             if not field_text or (field_text.lower() == "field" and operator.lower() == "operator"):
                 continue  # an empty row the table editor left, or a header row
@@ -501,27 +501,6 @@ class _VoidReader:
         for bad in expects.bad:
             self.problems.append(Problem(bad.message, bad.range, code="bad-expectation"))
         request.expects.append(expects)
-
-    def _table(self, block: tuple[dict[str, Any], Range]) -> list[list[str]]:
-        """Every enabled row of a table block, each cell as text, in either shape."""
-        node, _ = block
-        rows: list[list[str]] = []
-        for table in _children(node):
-            for row in table.get("rows") or []:  # simplified shape
-                if (
-                    isinstance(row, dict)
-                    and isinstance(row.get("row"), list)
-                    and not (row.get("attrs") or {}).get("disabled")
-                ):
-                    rows.append([_value_text(cell) for cell in row["row"]])
-            for row in table.get("content") or []:  # raw ProseMirror shape
-                if (
-                    isinstance(row, dict)
-                    and row.get("type") == "tableRow"
-                    and not (row.get("attrs") or {}).get("disabled")
-                ):
-                    rows.append([_text(c).strip() for c in row.get("content") or [] if isinstance(c, dict)])
-        return rows
 
     def _report_unrun(self, section: _Section, request: Request | None) -> None:
         """A word for every block that is read but not run, instead of silence (or "no requests")."""
@@ -621,30 +600,13 @@ class _VoidReader:
         return [(key, _value_text(value)) for key, value in self._cells(block)]
 
     def _cells(self, block: tuple[dict[str, Any], Range] | None) -> list[tuple[str, Any]]:
-        """Enabled rows of a table block as (key, the value cell as written), in either shape."""
+        """Enabled rows of a table block as (key, the value cell as written), in either shape; a row with no
+        name is an empty row the table editor left (2.3 writes null cells)."""
         if block is None:
             return []
-        node, _ = block
-        rows: list[tuple[str, Any]] = []
-        for table in _children(node):
-            for row in table.get("rows") or []:  # simplified shape
-                if not isinstance(row, dict) or not isinstance(row.get("row"), list):
-                    continue
-                cells = row["row"]
-                # a row with no name is an empty row the table editor left (2.3 writes null cells)
-                if not (row.get("attrs") or {}).get("disabled") and len(cells) >= 2 and _cell(cells[0]).strip():
-                    rows.append((_cell(cells[0]), cells[1]))
-            for row in table.get("content") or []:  # raw ProseMirror shape
-                if (
-                    not isinstance(row, dict)
-                    or row.get("type") != "tableRow"
-                    or (row.get("attrs") or {}).get("disabled")
-                ):
-                    continue
-                cells = [cell for cell in row.get("content") or [] if isinstance(cell, dict)]
-                if len(cells) >= 2 and _text(cells[0]).strip():
-                    rows.append((_text(cells[0]).strip(), cells[1]))
-        return rows
+        return [
+            (key, cells[1]) for cells in _table_rows(block[0]) if len(cells) >= 2 and (key := _value_text(cells[0]))
+        ]
 
     def _check_url(self, request: Request) -> None:
         target = request.target
@@ -807,6 +769,24 @@ def _is_literal(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _table_rows(node: dict[str, Any]) -> list[list[Any]]:
+    """The cells of every enabled row of a table block, as written: the simplified shape's values, or the
+    raw ProseMirror shape's cell nodes."""
+    rows: list[list[Any]] = []
+    for table in _children(node):
+        for row in table.get("rows") or []:  # simplified shape
+            if (
+                isinstance(row, dict)
+                and isinstance(row.get("row"), list)
+                and not (row.get("attrs") or {}).get("disabled")
+            ):
+                rows.append(row["row"])
+        for row in table.get("content") or []:  # raw ProseMirror shape
+            if isinstance(row, dict) and row.get("type") == "tableRow" and not (row.get("attrs") or {}).get("disabled"):
+                rows.append([cell for cell in row.get("content") or [] if isinstance(cell, dict)])
+    return rows
 
 
 def _cell(value: Any) -> str:
