@@ -87,12 +87,6 @@ class PatternWorker:
             self._process.wait()
             self._process = None
 
-    def close(self) -> None:
-        with self._lock:
-            if self._process is not None and self._process.stdin is not None:
-                self._process.stdin.close()
-            self._stop()
-
 
 _shared: PatternWorker | None = None
 

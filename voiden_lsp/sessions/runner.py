@@ -69,8 +69,6 @@ class Runner:
         """What HTTP responses set, sent on later requests (`@no-cookie-jar` opts a request out)."""
         self.secrets = collection.secrets
         logmask.remember(self.secrets)
-        self.judges: dict[str, Judge] = {}
-        """Each judged session's judge, by session id (what `voiden test` reports)."""
         self.patterns: PatternWorker = shared_worker()
 
     def scope(self, request: Request | None) -> Scope:
@@ -152,14 +150,15 @@ class Runner:
         values = [(e, self.expected(e, scope)) for e in request.expectations]
         bad = [b for block in request.expects for b in block.bad]
         judge = Judge(values, bad, protocol=request.protocol, search=self.patterns.search)
-        self.judges[session.id] = judge
         for event in list(session.log):  # what came before the judge: an `error` that stops the request
             judge.feed(event)
 
         def closing() -> bool:  # known once the transport knows what it talks to (a gRPC method's kind)
             return closes and session.transport is not None and session.transport.streams and judge.waits_at_all
 
-        timeout = (session.transport.request.timeout if session.transport is not None else None) or DEFAULT_WAIT
+        set_timeout = session.transport.request.timeout if session.transport is not None else None
+        timeout = set_timeout or DEFAULT_WAIT
+        limit = timeout * 1000
 
         stopping: list[asyncio.Task[None]] = []
 
@@ -189,7 +188,6 @@ class Runner:
         async def keep_time() -> None:
             while not session.done:
                 deadline = judge.next_deadline()
-                limit = timeout * 1000
                 wake = min(limit, deadline if deadline is not None else limit)
                 await asyncio.sleep(min(max(wake - session.now, 0) / 1000 + 0.001, 0.25))
                 if session.done:
@@ -202,10 +200,7 @@ class Runner:
                     stop("expectations decided")
                     return
                 if session.now >= limit:
-                    stop(
-                        f"expectations still waiting after {timeout:g}s"
-                        + (" (@timeout)" if timeout != DEFAULT_WAIT else "")
-                    )
+                    stop(f"expectations still waiting after {timeout:g}s" + (" (@timeout)" if set_timeout else ""))
                     return
 
         return asyncio.get_running_loop().create_task(keep_time(), name=f"voiden judge {session.id}")
