@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from voiden_lsp.document import Document, ExpectBlock, Position, Request
+from voiden_lsp.document import Document, ExpectBlock, Position, Request, split_lines
 from voiden_lsp.document.expect import OPERATORS, TYPES, UNARY, parse_path
 from voiden_lsp.errors import VoidenError
 from voiden_lsp.events import RECEIVED
@@ -248,11 +248,11 @@ def _last_verdict(ls: VoidenServer, uri: str, doc: Document, block: ExpectBlock,
     request = doc.request(block.request) if block.request else None
     if request is None:
         return None
-    outcome = expectations.current(ls, uri, doc, request)
+    outcome = expectations.current(ls, uri, split_lines(doc.text), request)
     index = next((i for i, e in enumerate(request.expectations) if e.range.start.line == line), None)
     if outcome is None or outcome.running or index is None:
         return None
-    for check in outcome.checks:
-        if outcome.lines.get(int(check.get("line", 0)) - 1) == index:
-            return ("last run: ✔ " if check.get("passed") else "last run: ✘ ") + str(check.get("message"))
-    return None
+    check = next((c for i, c in expectations.verdicts(outcome, request) if i == index), None)
+    if check is None:
+        return None
+    return ("last run: ✔ " if check.get("passed") else "last run: ✘ ") + str(check.get("message"))

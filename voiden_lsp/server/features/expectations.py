@@ -36,8 +36,8 @@ class Outcome:
     failure: str | None = None
 
 
-def signature(doc: Document, request: Request) -> tuple[str, ...]:
-    lines = split_lines(doc.text)
+def signature(lines: list[str], request: Request) -> tuple[str, ...]:
+    """The text of the request's expect blocks (`lines`: the document's)."""
     return tuple("\n".join(lines[b.range.start.line : b.range.end.line + 1]) for b in request.expects)
 
 
@@ -52,7 +52,7 @@ def begin(ls: VoidenServer, uri: str, doc: Document, request: Request) -> None:
         results(ls, uri).pop(request.name, None)
         return
     lines = {e.range.start.line: i for i, e in enumerate(request.expectations)}
-    results(ls, uri)[request.name] = Outcome(signature(doc, request), lines)
+    results(ls, uri)[request.name] = Outcome(signature(split_lines(doc.text), request), lines)
 
 
 def finish(ls: VoidenServer, live: LiveSession, request: Request) -> Outcome | None:
@@ -65,15 +65,16 @@ def finish(ls: VoidenServer, live: LiveSession, request: Request) -> Outcome | N
     return outcome
 
 
-def current(ls: VoidenServer, uri: str, doc: Document, request: Request) -> Outcome | None:
-    """The last outcome, if the request's expect blocks still read as they did when it ran."""
+def current(ls: VoidenServer, uri: str, lines: list[str], request: Request) -> Outcome | None:
+    """The last outcome, if the request's expect blocks still read as they did when it ran (`lines`: the
+    document's, split once by the caller for all its requests)."""
     outcome = results(ls, uri).get(request.name)
-    if outcome is None or outcome.signature != signature(doc, request):
+    if outcome is None or outcome.signature != signature(lines, request):
         return None
     return outcome
 
 
-def _verdicts(outcome: Outcome, request: Request) -> list[tuple[int, dict[str, Any]]]:
+def verdicts(outcome: Outcome, request: Request) -> list[tuple[int, dict[str, Any]]]:
     """(index in `request.expectations`, check) for each check on an expectation (bad lines have their own
     diagnostics); the line numbers of the run map onto the expectations as they read now."""
     found = []
@@ -87,11 +88,14 @@ def _verdicts(outcome: Outcome, request: Request) -> list[tuple[int, dict[str, A
 def problems(ls: VoidenServer, uri: str, doc: Document) -> list[Problem]:
     """A diagnostic on each expectation that failed in the last run, with what came instead."""
     found: list[Problem] = []
+    if not results(ls, uri):
+        return found
+    lines = split_lines(doc.text)
     for request in doc.requests:
-        outcome = current(ls, uri, doc, request)
+        outcome = current(ls, uri, lines, request)
         if outcome is None or outcome.running:
             continue
-        for index, check in _verdicts(outcome, request):
+        for index, check in verdicts(outcome, request):
             if not check.get("passed"):
                 found.append(
                     Problem(str(check.get("message")), request.expectations[index].range, code="expectation-failed")
@@ -105,12 +109,12 @@ def tally(outcome: Outcome | None, request: Request, block: ExpectBlock) -> str:
     if outcome.running:
         return "● testing…"
     indices = {i for i, e in enumerate(request.expectations) if block.range.contains(e.range.start)}
-    verdicts = [c for i, c in _verdicts(outcome, request) if i in indices]
-    verdicts += [c for c in outcome.checks if _in_block(c, block) and not _on_expectation(c, outcome)]
-    failed = sum(not c.get("passed") for c in verdicts)
-    if not verdicts:
-        return "✘ " + (outcome.failure or "no verdicts") if outcome.failure else "▶ Test"
-    return f"✘ {failed} of {len(verdicts)} failed" if failed else f"✔ {len(verdicts)} passed"
+    judged = [c for i, c in verdicts(outcome, request) if i in indices]
+    judged += [c for c in outcome.checks if _in_block(c, block) and not _on_expectation(c, outcome)]
+    failed = sum(not c.get("passed") for c in judged)
+    if not judged:
+        return f"✘ {outcome.failure}" if outcome.failure else "▶ Test"
+    return f"✘ {failed} of {len(judged)} failed" if failed else f"✔ {len(judged)} passed"
 
 
 def _in_block(check: dict[str, Any], block: ExpectBlock) -> bool:
@@ -123,8 +127,9 @@ def _on_expectation(check: dict[str, Any], outcome: Outcome) -> bool:
 
 def lenses(ls: VoidenServer, uri: str, doc: Document) -> list[types.CodeLens]:
     result = []
+    lines = split_lines(doc.text) if results(ls, uri) else []  # only a run's outcome is compared with the text
     for request in doc.requests:
-        outcome = current(ls, uri, doc, request)
+        outcome = current(ls, uri, lines, request)
         for block in request.expects:
             title = tally(outcome, request, block)
             command = types.Command(title, protocol.CMD_TEST, arguments=[uri, request.name])
