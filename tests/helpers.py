@@ -42,6 +42,11 @@ def of(events: list[Event], kind: str) -> list[dict[str, Any]]:
     return [e.fields for e in events if e.kind == kind]
 
 
+def checks(events: list[Event]) -> dict[str, tuple[bool, str]]:
+    """The `check` events by the expectation's text: (passed, message)."""
+    return {c["text"]: (c["passed"], c["message"]) for c in of(events, "check")}
+
+
 def voiden(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "voiden_lsp.cli", *args],

@@ -5,14 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.helpers import kinds, of, run, voiden
+from tests.helpers import checks, kinds, of, run, voiden
 from voiden_lsp.demo.grpc_server import DemoGrpcServer
 from voiden_lsp.demo.http_server import DemoHttpServer
 from voiden_lsp.demo.ws_server import DemoWebSocketServer
-
-
-def checks(events: list) -> dict[str, tuple[bool, str]]:  # type: ignore[type-arg]
-    return {c["text"]: (c["passed"], c["message"]) for c in of(events, "check")}
 
 
 async def test_http_passes_and_fails_with_what_came(http_server: DemoHttpServer) -> None:

@@ -5,12 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.helpers import of, run
+from tests.helpers import checks, of, run
 from tests.interop.conftest import Reference
-
-
-def checks(events: list[Any]) -> dict[str, tuple[bool, str]]:
-    return {c["text"]: (c["passed"], c["message"]) for c in of(events, "check")}
 
 
 def ended_by_expectations(events: list[Any]) -> dict[str, Any]:
