@@ -17,9 +17,7 @@ return {
     ["workspace/codeLens/refresh"] = function(_, _, ctx)
       local client = vim.lsp.get_client_by_id(ctx.client_id)
       for bufnr in pairs(client and client.attached_buffers or {}) do
-        if vim.api.nvim_buf_is_loaded(bufnr) then
-          vim.lsp.codelens.refresh({ bufnr = bufnr })
-        end
+        require("voiden").refresh_lenses(bufnr)
       end
       return vim.NIL
     end,

@@ -5,18 +5,32 @@ local function client(bufnr)
   return vim.lsp.get_clients({ bufnr = bufnr or 0, name = "voiden" })[1]
 end
 
+-- Lenses are fetched here rather than with vim.lsp.codelens.refresh, which drops a refresh asked for while
+-- another is in flight: a session opening right after a BufEnter would then keep its stale "Connect" lens.
+-- Every call sends a request; only the answer to the newest one is shown.
+local lens_generation = {} --- @type table<integer, integer>
+
+function M.refresh_lenses(bufnr)
+  local c = client(bufnr)
+  if not c or not vim.api.nvim_buf_is_loaded(bufnr) then
+    return
+  end
+  local generation = (lens_generation[bufnr] or 0) + 1
+  lens_generation[bufnr] = generation
+  local params = { textDocument = vim.lsp.util.make_text_document_params(bufnr) }
+  c:request("textDocument/codeLens", params, function(err, result, ctx)
+    if lens_generation[bufnr] == generation and vim.api.nvim_buf_is_loaded(bufnr) then
+      vim.lsp.codelens.on_codelens(err, result, ctx)
+    end
+  end, bufnr)
+end
+
 function M.attach(bufnr)
   vim.bo[bufnr].commentstring = "<!-- %s -->"
-  vim.api.nvim_create_autocmd({ "BufEnter", "InsertLeave", "BufWritePost" }, {
+  vim.api.nvim_create_autocmd({ "BufEnter", "InsertLeave", "BufWritePost", "LspAttach" }, {
     buffer = bufnr,
     callback = function()
-      vim.lsp.codelens.refresh({ bufnr = bufnr })
-    end,
-  })
-  vim.api.nvim_create_autocmd("LspAttach", {
-    buffer = bufnr,
-    callback = function()
-      vim.lsp.codelens.refresh({ bufnr = bufnr })
+      M.refresh_lenses(bufnr)
     end,
   })
 end
