@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import junitparser
 
@@ -81,3 +82,23 @@ def test_the_examples_run_against_the_served_demo(tmp_path: Path) -> None:
         if serving.poll() is None:
             serving.kill()
             serving.wait()
+
+
+def test_serving_an_installed_packages_examples_copies_them_first(tmp_path: Path, monkeypatch: Any) -> None:
+    """`--serve` writes addresses into voiden.toml: never into site-packages, into ./voiden-examples (once)."""
+    from voiden_lsp import cli
+
+    packaged = tmp_path / "site-packages" / "voiden_lsp" / "examples"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "examples", packaged)
+    monkeypatch.setattr(cli, "PACKAGED_EXAMPLES", packaged)
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    served = cli.editable_examples(packaged)
+    assert served == work / "voiden-examples"
+    assert sorted(p.name for p in served.glob("*.voiden")) == sorted(p.name for p in packaged.glob("*.voiden"))
+    (served / "voiden.toml").write_text("# mine\n", encoding="utf-8")
+    assert cli.editable_examples(packaged) == served  # the user's copy is kept as it is
+    assert (served / "voiden.toml").read_text(encoding="utf-8") == "# mine\n"
+    other = tmp_path / "mine"
+    assert cli.editable_examples(other) == other  # a folder of the user's is served where it is

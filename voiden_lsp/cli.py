@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -166,7 +167,7 @@ def _dispatch(args: argparse.Namespace, printer: JsonPrinter | TerminalPrinter, 
         if folder is None:
             print("voiden: no examples folder found: run from the repository, or pass --examples DIR", file=sys.stderr)
             return EXIT_USAGE
-        return serve(folder)
+        return serve(editable_examples(folder))
     return asyncio.run(
         run_demo(
             args.examples,
@@ -281,9 +282,26 @@ def _bad_status(session: Session) -> bool:
     return False
 
 
+PACKAGED_EXAMPLES = Path(__file__).resolve().parent / "examples"  # an installed wheel's copy of examples/
+
+
 def find_examples(explicit: Path | None) -> Path | None:
-    candidates = [explicit] if explicit else [Path.cwd() / "examples", Path(__file__).resolve().parents[1] / "examples"]
+    """The examples: DIR when given, else ./examples, else the repository's (a checkout), else the wheel's."""
+    here = Path(__file__).resolve()
+    candidates = [explicit] if explicit else [Path.cwd() / "examples", here.parents[1] / "examples", PACKAGED_EXAMPLES]
     return next((c for c in candidates if c is not None and c.is_dir()), None)
+
+
+def editable_examples(folder: Path) -> Path:
+    """`--serve` writes the servers' addresses into the folder's voiden.toml and the user opens it in an editor:
+    an installed package's copy is copied to ./voiden-examples first (once), never written in place."""
+    if folder != PACKAGED_EXAMPLES:
+        return folder
+    target = Path.cwd() / "voiden-examples"
+    if not target.exists():
+        shutil.copytree(folder, target, ignore=shutil.ignore_patterns("__pycache__"))
+        print(f"copied the examples to {target}", flush=True)
+    return target
 
 
 async def run_demo(

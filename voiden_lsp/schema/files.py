@@ -12,9 +12,6 @@ from pathlib import Path
 from voiden_lsp.errors import SchemaError
 from voiden_lsp.schema.model import Schema
 
-PROTOC_EXTRA = "pip install 'voiden-lsp[protoc]' (grpcio-tools)"
-
-
 MAX_SCHEMA_FILE = 64 * 1024 * 1024
 """A protoset or .proto larger than this is refused: no document can make us read /dev/zero."""
 
@@ -37,8 +34,9 @@ def compile_protos(protos: list[Path], import_paths: list[Path], collection: Pat
     would be read as an option, `--plugin=...` runs a program, or as a file of options)."""
     if importlib.util.find_spec("grpc_tools") is None:
         raise SchemaError(
-            f"`@proto` needs the protoc compiler of grpcio-tools: {PROTOC_EXTRA}; or use server "
-            "reflection (drop @proto) or a `@protoset` file"
+            "`@proto` needs the protoc compiler of grpcio-tools, which voiden-lsp depends on but this Python "
+            "lacks: reinstall voiden-lsp (`pip install --force-reinstall voiden-lsp`); or use server reflection "
+            "(drop @proto) or a `@protoset` file"
         )
     for proto in protos:
         _check_regular(proto, "proto file")
