@@ -11,6 +11,7 @@ import {
   type ServerOptions,
   State,
 } from "vscode-languageclient/node";
+import { type BundledWheel, InstallError, bundledWheel, ensureServer, forgetEnvironment, pythonCandidates } from "./install";
 import { PanelHost } from "./panel";
 import * as protocol from "./protocol";
 import { type ClientSettings, type Launch, missingServerMessage, serverLaunch, serverSettings } from "./settings";
@@ -93,15 +94,41 @@ function checkPython(launch: Launch): Promise<string | undefined> {
   });
 }
 
+/**
+ * The bundled server's Python, installing it first (with progress) when this is its first start or a newer
+ * wheel came with an update; undefined when the user chose a server or this build carries no wheel.
+ */
+async function bundledServer(context: vscode.ExtensionContext, wheel: BundledWheel, python: string[] | undefined) {
+  const storage = context.globalStorageUri.fsPath;
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Voiden: setting up its language server ${wheel.version}` },
+    (progress) =>
+      ensureServer(storage, wheel, pythonCandidates(python, process.platform), {
+        log: (line) => output.appendLine(line),
+        progress: (message) => progress.report({ message }),
+      }),
+  );
+}
+
 async function startClient(context: vscode.ExtensionContext): Promise<void> {
   const config = vscode.workspace.getConfiguration("voiden.server");
-  const launch = serverLaunch(
-    { command: config.get<string>("command") ?? "", args: config.get<string[]>("args") ?? [] },
-    await pythonFromExtension(),
-  );
+  const settings = { command: config.get<string>("command") ?? "", args: config.get<string[]>("args") ?? [] };
+  const python = await pythonFromExtension();
+  const wheel = settings.command.trim() === "" ? bundledWheel(context.extensionPath) : undefined;
+  let bundled: string | undefined;
+  if (wheel !== undefined) {
+    try {
+      bundled = await bundledServer(context, wheel, python);
+    } catch (error) {
+      reportInstallFailure(error);
+      return;
+    }
+  }
+  const launch = serverLaunch(settings, python, bundled);
   output.appendLine(`starting ${launch.command} ${launch.args.join(" ")} (${launch.source})`);
   const problem = await checkPython(launch);
   if (problem !== undefined) {
+    if (bundled !== undefined) await forgetEnvironment(bundled);
     reportMissing(launch, problem);
     return;
   }
@@ -164,8 +191,16 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
   await updateStatus();
 }
 
+function reportInstallFailure(error: unknown): void {
+  const message = error instanceof InstallError ? error.message : `Voiden could not set up its language server: ${errorText(error)}`;
+  showFailure(message);
+}
+
 function reportMissing(launch: Launch, detail: string): void {
-  const message = missingServerMessage(launch, detail);
+  showFailure(missingServerMessage(launch, detail));
+}
+
+function showFailure(message: string): void {
   output.appendLine(message);
   void vscode.window.showErrorMessage(message, "Open Settings", "Show Output").then((choice) => {
     if (choice === "Open Settings") void vscode.commands.executeCommand("workbench.action.openSettings", "voiden.server");

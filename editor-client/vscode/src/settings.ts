@@ -12,15 +12,25 @@ export interface Launch {
   command: string;
   args: string[];
   /** how the user would name this choice in a message */
-  source: "setting" | "python-extension" | "python3";
+  source: "setting" | "bundled" | "python-extension" | "python3";
   /** true when `command` is a Python that must have the voiden_lsp package */
   python: boolean;
 }
 
-const MODULE_ARGS = ["-m", "voiden_lsp.server"];
+// `-P`: the server runs with the workspace as its working folder, and `-m` would put that folder first on
+// sys.path: a cloned collection with a `voiden_lsp/` of its own would run its code. -P (Python 3.11+) keeps
+// it off the path.
+const MODULE_ARGS = ["-P", "-m", "voiden_lsp.server"];
 
-/** The setting, else the Python extension's interpreter, else `python3`; a Python runs the module. */
-export function serverLaunch(settings: ServerSettings, pythonFromExtension: readonly string[] | undefined): Launch {
+/**
+ * The setting, else the bundled server's environment (made by install.ts), else the Python extension's
+ * interpreter, else `python3` (a build without the bundled wheel); a Python runs the module.
+ */
+export function serverLaunch(
+  settings: ServerSettings,
+  pythonFromExtension: readonly string[] | undefined,
+  bundledPython?: string,
+): Launch {
   const command = settings.command.trim();
   if (command !== "") {
     const python = isPython(command);
@@ -30,6 +40,9 @@ export function serverLaunch(settings: ServerSettings, pythonFromExtension: read
       source: "setting",
       python,
     };
+  }
+  if (bundledPython !== undefined) {
+    return { command: bundledPython, args: [...MODULE_ARGS, ...settings.args], source: "bundled", python: true };
   }
   if (pythonFromExtension !== undefined && pythonFromExtension.length > 0) {
     const [interpreter, ...rest] = pythonFromExtension;
@@ -50,6 +63,13 @@ export function isPython(command: string): boolean {
 
 /** The words shown when the server cannot start: what is missing and how to get it. */
 export function missingServerMessage(launch: Launch, detail: string): string {
+  if (launch.source === "bundled") {
+    return (
+      `The language server Voiden installed does not start (${launch.command}). ` +
+      `Run "Voiden: Restart the language server" to install it again, ` +
+      `or set "voiden.server.command" to a voiden-lsp program. ${detail}`.trim()
+    );
+  }
   if (launch.python) {
     return (
       `The Voiden language server is not installed for ${launch.command} (${sourceWords(launch.source)}). ` +
@@ -68,6 +88,8 @@ function sourceWords(source: Launch["source"]): string {
   switch (source) {
     case "setting":
       return "the voiden.server.command setting";
+    case "bundled":
+      return "the environment Voiden made for its bundled server";
     case "python-extension":
       return "the Python extension's interpreter";
     case "python3":

@@ -9,18 +9,30 @@ test("the setting wins; a Python in it runs the module", () => {
     source: "setting",
     python: false,
   });
-  assert.deepEqual(serverLaunch({ command: "/home/me/.venv/bin/python", args: [] }, undefined).args, ["-m", "voiden_lsp.server"]);
+  assert.deepEqual(serverLaunch({ command: "/home/me/.venv/bin/python", args: [] }, undefined).args, ["-P", "-m", "voiden_lsp.server"]);
+});
+
+test("with no setting, the bundled server's environment comes before any other Python", () => {
+  const bundled = serverLaunch({ command: "", args: ["--log-level", "DEBUG"] }, ["/usr/bin/python3.12"], "/store/server/0.1.0-ab/bin/python");
+  assert.deepEqual(bundled, {
+    command: "/store/server/0.1.0-ab/bin/python",
+    args: ["-P", "-m", "voiden_lsp.server", "--log-level", "DEBUG"],
+    source: "bundled",
+    python: true,
+  });
+  assert.equal(serverLaunch({ command: "/opt/voiden-lsp", args: [] }, undefined, "/store/bin/python").source, "setting");
+  assert.match(missingServerMessage(bundled, "boom"), /Restart the language server" to install it again.*boom/);
 });
 
 test("else the Python extension's interpreter (with its own prefix words), else python3", () => {
   const fromExtension = serverLaunch({ command: " ", args: [] }, ["conda", "run", "-n", "api", "python"]);
   assert.deepEqual([fromExtension.command, fromExtension.args, fromExtension.source], [
     "conda",
-    ["run", "-n", "api", "python", "-m", "voiden_lsp.server"],
+    ["run", "-n", "api", "python", "-P", "-m", "voiden_lsp.server"],
     "python-extension",
   ]);
   const fallback = serverLaunch({ command: "", args: [] }, []);
-  assert.deepEqual([fallback.command, fallback.args, fallback.source], ["python3", ["-m", "voiden_lsp.server"], "python3"]);
+  assert.deepEqual([fallback.command, fallback.args, fallback.source], ["python3", ["-P", "-m", "voiden_lsp.server"], "python3"]);
 });
 
 test("python detection and the words shown when the server is missing", () => {
