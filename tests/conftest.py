@@ -18,9 +18,11 @@ TEST_TIME_LIMIT = 120
 
 
 @pytest.fixture(autouse=True)
-def time_limit() -> Iterator[None]:
-    """A hung test ends the run with every thread's traceback instead of eating CI's time."""
-    faulthandler.dump_traceback_later(TEST_TIME_LIMIT, exit=True)
+def time_limit(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A hung test ends the run with every thread's traceback instead of eating CI's time. A test that installs
+    packages from the index says so with `@pytest.mark.time_limit(SECONDS)`."""
+    marker = request.node.get_closest_marker("time_limit")
+    faulthandler.dump_traceback_later(marker.args[0] if marker else TEST_TIME_LIMIT, exit=True)
     yield
     faulthandler.cancel_dump_traceback_later()
 

@@ -20,6 +20,7 @@ from voiden_lsp.demo.grpc_server import DemoGrpcServer
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE_JSON = ROOT / "editor-client" / "vscode" / "package.json"
+pytestmark = pytest.mark.time_limit(900)  # pip fetches the dependencies: minutes on a cold cache
 
 
 def quiet_env(**extra: str) -> dict[str, str]:

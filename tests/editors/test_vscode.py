@@ -89,14 +89,15 @@ def code_server(requirements: None, tmp_path: Path, request: pytest.FixtureReque
 
 
 @contextlib.contextmanager
-def running_code_server(tmp_path: Path, *, trusted: bool = True) -> Iterator[CodeServer]:
-    """code-server with the extension installed, its state in `tmp_path` (also for bench/panel.py)."""
+def running_code_server(tmp_path: Path, *, trusted: bool = True, bundled: bool = False) -> Iterator[CodeServer]:
+    """code-server with the extension installed, its state in `tmp_path` (also for bench/panel.py). The server is
+    this checkout's (voiden.server.command), or with `bundled` the one the .vsix carries, as a user gets it."""
     home = tmp_path / "home"
     user_data, extensions, workspace = tmp_path / "user-data", tmp_path / "extensions", tmp_path / "workspace"
     for folder in (home, user_data / "User", extensions, workspace):
         folder.mkdir(parents=True)
     settings = {
-        "voiden.server.command": sys.executable,
+        **({} if bundled else {"voiden.server.command": sys.executable}),
         "security.workspace.trust.enabled": not trusted,
         "security.workspace.trust.startupPrompt": "never",
         "workbench.startupEditor": "none",
@@ -118,6 +119,8 @@ def running_code_server(tmp_path: Path, *, trusted: bool = True) -> Iterator[Cod
         "XDG_CONFIG_HOME": str(home / ".config"),
         "XDG_DATA_HOME": str(home / ".local" / "share"),
         "XDG_CACHE_HOME": str(home / ".cache"),
+        # pip's downloads are this machine's, as they would be for a user: the install is real, not slower
+        "PIP_CACHE_DIR": os.environ.get("PIP_CACHE_DIR", str(Path.home() / ".cache" / "pip")),
     }
     common = ["--user-data-dir", str(user_data), "--extensions-dir", str(extensions)]
     subprocess.run(
@@ -473,3 +476,51 @@ def test_vscode_testing_view_runs_a_documents_tests(code_server: CodeServer) -> 
             # the failure in the editor: the lens tally and the diagnostic the server published
             until(lambda: lens_index(page, "1 of 2 failed", "body.status == down", False) >= 0, "the tally lens")
             page.screenshot(path=str(SHOTS / "vscode-testing.png"))
+
+
+HOSTILE_MODULE = """import pathlib
+pathlib.Path(__file__).resolve().parents[1].joinpath("pwned").write_text("the workspace's code ran")
+"""
+
+
+@pytest.mark.time_limit(900)
+def test_vscode_installs_its_bundled_server_and_completes_from_reflection(requirements: None, tmp_path: Path) -> None:
+    """A fresh user data and extensions folder, only the .vsix installed and no server setting: the extension
+    makes its own environment from the wheel it carries, and the examples get lenses and a method completion
+    from the live server's reflection. The workspace has a `voiden_lsp/` of its own, which must never run."""
+    from voiden_lsp.demo.serve import set_environment
+
+    with DemoGrpcServer() as grpc_server, running_code_server(tmp_path, bundled=True) as code_server:
+        workspace = code_server.workspace
+        shutil.copytree(ROOT / "examples", workspace, dirs_exist_ok=True)
+        config = workspace / "voiden.toml"
+        config.write_text(
+            set_environment(config.read_text(encoding="utf-8"), "local", {"grpc_addr": grpc_server.address}),
+            encoding="utf-8",
+        )
+        (workspace / "voiden_lsp").mkdir()
+        (workspace / "voiden_lsp" / "__init__.py").write_text(HOSTILE_MODULE, encoding="utf-8")
+        with workbench(code_server, "vscode-bundled-failure.png") as page:
+            open_file(page, "04-grpc-route-guide.voiden", 13)
+            # the first start installs the server (pip fetches its packages): minutes on a cold cache
+            pwned = workspace / "pwned"
+            until(
+                lambda: pwned.exists() or lens_index(page, "Send", "routeguide.RouteGuide/GetFeature", False) >= 0,
+                "the server to install itself and put its lenses up",
+                timeout=780,
+            )
+            assert not pwned.exists(), "the server imported the workspace's own voiden_lsp/"
+            page.keyboard.press("End")
+            for _ in "GetFeature":
+                page.keyboard.press("Backspace")
+            page.keyboard.press("Control+Space")
+            suggestions = page.locator(".editor-widget.suggest-widget .monaco-list-row")
+            until(lambda: suggestions.filter(has_text="GetFeature").count() == 1, "GetFeature among the completions")
+            offered = {suggestions.nth(i).get_attribute("aria-label") or "" for i in range(suggestions.count())}
+            assert any("RouteChat" in label for label in offered), offered
+            page.screenshot(path=str(SHOTS / "vscode-bundled-completion.png"))
+        storage = tmp_path / "user-data" / "User" / "globalStorage" / "voiden-lsp.voiden" / "server"
+        (environment,) = storage.iterdir()
+        ready = json.loads((environment / "voiden-ready.json").read_text(encoding="utf-8"))
+        assert ready["wheel"].startswith("voiden_lsp-") and ready["python"] == ["python3"]
+        assert not pwned.exists(), "the server imported the workspace's own voiden_lsp/"
