@@ -73,6 +73,19 @@ async def test_completion_hover_and_schema_diagnostics_from_reflection(client: L
         )
         labels = {item.label for item in (result.items if isinstance(result, types.CompletionList) else result or [])}
         assert {"routeguide.RouteGuide/GetFeature", "routeguide.RouteGuide/RouteChat"} <= labels
+        # in the middle of a method, an item replaces the whole `pkg.Service/Method` word: clients whose words
+        # stop at `.` or `/` (Emacs, Helix) would otherwise filter by the part after the last dot
+        typed = "routeguide.Route"
+        result = await client.text_document_completion_async(
+            types.CompletionParams(
+                text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(11, len(line + typed))
+            )
+        )
+        items = result.items if isinstance(result, types.CompletionList) else result or []
+        edit = next(i.text_edit for i in items if i.label == "routeguide.RouteGuide/RouteChat")
+        assert isinstance(edit, types.TextEdit) and edit.new_text == "routeguide.RouteGuide/RouteChat"
+        word_end = len(line + "routeguide.RouteGuide/GetFeature")
+        assert edit.range == types.Range(types.Position(11, len(line)), types.Position(11, word_end))
         # fields of the input message, from inside the body of the GetFeature call
         result = await client.text_document_completion_async(
             types.CompletionParams(text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(13, 2))

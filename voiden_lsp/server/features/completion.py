@@ -100,7 +100,7 @@ async def complete(ls: VoidenServer, uri: str, position: types.Position) -> list
             and request.target is not None
             and pos.character > request.target.range.end.character
         ):
-            return await _rpc_items(ls, uri, request)
+            return await _rpc_items(ls, uri, request, _word_range(line_text, position))
         if request.protocol in ("http", "sse") and re.fullmatch(r"\s*[A-Z]*", before):
             return _items([(m, "HTTP method") for m in HTTP_METHODS], types.CompletionItemKind.Keyword)
         return []
@@ -223,7 +223,19 @@ async def _schema(ls: VoidenServer, uri: str, request: Request) -> Schema | None
         return None
 
 
-async def _rpc_items(ls: VoidenServer, uri: str, request: Request) -> list[types.CompletionItem]:
+def _word_range(line_text: str, position: types.Position) -> types.Range:
+    """The run of non-blank characters around the cursor: what a method completion replaces. A client's own
+    idea of a word stops at `.` or `/` (Emacs, Helix), and would filter `pkg.Service/Method` by `Service/`."""
+    start = position.character
+    while start > 0 and not line_text[start - 1].isspace():
+        start -= 1
+    end = position.character
+    while end < len(line_text) and not line_text[end].isspace():
+        end += 1
+    return types.Range(types.Position(position.line, start), types.Position(position.line, end))
+
+
+async def _rpc_items(ls: VoidenServer, uri: str, request: Request, word: types.Range) -> list[types.CompletionItem]:
     schema = await _schema(ls, uri, request)
     if schema is None:
         return []
@@ -231,9 +243,13 @@ async def _rpc_items(ls: VoidenServer, uri: str, request: Request) -> list[types
     for service in schema.services():
         for method in schema.methods(service):
             signature = f"{method.kind}: {method.input.name} → {method.output.name}"
+            label = f"{service}/{method.name}"
             items.append(
                 types.CompletionItem(
-                    label=f"{service}/{method.name}", kind=types.CompletionItemKind.Method, detail=signature
+                    label=label,
+                    kind=types.CompletionItemKind.Method,
+                    detail=signature,
+                    text_edit=types.TextEdit(word, label),
                 )
             )
     return items
