@@ -139,6 +139,12 @@ def ws_js() -> Iterator[Reference]:
 
 
 @pytest.fixture(scope="session")
+def graphql_yoga() -> Iterator[Reference]:
+    """npm `graphql-yoga` 5 on `graphql` 16: GraphQL over HTTP."""
+    yield from node_server("graphql-server.js")
+
+
+@pytest.fixture(scope="session")
 def socketio_js() -> Iterator[Reference]:
     """npm `socket.io` 4."""
     yield from node_server("socketio-server.js")

@@ -6,11 +6,14 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+
+if TYPE_CHECKING:
+    from voiden_lsp.document.graphql import GraphQLBody
 
 Severity = Literal["error", "warning", "info"]
 
-PROTOCOLS = ("http", "ws", "grpc", "sse", "socketio")
+PROTOCOLS = ("http", "ws", "grpc", "sse", "socketio", "graphql")
 PROTOCOL_ALIASES = {
     "rest": "http",
     "websocket": "ws",
@@ -19,9 +22,13 @@ PROTOCOL_ALIASES = {
     "grpc": "grpc",
     "sse": "sse",
     "socketio": "socketio",
+    "graphql": "graphql",
+    "gql": "graphql",
 }
 MESSAGE_WORDS = ("message", "msg")
 EXPECT_WORD = "expect"
+VARIABLES_WORD = "variables"
+"""A `variables` block: the JSON variables of the `graphql` request above it."""
 #: Protocols whose requests keep a connection open and accept message blocks.
 LIVE_PROTOCOLS = ("ws", "grpc", "socketio")
 
@@ -269,6 +276,10 @@ class Request:
     """`< path` bodies that may lie outside the collection: only a Voiden app file's links marked external."""
     captures: list[Capture] = field(default_factory=list)
     expects: list[ExpectBlock] = field(default_factory=list)
+    graphql: GraphQLBody | None = None
+    """A `graphql` request's operations, read from its body."""
+    variables: Span | None = None
+    """A `graphql` request's `variables` block (JSON, templates allowed)."""
 
     @property
     def expectations(self) -> list[Expectation]:

@@ -13,13 +13,14 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from voiden_lsp.document import scanning
+from voiden_lsp.document import graphql, scanning
 from voiden_lsp.document.expect import read_block
 from voiden_lsp.document.model import (
     EXPECT_WORD,
     LIVE_PROTOCOLS,
     MESSAGE_WORDS,
     PROTOCOL_ALIASES,
+    VARIABLES_WORD,
     Document,
     ExpectBlock,
     FrontMatter,
@@ -45,20 +46,20 @@ _STANDARD_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS",
 
 #: metadata key -> (protocols it applies to, kind of value: flag / duration / size / int / text / choice)
 METADATA_KEYS: dict[str, tuple[tuple[str, ...], str]] = {
-    "timeout": (("http", "sse", "ws", "grpc", "socketio"), "duration"),
-    "insecure": (("http", "sse", "ws", "grpc", "socketio"), "flag"),
+    "timeout": (("http", "sse", "ws", "grpc", "socketio", "graphql"), "duration"),
+    "insecure": (("http", "sse", "ws", "grpc", "socketio", "graphql"), "flag"),
     "subprotocol": (("ws",), "text"),
-    "max-messages": (("sse", "ws", "grpc", "socketio"), "int"),
-    "duration": (("sse", "ws", "grpc", "socketio"), "duration"),
-    "locale": (("http", "sse", "ws", "grpc", "socketio"), "text"),
+    "max-messages": (("sse", "ws", "grpc", "socketio", "graphql"), "int"),
+    "duration": (("sse", "ws", "grpc", "socketio", "graphql"), "duration"),
+    "locale": (("http", "sse", "ws", "grpc", "socketio", "graphql"), "text"),
     "proto": (("grpc",), "text"),
     "import-path": (("grpc",), "text"),
     "protoset": (("grpc",), "text"),
     "plaintext": (("grpc",), "flag"),
     "tls": (("grpc",), "flag"),
-    "ca": (("grpc", "ws", "http", "sse", "socketio"), "text"),
-    "cert": (("grpc", "ws", "http", "sse", "socketio"), "text"),
-    "key": (("grpc", "ws", "http", "sse", "socketio"), "text"),
+    "ca": (("grpc", "ws", "http", "sse", "socketio", "graphql"), "text"),
+    "cert": (("grpc", "ws", "http", "sse", "socketio", "graphql"), "text"),
+    "key": (("grpc", "ws", "http", "sse", "socketio", "graphql"), "text"),
     "authority": (("grpc",), "text"),
     "max-message-size": (("grpc", "ws", "socketio"), "size"),
     "reflection": (("grpc",), "choice:v1|v1alpha|auto"),
@@ -67,6 +68,8 @@ METADATA_KEYS: dict[str, tuple[tuple[str, ...], str]] = {
     "no-redirect": (("http",), "flag"),
     "no-cookie-jar": (("http", "sse"), "flag"),
     "namespace": (("socketio",), "text"),
+    "operation": (("graphql",), "text"),
+    "schema": (("graphql",), "text"),
 }
 
 
@@ -268,7 +271,7 @@ class _Parser:
         first = self._source(start)
         info_col = first.find(words[0])
         info_range = Range.of(start, utf16_len(first[: max(info_col, 0)]), start, utf16_len(first.rstrip()))
-        if word not in PROTOCOL_ALIASES and word not in MESSAGE_WORDS and word != EXPECT_WORD:
+        if word not in PROTOCOL_ALIASES and word not in _BLOCK_WORDS:
             self._maybe_unknown_protocol(word, words[1:], info_range)
             return None
         attributes: dict[str, str] = {}
@@ -286,7 +289,7 @@ class _Parser:
             col = len(raw) - len(text)
             lines.append(_Line(text, start + 1 + i, utf16_len(raw[:col])))
         block_range = Range(Position(start, 0), Position(end, utf16_len(self._source(end))))
-        canonical = word if word in MESSAGE_WORDS or word == EXPECT_WORD else PROTOCOL_ALIASES[word]
+        canonical = word if word in _BLOCK_WORDS else PROTOCOL_ALIASES[word]
         return _Fence(canonical, attributes, lines, block_range, info_range, heading, level)
 
     def _source(self, line: int) -> str:
@@ -294,7 +297,7 @@ class _Parser:
 
     def _maybe_unknown_protocol(self, word: str, rest: list[str], where: Range) -> None:
         """Flag info strings that look meant as requests; plain code fences (json, python) stay prose."""
-        known = sorted(set(PROTOCOL_ALIASES) | set(MESSAGE_WORDS) | {EXPECT_WORD})
+        known = sorted(set(PROTOCOL_ALIASES) | _BLOCK_WORDS)
         close = difflib.get_close_matches(word, known, n=1, cutoff=0.75) if len(word) >= 3 else []
         has_attributes = any("=" in attr for attr in rest)
         if close or has_attributes:
@@ -367,7 +370,47 @@ class _Parser:
                     "warning",
                     code="unexpected-body",
                 )
+        if request.protocol == "graphql":
+            self._graphql(request)
         return request
+
+    def _graphql(self, request: Request) -> None:
+        if request.body is None:
+            self.problem(
+                "a `graphql` request needs its GraphQL document as the body: `query { ... }`",
+                request.request_line_range or request.info_range,
+                code="graphql-no-operation",
+            )
+            return
+        body = graphql.read(request.body)
+        request.graphql = body
+        for problem in body.problems:
+            self.problem(problem.message, problem.range, problem.severity, problem.code)
+        if not body.operations:
+            return
+        wanted = request.meta("operation")
+        where = next((m.range for m in request.metadata if m.key == "operation"), request.body.range)
+        chosen = body.operation(wanted)
+        names = [op.name for op in body.operations if op.name]
+        if wanted and chosen is None:
+            close = difflib.get_close_matches(wanted, names, n=1, cutoff=0.6)
+            hint = f"; did you mean `{close[0]}`?" if close else f" (it has {', '.join(names) or 'no named ones'})"
+            self.problem(f"the document has no operation `{wanted}`{hint}", where, code="graphql-operation")
+        elif chosen is None:
+            self.problem(
+                f"the document has {len(body.operations)} operations: pick one with `@operation NAME` "
+                f"({', '.join(names)})",
+                request.body.range,
+                code="graphql-operation",
+            )
+        target = request.target
+        scheme = target.text.split(":", 1)[0].lower() if target is not None else ""
+        if target is not None and chosen is not None and chosen.kind == "subscription" and scheme in ("http", "https"):
+            self.problem(
+                "a subscription streams over GraphQL over WebSocket: give it a `ws://` or `wss://` URL",
+                target.range,
+                code="graphql-subscription-http",
+            )
 
     def _metadata(self, request: Request, line: _Line) -> None:
         start, end = line.trimmed()
@@ -425,6 +468,19 @@ class _Parser:
             elif request.method not in _STANDARD_METHODS and len(request.method) < 3:
                 self.problem(f"unknown HTTP method `{request.method}`", request.request_line_range, code="bad-method")
             schemes: tuple[str, ...] = ("http", "https")
+        elif protocol == "graphql":
+            if len(words) >= 2 and re.fullmatch(r"[A-Z][A-Z-]*", words[0]):
+                request.method = words[0]
+                tokens, words = tokens[1:], words[1:]
+                if request.method not in ("GET", "POST"):
+                    self.problem(
+                        "a GraphQL request is `POST` (the default) or `GET`",
+                        request.request_line_range,
+                        code="bad-method",
+                    )
+            else:
+                request.method = "POST"
+            schemes = ("http", "https", "ws", "wss")
         elif protocol == "grpc":
             schemes = ("grpc", "grpcs")
         elif protocol == "ws":
@@ -581,6 +637,9 @@ class _Parser:
             if fence.word == EXPECT_WORD:
                 self._attach_expect(fence, owner[1] if owner else None, doc)
                 continue
+            if fence.word == VARIABLES_WORD:
+                self._attach_variables(fence, owner[1] if owner else None)
+                continue
             if fence.word not in MESSAGE_WORDS:
                 owner = (fence, by_fence[id(fence)])
                 continue
@@ -633,6 +692,37 @@ class _Parser:
             if "wait" in block.attributes and not block.attributes["wait"].isdigit():
                 self.problem("`wait=N` needs a whole number of server messages", fence.info_range, code="bad-attribute")
 
+    def _attach_variables(self, fence: _Fence, request: Request | None) -> None:
+        if request is None or request.protocol != "graphql":
+            self.problem(
+                "a variables block belongs below a `graphql` request in the same section",
+                fence.info_range,
+                code="orphan-variables",
+            )
+            return
+        if request.variables is not None:
+            self.problem("the request already has a variables block", fence.info_range, code="duplicate-variables")
+            return
+        body_lines = list(fence.lines)
+        while body_lines and not body_lines[-1].stripped:
+            body_lines.pop()
+        if not body_lines:
+            self.problem(
+                "empty variables block: write the variables as JSON",
+                fence.info_range,
+                "warning",
+                code="empty-variables",
+            )
+            return
+        last = body_lines[-1]
+        request.variables = Span(
+            "\n".join(line.text for line in body_lines),
+            Range(
+                Position(body_lines[0].line, body_lines[0].col), Position(last.line, last.col + utf16_len(last.text))
+            ),
+            tuple(Position(line.line, line.col) for line in body_lines),
+        )
+
     def _attach_expect(self, fence: _Fence, request: Request | None, doc: Document) -> None:
         block = ExpectBlock(fence.range, fence.info_range, request=request.name if request else None)
         read_block(
@@ -658,7 +748,9 @@ class _Parser:
         doc.expects.append(block)
 
 
-_NOT_REQUESTS = frozenset({*MESSAGE_WORDS, EXPECT_WORD, "#heading"})
+_BLOCK_WORDS = frozenset({*MESSAGE_WORDS, EXPECT_WORD, VARIABLES_WORD})
+"""Fence words that are not requests: blocks that belong to the request above."""
+_NOT_REQUESTS = frozenset({*_BLOCK_WORDS, "#heading"})
 
 # -- sections, parsed once per text -----------------------------------------------------------------
 #
@@ -827,6 +919,7 @@ def _moved_request(request: Request, lines: int) -> Request:
         ],
         body=request.body.moved(lines) if request.body else None,
         heading=request.heading,
+        graphql=request.graphql.moved(lines) if request.graphql else None,
     )
 
 
@@ -834,7 +927,7 @@ def _own_copy(request: Request) -> Request:
     """A document's own copy of a kept request: its name and message blocks are filled in per document."""
     own = copy.copy(request)
     own.attributes, own.metadata, own.headers = dict(own.attributes), [*own.metadata], [*own.headers]
-    own.messages, own.expects = [], []
+    own.messages, own.expects, own.variables = [], [], None
     return own
 
 
@@ -848,4 +941,5 @@ _REQUEST_LINE_HINT = {
     "ws": "a URL such as `ws://127.0.0.1:8765/chat`",
     "socketio": "a URL such as `http://127.0.0.1:3000`",
     "grpc": "a line such as `grpc://127.0.0.1:50051 routeguide.RouteGuide/GetFeature`",
+    "graphql": "a URL such as `POST https://api.example.com/graphql` (or `ws://...` for subscriptions)",
 }

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from voiden_lsp.document import MessageBlock, Range, Request, parse_duration, parse_size
 from voiden_lsp.errors import TemplateError
@@ -37,6 +39,8 @@ class ResolvedRequest:
     """The collection's root (see Scope.root)."""
     external_files: frozenset[str] = frozenset()
     """`< path` values that may lie outside the collection (see Request.external_files)."""
+    graphql_kind: str = ""
+    """A `graphql` request's operation: `query`, `mutation` or `subscription`."""
     fresh_headers: frozenset[str] = frozenset()
     """Names (lower-cased) of the headers whose value is made afresh at every expansion (`{{$uuid}}`, fake
     data): they go out, but are no part of what identifies the request's schema."""
@@ -110,7 +114,9 @@ def render_request(request: Request, scope: Scope) -> ResolvedRequest:
     timeout = resolved.meta("timeout")
     resolved.timeout = parse_duration(timeout) if timeout else None
     resolved.insecure = "insecure" in resolved.metadata
-    if request.body is not None:
+    if request.protocol == "graphql":
+        _graphql(resolved, request, scope)
+    elif request.body is not None:
         text = request.body.text
         if text.lstrip().startswith("< "):
             path = expand(text.strip()[2:].strip(), scope, origin=request.body)
@@ -121,6 +127,49 @@ def render_request(request: Request, scope: Scope) -> ResolvedRequest:
             if (resolved.header("content-type") or "").lower().startswith("multipart/"):
                 _multipart(resolved)
     return resolved
+
+
+GRAPHQL_ACCEPT = "application/graphql-response+json, application/json;q=0.9"
+"""What the GraphQL-over-HTTP spec has a client accept: its own media type first, JSON for older servers."""
+
+
+def _graphql(resolved: ResolvedRequest, request: Request, scope: Scope) -> None:
+    """The GraphQL request as it goes out: over HTTP, a POST of `{"query", "variables", "operationName"}` as
+    JSON, or a GET with them in the query string; over WebSocket the same object is the `subscribe` payload,
+    kept in `body`."""
+    if request.body is None:
+        raise TemplateError(f"`{request.name}` has no GraphQL document", request.info_range)
+    query = expand(request.body.text, scope, origin=request.body)
+    payload: dict[str, object] = {"query": query}
+    if request.variables is not None:
+        text = expand(request.variables.text, scope, json_mode=True, origin=request.variables)
+        try:
+            variables = json.loads(text)
+        except ValueError as exc:
+            raise TemplateError(f"the variables are not JSON: {exc}", request.variables.range) from None
+        if not isinstance(variables, dict):
+            raise TemplateError('the variables are a JSON object: `{"name": value}`', request.variables.range)
+        payload["variables"] = variables
+    chosen = request.graphql.operation(request.meta("operation")) if request.graphql else None
+    operation = resolved.meta("operation") or (chosen.name if chosen else "")
+    if operation:
+        payload["operationName"] = operation
+    resolved.graphql_kind = chosen.kind if chosen else "query"
+    body = json.dumps(payload, ensure_ascii=False)
+    if urlsplit(resolved.target).scheme.lower() not in ("http", "https"):
+        resolved.body = body
+        return
+    if resolved.header("accept") is None:
+        resolved.headers.append(("Accept", GRAPHQL_ACCEPT))
+    if resolved.method == "GET":
+        parts = urlsplit(resolved.target)
+        params = {k: v if isinstance(v, str) else json.dumps(v, ensure_ascii=False) for k, v in payload.items()}
+        query_string = "&".join(filter(None, [parts.query, urlencode(params)]))
+        resolved.target = urlunsplit(parts._replace(query=query_string))
+        return
+    if resolved.header("content-type") is None:
+        resolved.headers.append(("Content-Type", "application/json"))
+    resolved.body = body
 
 
 def _multipart(request: ResolvedRequest) -> None:

@@ -29,6 +29,10 @@ def transport_for(request: ResolvedRequest) -> Transport:
         from voiden_lsp.transports.socketio import SocketIoTransport
 
         return SocketIoTransport(request)
+    if request.protocol == "graphql":
+        from voiden_lsp.transports.graphql import graphql_transport
+
+        return graphql_transport(request)
     raise TransportError(f"`{request.protocol}` requests cannot be sent by this version of voiden yet")
 
 

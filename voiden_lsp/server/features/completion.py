@@ -34,6 +34,8 @@ PROTOCOL_WORDS = {
     "ws": "a WebSocket session",
     "grpc": "a gRPC call",
     "socketio": "a Socket.IO session",
+    "graphql": "a GraphQL query, mutation or subscription",
+    "variables": "the variables of the graphql request above",
     "message": "a message to send on the request above",
     "expect": "what the request above must do, a line each (`status == 200`): its tests",
 }
@@ -120,6 +122,8 @@ SNIPPETS = {
     "ws": "ws name=${1:session}\n${2:ws://127.0.0.1:8765/path}\n\n$0",
     "grpc": "grpc name=${1:call}\n${2:grpc://127.0.0.1:50051} ${3:package.Service/Method}\n\n{$0}",
     "socketio": "socketio name=${1:session}\n${2:http://127.0.0.1:3000}\n$0",
+    "graphql": "graphql name=${1:query}\nPOST ${2:{{base_url\\}\\}/graphql}\n\n${3:query} {\n  $0\n}",
+    "variables": "variables\n{$0}",
     "message": "message\n$0",
     "expect": "expect\n${1:status == 200}\n$0",
 }

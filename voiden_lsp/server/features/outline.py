@@ -17,6 +17,7 @@ _KIND = {
     "ws": types.SymbolKind.Interface,
     "grpc": types.SymbolKind.Method,
     "socketio": types.SymbolKind.Interface,
+    "graphql": types.SymbolKind.Function,
 }
 
 
