@@ -198,7 +198,7 @@ class TerminalPrinter:
             if fields.get("details"):
                 self._block(json.dumps(fields["details"], indent=2, ensure_ascii=False))
         elif kind == RECEIVED:
-            self._received += 1
+            self._received += 0 if fields.get("control") else 1
             name = fields.get("event")
             if name:
                 extra = f" id={fields['id']}" if "id" in fields else ""

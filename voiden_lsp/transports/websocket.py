@@ -185,7 +185,7 @@ class WebSocketTransport(Transport):
                 request.target,
                 additional_headers=request.headers,
                 ssl=context,
-                subprotocols=request.metadata.get("subprotocol") or None,  # type: ignore[arg-type]
+                subprotocols=self._subprotocols() or None,  # type: ignore[arg-type]
                 open_timeout=request.timeout or 10,
                 max_size=max_size,
                 proxy=None,
@@ -238,6 +238,9 @@ class WebSocketTransport(Transport):
             raise TransportError(f"cannot connect to {request.target}: {exc.strerror or exc}") from None
         assert isinstance(ws, _ObservedConnection)
         return ws
+
+    def _subprotocols(self) -> list[str]:
+        return self.request.metadata.get("subprotocol", [])
 
     def _control(self, direction: str, name: str, data: bytes) -> None:
         kind = SENT if direction == "sent" else RECEIVED

@@ -29,6 +29,8 @@ def is_live(ls: VoidenServer, uri: str, request: Request, scope: Scope | None = 
     """Whether a request opens a session that takes messages (Connect) rather than a one-shot (Send)."""
     if request.protocol in ("ws", "socketio"):
         return True
+    if request.protocol == "graphql":  # over WebSocket: a connection that takes more operations
+        return request.target is not None and request.target.text.strip().lower().startswith(("ws", "{{ws"))
     if request.protocol != "grpc":
         return False
     schema = cached_schema(request, scope or ls.scope(uri, request))
