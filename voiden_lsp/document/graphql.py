@@ -4,11 +4,13 @@ Python port) into its operations with ranges into the request's text. Pure: no s
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-
-from graphql import GraphQLError, OperationDefinitionNode, parse, print_ast
-from graphql.language import Node
+from typing import TYPE_CHECKING
 
 from voiden_lsp.document.model import Problem, Range, Span
+
+if TYPE_CHECKING:  # graphql-core loads with the first graphql request: the server must start fast
+    from graphql import GraphQLError
+    from graphql.language import Node
 
 MAX_GRAPHQL = 1024 * 1024
 """A body longer than this is not parsed (graphql-core is linear, but the editor re-reads it on each key)."""
@@ -22,6 +24,8 @@ class Variable:
     type: str
     """As written: `ID!`, `[String]`."""
     range: Range
+    default: bool = False
+    """Whether it has a default value (then the variables need not give it)."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,8 @@ class GraphQLBody:
 
 def read(body: Span) -> GraphQLBody:
     """The operations of a GraphQL document; a syntax error is a problem at its place, never an exception."""
+    from graphql import GraphQLError, OperationDefinitionNode, parse, print_ast
+
     if len(body.text) > MAX_GRAPHQL:
         message = f"the GraphQL document is longer than {MAX_GRAPHQL // 1024} KB: it is sent as it is, unchecked"
         return GraphQLBody(problems=(Problem(message, body.range, "warning", "graphql-too-long"),))
@@ -81,7 +87,7 @@ def read(body: Span) -> GraphQLBody:
     for definition in document.definitions:
         if isinstance(definition, OperationDefinitionNode):
             variables = tuple(
-                Variable(v.variable.name.value, print_ast(v.type), _range(body, v))
+                Variable(v.variable.name.value, print_ast(v.type), _range(body, v), v.default_value is not None)
                 for v in definition.variable_definitions or ()
             )
             operations.append(

@@ -380,7 +380,10 @@ class VoidenServer(LanguageServer):
         import sys
 
         module = sys.modules.get("voiden_lsp.transports.grpc_reflection")
-        return module.SCHEMAS.generation if module is not None else 0
+        graphql = sys.modules.get("voiden_lsp.transports.graphql_schema")
+        return (module.SCHEMAS.generation if module is not None else 0) + (
+            graphql.SCHEMAS.generation if graphql is not None else 0
+        )
 
     async def stop_everything(self, wait: float) -> None:
         """`shutdown`: cancel every live session and check, wait up to `wait` seconds for them to end."""

@@ -15,6 +15,7 @@ from voiden_lsp.document import METADATA_KEYS, Document, Position, Request, Span
 from voiden_lsp.document.jsonpos import cursor_context
 from voiden_lsp.errors import VoidenError
 from voiden_lsp.server.features import expect_assist
+from voiden_lsp.server.features.graphql_support import completion_items, fetch_graphql_schema
 from voiden_lsp.server.features.grpc_support import resolve_address
 from voiden_lsp.server.features.sessions import fetch_schema_with_progress
 from voiden_lsp.server.server import VoidenServer
@@ -94,6 +95,8 @@ async def complete(ls: VoidenServer, uri: str, position: types.Position) -> list
     if body_span is not None:
         if request.protocol == "grpc":
             return await _json_items(ls, uri, request, body_span, pos)
+        if request.protocol == "graphql" and not any(m.body is body_span for m in request.messages):
+            return await _graphql_items(ls, uri, request, body_span, pos)
         return []
     request_line = request.request_line_range.start.line if request.request_line_range else None
     if request_line is None or pos.line == request_line:
@@ -225,6 +228,18 @@ async def _schema(ls: VoidenServer, uri: str, request: Request) -> Schema | None
     except (VoidenError, TimeoutError) as exc:
         log.info("no schema for completion: %s", getattr(exc, "message", exc))
         return None
+
+
+async def _graphql_items(
+    ls: VoidenServer, uri: str, request: Request, body: Span, pos: Position
+) -> list[types.CompletionItem]:
+    schema = None
+    if ls.settings.trusted and request.target is not None:
+        try:
+            schema = await asyncio.wait_for(fetch_graphql_schema(ls, request, uri), SCHEMA_WAIT_SECONDS)
+        except (VoidenError, TimeoutError) as exc:
+            log.info("no GraphQL schema for completion: %s", getattr(exc, "message", exc))
+    return completion_items(schema, body.text, body.offset_at(pos) if body.text else 0)
 
 
 def _word_range(line_text: str, position: types.Position) -> types.Range:

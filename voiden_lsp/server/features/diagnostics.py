@@ -10,6 +10,7 @@ from lsprotocol import types
 
 from voiden_lsp.document import Document, Problem, Request, Span, split_lines
 from voiden_lsp.errors import SchemaError
+from voiden_lsp.server.features import graphql_support
 from voiden_lsp.server.features.grpc_support import cached_schema, check_json
 from voiden_lsp.server.server import VoidenServer, range_of
 from voiden_lsp.templating import Scope, iter_templates, looks_like_json, problem_of
@@ -54,7 +55,11 @@ def problems(doc: Document, scopes: dict[str, Scope], checked: Checked | None = 
         if id(scope) not in scope_keys:
             scope_keys[id(scope)] = repr((scope.layers, scope.locale, sorted(scope.process_env)))
         first = request.range.start.line
-        key = (_source(request, lines), scope_keys[id(scope)], schemas if request.protocol == "grpc" else 0)
+        key = (
+            _source(request, lines),
+            scope_keys[id(scope)],
+            schemas if request.protocol in ("grpc", "graphql") else 0,
+        )
         kept = checked.found.get(key) if checked is not None else None
         if kept is None:
             kept = [p.moved(-first) for p in _request_problems(request, scope)]
@@ -72,6 +77,9 @@ def _source(request: Request, lines: list[str]) -> tuple[object, ...]:
         (m.range.start.line - first, "\n".join(lines[m.range.start.line : m.range.end.line + 1]))
         for m in request.messages
     )
+    if request.variables is not None:  # below the request, like a message block
+        variables = request.variables.range
+        blocks += ((variables.start.line - first, "\n".join(lines[variables.start.line : variables.end.line + 1])),)
     return "\n".join(lines[first : request.range.end.line + 1]), blocks
 
 
@@ -79,9 +87,13 @@ def _request_problems(request: Request, scope: Scope) -> list[Problem]:
     found: list[Problem] = []
     spans = [request.target, request.rpc, request.body, *(h.value for h in request.headers)]
     spans += [m.body for m in request.messages]
+    if request.protocol == "graphql":
+        spans.append(request.variables)
     for span in spans:
         if span is not None:
             found += _template_problems(span, scope)
+    if request.protocol == "graphql":
+        return found + graphql_support.problems(request, scope)
     return found + _json_problems(request, scope)
 
 

@@ -12,6 +12,7 @@ from voiden_lsp.document import Position, Request, Span
 from voiden_lsp.document.jsonpos import cursor_context
 from voiden_lsp.errors import VoidenError
 from voiden_lsp.server.features import expect_assist
+from voiden_lsp.server.features.graphql_support import cached_graphql_schema
 from voiden_lsp.server.features.grpc_support import cached_schema
 from voiden_lsp.server.server import VoidenServer, range_of
 from voiden_lsp.templating import Scope, evaluate, mask_secrets, template_at, to_text
@@ -154,6 +155,14 @@ def hover(ls: VoidenServer, uri: str, position: types.Position) -> types.Hover |
         schema = cached_schema(request, scope)
         if schema is not None:
             return _grpc_hover(request, pos, schema)
+    if request.protocol == "graphql" and request.body is not None and request.body.range.contains(pos):
+        graphql_schema = cached_graphql_schema(request, scope)
+        if graphql_schema is not None:
+            from voiden_lsp.schema.graphql import describe
+
+            text = describe(graphql_schema, request.body.text, request.body.offset_at(pos))
+            if text:
+                return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text))
     return None
 
 

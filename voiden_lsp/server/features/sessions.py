@@ -253,6 +253,8 @@ def register(server: VoidenServer) -> None:
     async def refresh_schema(ls: VoidenServer, uri: str, name: str) -> dict[str, Any]:
         require_trust(ls)
         request = _request(ls, uri, name)
+        if request.protocol == "graphql":
+            return await _refresh_graphql_schema(ls, uri, request)
         found = resolve_address(request, ls.scope(uri, request))
         if found is None:
             raise CommandError(f"`{name}` is not a gRPC request with a usable address")
@@ -298,6 +300,23 @@ def register(server: VoidenServer) -> None:
             info.blocks = _blocks(ls, live.uri, live.request)
             infos.append(info)
         return protocol.SessionsResult(sessions=infos)
+
+
+async def _refresh_graphql_schema(ls: VoidenServer, uri: str, request: Request) -> dict[str, Any]:
+    from voiden_lsp.server.features.graphql_support import fetch_graphql_schema, resolve_endpoint
+    from voiden_lsp.transports.graphql_schema import SCHEMAS
+
+    resolved = resolve_endpoint(request, ls.scope(uri, request))
+    if resolved is None:
+        raise CommandError(f"`{request.name}` is not a GraphQL request with a usable URL")
+    SCHEMAS.forget(resolved.target if not resolved.meta("schema") else None)
+    try:
+        schema = await fetch_graphql_schema(ls, request, uri)
+    except VoidenError as exc:
+        raise CommandError(exc.message) from None
+    diagnostics.republish_all(ls)
+    roots = [t.name for t in (schema.query_type, schema.mutation_type, schema.subscription_type) if t is not None]
+    return {"types": roots}
 
 
 def _param(params: Any, name: str) -> Any:

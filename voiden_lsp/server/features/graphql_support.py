@@ -1,0 +1,197 @@
+"""The GraphQL-aware features: a request's endpoint without rendering its body, its schema (cached, or
+fetched with progress from a trusted workspace), completion, hover and the checks against the schema and of
+the `variables` block."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types
+
+from voiden_lsp.document import Problem, Request
+from voiden_lsp.document.jsonpos import JsonPositionError, blank_templates, parse_with_positions
+from voiden_lsp.errors import SchemaError, VoidenError
+from voiden_lsp.templating import ResolvedRequest, Scope, expand, fresh_headers
+
+if TYPE_CHECKING:
+    from graphql import GraphQLSchema
+
+    from voiden_lsp.server.server import VoidenServer
+
+log = logging.getLogger(__name__)
+
+UNTRUSTED = "this workspace is not trusted: voiden asks no server for its schema here (trust the folder first)"
+_KINDS = {
+    "field": types.CompletionItemKind.Field,
+    "argument": types.CompletionItemKind.Property,
+    "input-field": types.CompletionItemKind.Property,
+    "enum": types.CompletionItemKind.EnumMember,
+    "fragment": types.CompletionItemKind.Reference,
+    "directive": types.CompletionItemKind.Function,
+    "variable": types.CompletionItemKind.Variable,
+    "type": types.CompletionItemKind.Class,
+    "keyword": types.CompletionItemKind.Keyword,
+}
+
+
+def resolve_endpoint(request: Request, scope: Scope) -> ResolvedRequest | None:
+    """The request's URL, header lines and `@` lines expanded (not its body or variables: no fake data)."""
+    if request.protocol != "graphql" or request.target is None:
+        return None
+    try:
+        resolved = ResolvedRequest(
+            name=request.name,
+            protocol="graphql",
+            target=expand(request.target.text, scope).strip(),
+            headers=[(expand(h.name, scope), expand(h.value.text, scope)) for h in request.headers],
+            base_dir=scope.base_dir,
+            root=scope.root,
+            fresh_headers=fresh_headers(request),
+        )
+        for item in request.metadata:
+            resolved.metadata.setdefault(item.key, []).append(expand(item.value, scope))
+    except VoidenError:
+        return None
+    resolved.insecure = "insecure" in resolved.metadata
+    return resolved
+
+
+def cached_graphql_schema(request: Request, scope: Scope) -> GraphQLSchema | None:
+    """The schema already read for the request's endpoint, if any (safe from the diagnostics thread: it
+    imports nothing)."""
+    module = sys.modules.get("voiden_lsp.transports.graphql_schema")
+    schemas = getattr(module, "SCHEMAS", None)
+    if schemas is None:
+        return None
+    resolved = resolve_endpoint(request, scope)
+    return schemas.cached(resolved) if resolved is not None else None
+
+
+def generation() -> int:
+    module = sys.modules.get("voiden_lsp.transports.graphql_schema")
+    schemas = getattr(module, "SCHEMAS", None)
+    return int(schemas.generation) if schemas is not None else 0
+
+
+async def fetch_graphql_schema(ls: VoidenServer, request: Request, uri: str) -> GraphQLSchema:
+    """The request's schema, read now if it is not cached, with work-done progress; never from an untrusted
+    workspace (introspection connects; `@schema` reads a file the document names)."""
+    from pygls.capabilities import get_capability
+
+    if not ls.settings.trusted:
+        raise SchemaError(UNTRUSTED)
+    resolved = resolve_endpoint(request, ls.scope(uri, request))
+    if resolved is None:
+        raise SchemaError(f"`{request.name}` has no usable URL to ask for its schema")
+    from voiden_lsp.transports.graphql_schema import SCHEMAS
+
+    cached = SCHEMAS.cached(resolved)
+    if cached is not None:
+        return cached
+    token = f"voiden-schema-{uuid.uuid4().hex[:12]}"
+    progress = get_capability(ls.client_capabilities, "window.work_done_progress", False)
+    if progress:
+        await ls.work_done_progress.create_async(token)
+        ls.work_done_progress.begin(
+            token, types.WorkDoneProgressBegin(title=f"Reading the schema of {resolved.target}")
+        )
+    try:
+        schema = await SCHEMAS.schema(resolved)
+    finally:
+        if progress:
+            ls.work_done_progress.end(token, types.WorkDoneProgressEnd())
+    from voiden_lsp.server.features import diagnostics
+
+    diagnostics.republish_all(ls)
+    return schema
+
+
+def completion_items(schema: GraphQLSchema | None, text: str, offset: int) -> list[types.CompletionItem]:
+    from voiden_lsp.schema.graphql import Suggestion, suggestions
+
+    if schema is None:
+        found = [Suggestion(w, "keyword") for w in ("query", "mutation", "subscription", "fragment")]
+        before = text[:offset].strip()
+        if before and not before.endswith("}"):
+            return []
+    else:
+        found = suggestions(schema, text, offset)
+    items = []
+    for rank, suggestion in enumerate(found):
+        items.append(
+            types.CompletionItem(
+                label=suggestion.label,
+                kind=_KINDS.get(suggestion.kind, types.CompletionItemKind.Text),
+                detail=suggestion.detail or None,
+                documentation=types.MarkupContent(types.MarkupKind.Markdown, suggestion.documentation)
+                if suggestion.documentation
+                else None,
+                insert_text=suggestion.insert.replace("$0", "") if suggestion.insert else None,
+                sort_text=f"{rank:04d}",
+                tags=[types.CompletionItemTag.Deprecated] if suggestion.deprecated else None,
+            )
+        )
+    return items
+
+
+def problems(request: Request, scope: Scope) -> list[Problem]:
+    """The variables block's JSON and its names against the operation's variables; with a schema in the cache,
+    graphql-core's validation of the document."""
+    found: list[Problem] = []
+    body = request.graphql
+    operation = body.operation(request.meta("operation")) if body is not None else None
+    names: set[str] | None = None
+    if request.variables is not None:
+        names = _variables_problems(request, operation, found)
+    if operation is not None and (request.variables is None or names is not None):
+        given = names or set()
+        for variable in operation.variables:
+            required = variable.type.endswith("!") and not variable.default
+            if required and variable.name not in given:
+                where = request.variables.range if request.variables is not None else variable.range
+                found.append(
+                    Problem(
+                        f"the operation needs `${variable.name}` ({variable.type}): give it in the variables block"
+                        + ("" if request.variables is not None else " below the request"),
+                        where,
+                        code="graphql-variables",
+                    )
+                )
+    schema = cached_graphql_schema(request, scope)
+    if schema is not None and request.body is not None and body is not None and body.parsed:
+        from voiden_lsp.schema.graphql import check
+
+        for invalid in check(schema, request.body.text):
+            found.append(Problem(invalid.message, request.body.range_at(invalid.start, invalid.end), code="graphql"))
+    return found
+
+
+def _variables_problems(request: Request, operation: Any, found: list[Problem]) -> set[str] | None:
+    assert request.variables is not None
+    span = request.variables
+    try:
+        node = parse_with_positions(blank_templates(span.text))
+    except JsonPositionError as exc:
+        at = min(exc.offset, max(len(span.text) - 1, 0))
+        found.append(Problem(f"invalid JSON: {exc}", span.range_at(at, min(at + 1, len(span.text))), code="json"))
+        return None
+    if not isinstance(node.value, dict):
+        found.append(Problem('the variables are a JSON object: `{"name": value}`', span.range, code="json"))
+        return None
+    if operation is not None:
+        declared = {v.name for v in operation.variables}
+        for key, (start, end, _) in node.members.items():
+            if key not in declared:
+                hint = f" (it declares {', '.join(f'${d}' for d in sorted(declared))})" if declared else ""
+                found.append(
+                    Problem(
+                        f"the operation declares no `${key}`: the server ignores or refuses it{hint}",
+                        span.range_at(start, end),
+                        "warning",
+                        code="graphql-variables",
+                    )
+                )
+    return set(node.members)
