@@ -280,6 +280,8 @@ class Request:
     """A `graphql` request's operations, read from its body."""
     variables: Span | None = None
     """A `graphql` request's `variables` block (JSON, templates allowed)."""
+    subscribe_over_websocket: bool = False
+    """A Voiden app subscription: sent to its http(s) URL's address over WebSocket, as the app does."""
 
     @property
     def expectations(self) -> list[Expectation]:

@@ -42,7 +42,7 @@ _RUN_BLOCKS = frozenset(
         "request", "method", "url", "headers-table", "query-table", "path-table", "url-table", "multipart-table",
         "cookies-table", "options-table", "json_body", "xml_body", "yml_body", "restFile", "auth",
         "socket-request", "smethod", "surl", "proto", "runtime-variables", "fileLink", "table", "codeBlock",
-        "assertions-table",
+        "assertions-table", "gqlquery", "gqlvariables",
     }
 )  # fmt: skip
 _SCRIPTS: tuple[Severity, str] = ("warning", "a script (no document runs code here)")
@@ -50,8 +50,6 @@ _SCRIPTS: tuple[Severity, str] = ("warning", "a script (no document runs code he
 _NOT_RUN: dict[str, tuple[Severity, str]] = {
     "messages-node": ("info", "a recorded WebSocket session (the app's response panel)"),
     "grpc-messages-node": ("info", "a recorded gRPC session (the app's response panel)"),
-    "gqlquery": ("warning", "a GraphQL request, which .void files cannot send yet"),
-    "gqlvariables": ("warning", "GraphQL variables, which .void files cannot send yet"),
     "pre_script": _SCRIPTS,
     "post_script": _SCRIPTS,
     "pre_request_block": _SCRIPTS,
@@ -352,6 +350,9 @@ class _VoidReader:
                 request = Request(
                     name="", protocol="ws", attributes={}, range=where, info_range=self._first_line(where)
                 )
+        elif "gqlquery" in blocks:
+            node, where = blocks["gqlquery"]
+            request, url = self._gqlquery(node, where)
         else:
             return None
         request.heading = section.heading
@@ -408,6 +409,8 @@ class _VoidReader:
                 _default_content_type(request, _media_type(_file_name(links[0])), where)
             else:
                 self.problems.append(Problem("this file body names no file", where, "warning", code="void-body"))
+        if request.protocol == "graphql":
+            self._graphql_parts(request, blocks)
         self._check_url(request)
         # the request spans its section's blocks: completion and hover in the body find it
         ends = [w.end for _, w in section.blocks if w.start.line >= request.range.start.line]
@@ -415,6 +418,50 @@ class _VoidReader:
         if (last.line, last.character) > (request.range.end.line, request.range.end.character):
             request.range = Range(request.range.start, last)
         return request
+
+    def _gqlquery(self, node: dict[str, Any], where: Range) -> tuple[Request, str]:
+        """The app's GraphQL request: `gqlurl` + `gqlbody` children (`body`, `operationType`, `schemaFilePath`),
+        or the older `gqlquery.attrs.body`. A subscription to an http(s) URL goes over WebSocket, as the app
+        sends it."""
+        children = {child.get("type"): child for child in _children(node)}
+        attrs = node.get("attrs") or {}
+        body_attrs = (children.get("gqlbody") or {}).get("attrs") or {}
+        url = (_text(children.get("gqlurl")) or str(attrs.get("url") or "")).strip()
+        request = Request(
+            name="", protocol="graphql", attributes={}, range=where, info_range=self._first_line(where), method="POST"
+        )
+        raw = str(body_attrs.get("body") or attrs.get("body") or "")
+        request.body = Span(raw.rstrip("\n"), where, self._scalar_lines(raw, raw.rstrip("\n"), where))
+        kind = str(body_attrs.get("operationType") or attrs.get("operationType") or "").lower()
+        if kind == "subscription" and not url.lower().startswith(("ws://", "wss://")):
+            request.subscribe_over_websocket = True
+            self.problems.append(
+                Problem(
+                    "a subscription is sent over WebSocket (graphql-transport-ws) at this URL's address",
+                    where,
+                    "info",
+                    code="void-graphql-subscription",
+                )
+            )
+        schema = body_attrs.get("schemaFilePath") or attrs.get("schemaFilePath")
+        if schema:
+            written = str(schema)
+            request.metadata.append(
+                Metadata("schema", written.lstrip("/") if written.startswith("/") else written, where, where)
+            )
+        return request, url
+
+    def _graphql_parts(self, request: Request, blocks: dict[Any, tuple[dict[str, Any], Range]]) -> None:
+        from voiden_lsp.document import graphql
+
+        if request.body is not None and request.body.text.strip():
+            request.graphql = graphql.read(request.body)
+            self.problems.extend(request.graphql.problems)
+        if "gqlvariables" in blocks:
+            node, where = blocks["gqlvariables"]
+            raw = str((node.get("attrs") or {}).get("body") or "")
+            if raw.strip():
+                request.variables = Span(raw, where, self._scalar_lines(raw, raw, where))
 
     def _multipart(self, request: Request, block: tuple[dict[str, Any], Range]) -> None:
         """A `multipart-table` as a multipart body: a part per text row and per file (a file row may link
@@ -877,6 +924,11 @@ def convert_void(
         ranges = sorted(reader.block_ranges.get(request.name, []), key=lambda r: r.start.line)
         if not ranges:
             continue
+        if request.subscribe_over_websocket:
+            replace.setdefault(ranges[0].start.line, []).append(
+                "> A subscription: the app sends it over WebSocket. Give this request the `ws://` or `wss://` URL of "
+                "the same endpoint."
+            )
         replace.setdefault(ranges[0].start.line, []).append(render_request(request))
         if request.expects:  # the assertions-table, as an expect block; a row it cannot read, as a comment
             rows = [e.text for e in request.expectations]
@@ -898,7 +950,7 @@ def render_request(request: Request) -> str:
     target = request.target.text if request.target else ""
     if request.protocol == "grpc":
         line = f"{target} {request.rpc.text if request.rpc else ''}".rstrip()
-    elif request.protocol == "http":
+    elif request.protocol == "http" or (request.protocol == "graphql" and not target.startswith("ws")):
         line = f"{request.method or 'GET'} {target}"
     else:
         line = target
@@ -909,4 +961,6 @@ def render_request(request: Request) -> str:
     if request.body is not None and request.body.text.strip():
         parts += ["", request.body.text.rstrip()]
     parts.append("```")
+    if request.variables is not None:
+        parts += ["", "```variables", request.variables.text.strip(), "```"]
     return "\n".join(parts)

@@ -155,6 +155,15 @@ def _graphql(resolved: ResolvedRequest, request: Request, scope: Scope) -> None:
     if operation:
         payload["operationName"] = operation
     resolved.graphql_kind = chosen.kind if chosen else "query"
+    scheme = urlsplit(resolved.target).scheme.lower()
+    if resolved.graphql_kind == "subscription" and scheme in ("http", "https"):
+        if not request.subscribe_over_websocket:
+            raise TemplateError(
+                f"a subscription streams over GraphQL over WebSocket: give it a ws:// or wss:// URL "
+                f"(this one is {resolved.target})",
+                request.target.range if request.target else request.info_range,
+            )
+        resolved.target = "ws" + resolved.target[4:]
     body = json.dumps(payload, ensure_ascii=False)
     if urlsplit(resolved.target).scheme.lower() not in ("http", "https"):
         resolved.body = body
