@@ -110,3 +110,35 @@ async def test_schema_files_sdl_and_introspection_json(
     assert {"name", "moons"} <= labels(items)
     assert next(i for i in items if i.label == "moons").detail == "(first: Int): [String!]!"
     await until(lambda: any("String cannot represent" in d.message for d in client.diagnostics.get(uri, [])))
+
+
+async def test_fill_variables_with_sample_data(
+    client: LanguageClient,  # noqa: F811
+    graphql_yoga: Reference,
+    tmp_path: Path,
+) -> None:
+    text = (
+        f"```graphql name=country\nPOST http://{graphql_yoga.address}/graphql\n\n"
+        "query Country($code: ID!, $where: Continent, $names: [String!], $first: Int) {\n"
+        "  country(code: $code) { name }\n  countries(continent: $where) { code }\n}\n```\n"
+    )
+    uri = open_doc(client, tmp_path, text)
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=types.Range(at(text, "  country"), at(text, "  country")),
+            context=types.CodeActionContext(diagnostics=[]),
+        )
+    )
+    (action,) = [a for a in actions or [] if isinstance(a, types.CodeAction) and a.title.startswith("Fill")]
+    assert action.title == "Fill with sample data (variables of Country)"
+    assert action.edit is not None and action.edit.changes is not None
+    (edit,) = action.edit.changes[uri]
+    assert edit.range.start.line == text.count("\n") - 1  # after the closing fence
+    block = edit.new_text
+    assert block.startswith("\n\n```variables\n{") and block.endswith("}\n```")
+    body = block.split("```variables\n")[1].rsplit("\n```", 1)[0]
+    assert '"code": "{{$faker.word}}"' in body  # an ID named code is a code, not a uuid
+    assert '"where": "EUROPE"' in body  # the enum's first value, from the schema
+    assert '"names": ["{{$faker.name}}"]' in body
+    assert '"first": {{$faker.pyint(min_value=1, max_value=100)}}' in body

@@ -145,6 +145,8 @@ async def actions(ls: VoidenServer, uri: str, where: types.Range) -> list[types.
     if request is None:
         owner = next((m.request for m in doc.messages if m.range.contains(pos)), None)
         request = doc.request(owner) if owner else None
+    if request is not None and request.protocol == "graphql":
+        return await _graphql_actions(ls, uri, request)
     if request is None or request.protocol != "grpc" or request.rpc is None:
         return []
     found = resolve_address(request, ls.scope(uri, request))
@@ -171,6 +173,71 @@ async def actions(ls: VoidenServer, uri: str, where: types.Range) -> list[types.
     edit = types.WorkspaceEdit(changes={uri: [types.TextEdit(range=edit_range, new_text=new_text)]})
     return [
         types.CodeAction(title=f"{TITLE} ({method.input.name})", kind=types.CodeActionKind.RefactorRewrite, edit=edit)
+    ]
+
+
+_GRAPHQL_SCALARS = {
+    "Int": Bare("{{$faker.pyint(min_value=1, max_value=100)}}"),
+    "Float": Bare("{{$faker.pyfloat(right_digits=2, min_value=0, max_value=1000)}}"),
+    "Boolean": Bare("{{$faker.pybool}}"),
+}
+
+
+def graphql_sample(schema: Any, written: str, name: str, depth: int = 0) -> Any:
+    """A value for a GraphQL input type written as `[ID!]!`: Faker by type and name (as for gRPC fields),
+    enum values and input objects from the schema when there is one."""
+    written = written.strip().rstrip("!")
+    if written.startswith("[") and written.endswith("]"):
+        one = name[:-1] if name.endswith("s") and len(name) > 1 else name  # `names` holds a name each
+        return [graphql_sample(schema, written[1:-1], one, depth)]
+    if written in _GRAPHQL_SCALARS:
+        return _GRAPHQL_SCALARS[written]
+    kind = schema.get_type(written) if schema is not None else None
+    from graphql import GraphQLEnumType, GraphQLInputObjectType
+
+    if isinstance(kind, GraphQLEnumType):
+        return next(iter(kind.values), "")
+    if isinstance(kind, GraphQLInputObjectType):
+        if depth >= MAX_DEPTH:
+            return {}
+        from voiden_lsp.schema.graphql import type_text
+
+        return {key: graphql_sample(schema, type_text(f.type), key, depth + 1) for key, f in kind.fields.items()}
+    lowered = name.lower()
+    if written == "ID" and not re.search(r"code|key|slug", lowered):
+        return "{{$uuid}}"
+    if re.search(r"date|time", written.lower()):
+        return "{{$isoTimestamp}}"
+    return next((template for pattern, template in _BY_NAME if re.search(pattern, lowered)), "{{$faker.word}}")
+
+
+async def _graphql_actions(ls: VoidenServer, uri: str, request: Request) -> list[types.CodeAction]:
+    """The `variables` block for the operation's variables, written or rewritten."""
+    operation = request.graphql.operation(request.meta("operation")) if request.graphql else None
+    if operation is None or not operation.variables:
+        return []
+    schema = None
+    if ls.settings.trusted:
+        from voiden_lsp.server.features.graphql_support import fetch_graphql_schema
+
+        try:
+            schema = await fetch_graphql_schema(ls, request, uri)
+        except VoidenError as exc:
+            log.info("sample variables without a schema: %s", exc.message)
+    text = render({v.name: graphql_sample(schema, v.type, v.name) for v in operation.variables})
+    if request.variables is not None:
+        edit = types.TextEdit(range=range_of(request.variables.range), new_text=text)
+    else:
+        fence = request.range.end.line  # the request's closing fence: the block goes below it
+        line = ls.document(uri).text.splitlines()[fence] if fence < len(ls.document(uri).text.splitlines()) else ""
+        edit = types.TextEdit(range=range_of(Range.of(fence, len(line))), new_text=f"\n\n```variables\n{text}\n```")
+    title = f"{TITLE} (variables of {operation.name or 'the ' + operation.kind})"
+    return [
+        types.CodeAction(
+            title=title,
+            kind=types.CodeActionKind.RefactorRewrite,
+            edit=types.WorkspaceEdit(changes={uri: [edit]}),
+        )
     ]
 
 
