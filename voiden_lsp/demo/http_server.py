@@ -62,6 +62,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- routes --------------------------------------------------------------------------------------
 
+    def route_graphql(self, rest: list[str], query: dict[str, str]) -> None:
+        """GraphQL over HTTP on the demo GraphQL API (voiden_lsp/demo/graphql_api.py): POST JSON or GET."""
+        from voiden_lsp.demo.graphql_api import execute_http
+
+        status, answer = execute_http(self._body(), query, self.command, self.headers.get("Authorization"))
+        self._send(status, json.dumps(answer).encode(), "application/graphql-response+json; charset=utf-8")
+
     def route_health(self, rest: list[str], query: dict[str, str]) -> None:
         self._json(200, {"status": "ok"})
 

@@ -19,7 +19,7 @@ from websockets.typing import Subprotocol
 
 from voiden_lsp.demo.background import BackgroundServer
 
-SUBPROTOCOLS = ("json", "chat.v1")
+SUBPROTOCOLS = ("json", "chat.v1", "graphql-transport-ws")
 TOKEN = "demo-token"
 
 
@@ -90,6 +90,58 @@ class DemoWebSocketServer(BackgroundServer):
                 await peer.send(text)
             except ConnectionClosed:
                 self.room.discard(peer)
+
+    async def _route_graphql(self, ws: ServerConnection, query: dict[str, str]) -> None:
+        """GraphQL over WebSocket (graphql-transport-ws) on the demo GraphQL API: connection_init (its
+        `Authorization` is what `whoami` answers), then operations by id, each ended by complete."""
+        from voiden_lsp.demo import graphql_api
+
+        if ws.subprotocol != "graphql-transport-ws":
+            await ws.close(4406, "Subprotocol not acceptable")
+            return
+        try:
+            first = json.loads(await asyncio.wait_for(ws.recv(), 3))
+        except TimeoutError:
+            await ws.close(4408, "Connection initialisation timeout")
+            return
+        if not isinstance(first, dict) or first.get("type") != "connection_init":
+            await ws.close(4401, "Unauthorized")
+            return
+        payload: dict[str, Any] = first["payload"] if isinstance(first.get("payload"), dict) else {}
+        authorization = payload.get("Authorization") or payload.get("authorization")
+        await ws.send(json.dumps({"type": "connection_ack"}))
+        running: dict[str, asyncio.Task[None]] = {}
+
+        async def run(ident: str, operation: dict[str, Any]) -> None:
+            try:
+                result = await graphql_api.operation(operation, authorization)
+                if isinstance(result, list):
+                    await ws.send(json.dumps({"id": ident, "type": "error", "payload": result}))
+                    return
+                async for item in result:
+                    await ws.send(json.dumps({"id": ident, "type": "next", "payload": item}))
+                await ws.send(json.dumps({"id": ident, "type": "complete"}))
+            except ConnectionClosed:
+                pass
+            finally:
+                running.pop(ident, None)
+
+        try:
+            async for raw in ws:
+                message = json.loads(raw)
+                kind, ident = message.get("type"), str(message.get("id", ""))
+                if kind == "subscribe":
+                    if ident in running:
+                        await ws.close(4409, f"Subscriber for {ident} already exists")
+                        return
+                    running[ident] = asyncio.create_task(run(ident, message.get("payload") or {}))
+                elif kind == "complete" and ident in running:
+                    running.pop(ident).cancel()
+                elif kind == "ping":
+                    await ws.send(json.dumps({"type": "pong"}))
+        finally:
+            for task in running.values():
+                task.cancel()
 
     async def _route_close(self, ws: ServerConnection, query: dict[str, str]) -> None:
         """Closes with a custom code after the first message (or at once with `now=1`)."""
