@@ -10,6 +10,7 @@ from typing import Any
 from tests.helpers import checks, of, run, voiden
 from tests.interop.conftest import Reference
 from voiden_lsp.events import Event
+from voiden_lsp.sessions.runner import Runner
 
 
 def data(events: list[Event], name: str) -> Any:
@@ -57,11 +58,22 @@ http://{{addr}}/graphql
 
 { broken country(code: "DE") { name } }
 ```
+
+```graphql name=expected-errors
+http://{{addr}}/graphql
+
+{ broken }
+```
+
+```expect
+body.errors[0].message contains "always fails"
+body.data.broken == null
+```
 """
 
 
 async def test_queries_variables_get_mutations_and_errors(graphql_yoga: Reference) -> None:
-    events, _ = await run(QUERIES, addr=graphql_yoga.address, code="JP")
+    events, runner = await run(QUERIES, addr=graphql_yoga.address, code="JP")
     answer = data(events, "country")
     assert answer == {
         "data": {"country": {"name": "Japan", "capital": "Tokyo", "continent": "ASIA"}, "whoami": "Bearer t-1"}
@@ -90,6 +102,13 @@ async def test_queries_variables_get_mutations_and_errors(graphql_yoga: Referenc
     assert error["message"] == "GraphQL error at broken: this field always fails"
     for name in ("country", "by-get", "note"):
         assert not of([e for e in events if e.request == name], "error"), name
+    # an expectation about the errors judges them: the run of that request passes
+    expected = [e for e in events if e.request == "expected-errors"]
+    assert of(expected, "error") and all(passed for passed, _ in checks(expected).values()), checks(expected)
+    requests = {r.name: r for r in runner.doc.requests}
+    assert Runner.failure(await runner.run(requests["expected-errors"]), requests["expected-errors"]) is None
+    failure = Runner.failure(await runner.run(requests["broken"]), requests["broken"])
+    assert failure == "GraphQL error at broken: this field always fails"  # no expectation about the errors
 
 
 # The app's GraphQL blocks (research/peers-2026.md: `gqlquery` with `gqlurl` + `gqlbody` children, the older
