@@ -524,3 +524,43 @@ def test_vscode_installs_its_bundled_server_and_completes_from_reflection(requir
         ready = json.loads((environment / "voiden-ready.json").read_text(encoding="utf-8"))
         assert ready["wheel"].startswith("voiden_lsp-") and ready["python"] == ["python3"]
         assert not pwned.exists(), "the server imported the workspace's own voiden_lsp/"
+
+
+def test_vscode_graphql_completes_from_the_live_schema_and_shows_a_subscription(code_server: CodeServer) -> None:
+    """The GraphQL example against the demo API: a field completed in the editor from the server's
+    introspection, `Send` over a query and `Connect` over a subscription, whose messages the panel shows."""
+    http_server, ws_server = DemoHttpServer(), DemoWebSocketServer()
+    with http_server, ws_server:
+        shutil.copy(ROOT / "examples" / "08-graphql.voiden", code_server.workspace / "08-graphql.voiden")
+        (code_server.workspace / "voiden.toml").write_text(
+            f'default_env = "local"\n[env.local]\nbase_url = "{http_server.url}"\nws_url = "{ws_server.url}"\n',
+            encoding="utf-8",
+        )
+        text = (ROOT / "examples" / "08-graphql.voiden").read_text(encoding="utf-8").splitlines()
+        moons = next(i for i, line in enumerate(text) if line.strip() == "moons") + 1
+        with workbench(code_server, "vscode-graphql-failure.png") as page:
+            open_file(page, "08-graphql.voiden", moons)
+            lens_above(page, "Send", "name=planet")
+            page.keyboard.press("End")
+            page.keyboard.press("Enter")
+            page.keyboard.type("dis")
+            page.keyboard.press("Control+Space")
+            suggestions = page.locator(".editor-widget.suggest-widget .monaco-list-row")
+            until(lambda: suggestions.filter(has_text="distance").count() == 1, "distance among the completions", 30)
+            page.screenshot(path=str(SHOTS / "vscode-graphql-completion.png"))
+            page.keyboard.press("Escape")
+            page.keyboard.press("Control+Z")
+            countdown = next(i for i, line in enumerate(text) if "name=countdown" in line) + 1
+            open_file(page, "08-graphql.voiden", countdown + 4)
+            click_lens(page, "Connect", "name=countdown")
+            until(lambda: panel_frame(page) is not None, "the live panel")
+            frame = panel_frame(page)
+            until(lambda: frame.locator(".tab.selected .badge.state-closed").count() == 1, "the subscription to end")
+            received = frame.locator(".row.kind-received")
+            rows = [received.nth(i).inner_text() for i in range(received.count())]
+            assert sum("countdown" in row for row in rows) == 4, rows
+            assert any("connection_ack" in row for row in rows), rows
+            assert frame.locator(".row.kind-check").count() == 1
+            received.filter(has_text="countdown").last.click()
+            until(lambda: "countdown" in frame.locator(".detail .tree").inner_text(), "the message in the detail view")
+            page.screenshot(path=str(SHOTS / "vscode-graphql-subscription.png"))
