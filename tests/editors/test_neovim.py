@@ -330,3 +330,38 @@ def test_neovim_checkhealth_voiden(nvim: Any, tmp_path: Path) -> None:
     nvim.command("checkhealth voiden")
     text = "\n".join(nvim.current.buffer[:])
     assert "ERROR server `no-such-voiden-lsp` not found" in text, text
+
+
+def test_neovim_graphql_completion_from_introspection_and_a_subscription(nvim: Any, tmp_path: Path) -> None:
+    from voiden_lsp.demo.http_server import DemoHttpServer
+
+    http_server, ws_server = DemoHttpServer(), DemoWebSocketServer()
+    with http_server, ws_server:
+        doc = tmp_path / "planets.voiden"
+        doc.write_text(
+            f"```graphql name=planet\nPOST {http_server.url}/graphql\n\n"
+            'query { planet(name: "Mars") {\n  \n} }\n```\n\n'
+            f"```graphql name=countdown\n{ws_server.url}/graphql\n\nsubscription {{ countdown(from: 2) }}\n```\n",
+            encoding="utf-8",
+        )
+        nvim.command(f"edit {doc}")
+        wait(lambda: nvim.exec_lua('return #vim.lsp.get_clients({bufnr = 0, name = "voiden"})') == 1)
+        details = nvim.exec_lua(
+            """
+            local params = {textDocument = vim.lsp.util.make_text_document_params(0),
+                            position = {line = 4, character = 2}}
+            local result = vim.lsp.buf_request_sync(0, "textDocument/completion", params, 15000)
+            local found = {}
+            for _, res in pairs(result or {}) do
+              for _, item in ipairs((res.result or {}).items or res.result or {}) do
+                found[item.label] = item.detail or ""
+              end
+            end
+            return found
+            """
+        )
+        assert details.get("distance") == "Float!" and details.get("kind") == "Kind!", details
+        nvim.call("cursor", 10, 1)
+        nvim.command("VoidenRun")
+        lines = wait(lambda: (lines := output_lines(nvim)) and any("countdown: closed" in x for x in lines) and lines)
+        assert sum('{"data":{"countdown":' in x for x in lines) == 3, lines
