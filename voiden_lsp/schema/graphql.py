@@ -39,6 +39,8 @@ from graphql.language import Lexer, Source
 from voiden_lsp.errors import SchemaError
 
 INTROSPECTION_QUERY = get_introspection_query(descriptions=True)
+MAX_ASSISTED = 1024 * 1024
+"""Completion and hover read the document up to the cursor at each request: not past this (as the parser)."""
 MAX_SCHEMA_TEXT = 16 * 1024 * 1024
 """An SDL or introspection file larger than this is refused."""
 
@@ -51,7 +53,7 @@ def from_introspection(value: Any, origin: str) -> GraphQLSchema:
         raise SchemaError(f"{origin} is not an introspection result (no `__schema`)")
     try:
         return build_client_schema(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError, GraphQLError) as exc:
+    except (TypeError, ValueError, KeyError, AttributeError, RecursionError, GraphQLError) as exc:
         raise SchemaError(f"{origin} is not a usable introspection result: {exc}") from None
 
 
@@ -77,7 +79,7 @@ def load_file(path: Path) -> GraphQLSchema:
     if path.suffix.lower() == ".json" or text.lstrip().startswith("{"):
         try:
             value = json.loads(text)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise SchemaError(f"the schema file {path} is not JSON: {exc}") from None
         return from_introspection(value, f"the schema file {path.name}")
     return from_sdl(text, f"the schema file {path.name}")
@@ -264,6 +266,8 @@ def _value_type(frame: _Frame) -> Any:
 
 def suggestions(schema: GraphQLSchema, text: str, offset: int) -> list[Suggestion]:
     """What may be written at `offset` in the GraphQL document `text`."""
+    if len(text) > MAX_ASSISTED:
+        return []
     start = offset
     while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
         start -= 1
@@ -384,6 +388,8 @@ def _possible(schema: GraphQLSchema, parent: Any) -> list[Suggestion]:
 
 def describe(schema: GraphQLSchema, text: str, offset: int) -> str | None:
     """Markdown for the field, argument, type or enum value under the cursor, or None."""
+    if len(text) > MAX_ASSISTED:
+        return None
     start = offset
     while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
         start -= 1
