@@ -68,6 +68,13 @@ async def test_completion_hover_and_checks_from_introspection(
     )
     assert hover is not None and "Query.country(code: ID!): Country" in str(hover.contents)
     assert "One country, by its code." in str(hover.contents)
+    # in the variables block: the operation's variables not given yet, as keys
+    items = await complete(client, uri, at(text, '{"cod'))
+    by_label = {item.label: item for item in items}
+    assert set(by_label) == {"code", "where"} and by_label["code"].detail == "ID!"
+    edit = by_label["where"].text_edit
+    assert isinstance(edit, types.TextEdit) and edit.new_text == '"where": '
+    assert edit.range.start.character == 1  # over the `"cod` typed
     # checks: graphql-core's validation against the schema, and the variables against the operation
     await until(
         lambda: (

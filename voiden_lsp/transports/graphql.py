@@ -76,6 +76,8 @@ class GraphQLWsTransport(WebSocketTransport):
         super().__init__(request)
         self._ids = 0
         self._active: set[str] = set()
+        """The ids of the operations still running."""
+        self._closed_reported = False
 
     def _subprotocols(self) -> list[str]:
         return [SUBPROTOCOL]
@@ -113,7 +115,7 @@ class GraphQLWsTransport(WebSocketTransport):
         except ConnectionClosed as closed:
             self._report_graphql_close(closed)
             return False
-        if ws.close_code is not None and self._closed_reported is False:
+        if ws.close_code is not None and not self._closed_reported:
             self._closed_reported = True
             self._emit(
                 CLOSED,
@@ -126,8 +128,6 @@ class GraphQLWsTransport(WebSocketTransport):
                 },
             )
         return False
-
-    _closed_reported = False
 
     async def _acknowledged(self, ws: Any) -> None:
         """Waits for `connection_ack` (within `@timeout`, 10 s by default), answering pings meanwhile."""

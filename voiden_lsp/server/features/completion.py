@@ -76,12 +76,19 @@ async def complete(ls: VoidenServer, uri: str, position: types.Position) -> list
     if block is not None and not uri.endswith(".void"):
         return expect_assist.complete(ls, uri, doc, block, before)
     request = doc.request_at(pos) or _owner_of_message(doc, pos)
+    variables_of = next((r for r in doc.requests if r.variables is not None and r.variables.range.contains(pos)), None)
+    request = request or variables_of
     opened = before.rfind("{{")
     typed = before[opened + 2 :] if opened != -1 else ""
     if opened != -1 and "{" not in typed and "}" not in typed:  # inside an open `{{`
         return _template_items(ls, uri, request, typed.lstrip())
     if request is None:
         return []
+    if variables_of is not None:
+        typed_key = re.search(r'"?[_A-Za-z0-9]*$', before)
+        start = typed_key.start() if typed_key else position.character
+        where = types.Range(types.Position(position.line, start), position)
+        return _variable_names(variables_of, where)
     if before.lstrip().startswith("@") and (request.body is None or pos.line < request.body.range.start.line):
         return _items(
             [
@@ -240,6 +247,25 @@ async def _graphql_items(
         except (VoidenError, TimeoutError) as exc:
             log.info("no GraphQL schema for completion: %s", getattr(exc, "message", exc))
     return completion_items(schema, body.text, body.offset_at(pos) if body.text else 0)
+
+
+def _variable_names(request: Request, where: types.Range) -> list[types.CompletionItem]:
+    """In a variables block: the operation's variables not given yet, as JSON keys, with their types."""
+    operation = request.graphql.operation(request.meta("operation")) if request.graphql else None
+    if operation is None or request.variables is None:
+        return []
+    given = set(re.findall(r'"([^"\\]+)"\s*:', request.variables.text))
+    return [
+        types.CompletionItem(
+            label=variable.name,
+            kind=types.CompletionItemKind.Variable,
+            detail=variable.type,
+            filter_text=f'"{variable.name}"',
+            text_edit=types.TextEdit(where, f'"{variable.name}": '),
+        )
+        for variable in operation.variables
+        if variable.name not in given
+    ]
 
 
 def _word_range(line_text: str, position: types.Position) -> types.Range:
