@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import sys
-import uuid
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
@@ -14,7 +13,8 @@ from lsprotocol import types
 from voiden_lsp.document import Problem, Request
 from voiden_lsp.document.jsonpos import JsonPositionError, blank_templates, parse_with_positions
 from voiden_lsp.errors import SchemaError, VoidenError
-from voiden_lsp.templating import ResolvedRequest, Scope, expand, fresh_headers
+from voiden_lsp.server.features.grpc_support import expanded_head
+from voiden_lsp.templating import ResolvedRequest, Scope
 
 if TYPE_CHECKING:
     from graphql import GraphQLSchema
@@ -42,17 +42,7 @@ def resolve_endpoint(request: Request, scope: Scope) -> ResolvedRequest | None:
     if request.protocol != "graphql" or request.target is None:
         return None
     try:
-        resolved = ResolvedRequest(
-            name=request.name,
-            protocol="graphql",
-            target=expand(request.target.text, scope).strip(),
-            headers=[(expand(h.name, scope), expand(h.value.text, scope)) for h in request.headers],
-            base_dir=scope.base_dir,
-            root=scope.root,
-            fresh_headers=fresh_headers(request),
-        )
-        for item in request.metadata:
-            resolved.metadata.setdefault(item.key, []).append(expand(item.value, scope))
+        resolved = expanded_head(request, scope)
     except VoidenError:
         return None
     resolved.insecure = "insecure" in resolved.metadata
@@ -79,8 +69,6 @@ def generation() -> int:
 async def fetch_graphql_schema(ls: VoidenServer, request: Request, uri: str) -> GraphQLSchema:
     """The request's schema, read now if it is not cached, with work-done progress; never from an untrusted
     workspace (introspection connects; `@schema` reads a file the document names)."""
-    from pygls.capabilities import get_capability
-
     if not ls.settings.trusted:
         raise SchemaError(UNTRUSTED)
     resolved = resolve_endpoint(request, ls.scope(uri, request))
@@ -91,22 +79,9 @@ async def fetch_graphql_schema(ls: VoidenServer, request: Request, uri: str) -> 
     cached = SCHEMAS.cached(resolved)
     if cached is not None:
         return cached
-    token = f"voiden-schema-{uuid.uuid4().hex[:12]}"
-    progress = get_capability(ls.client_capabilities, "window.work_done_progress", False)
-    if progress:
-        await ls.work_done_progress.create_async(token)
-        ls.work_done_progress.begin(
-            token, types.WorkDoneProgressBegin(title=f"Reading the schema of {resolved.target}")
-        )
-    try:
-        schema = await SCHEMAS.schema(resolved)
-    finally:
-        if progress:
-            ls.work_done_progress.end(token, types.WorkDoneProgressEnd())
-    from voiden_lsp.server.features import diagnostics
+    from voiden_lsp.server.features.sessions import read_schema_with_progress
 
-    diagnostics.republish_all(ls)
-    return schema
+    return await read_schema_with_progress(ls, resolved.target, SCHEMAS.schema(resolved))
 
 
 def completion_items(schema: GraphQLSchema | None, text: str, offset: int) -> list[types.CompletionItem]:

@@ -52,21 +52,29 @@ def resolve_address(request: Request, scope: Scope) -> tuple[ResolvedRequest, Ta
     from voiden_lsp.transports.grpc_channel import parse_target
 
     try:
-        resolved = ResolvedRequest(
-            name=request.name,
-            protocol="grpc",
-            target=expand(request.target.text, scope).strip(),
-            rpc=expand(request.rpc.text, scope).strip() if request.rpc else "",
-            headers=[(expand(h.name, scope), expand(h.value.text, scope)) for h in request.headers],
-            base_dir=scope.base_dir,
-            root=scope.root,
-            fresh_headers=fresh_headers(request),
-        )
-        for item in request.metadata:
-            resolved.metadata.setdefault(item.key, []).append(expand(item.value, scope))
+        resolved = expanded_head(request, scope)
+        resolved.rpc = expand(request.rpc.text, scope).strip() if request.rpc else ""
         return resolved, parse_target(resolved)
     except VoidenError:
         return None
+
+
+def expanded_head(request: Request, scope: Scope) -> ResolvedRequest:
+    """The request's target, header lines and `@` lines expanded, for the features that read its schema.
+    Raises VoidenError when a template there cannot be expanded."""
+    assert request.target is not None
+    resolved = ResolvedRequest(
+        name=request.name,
+        protocol=request.protocol,
+        target=expand(request.target.text, scope).strip(),
+        headers=[(expand(h.name, scope), expand(h.value.text, scope)) for h in request.headers],
+        base_dir=scope.base_dir,
+        root=scope.root,
+        fresh_headers=fresh_headers(request),
+    )
+    for item in request.metadata:
+        resolved.metadata.setdefault(item.key, []).append(expand(item.value, scope))
+    return resolved
 
 
 def cached_schema(request: Request, scope: Scope) -> Schema | None:

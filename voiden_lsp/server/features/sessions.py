@@ -6,7 +6,8 @@ import asyncio
 import logging
 import uuid
 from collections import Counter
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 from lsprotocol import types
 
@@ -19,6 +20,7 @@ from voiden_lsp.server.server import LiveSession, UserError, VoidenServer, range
 from voiden_lsp.templating import Scope, expand, looks_like_json
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 CommandError = UserError
@@ -340,7 +342,6 @@ def _blocks(ls: VoidenServer, uri: str, request: str) -> list[protocol.BlockInfo
 async def fetch_schema_with_progress(ls: VoidenServer, resolved: Any, target: Any) -> Any:
     """Fetch (or reuse) a schema, with work-done progress when the client supports it. Reflection connects
     and `@proto` runs protoc: never in an untrusted workspace, whichever feature asks."""
-    from pygls.capabilities import get_capability
 
     if not ls.settings.trusted:
         raise SchemaError(UNTRUSTED)
@@ -350,13 +351,21 @@ async def fetch_schema_with_progress(ls: VoidenServer, resolved: Any, target: An
     cached = SCHEMAS.cached(resolved, target)
     if cached is not None:
         return cached
+    return await read_schema_with_progress(ls, target.address, SCHEMAS.schema(resolved, target))
+
+
+async def read_schema_with_progress(ls: VoidenServer, where: str, reading: Awaitable[T]) -> T:
+    """Await a schema being read (gRPC or GraphQL), with work-done progress when the client supports it; then
+    re-check the open documents against it."""
+    from pygls.capabilities import get_capability
+
     token = f"voiden-schema-{uuid.uuid4().hex[:12]}"
     progress = get_capability(ls.client_capabilities, "window.work_done_progress", False)
     if progress:
         await ls.work_done_progress.create_async(token)
-        ls.work_done_progress.begin(token, types.WorkDoneProgressBegin(title=f"Reading the schema of {target.address}"))
+        ls.work_done_progress.begin(token, types.WorkDoneProgressBegin(title=f"Reading the schema of {where}"))
     try:
-        schema = await SCHEMAS.schema(resolved, target)
+        schema = await reading
     finally:
         if progress:
             ls.work_done_progress.end(token, types.WorkDoneProgressEnd())
