@@ -117,8 +117,18 @@ def test_a_device_is_not_a_schema_file(tmp_path: Path) -> None:
 def test_a_hostile_document_does_not_hold_up_completion() -> None:
     from graphql import build_schema
 
+    from voiden_lsp.schema.graphql import MAX_ASSISTED_TOKENS, describe
+
     schema = build_schema("type Query { a: String }")
+    # Help stops at the token cap: a long but honest document still gets it, one token more gets none.
+    honest = "{ " + "a " * (MAX_ASSISTED_TOKENS - 1)
+    assert "a" in [s.label for s in suggestions(schema, honest, len(honest))]
+    assert suggestions(schema, honest + "a ", len(honest) + 2) == []
+    assert describe(schema, honest, len(honest) - 1) is not None
+    assert describe(schema, honest + "a a ", len(honest) + 3) is None
     for text in ("{ " + "a(b: [" * 50_000, "{" * 200_000, '"' * 300_000, "{ a " * 100_000, "x" * 2_000_000):
         started = time.process_time()
-        suggestions(schema, text, len(text))
+        assert suggestions(schema, text, len(text)) == []
+        describe(schema, text, len(text) - 1)
+        # the cap bounds the work to ~0.1 s here; the bound leaves a slow CI machine ten times that
         assert time.process_time() - started < 2, text[:20]

@@ -41,6 +41,9 @@ from voiden_lsp.errors import SchemaError
 INTROSPECTION_QUERY = get_introspection_query(descriptions=True)
 MAX_ASSISTED = 1024 * 1024
 """Completion and hover read the document up to the cursor at each request: not past this (as the parser)."""
+MAX_ASSISTED_TOKENS = 20_000
+"""Nor past this many tokens before the cursor: each request reads them again, and a query a person writes has
+a few hundred, so a hostile one (`{` two hundred thousand times) costs a bounded time and gets no help."""
 MAX_SCHEMA_TEXT = 16 * 1024 * 1024
 """An SDL or introspection file larger than this is refused."""
 
@@ -130,9 +133,10 @@ _SCALAR_VALUES = {"Boolean": ("true", "false")}
 _TYPE_TOKENS = (TokenKind.NAME, TokenKind.BRACKET_L, TokenKind.BRACKET_R, TokenKind.BANG)
 
 
-def _walk(schema: GraphQLSchema, text: str) -> _Context:
-    """Reads the tokens before the cursor into the frames open at the cursor. Tolerant: unknown names open
-    frames of unknown type, and a lexer error ends the walk where it stands."""
+def _walk(schema: GraphQLSchema, text: str) -> _Context | None:
+    """Reads the tokens before the cursor into the frames open at the cursor, or None past
+    MAX_ASSISTED_TOKENS. Tolerant: unknown names open frames of unknown type, and a lexer error ends the walk
+    where it stands."""
     stack: list[_Frame] = []
     previous: list[Any] = []
     variables: dict[str, str] = {}
@@ -141,9 +145,13 @@ def _walk(schema: GraphQLSchema, text: str) -> _Context:
     pending_type: Any = None  # the type the next `{` opens (an operation's root, a fragment's condition)
     operation: str | None = None
     lexer = Lexer(Source(text))
+    read = 0
     try:
         token = lexer.advance()
         while token.kind != TokenKind.EOF:
+            read += 1
+            if read > MAX_ASSISTED_TOKENS:
+                return None
             kind = token.kind
             top = stack[-1] if stack else None
             if top is None:
@@ -272,6 +280,8 @@ def suggestions(schema: GraphQLSchema, text: str, offset: int) -> list[Suggestio
     while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
         start -= 1
     context = _walk(schema, text[:start])
+    if context is None:
+        return []
     last = context.previous[-1] if context.previous else None
     top = context.stack[-1] if context.stack else None
     if last is not None and last.kind == TokenKind.DOLLAR and (top is None or top.kind != "vars"):
@@ -400,6 +410,8 @@ def describe(schema: GraphQLSchema, text: str, offset: int) -> str | None:
     if not word:
         return None
     context = _walk(schema, text[:start])
+    if context is None:
+        return None
     top = context.stack[-1] if context.stack else None
     after = text[end:].lstrip()
     last = context.previous[-1] if context.previous else None
