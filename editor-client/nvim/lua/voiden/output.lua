@@ -227,8 +227,11 @@ function M.show(events)
   end
 end
 
-function M.buffer_lines()
-  return vim.api.nvim_buf_get_lines(buffer(), 0, -1, false)
+-- The output's lines; with `last`, only its last `last` lines.
+function M.buffer_lines(last)
+  local bufnr = buffer()
+  local first = last and math.max(0, vim.api.nvim_buf_line_count(bufnr) - last) or 0
+  return vim.api.nvim_buf_get_lines(bufnr, first, -1, false)
 end
 
 return M
