@@ -234,14 +234,26 @@ function headerChanged(events: VoidenEvent[]): boolean {
   return events.some((e) => e.kind !== "sent" && e.kind !== "received");
 }
 
+/** A stream redraws the panel at most this often: nobody reads 10,000 rows a second, and a frame that lays
+ * out the timeline again for each batch left the panel 2 frames a second on a busy machine. What the user
+ * does (a click, a scroll, a filter, a new session) is drawn in the next frame. */
+const STREAM_RENDER_MS = 100;
+let lastRender = 0;
+
 function invalidate(structure: boolean): void {
   structureDirty ||= structure;
   if (scheduled) return;
   scheduled = true;
-  requestAnimationFrame(() => {
-    scheduled = false;
-    render();
-  });
+  const frame = (): void => {
+    requestAnimationFrame(() => {
+      scheduled = false;
+      lastRender = performance.now();
+      render();
+    });
+  };
+  const wait = structureDirty ? 0 : lastRender + STREAM_RENDER_MS - performance.now();
+  if (wait > 0) setTimeout(frame, wait);
+  else frame();
 }
 
 // -- rendering ---------------------------------------------------------------------------------------
