@@ -149,3 +149,40 @@ async def test_fill_variables_with_sample_data(
     assert '"where": "EUROPE"' in body  # the enum's first value, from the schema
     assert '"names": ["{{$faker.name}}"]' in body
     assert '"first": {{$faker.pyint(min_value=1, max_value=100)}}' in body
+
+
+async def test_variable_values_are_checked_against_their_types(
+    client: LanguageClient,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "schema.graphql").write_text(
+        "enum Size { SMALL LARGE }\ninput Order { size: Size!, count: Int!, note: String }\n"
+        "type Query { price(orders: [Order!]!, size: Size, limit: Int): Float }\n"
+    )
+    text = (
+        "```graphql name=price\nPOST http://127.0.0.1:9/graphql\n@schema ./schema.graphql\n\n"
+        "query Price($orders: [Order!]!, $size: Size, $limit: Int) {\n"
+        "  price(orders: $orders, size: $size, limit: $limit)\n}\n```\n\n"
+        "```variables\n"
+        '{"orders": [{"size": "SMALL", "count": 2}, {"size": "HUGE", "count": "three", "nott": 1}],\n'
+        ' "size": "LARGE", "limit": "{{$randomInt}}"}\n'
+        "```\n\n"
+        "```graphql name=fine\nPOST http://127.0.0.1:9/graphql\n@schema ./schema.graphql\n\n"
+        "query Fine($size: Size) { price(orders: [], size: $size) }\n```\n\n"
+        '```variables\n{"size": "SMALL"}\n```\n'
+    )
+    uri = open_doc(client, tmp_path, text)
+    assert "orders" in labels(await complete(client, uri, at(text, "  price(")))  # reads the @schema file
+    await until(lambda: any("HUGE" in d.message for d in client.diagnostics.get(uri, [])))
+    found = {d.message: d for d in client.diagnostics[uri] if d.code == "graphql-variables"}
+    huge = next(d for m, d in found.items() if m.startswith("`$orders[1].size` ([Order!]!):"))
+    assert "Value 'HUGE' does not exist in 'Size' enum" in huge.message
+    line = text.splitlines()[huge.range.start.line]
+    assert line[huge.range.start.character : huge.range.end.character] == '"HUGE"'
+    count = next(d for m, d in found.items() if m.startswith("`$orders[1].count`"))
+    assert "Int cannot represent non-integer value: 'three'" in count.message
+    assert any("not to include unknown field 'nott'" in m for m in found)
+    # the right values, and a templated one (judged by the server once expanded), raise nothing
+    assert not any(m.startswith(("`$orders[0]", "`$size`", "`$limit`")) for m in found)
+    fine_line = text[: text.index('{"size": "SMALL"}')].count("\n")
+    assert not any(d.range.start.line == fine_line for d in client.diagnostics[uri])

@@ -132,3 +132,23 @@ def test_a_hostile_document_does_not_hold_up_completion() -> None:
         describe(schema, text, len(text) - 1)
         # the cap bounds the work to ~0.1 s here; the bound leaves a slow CI machine ten times that
         assert time.process_time() - started < 2, text[:20]
+
+
+def test_hostile_variable_values_get_a_verdict_in_bounded_work() -> None:
+    from graphql import build_schema
+
+    from voiden_lsp.schema.graphql import check_variables
+
+    schema = build_schema("input N { next: N, v: Int } type Query { a(n: N, l: [[Int]]): String }")
+    deep: dict[str, object] = {"v": 1}
+    for _ in range(5000):
+        deep = {"next": deep}
+    wide = [[{"x": i} for i in range(100)] for _ in range(1000)]  # 100,000 wrong values
+    started = time.process_time()
+    found = check_variables(
+        schema, {"n": "N", "l": "[[Int]]", "u": "Nope", "s": "N!"}, {"n": deep, "l": wide, "u": 1, "s": None}
+    )
+    assert time.process_time() - started < 5
+    assert [f.name for f in found].count("l") == 20  # capped per variable
+    assert any(f.name == "s" and "not to be None" in f.message for f in found)
+    assert not any(f.name == "u" for f in found)  # an unknown type: left to the document's validation

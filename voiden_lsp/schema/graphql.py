@@ -32,9 +32,11 @@ from graphql import (
     get_named_type,
     is_input_type,
     parse,
+    type_from_ast,
     validate,
 )
-from graphql.language import Lexer, Source
+from graphql.language import Lexer, Source, parse_type
+from graphql.utilities.validate_input_value import validate_input_value
 
 from voiden_lsp.errors import SchemaError
 
@@ -488,6 +490,44 @@ def check(schema: GraphQLSchema, text: str) -> list[Invalid]:
         else:
             start, end = 0, min(len(text), 1)
         found.append(Invalid(_with_hint(schema, error.message), start, end))
+    return found
+
+
+@dataclass(frozen=True)
+class InvalidValue:
+    """A variable's value its declared type refuses: where in the value (keys and indexes) and why."""
+
+    name: str
+    path: tuple[str | int, ...]
+    message: str
+
+
+def check_variables(schema: GraphQLSchema, declared: dict[str, str], values: dict[str, Any]) -> list[InvalidValue]:
+    """The given variables' values against their declared types (`Int!`, `[ReviewInput!]`), as the server
+    coerces them: wrong scalars, unknown enum values, input objects' missing or unknown fields. A type the
+    schema does not know is left to the document's validation."""
+    found: list[InvalidValue] = []
+    for name, value in values.items():
+        written = declared.get(name)
+        if written is None:
+            continue
+        try:
+            kind = type_from_ast(schema, parse_type(written))
+        except GraphQLError:
+            continue
+        if kind is None or not is_input_type(kind):
+            continue
+        errors: list[InvalidValue] = []
+
+        def report(error: GraphQLError, path: Any, name: str = name, errors: list[InvalidValue] = errors) -> None:
+            if len(errors) < 20:
+                errors.append(InvalidValue(name, tuple(path or ()), error.message))
+
+        try:
+            validate_input_value(value, kind, report)
+        except (TypeError, ValueError, RecursionError):  # a type graphql-core cannot judge: no verdict
+            continue
+        found.extend(errors)
     return found
 
 

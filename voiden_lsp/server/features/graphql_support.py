@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 
 from voiden_lsp.document import Problem, Request
-from voiden_lsp.document.jsonpos import JsonPositionError, blank_templates, parse_with_positions
+from voiden_lsp.document.jsonpos import JsonNode, JsonPositionError, blank_templates, parse_with_positions
 from voiden_lsp.errors import SchemaError, VoidenError
 from voiden_lsp.server.features.grpc_support import expanded_head
 from voiden_lsp.templating import ResolvedRequest, Scope
@@ -118,14 +118,14 @@ def problems(request: Request, scope: Scope) -> list[Problem]:
     found: list[Problem] = []
     body = request.graphql
     operation = body.operation(request.meta("operation")) if body is not None else None
-    names: set[str] | None = None
+    given: JsonNode | None = None
     if request.variables is not None:
-        names = _variables_problems(request, operation, found)
-    if operation is not None and (request.variables is None or names is not None):
-        given = names or set()
+        given = _variables_problems(request, operation, found)
+    if operation is not None and (request.variables is None or given is not None):
+        names = set(given.members) if given is not None else set()
         for variable in operation.variables:
             required = variable.type.endswith("!") and not variable.default
-            if required and variable.name not in given:
+            if required and variable.name not in names:
                 where = request.variables.range if request.variables is not None else variable.range
                 found.append(
                     Problem(
@@ -141,10 +141,45 @@ def problems(request: Request, scope: Scope) -> list[Problem]:
 
         for invalid in check(schema, request.body.text):
             found.append(Problem(invalid.message, request.body.range_at(invalid.start, invalid.end), code="graphql"))
+    if schema is not None and operation is not None and given is not None and request.variables is not None:
+        found.extend(_value_problems(schema, operation, given, request.variables))
     return found
 
 
-def _variables_problems(request: Request, operation: Any, found: list[Problem]) -> set[str] | None:
+def _value_problems(schema: GraphQLSchema, operation: Any, given: JsonNode, span: Any) -> list[Problem]:
+    """Each value against its variable's type, as the server will coerce it. A value with a template in it is
+    judged once expanded, by the server: not here."""
+    from voiden_lsp.schema.graphql import check_variables
+
+    declared = {v.name: v.type for v in operation.variables}
+    values = {
+        key: member.value
+        for key, (_, _, member) in given.members.items()
+        if "{{" not in span.text[member.start : member.end]
+    }
+    found = []
+    for invalid in check_variables(schema, declared, values):
+        node = given.members[invalid.name][2]
+        for step in invalid.path:  # down to the value the message is about, as far as the JSON goes
+            inner = node.members.get(step) if isinstance(step, str) else None
+            if isinstance(step, int) and step < len(node.items):
+                node = node.items[step]
+            elif inner is not None:
+                node = inner[2]
+            else:
+                break
+        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in invalid.path)
+        found.append(
+            Problem(
+                f"`${invalid.name}{where}` ({declared[invalid.name]}): {invalid.message}",
+                span.range_at(node.start, node.end),
+                code="graphql-variables",
+            )
+        )
+    return found
+
+
+def _variables_problems(request: Request, operation: Any, found: list[Problem]) -> JsonNode | None:
     assert request.variables is not None
     span = request.variables
     try:
@@ -169,4 +204,4 @@ def _variables_problems(request: Request, operation: Any, found: list[Problem]) 
                         code="graphql-variables",
                     )
                 )
-    return set(node.members)
+    return node
