@@ -68,6 +68,12 @@ async def test_completion_hover_and_checks_from_introspection(
     )
     assert hover is not None and "Query.country(code: ID!): Country" in str(hover.contents)
     assert "One country, by its code." in str(hover.contents)
+    # hover on a variable: its declared type, where it is used and where it is declared
+    for marker in ("country(code: $c", "Country($c"):
+        hover = await client.text_document_hover_async(
+            types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri), position=at(text, marker))
+        )
+        assert hover is not None and "$code: ID!" in str(hover.contents), marker
     # in the variables block: the operation's variables not given yet, as keys
     items = await complete(client, uri, at(text, '{"cod'))
     by_label = {item.label: item for item in items}

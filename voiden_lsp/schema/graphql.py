@@ -417,6 +417,8 @@ def describe(schema: GraphQLSchema, text: str, offset: int) -> str | None:
     top = context.stack[-1] if context.stack else None
     after = text[end:].lstrip()
     last = context.previous[-1] if context.previous else None
+    if last is not None and last.kind == TokenKind.DOLLAR:
+        return _describe_variable(schema, word, context.variables.get(word), after)
     if last is not None and last.kind == TokenKind.COLON and top is not None and top.kind == "vars":
         top = None  # a variable's type: described as a type below
     elif top is not None and top.kind == "selection" and not (last is not None and _is(last, TokenKind.NAME, "on")):
@@ -452,6 +454,21 @@ def describe(schema: GraphQLSchema, text: str, offset: int) -> str | None:
     if named_type is None:
         return None
     return _markdown(f"{type(named_type).__name__[len('GraphQL') :].lower()} {word}", named_type.description, None)
+
+
+_DECLARED_TYPE = re.compile(r":\s*([\w\[\]!\s]{1,200}?)\s*(?=[=,)$]|$)")
+
+
+def _describe_variable(schema: GraphQLSchema, name: str, declared: str | None, after: str) -> str | None:
+    """A `$variable`: its declared type (read ahead where the cursor is on the declaration itself), and what
+    that type is."""
+    if declared is None:
+        match = _DECLARED_TYPE.match(after[:300])
+        if match is None:
+            return None
+        declared = re.sub(r"\s+", "", match.group(1))
+    named = schema.get_type(declared.strip("[]!"))
+    return _markdown(f"${name}: {declared}", named.description if named is not None else None, None)
 
 
 def _markdown(signature: str, description: str | None, deprecated: str | None) -> str:
