@@ -7,6 +7,7 @@ letters inside strings), so offsets into the checked text are offsets into the d
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +42,22 @@ class JsonNode:
     end: int
     members: dict[str, tuple[int, int, JsonNode]] = field(default_factory=dict)
     items: list[JsonNode] = field(default_factory=list)
+
+    def at(self, path: Iterable[str | int]) -> JsonNode:
+        """The value at `path` (keys and indexes), or the deepest one on its way that the JSON has."""
+        node = self
+        for step in path:
+            if isinstance(step, int) and 0 <= step < len(node.items):
+                node = node.items[step]
+            elif isinstance(step, str) and step in node.members:
+                node = node.members[step][2]
+            else:
+                break
+        return node
+
+    def templated(self, templates: list[tuple[int, int]]) -> bool:
+        """Whether a template (its `(start, end)` in the same text) overlaps this value."""
+        return any(start < self.end and self.start < end for start, end in templates)
 
 
 class JsonPositionError(ValueError):

@@ -14,7 +14,7 @@ from voiden_lsp.document import Problem, Request
 from voiden_lsp.document.jsonpos import JsonNode, JsonPositionError, blank_templates, parse_with_positions
 from voiden_lsp.errors import SchemaError, VoidenError
 from voiden_lsp.server.features.grpc_support import expanded_head
-from voiden_lsp.templating import ResolvedRequest, Scope
+from voiden_lsp.templating import ResolvedRequest, Scope, find_templates
 
 if TYPE_CHECKING:
     from graphql import GraphQLSchema
@@ -152,22 +152,11 @@ def _value_problems(schema: GraphQLSchema, operation: Any, given: JsonNode, span
     from voiden_lsp.schema.graphql import check_variables
 
     declared = {v.name: v.type for v in operation.variables}
-    values = {
-        key: member.value
-        for key, (_, _, member) in given.members.items()
-        if "{{" not in span.text[member.start : member.end]
-    }
+    templates = [(t.start, t.end) for t in find_templates(span.text)]
+    values = {key: member.value for key, (_, _, member) in given.members.items() if not member.templated(templates)}
     found = []
     for invalid in check_variables(schema, declared, values):
-        node = given.members[invalid.name][2]
-        for step in invalid.path:  # down to the value the message is about, as far as the JSON goes
-            inner = node.members.get(step) if isinstance(step, str) else None
-            if isinstance(step, int) and step < len(node.items):
-                node = node.items[step]
-            elif inner is not None:
-                node = inner[2]
-            else:
-                break
+        node = given.at([invalid.name, *invalid.path])  # the value the message is about
         where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in invalid.path)
         found.append(
             Problem(

@@ -111,14 +111,10 @@ def check_json(text: str, schema: Schema | None = None, message: Descriptor | No
     return list(_check_message(node, message, schema, templates))
 
 
-def _templated(node: JsonNode, templates: list[tuple[int, int]]) -> bool:
-    return any(start < node.end and node.start < end for start, end in templates)
-
-
 def _check_message(
     node: JsonNode, message: Descriptor, schema: Schema, templates: list[tuple[int, int]]
 ) -> Iterator[JsonProblem]:
-    if message.full_name in _ANY_VALUE or (_templated(node, templates) and not node.members):
+    if message.full_name in _ANY_VALUE or (node.templated(templates) and not node.members):
         return
     if not isinstance(node.value, dict):
         yield JsonProblem(f"`{message.name}` is a message: write a JSON object", node.start, node.end)
@@ -142,7 +138,7 @@ def _check_value(
 ) -> Iterator[JsonProblem]:
     from google.protobuf.descriptor import FieldDescriptor
 
-    if node.value is None or (_templated(node, templates) and not node.members and not node.items):
+    if node.value is None or (node.templated(templates) and not node.members and not node.items):
         return
     if repeated:
         if not isinstance(node.value, list):
