@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -56,15 +57,22 @@ FRAMES_REPORT = """
 """
 
 
+def processes() -> Iterator[tuple[Path, bytes]]:
+    """Every process's /proc directory with its command line (NUL-separated), skipping those that ended."""
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                yield proc, (proc / "cmdline").read_bytes()
+            except OSError:
+                continue
+
+
 def renderer_rss_mb() -> float:
     total = 0
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
+    for proc, cmdline in processes():
+        if b"--type=renderer" not in cmdline:
             continue
         try:
-            cmdline = (proc / "cmdline").read_bytes()
-            if b"--type=renderer" not in cmdline:
-                continue
             for line in (proc / "status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
                     total += int(line.split()[1])
@@ -77,14 +85,12 @@ def cpu_seconds() -> dict[str, float]:
     """CPU time (user + system) of every process so far, by a short name of what it runs."""
     tick = os.sysconf("SC_CLK_TCK")
     totals: dict[str, float] = {}
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
+    for proc, cmdline in processes():
         try:
             stat = (proc / "stat").read_text()
-            argv = (proc / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
+        argv = cmdline.split(b"\0")
         fields = stat[stat.rindex(")") + 2 :].split()
         name = process_name([a.decode(errors="replace") for a in argv if a])
         totals[name] = totals.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
@@ -160,20 +166,9 @@ def received_shown(frame: Any) -> int:
     return counts[-1] if counts else 0
 
 
-def language_servers() -> list[Path]:
-    found = []
-    for proc in Path("/proc").iterdir():
-        try:
-            if proc.name.isdigit() and b"voiden_lsp.server" in (proc / "cmdline").read_bytes():
-                found.append(proc)
-        except OSError:
-            continue
-    return found
-
-
 def renice_language_server(niceness: int) -> None:
     """Every thread of the running language server to `niceness` (Linux keeps a niceness per thread)."""
-    for proc in language_servers():
+    for proc in (proc for proc, cmdline in processes() if b"voiden_lsp.server" in cmdline):
         for task in (proc / "task").iterdir():
             with contextlib.suppress(OSError):
                 os.setpriority(os.PRIO_PROCESS, int(task.name), niceness)
