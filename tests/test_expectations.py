@@ -198,7 +198,7 @@ content:
 
 
 def test_the_apps_assertions_table_is_judged(http_server: DemoHttpServer, tmp_path: Path) -> None:
-    from voiden_lsp.document.void import parse_document
+    from voiden_lsp.formats import parse_document
 
     text = void_with_assertions(http_server.url)
     doc = parse_document(text, "users.void")
@@ -231,7 +231,7 @@ def test_the_apps_assertions_table_is_judged(http_server: DemoHttpServer, tmp_pa
 
 def test_convert_writes_the_apps_assertions_as_an_expect_block() -> None:
     from voiden_lsp.document import parse
-    from voiden_lsp.document.void import convert_void, parse_document
+    from voiden_lsp.formats import convert_void, parse_document
 
     text = void_with_assertions("http://127.0.0.1:9")
     converted = parse(convert_void(text))

@@ -14,7 +14,7 @@ from pathlib import Path
 from voiden_lsp import __version__, logmask
 from voiden_lsp.cli_output import JsonPrinter, TerminalPrinter
 from voiden_lsp.document.model import Document, Metadata
-from voiden_lsp.document.void import parse_document
+from voiden_lsp.formats import parse_document
 from voiden_lsp.errors import VoidenError
 from voiden_lsp.events import STATUS
 from voiden_lsp.sessions import Runner, Session
@@ -115,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 def convert_file(path: Path, output: str | None) -> int:
-    from voiden_lsp.document.void import convert_void
+    from voiden_lsp.formats import convert_void
 
     try:
         text = path.read_text(encoding="utf-8")

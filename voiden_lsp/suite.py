@@ -24,7 +24,7 @@ from typing import IO, Any
 
 from voiden_lsp.cli_output import Style
 from voiden_lsp.document.model import Request
-from voiden_lsp.document.void import parse_document
+from voiden_lsp.formats import parse_document
 from voiden_lsp.errors import VoidenError
 from voiden_lsp.events import CHECK, Event
 from voiden_lsp.sessions import Runner

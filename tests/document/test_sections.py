@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from voiden_lsp.document import Document, parse
-from voiden_lsp.document import parser as parser_module
+from voiden_lsp.document import sections as parser_module
 
 lines = st.sampled_from(
     [

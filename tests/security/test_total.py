@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from voiden_lsp.document import parse
-from voiden_lsp.document.void import parse_document
+from voiden_lsp.formats import parse_document
 
 SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "voiden-app-samples"
 REQUEST = "```http\nGET http://127.0.0.1:9/\n```\n"

@@ -1,5 +1,6 @@
 """The .voiden document model: pure, total, with exact LSP ranges. No sockets, no LSP types."""
 
+from voiden_lsp.document.markup import slugify
 from voiden_lsp.document.model import (
     LIVE_PROTOCOLS,
     PROTOCOLS,
@@ -21,7 +22,8 @@ from voiden_lsp.document.model import (
     split_lines,
     utf16_len,
 )
-from voiden_lsp.document.parser import METADATA_KEYS, parse, slugify
+from voiden_lsp.document.parser import parse
+from voiden_lsp.document.reading import METADATA_KEYS
 from voiden_lsp.document.values import parse_duration, parse_size
 
 __all__ = [

@@ -3,10 +3,9 @@ Python port) into its operations with ranges into the request's text. Pure: no s
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from voiden_lsp.document.model import Problem, Range, Span
+from voiden_lsp.document.model import GraphQLBody, Operation, Problem, Range, Span, Variable
 
 if TYPE_CHECKING:  # graphql-core loads with the first graphql request: the server must start fast
     from graphql import GraphQLError
@@ -16,59 +15,6 @@ MAX_GRAPHQL = 1024 * 1024
 """A body longer than this is not parsed (graphql-core is linear, but the editor re-reads it on each key)."""
 MAX_TOKENS = 100_000
 """graphql-core's own bound on the tokens of one document: no text can keep the parser busy."""
-
-
-@dataclass(frozen=True)
-class Variable:
-    name: str
-    type: str
-    """As written: `ID!`, `[String]`."""
-    range: Range
-    default: bool = False
-    """Whether it has a default value (then the variables need not give it)."""
-
-
-@dataclass(frozen=True)
-class Operation:
-    kind: str
-    """`query`, `mutation` or `subscription`."""
-    name: str
-    """Empty for an anonymous operation."""
-    range: Range
-    name_range: Range | None
-    variables: tuple[Variable, ...] = ()
-
-    def moved(self, lines: int) -> Operation:
-        return replace(
-            self,
-            range=self.range.moved(lines),
-            name_range=self.name_range.moved(lines) if self.name_range else None,
-            variables=tuple(replace(v, range=v.range.moved(lines)) for v in self.variables),
-        )
-
-
-@dataclass(frozen=True)
-class GraphQLBody:
-    operations: tuple[Operation, ...] = ()
-    fragments: tuple[str, ...] = ()
-    parsed: bool = False
-    """False when graphql-core could not read the text (its problem says where)."""
-    problems: tuple[Problem, ...] = field(default=())
-
-    def moved(self, lines: int) -> GraphQLBody:
-        if not lines:
-            return self
-        return replace(
-            self,
-            operations=tuple(op.moved(lines) for op in self.operations),
-            problems=tuple(p.moved(lines) for p in self.problems),
-        )
-
-    def operation(self, name: str | None) -> Operation | None:
-        """The operation to send: the one named `name`, else the only one."""
-        if name:
-            return next((op for op in self.operations if op.name == name), None)
-        return self.operations[0] if len(self.operations) == 1 else None
 
 
 def read(body: Span) -> GraphQLBody:

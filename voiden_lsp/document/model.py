@@ -6,10 +6,7 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
-
-if TYPE_CHECKING:
-    from voiden_lsp.document.graphql import GraphQLBody
+from typing import Any, Literal, NamedTuple
 
 Severity = Literal["error", "warning", "info"]
 
@@ -250,6 +247,62 @@ class Capture:
     name: str
     source: str
     range: Range
+
+
+# -- a graphql request's operations (read by document.graphql) -----------------------------------------
+
+
+@dataclass(frozen=True)
+class Variable:
+    name: str
+    type: str
+    """As written: `ID!`, `[String]`."""
+    range: Range
+    default: bool = False
+    """Whether it has a default value (then the variables need not give it)."""
+
+
+@dataclass(frozen=True)
+class Operation:
+    kind: str
+    """`query`, `mutation` or `subscription`."""
+    name: str
+    """Empty for an anonymous operation."""
+    range: Range
+    name_range: Range | None
+    variables: tuple[Variable, ...] = ()
+
+    def moved(self, lines: int) -> Operation:
+        return replace(
+            self,
+            range=self.range.moved(lines),
+            name_range=self.name_range.moved(lines) if self.name_range else None,
+            variables=tuple(replace(v, range=v.range.moved(lines)) for v in self.variables),
+        )
+
+
+@dataclass(frozen=True)
+class GraphQLBody:
+    operations: tuple[Operation, ...] = ()
+    fragments: tuple[str, ...] = ()
+    parsed: bool = False
+    """False when graphql-core could not read the text (its problem says where)."""
+    problems: tuple[Problem, ...] = field(default=())
+
+    def moved(self, lines: int) -> GraphQLBody:
+        if not lines:
+            return self
+        return replace(
+            self,
+            operations=tuple(op.moved(lines) for op in self.operations),
+            problems=tuple(p.moved(lines) for p in self.problems),
+        )
+
+    def operation(self, name: str | None) -> Operation | None:
+        """The operation to send: the one named `name`, else the only one."""
+        if name:
+            return next((op for op in self.operations if op.name == name), None)
+        return self.operations[0] if len(self.operations) == 1 else None
 
 
 @dataclass

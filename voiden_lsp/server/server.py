@@ -23,7 +23,7 @@ from pygls.protocol import LanguageServerProtocol
 
 from voiden_lsp import __version__
 from voiden_lsp.document import Document, Request
-from voiden_lsp.document.void import parse_document
+from voiden_lsp.formats import parse_document
 from voiden_lsp.errors import VoidenError
 from voiden_lsp.events import CLOSED, ERROR, OPEN, Event
 from voiden_lsp.server import protocol as ext
