@@ -92,7 +92,7 @@ def test_the_examples_run_against_the_served_demo(tmp_path: Path) -> None:
 
 def test_serving_an_installed_packages_examples_copies_them_first(tmp_path: Path, monkeypatch: Any) -> None:
     """`--serve` writes addresses into voiden.toml: never into site-packages, into ./voiden-examples (once)."""
-    from voiden_lsp import cli
+    from voiden_lsp.cli import demo as cli
 
     packaged = tmp_path / "site-packages" / "voiden_lsp" / "examples"
     shutil.copytree(Path(__file__).resolve().parents[1] / "examples", packaged)

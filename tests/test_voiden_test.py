@@ -9,8 +9,9 @@ from pathlib import Path
 import junitparser
 
 from tests.helpers import voiden
+from voiden_lsp.cli.test import junit
 from voiden_lsp.demo.http_server import DemoHttpServer
-from voiden_lsp.suite import find_documents, junit
+from voiden_lsp.sessions.suite import find_documents
 
 PASSING = """# Health
 
@@ -107,7 +108,7 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
 
 
 def test_the_junit_report_is_valid_xml_whatever_a_body_holds() -> None:
-    from voiden_lsp.suite import Case, Check, Suite
+    from voiden_lsp.sessions.suite import Case, Check, Suite
 
     suite = Suite(Path("x.voiden"), "x.voiden")
     suite.cases.append(

@@ -13,8 +13,8 @@ from tests.helpers import events, of, received_json, voiden
 from voiden_lsp.demo.grpc_server import DemoGrpcServer
 from voiden_lsp.demo.http_server import DemoHttpServer
 from voiden_lsp.demo.ws_server import DemoWebSocketServer
-from voiden_lsp.formats import parse_document, parse_void
 from voiden_lsp.events import Event
+from voiden_lsp.formats import parse_document, parse_void
 from voiden_lsp.sessions import Runner
 from voiden_lsp.templating import (
     Collection,

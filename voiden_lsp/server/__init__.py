@@ -19,7 +19,7 @@ def main() -> None:
     parser.add_argument("--version", action="version", version=f"voiden-lsp {__version__}")
     args = parser.parse_args()
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-    from voiden_lsp import logmask
+    from voiden_lsp.templating import logmask
 
     logmask.install()
     # Importing pygls (lsprotocol's few thousand classes) makes objects that live as long as the process:

@@ -23,9 +23,9 @@ from pygls.protocol import LanguageServerProtocol
 
 from voiden_lsp import __version__
 from voiden_lsp.document import Document, Request
-from voiden_lsp.formats import parse_document
 from voiden_lsp.errors import VoidenError
 from voiden_lsp.events import CLOSED, ERROR, OPEN, Event
+from voiden_lsp.formats import parse_document
 from voiden_lsp.server import protocol as ext
 from voiden_lsp.sessions import Runner, Session
 from voiden_lsp.templating import (

@@ -9,7 +9,6 @@ from http.cookiejar import CookieJar
 from pathlib import Path
 from typing import Any
 
-from voiden_lsp import logmask
 from voiden_lsp.document import Document, Expectation, MessageBlock, Request
 from voiden_lsp.document.expect import ORDERING, expected_value
 from voiden_lsp.errors import TemplateError, VoidenError
@@ -27,6 +26,7 @@ from voiden_lsp.templating import (
     evaluate,
     expand,
     iter_templates,
+    logmask,
     render_message,
     render_request,
     secret_name,

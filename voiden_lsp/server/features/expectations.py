@@ -153,7 +153,7 @@ def test_result(live: LiveSession, outcome: Outcome | None, seconds: float) -> d
 def test_items(ls: VoidenServer, uri: str | None) -> list[dict[str, Any]]:
     """Documents with requests that have expectations: an open document as it reads in the editor, the
     others as they are on disk."""
-    from voiden_lsp.suite import find_documents
+    from voiden_lsp.sessions.suite import find_documents
 
     if uri:
         uris = [uri]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 
-from voiden_lsp.templating import mask_secrets
+from voiden_lsp.templating.scope import mask_secrets
 
 MAX_SECRETS = 10_000
 _secrets: frozenset[str] = frozenset()

@@ -1,4 +1,5 @@
-"""`voiden test [PATH...]`: every document's requests judged on their expectations, for CI.
+"""`voiden test [PATH...]`: every document's requests judged on their expectations, for CI (the running is
+`sessions.suite`'s; the printing and the reports are here).
 
 A request is a test case: it passes when each of its expectations is met and nothing failed that no
 expectation was about (a request without expectations passes when it completes). Documents run one after
@@ -10,151 +11,20 @@ and JSON."""
 from __future__ import annotations
 
 import asyncio
-import datetime
 import json
 import os
 import re
 import sys
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from voiden_lsp.cli_output import Style
-from voiden_lsp.document.model import Request
-from voiden_lsp.formats import parse_document
-from voiden_lsp.errors import VoidenError
-from voiden_lsp.events import CHECK, Event
-from voiden_lsp.sessions import Runner
-from voiden_lsp.templating import Collection, void_context
+from voiden_lsp.cli.output import Style
+from voiden_lsp.sessions.suite import Suite, find_documents, run_suite
 
-SUFFIXES = (".voiden", ".void")
-SKIPPED_FOLDERS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tools"})
 REPORT_KINDS = ("junit", "json")
-
-
-@dataclass
-class Check:
-    line: int
-    text: str
-    passed: bool
-    message: str
-    expected: Any = None
-    actual: Any = None
-
-
-@dataclass
-class Case:
-    """One request's run."""
-
-    name: str
-    line: int
-    seconds: float = 0.0
-    checks: list[Check] = field(default_factory=list)
-    failure: str | None = None
-
-    @property
-    def passed(self) -> bool:
-        return self.failure is None
-
-
-@dataclass
-class Suite:
-    """One document's runs; `problem` when the document could not run at all."""
-
-    path: Path
-    shown: str
-    cases: list[Case] = field(default_factory=list)
-    problem: str | None = None
-    seconds: float = 0.0
-    started: datetime.datetime = field(default_factory=lambda: datetime.datetime.now(datetime.UTC))
-
-    @property
-    def failed(self) -> int:
-        return sum(not c.passed for c in self.cases) + (self.problem is not None)
-
-
-def find_documents(paths: Sequence[Path]) -> tuple[list[Path], list[str]]:
-    """The documents under `paths` (a file is taken as it is), sorted per path; and the paths not found."""
-    found: list[Path] = []
-    missing: list[str] = []
-    for path in paths:
-        if path.is_file():
-            found.append(path)
-        elif path.is_dir():
-            found += sorted(_walk(path))
-        else:
-            missing.append(str(path))
-    unique = list(dict.fromkeys(p.resolve() for p in found))
-    return unique, missing
-
-
-def _walk(folder: Path) -> Iterator[Path]:
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = [d for d in dirs if d not in SKIPPED_FOLDERS and not d.startswith(".")]
-        for name in files:
-            if name.endswith(SUFFIXES):
-                yield Path(root) / name
-
-
-async def run_suite(
-    path: Path, *, env: str | None, overrides: dict[str, str], dotenv_files: tuple[str, ...] = (".env",)
-) -> Suite:
-    suite = Suite(path, _shown(path))
-    begun = time.perf_counter()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        suite.problem = f"cannot read {suite.shown}: {getattr(exc, 'strerror', None) or exc}"
-        return suite
-    doc = parse_document(text, path.name, *void_context(path))
-    if not doc.requests:
-        return suite  # prose, or a document of message blocks only: nothing to test
-    try:
-        collection = Collection.load(path, dotenv_files=dotenv_files)
-    except VoidenError as exc:
-        suite.problem = exc.message
-        return suite
-    if path.suffix == ".void":
-        from voiden_lsp.cli import _limit_app_sockets
-
-        _limit_app_sockets(doc, path)
-    runner = Runner(doc, path, collection, env=env, overrides=overrides)
-    for request in doc.requests:
-        suite.cases.append(await _run_case(runner, request))
-    suite.seconds = time.perf_counter() - begun
-    return suite
-
-
-async def _run_case(runner: Runner, request: Request) -> Case:
-    case = Case(request.name, request.range.start.line + 1)
-    begun = time.perf_counter()
-    session = runner.session(request)
-    try:
-        await runner.run_session(session, request)
-    except Exception as exc:  # a fault of ours fails the case, never the whole run
-        case.failure = f"internal error: {exc!r}"
-    case.seconds = time.perf_counter() - begun
-    case.checks = [_check(e) for e in session.log if e.kind == CHECK]
-    if case.failure is None:
-        case.failure = Runner.failure(session, request)
-    return case
-
-
-def _check(event: Event) -> Check:
-    f = event.fields
-    return Check(
-        int(f["line"]), str(f["text"]), bool(f["passed"]), str(f["message"]), f.get("expected"), f.get("actual")
-    )
-
-
-def _shown(path: Path) -> str:
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
 
 
 async def run_all(

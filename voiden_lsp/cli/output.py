@@ -27,6 +27,8 @@ from voiden_lsp.events import (
     payload_text,
 )
 
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
 _SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 
 

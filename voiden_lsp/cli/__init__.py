@@ -1,0 +1,142 @@
+"""`voiden`: the documents, headless. The argument parser and `main` here; one module per command beside it
+(`run`, `test`, `demo`, `convert`), the terminal and JSON printers in `output`. Nothing below imports it."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from voiden_lsp import __version__
+from voiden_lsp.cli.output import EXIT_USAGE, JsonPrinter, TerminalPrinter
+from voiden_lsp.templating import logmask
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="voiden", description="Send the requests of .voiden documents.")
+    parser.add_argument("--version", action="version", version=f"voiden {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="send a document's requests (all, in order, or the named ones)")
+    run.add_argument("file", type=Path)
+    run.add_argument("names", nargs="*", help="request names (default: every request, in document order)")
+    _add_run_options(run)
+
+    test = commands.add_parser(
+        "test",
+        help="run every document under the paths and judge their expectations (exit 0 only when all pass)",
+    )
+    test.add_argument("paths", nargs="*", type=Path, help=".voiden / .void files or folders (default: .)")
+    test.add_argument("--env", help="the environment to use, as for `run`")
+    test.add_argument("--profile", help="a Voiden app environment profile, as for `run`")
+    test.add_argument("--var", action="append", default=[], metavar="NAME=VALUE", help="set a variable; repeatable")
+    test.add_argument(
+        "--report",
+        action="append",
+        default=[],
+        metavar="KIND:FILE",
+        help="also write a report: junit:FILE (JUnit XML for CI) or json:FILE; repeatable",
+    )
+    test.add_argument("--jobs", "-j", type=int, default=1, help="documents run at once (default 1)")
+    test.add_argument("--no-color", action="store_true", help="plain output without colours")
+    test.add_argument("--log-level", default="WARNING", help="log to stderr from this level (secrets masked)")
+
+    convert = commands.add_parser("convert", help="write the .voiden document equivalent to a Voiden app .void file")
+    convert.add_argument("file", type=Path)
+    convert.add_argument("-o", "--output", help="where to write it (default: FILE with .voiden; `-` for stdout)")
+
+    demo = commands.add_parser("demo", help="start the demo servers and run the bundled examples against them")
+    demo.add_argument("--examples", type=Path, default=None, help="the examples folder (default: ./examples)")
+    demo.add_argument(
+        "--serve",
+        action="store_true",
+        help="keep the demo servers running (until Ctrl-C), with the examples' `local` environment pointing at them",
+    )
+    _add_run_options(demo)
+    return parser
+
+
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--env", help="the environment to use (voiden.toml, or the Voiden app's dot path such as staging.eu)"
+    )
+    parser.add_argument(
+        "--profile", help="a Voiden app environment profile (.voiden/env-PROFILE-*.yaml): --env names one of its"
+    )
+    parser.add_argument(
+        "--var",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set a variable (wins over every other source); repeatable",
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON event per line")
+    parser.add_argument(
+        "--fail-on-status",
+        action="store_true",
+        help="exit 1 when a response has a 4xx/5xx status (or a gRPC status other than OK)",
+    )
+    parser.add_argument("--no-color", action="store_true", help="plain output without colours")
+    parser.add_argument("--log-level", default="WARNING", help="log to stderr from this level (secrets masked)")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    level = str(getattr(args, "log_level", "WARNING")).upper()
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    logmask.install()
+    if args.command == "convert":
+        from voiden_lsp.cli.convert import convert_file
+
+        sys.exit(convert_file(args.file, args.output))
+    try:
+        overrides = _parse_vars(args.var)
+    except ValueError as exc:
+        print(f"voiden: {exc}", file=sys.stderr)
+        sys.exit(EXIT_USAGE)
+    printer = (
+        JsonPrinter() if getattr(args, "json", False) else TerminalPrinter(colour=False if args.no_color else None)
+    )
+    try:
+        code = _dispatch(args, printer, overrides)
+    except KeyboardInterrupt:
+        print("\nvoiden: interrupted", file=sys.stderr)
+        code = 130
+    sys.exit(code)
+
+
+def _dispatch(args: argparse.Namespace, printer: JsonPrinter | TerminalPrinter, overrides: dict[str, str]) -> int:
+    if args.profile:
+        args.env = f"{args.profile}/{args.env}" if args.env else args.profile  # profiles' environments are named so
+    if args.command == "test":
+        from voiden_lsp.cli.test import run_tests
+
+        return run_tests(
+            args.paths,
+            env=args.env,
+            overrides=overrides,
+            jobs=args.jobs,
+            reports=args.report,
+            colour=False if args.no_color else None,
+        )
+    if args.command == "run":
+        from voiden_lsp.cli.run import run
+
+        return run(
+            args.file, args.names, printer, env=args.env, overrides=overrides, fail_on_status=args.fail_on_status
+        )
+    from voiden_lsp.cli.demo import demo
+
+    return demo(args, printer, overrides)
+
+
+def _parse_vars(pairs: list[str]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for pair in pairs:
+        name, eq, value = pair.partition("=")
+        if not eq or not name:
+            raise ValueError(f"--var takes NAME=VALUE, not `{pair}`")
+        values[name.strip()] = value
+    return values

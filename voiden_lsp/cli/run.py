@@ -1,0 +1,104 @@
+"""`voiden run FILE [NAME...]`: a document's requests, all in order or the named ones."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from voiden_lsp.cli.output import EXIT_FAILED, EXIT_OK, EXIT_USAGE, JsonPrinter, TerminalPrinter
+from voiden_lsp.errors import VoidenError
+from voiden_lsp.events import STATUS
+from voiden_lsp.formats import parse_document
+from voiden_lsp.sessions import Runner, Session
+from voiden_lsp.sessions.suite import limit_app_sockets
+from voiden_lsp.templating import Collection, void_context
+
+
+def run(
+    path: Path,
+    names: Sequence[str],
+    printer: JsonPrinter | TerminalPrinter,
+    *,
+    env: str | None,
+    overrides: dict[str, str],
+    fail_on_status: bool,
+) -> int:
+    return asyncio.run(run_file(path, names, printer, env=env, overrides=overrides, fail_on_status=fail_on_status))
+
+
+async def run_file(
+    path: Path,
+    names: Sequence[str],
+    printer: JsonPrinter | TerminalPrinter,
+    *,
+    env: str | None = None,
+    overrides: dict[str, str] | None = None,
+    fail_on_status: bool = False,
+    dotenv_files: tuple[str, ...] = (".env",),
+) -> int:
+    """Run a document's requests; the exit status: 0 all completed, 1 any failed, 2 bad usage."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        print(f"voiden: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+    doc = parse_document(text, path.name, *void_context(path))
+    printer.problems(str(path), [p for p in doc.problems if p.severity != "info"])
+    try:
+        collection = Collection.load(path.resolve(), dotenv_files=dotenv_files)
+    except VoidenError as exc:
+        print(f"voiden: {exc.message}", file=sys.stderr)
+        return EXIT_USAGE
+    requests = doc.requests
+    if names:
+        unknown = [n for n in names if doc.request(n) is None]
+        if unknown:
+            known = ", ".join(r.name for r in doc.requests) or "none"
+            print(
+                f"voiden: no request named {', '.join(unknown)} in {path} (requests: {known})",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+        requests = [r for n in names if (r := doc.request(n)) is not None]
+    if not requests:
+        print(
+            f"voiden: {path} has no requests (fenced blocks starting with http, sse, ws, grpc or socketio)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    if path.suffix == ".void":
+        for warning in limit_app_sockets(doc, path):
+            print(f"voiden: {warning}", file=sys.stderr)
+    runner = Runner(doc, path.resolve(), collection, env=env, overrides=overrides, sinks=[printer])
+    failed = False
+    for request in requests:
+        spinner = asyncio.create_task(printer.waiting())
+        session = runner.session(request)
+        printer.out.on_close = session.cancel  # `voiden run | head`: the reader left, so stop, quietly
+        try:
+            await runner.run_session(session, request)
+        except asyncio.CancelledError:
+            if not printer.out.closed:
+                raise
+        finally:
+            spinner.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await spinner
+        if printer.out.closed:
+            break
+        failed |= Runner.failure(session, request) is not None or (fail_on_status and _bad_status(session))
+    if isinstance(printer, JsonPrinter):
+        printer.flush()  # what a last timer would have written
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _bad_status(session: Session) -> bool:
+    for event in session.log:
+        if event.kind == STATUS:
+            code = event.fields.get("code")
+            if (isinstance(code, int) and code >= 400) or (isinstance(code, str) and code != "OK"):
+                return True
+    return False
