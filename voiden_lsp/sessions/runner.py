@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from voiden_lsp.document import Document, Expectation, MessageBlock, Request
-from voiden_lsp.document.expect import ORDERING, expected_value
+from voiden_lsp.document.expect import expected_value
+from voiden_lsp.document.expect_words import ORDERING
 from voiden_lsp.errors import TemplateError, VoidenError
 from voiden_lsp.events import CHECK, CLOSED, ERROR, Event
 from voiden_lsp.judge import Judge

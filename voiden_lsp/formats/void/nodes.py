@@ -8,7 +8,7 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-from voiden_lsp.document.expect import OPERATOR_ALIASES, OPERATORS, UNARY
+from voiden_lsp.document.expect_words import OPERATOR_ALIASES, OPERATORS, UNARY
 from voiden_lsp.document.markup import safe_yaml
 from voiden_lsp.document.model import (
     Header,
