@@ -8,10 +8,11 @@ import json
 import logging
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Generic, ParamSpec
 from urllib.parse import unquote, urlparse
 
 from lsprotocol import types
@@ -22,7 +23,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 
 from voiden_lsp import __version__
-from voiden_lsp.document import Document, Request
+from voiden_lsp.document import Document, Problem, Request
 from voiden_lsp.errors import VoidenError
 from voiden_lsp.events import CLOSED, ERROR, OPEN, Event
 from voiden_lsp.formats import parse_document
@@ -38,9 +39,6 @@ from voiden_lsp.templating import (
     find_root,
     void_context,
 )
-
-if TYPE_CHECKING:
-    from voiden_lsp.server.features.diagnostics import Checked
 
 log = logging.getLogger(__name__)
 KEEP_FINISHED = 5
@@ -225,6 +223,37 @@ class _QuietUserErrors(logging.Filter):
 logging.getLogger("pygls.protocol.json_rpc").addFilter(_QuietUserErrors())
 
 
+P = ParamSpec("P")
+
+
+class Signal(Generic[P]):
+    """News one feature gives and others act on (a run began, a document wants checking): the features reach
+    each other through the server's signals, never by importing each other. Handlers run in the order they
+    connected; a handler's fault is logged and does not stop the others."""
+
+    def __init__(self) -> None:
+        self.handlers: list[Callable[P, object]] = []
+
+    def connect(self, handler: Callable[P, object]) -> None:
+        self.handlers.append(handler)
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> None:
+        for handler in self.handlers:
+            try:
+                handler(*args, **kwargs)
+            except Exception:
+                log.exception("a handler of %s failed", getattr(handler, "__qualname__", handler))
+
+
+@dataclass
+class Checked:
+    """What each request's check found last time (ranges from the request's first line), by everything the
+    check depends on: an edit re-checks the requests it touched, and all of them when variables or a schema
+    change."""
+
+    found: dict[tuple[object, ...], list[Problem]] = field(default_factory=dict)
+
+
 class VoidenServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("voiden-lsp", __version__, protocol_cls=VoidenProtocol)
@@ -248,6 +277,15 @@ class VoidenServer(LanguageServer):
         """Per document and request, the last judged run (features/expectations.py)."""
         self.lens_generation = 0
         """Bumped whenever a session changes state, so cached code lenses are recomputed."""
+        self.recheck: Signal[[str | None]] = Signal()
+        """Check a document again now (all open ones for None): a schema arrived, the environment changed, a
+        run's verdicts came. features/diagnostics acts on it."""
+        self.run_begun: Signal[[str, Document, Request]] = Signal()
+        """A request starts running (uri, document, request): features/expectations clears its old verdicts."""
+        self.run_ended: Signal[[LiveSession, Request]] = Signal()
+        """A run ended, its events all in its session's log: features/expectations judges it."""
+        self.lens_sources: list[Callable[[str, Document], list[types.CodeLens]]] = []
+        """More code lenses for a document, before the Send / Connect ones (features/expectations' tallies)."""
         self.watcher: asyncio.Task[None] | None = None
         """Looks at the open documents' collection files (see setup._watch_collections)."""
         self.shutting_down = False

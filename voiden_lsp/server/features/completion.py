@@ -17,7 +17,7 @@ from voiden_lsp.errors import VoidenError
 from voiden_lsp.server.features import expect_assist
 from voiden_lsp.server.features.graphql_support import completion_items, fetch_graphql_schema
 from voiden_lsp.server.features.grpc_support import resolve_address
-from voiden_lsp.server.features.sessions import fetch_schema_with_progress
+from voiden_lsp.server.features.schemas import fetch_schema_with_progress
 from voiden_lsp.server.server import VoidenServer
 from voiden_lsp.templating import mask_secrets, to_text
 from voiden_lsp.templating.fakes import FAKERJS, POSTMAN, dynamic_value, fake_value, python_providers

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
 
 from lsprotocol import types
 
 from voiden_lsp.document import Document, Problem, Request, Span, split_lines
 from voiden_lsp.errors import SchemaError
-from voiden_lsp.server.features import graphql_support
+from voiden_lsp.server.features import expectations, graphql_support
 from voiden_lsp.server.features.grpc_support import cached_schema, check_json
-from voiden_lsp.server.server import VoidenServer, range_of
+from voiden_lsp.server.server import Checked, VoidenServer, range_of
 from voiden_lsp.templating import Scope, iter_templates, looks_like_json, problem_of
 
 log = logging.getLogger(__name__)
@@ -32,15 +31,6 @@ def to_diagnostic(problem: Problem) -> types.Diagnostic:
         source="voiden",
         code=problem.code or None,
     )
-
-
-@dataclass
-class Checked:
-    """What each request's check found last time (ranges from the request's first line), by everything the
-    check depends on: an edit re-checks the requests it touched, and all of them when variables or a schema
-    change."""
-
-    found: dict[tuple[object, ...], list[Problem]] = field(default_factory=dict)
 
 
 def problems(doc: Document, scopes: dict[str, Scope], checked: Checked | None = None) -> list[Problem]:
@@ -174,8 +164,6 @@ async def publish(ls: VoidenServer, uri: str, *, debounce: bool) -> None:
         found = await asyncio.to_thread(problems, doc, scopes, checked)
         if ls.workspace.get_text_document(uri).version != version:
             return
-        from voiden_lsp.server.features import expectations
-
         found += expectations.problems(ls, uri, doc)  # the last run's failed expectations
         ls.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=[to_diagnostic(p) for p in found], version=version)
@@ -199,6 +187,14 @@ def schedule(ls: VoidenServer, uri: str, *, debounce: bool = True) -> None:
 
 
 def register(server: VoidenServer) -> None:
+    def recheck(uri: str | None) -> None:
+        if uri is None:
+            republish_all(server)
+        else:
+            schedule(server, uri, debounce=False)
+
+    server.recheck.connect(recheck)
+
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: VoidenServer, params: types.DidOpenTextDocumentParams) -> None:
         schedule(ls, params.text_document.uri, debounce=False)

@@ -204,6 +204,14 @@ def _json_range(r: Any) -> dict[str, Any]:
 def register(server: VoidenServer) -> None:
     from voiden_lsp.server.features import sessions
 
+    def ended(live: LiveSession, request: Request) -> None:
+        if finish(server, live, request) is not None:
+            server.recheck(live.uri)  # the verdicts are diagnostics
+
+    server.run_begun.connect(lambda uri, doc, request: begin(server, uri, doc, request))
+    server.run_ended.connect(ended)
+    server.lens_sources.append(lambda uri, doc: lenses(server, uri, doc))
+
     @server.command(protocol.CMD_TEST)
     async def test(ls: VoidenServer, uri: str, name: str) -> dict[str, Any]:
         """Run a request unattended (streams close once their expectations are decided); answers at its end."""

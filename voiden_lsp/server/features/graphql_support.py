@@ -14,6 +14,7 @@ from voiden_lsp.document import Problem, Request
 from voiden_lsp.document.jsonpos import JsonNode, JsonPositionError, blank_templates, parse_with_positions
 from voiden_lsp.errors import SchemaError, VoidenError
 from voiden_lsp.server.features.grpc_support import expanded_head
+from voiden_lsp.server.features.schemas import read_schema_with_progress
 from voiden_lsp.templating import ResolvedRequest, Scope, find_templates
 
 if TYPE_CHECKING:
@@ -79,8 +80,6 @@ async def fetch_graphql_schema(ls: VoidenServer, request: Request, uri: str) -> 
     cached = SCHEMAS.cached(resolved)
     if cached is not None:
         return cached
-    from voiden_lsp.server.features.sessions import read_schema_with_progress
-
     return await read_schema_with_progress(ls, resolved.target, SCHEMAS.schema(resolved))
 
 

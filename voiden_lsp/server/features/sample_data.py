@@ -13,7 +13,8 @@ from lsprotocol import types
 from voiden_lsp.document import Position, Range, Request, Span
 from voiden_lsp.errors import VoidenError
 from voiden_lsp.server.features.grpc_support import int_types, resolve_address
-from voiden_lsp.server.features.sessions import command_actions, fetch_schema_with_progress
+from voiden_lsp.server.features.schemas import fetch_schema_with_progress
+from voiden_lsp.server.features.sessions import command_actions
 from voiden_lsp.server.server import VoidenServer, range_of
 
 if TYPE_CHECKING:

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections import Counter
-from collections.abc import Awaitable
 from typing import Any, TypeVar
 
 from lsprotocol import types
 
 from voiden_lsp.document import Document, Request
-from voiden_lsp.errors import SchemaError, VoidenError
+from voiden_lsp.errors import VoidenError
 from voiden_lsp.server import protocol
-from voiden_lsp.server.features import diagnostics
 from voiden_lsp.server.features.grpc_support import cached_schema, resolve_address
+from voiden_lsp.server.features.schemas import UNTRUSTED_SCHEMA, fetch_schema_with_progress
 from voiden_lsp.server.server import LiveSession, UserError, VoidenServer, range_of
 from voiden_lsp.templating import Scope, expand, looks_like_json
 
@@ -57,9 +55,7 @@ def lenses(ls: VoidenServer, uri: str) -> list[types.CodeLens]:
 
 
 def _lenses(ls: VoidenServer, uri: str, doc: Document) -> list[types.CodeLens]:
-    from voiden_lsp.server.features import expectations
-
-    result: list[types.CodeLens] = expectations.lenses(ls, uri, doc)
+    result: list[types.CodeLens] = [lens for source in ls.lens_sources for lens in source(uri, doc)]
     scope = ls.scope(uri, None)  # one scope for the document: addresses rarely use request attributes
     per_line = Counter(r.info_range.start.line for r in doc.requests)
     for request in doc.requests:
@@ -155,7 +151,7 @@ def _session(ls: VoidenServer, sid: Any) -> LiveSession:
     return live
 
 
-UNTRUSTED = "this workspace is not trusted: voiden sends nothing from it and reads no gRPC schema"
+UNTRUSTED = UNTRUSTED_SCHEMA
 
 
 def require_trust(ls: VoidenServer) -> None:
@@ -169,11 +165,9 @@ def require_trust(ls: VoidenServer) -> None:
 async def start(ls: VoidenServer, uri: Any, name: Any, *, unattended: bool = False) -> protocol.StartResult:
     """Run a request as a session whose events stream to the client; answers once it has started. An
     `unattended` run (a test) sends its message blocks itself and closes a stream once it is judged."""
-    from voiden_lsp.server.features import expectations
-
     require_trust(ls)
     request = _request(ls, uri, name)
-    expectations.begin(ls, uri, ls.document(uri), request)
+    ls.run_begun(uri, ls.document(uri), request)
     runner = ls.runner(uri)
     session = runner.session(request)
     session.max_payload = ls.settings.max_payload
@@ -184,13 +178,12 @@ async def start(ls: VoidenServer, uri: Any, name: Any, *, unattended: bool = Fal
         try:
             await runner.run_session(session, request, send_messages=unattended, unattended=unattended)
         finally:
-            if expectations.finish(ls, live, request) is not None:
-                diagnostics.schedule(ls, live.uri, debounce=False)
+            ls.run_ended(live, request)
             ls.batcher.flush()
             ls.release_finished(live.uri)
             ls.session_changed()
             if request.protocol == "grpc":
-                diagnostics.republish_all(ls)  # the schema may be known now
+                ls.recheck(None)  # the schema may be known now
 
     live.task = asyncio.get_running_loop().create_task(drive(), name=f"voiden {session.id}")
     ls.session_changed()
@@ -267,7 +260,7 @@ def register(server: VoidenServer) -> None:
             schema = await fetch_schema_with_progress(ls, *found)
         except VoidenError as exc:
             raise CommandError(exc.message) from None
-        diagnostics.republish_all(ls)
+        ls.recheck(None)
         return {"services": schema.services()}
 
     @server.command(protocol.CMD_SELECT_ENV)
@@ -275,7 +268,7 @@ def register(server: VoidenServer) -> None:
         """`[name]`, or `[]` / `[null]` for the collection's default."""
         env = args[0] if args else None
         ls.settings.env = str(env) if env else None
-        diagnostics.republish_all(ls)
+        ls.recheck(None)
         return {"env": ls.settings.env}
 
     @server.feature(protocol.ENVIRONMENTS)
@@ -316,7 +309,7 @@ async def _refresh_graphql_schema(ls: VoidenServer, uri: str, request: Request) 
         schema = await fetch_graphql_schema(ls, request, uri)
     except VoidenError as exc:
         raise CommandError(exc.message) from None
-    diagnostics.republish_all(ls)
+    ls.recheck(None)
     roots = [t.name for t in (schema.query_type, schema.mutation_type, schema.subscription_type) if t is not None]
     return {"types": roots}
 
@@ -337,37 +330,3 @@ def _blocks(ls: VoidenServer, uri: str, request: str) -> list[protocol.BlockInfo
         label = first if len(first) <= 60 else first[:59] + "…"
         blocks.append(protocol.BlockInfo(id=block.id, label=label, line=block.range.start.line))
     return blocks
-
-
-async def fetch_schema_with_progress(ls: VoidenServer, resolved: Any, target: Any) -> Any:
-    """Fetch (or reuse) a schema, with work-done progress when the client supports it. Reflection connects
-    and `@proto` runs protoc: never in an untrusted workspace, whichever feature asks."""
-
-    if not ls.settings.trusted:
-        raise SchemaError(UNTRUSTED)
-
-    from voiden_lsp.transports.grpc_reflection import SCHEMAS
-
-    cached = SCHEMAS.cached(resolved, target)
-    if cached is not None:
-        return cached
-    return await read_schema_with_progress(ls, target.address, SCHEMAS.schema(resolved, target))
-
-
-async def read_schema_with_progress(ls: VoidenServer, where: str, reading: Awaitable[T]) -> T:
-    """Await a schema being read (gRPC or GraphQL), with work-done progress when the client supports it; then
-    re-check the open documents against it."""
-    from pygls.capabilities import get_capability
-
-    token = f"voiden-schema-{uuid.uuid4().hex[:12]}"
-    progress = get_capability(ls.client_capabilities, "window.work_done_progress", False)
-    if progress:
-        await ls.work_done_progress.create_async(token)
-        ls.work_done_progress.begin(token, types.WorkDoneProgressBegin(title=f"Reading the schema of {where}"))
-    try:
-        schema = await reading
-    finally:
-        if progress:
-            ls.work_done_progress.end(token, types.WorkDoneProgressEnd())
-    diagnostics.republish_all(ls)  # a schema arrived (by completion, hover, an action): check against it now
-    return schema
