@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
-import json
 import logging
 import os
 import threading
@@ -16,11 +14,8 @@ from typing import Any, Generic, ParamSpec
 from urllib.parse import unquote, urlparse
 
 from lsprotocol import types
-from lsprotocol.types import ResponseError
 from pygls.capabilities import get_capability
-from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
-from pygls.protocol import LanguageServerProtocol
 
 from voiden_lsp import __version__
 from voiden_lsp.document import Document, Problem, Request
@@ -28,6 +23,7 @@ from voiden_lsp.errors import VoidenError
 from voiden_lsp.events import CLOSED, ERROR, OPEN, Event
 from voiden_lsp.formats import parse_document
 from voiden_lsp.server import protocol as ext
+from voiden_lsp.server.rpc import VoidenProtocol
 from voiden_lsp.sessions import Runner, Session
 from voiden_lsp.templating import (
     APP_FOLDER,
@@ -125,102 +121,8 @@ class EventBatcher:
             protocol.notify_json(ext.EVENTS, '{"events":[' + ",".join(events) + "]}")
 
 
-class UserError(JsonRpcException):
-    """A request the user can correct (a stale URI, an ended session, an untrusted workspace): answered with
-    LSP's RequestFailed and the message alone, no class path, no traceback."""
-
-    CODE = types.LSPErrorCodes.RequestFailed.value
-
-
-class _Answered:
-    """A request already answered while it was read (its params could not be read): nothing more to do."""
-
-    jsonrpc = "answered"
-
-
 EXIT_GRACE_SECONDS = 0.5
 """After `exit` (or the end of input), the process ends within this, whatever is still running."""
-
-
-_writes: set[asyncio.Future[Any]] = set()
-"""Writes in flight to an asynchronous writer (a WebSocket client), kept until done."""
-
-
-class VoidenProtocol(LanguageServerProtocol):
-    def notify_json(self, method: str, params: str) -> None:
-        """A notification whose params are JSON text already, framed as pygls frames its own messages: the
-        events of a batch are not decoded and encoded again (pygls would walk every field of every event)."""
-        if self.writer is None:
-            return
-        body = ('{"jsonrpc":"2.0","method":' + json.dumps(method) + ',"params":' + params + "}").encode()
-        if self._include_headers:  # pygls's own switch: stdio frames with headers, a WebSocket does not
-            header = f"Content-Length: {len(body)}\r\nContent-Type: {self.CONTENT_TYPE}; charset={self.CHARSET}"
-            body = (header + "\r\n\r\n").encode() + body
-        try:
-            written = self.writer.write(body)
-        except (BrokenPipeError, ConnectionError):  # the client is gone: nobody to tell
-            log.debug("the client is gone; %s dropped", method)
-            return
-        if inspect.isawaitable(written):
-            task = asyncio.ensure_future(written)
-            _writes.add(task)
-            task.add_done_callback(_writes.discard)
-
-    def structure_message(self, data: dict[str, Any]) -> Any:
-        """A request whose params pygls cannot read is answered with -32602 in words, instead of never."""
-        try:
-            return super().structure_message(data)
-        except JsonRpcException:
-            if "id" not in data or "method" not in data:
-                raise
-            method = str(data.get("method"))
-            self._send_response(
-                data["id"],
-                error=ResponseError(
-                    code=types.ErrorCodes.InvalidParams.value,
-                    message=f"the params of `{method}` are not what LSP says they are: check the request",
-                ),
-            )
-            return _Answered()
-
-    def handle_message(self, message: Any) -> None:
-        if isinstance(message, _Answered):
-            return
-        super().handle_message(message)
-
-    def _handle_response(self, msg_id: Any, result: Any | None = None, error: Any | None = None) -> None:
-        """An answer to a request of ours that nobody waits for any more (its waiter was cancelled: a completion
-        the editor cancelled while we asked it for a progress token) is dropped. pygls would set the result on
-        the cancelled future, fail, and show the user "Error in server: CANCELLED: <Future ...>"."""
-        future = self._request_futures.get(msg_id)
-        if future is not None and future.done():
-            self._request_futures.pop(msg_id, None)
-            return
-        super()._handle_response(msg_id, result, error)
-
-
-class _QuietUserErrors(logging.Filter):
-    """pygls logs every failed request with its traceback; a user's mistake or a client's bad params is not
-    a server fault: one line says what happened."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        error = record.exc_info[1] if record.exc_info else None
-        if isinstance(error, UserError | JsonRpcInvalidParams):
-            record.msg, record.args, record.exc_info, record.levelno, record.levelname = (
-                f"request failed: {error}",
-                None,
-                None,
-                logging.INFO,
-                "INFO",
-            )
-            return logging.getLogger(record.name).isEnabledFor(logging.INFO)
-        message = record.getMessage()
-        if message.startswith("Unable to deserialize message"):
-            record.msg, record.args = "a message from the client could not be read (answered -32602)", None
-        return True
-
-
-logging.getLogger("pygls.protocol.json_rpc").addFilter(_QuietUserErrors())
 
 
 P = ParamSpec("P")

@@ -14,7 +14,8 @@ from voiden_lsp.errors import VoidenError
 from voiden_lsp.server import protocol
 from voiden_lsp.server.features.grpc_support import cached_schema, resolve_address
 from voiden_lsp.server.features.schemas import UNTRUSTED_SCHEMA, fetch_schema_with_progress
-from voiden_lsp.server.server import LiveSession, UserError, VoidenServer, range_of
+from voiden_lsp.server.rpc import UserError
+from voiden_lsp.server.server import LiveSession, VoidenServer, range_of
 from voiden_lsp.templating import Scope, expand, looks_like_json
 
 log = logging.getLogger(__name__)
