@@ -75,3 +75,36 @@ async def test_watch_ends_at_its_duration(health_server: tuple[str, health.Healt
     events, _ = await run(call("Watch", '{"service": ""}', "@duration 300ms\n"), addr=address)
     assert [r["data"] for r in of(events, "received")] == [{"status": "SERVING"}]
     assert of(events, "closed")[0]["reason"] == "@duration 300ms reached"
+
+
+def _start_health_server() -> tuple[grpc.Server, str]:
+    servicer = health.HealthServicer()
+    servicer.set("", SERVING)
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+    health_pb2_grpc.add_HealthServicer_to_server(servicer, server)
+    reflection.enable_server_reflection(
+        [health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME], server
+    )
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    return server, f"127.0.0.1:{port}"
+
+
+async def test_another_server_at_a_remembered_address_is_asked_again() -> None:
+    """The schema read from grpcio's health server is remembered by address; when that server is gone and the
+    demo's listens on the same port, a method the remembered schema lacks reads the reflection again instead
+    of failing with "unknown service" (what failed a test whose free port had served another test's server)."""
+    from voiden_lsp.demo.grpc_server import DemoGrpcServer
+
+    server, address = _start_health_server()
+    try:
+        events, _ = await run(call("Check", '{"service": ""}'), addr=address)
+        assert [r["data"] for r in of(events, "received")] == [{"status": "SERVING"}]
+    finally:
+        server.stop(None).wait()
+    with DemoGrpcServer(port=int(address.rsplit(":", 1)[1])) as demo:
+        assert demo.address == address
+        text = '```grpc\n{{addr}} routeguide.RouteGuide/GetFeature\n\n{"latitude": 3, "longitude": 4}\n```\n'
+        events, _ = await run(text, addr=address)
+        assert of(events, "status")[0]["code"] == "OK", events
+        assert of(events, "received")[0]["data"]["location"] == {"latitude": 3, "longitude": 4}

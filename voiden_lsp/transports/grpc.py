@@ -69,8 +69,7 @@ class GrpcTransport(Transport):
         sync_channel: grpc.Channel | None = None
         stream: ThreadedStream | None = None
         try:
-            self.schema = schema = await self.schemas.schema(request, target)
-            self.method = method = schema.method(request.rpc)
+            self.schema, self.method = schema, method = await self.schemas.method(request, target)
             metadata = metadata_of(request.headers)
             first = (
                 schema.parse_json(method.input, request.body or "{}")

@@ -11,7 +11,7 @@ from google.protobuf import descriptor_pb2
 from grpc_reflection.v1alpha import reflection_pb2
 
 from voiden_lsp.errors import SchemaError
-from voiden_lsp.schema import Schema, compile_protos, load_protoset, repaired
+from voiden_lsp.schema import MethodInfo, Schema, compile_protos, load_protoset, repaired
 from voiden_lsp.templating import ResolvedRequest
 from voiden_lsp.transports.grpc_channel import Metadata, Target, explain, open_channel, reflection_metadata
 
@@ -143,6 +143,24 @@ class SchemaCache:
                 self._schemas[key] = await self._load(request, target)
                 self.generation += 1
             return self._schemas[key]
+
+    async def method(self, request: ResolvedRequest, target: Target) -> tuple[Schema, MethodInfo]:
+        """The schema and the request's method in it. A method missing from a reflection schema read earlier
+        (another server now listens at that address, or the same one restarted with other services) reads the
+        reflection once more before it is an error: what the server says now is the answer."""
+        key = self.key(request, target)
+        earlier = key in self._schemas
+        schema = await self.schema(request, target)
+        try:
+            return schema, schema.method(request.rpc)
+        except SchemaError:
+            if not earlier or request.meta("protoset") or request.metadata.get("proto"):
+                raise
+        if self._schemas.get(key) is schema:
+            del self._schemas[key]
+            self.generation += 1
+        schema = await self.schema(request, target)
+        return schema, schema.method(request.rpc)
 
     async def _load(self, request: ResolvedRequest, target: Target) -> Schema:
         protoset = request.meta("protoset")
