@@ -302,14 +302,17 @@ class VoidenServer(LanguageServer):
                 return live
         return None
 
-    def release_finished(self, uri: str) -> None:
+    def release_finished(self, uri: str, *, starting: bool = False) -> None:
         """Finished sessions keep their logs for the panel and `voiden/sessions`, but only the newest
         KEEP_FINISHED of each document and KEEP_FINISHED_ALL in all: an editor that runs all day does not
-        grow with every stream it ever read."""
+        grow with every stream it ever read. `starting`: a new session of the document is about to start,
+        so one fewer is kept, and the oldest log goes before the new one fills (the peak stays the same)."""
+        keep = KEEP_FINISHED - 1 if starting else KEEP_FINISHED
         finished = [sid for sid, live in self.sessions.items() if live.session.done]
         mine = [sid for sid in finished if self.sessions[sid].uri == uri]
         for sid in (
-            mine[:-KEEP_FINISHED] + [s for s in finished if s not in mine][: max(0, len(finished) - KEEP_FINISHED_ALL)]
+            mine[: max(0, len(mine) - keep)]
+            + [s for s in finished if s not in mine][: max(0, len(finished) - KEEP_FINISHED_ALL)]
         ):
             self.sessions.pop(sid, None)
 

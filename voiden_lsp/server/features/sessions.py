@@ -169,6 +169,7 @@ async def start(ls: VoidenServer, uri: Any, name: Any, *, unattended: bool = Fal
     require_trust(ls)
     request = _request(ls, uri, name)
     ls.run_begun(uri, ls.document(uri), request)
+    ls.release_finished(uri, starting=True)
     runner = ls.runner(uri)
     session = runner.session(request)
     session.max_payload = ls.settings.max_payload
