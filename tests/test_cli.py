@@ -148,3 +148,29 @@ def test_payloads_are_values_in_json_and_pretty_for_people(ws_server: DemoWebSoc
     assert lines.count("    plain words") == 2
     binary = lines.index("    binary, 4 B, as base64:")
     assert lines[binary + 1] == "    AAECAw=="
+
+
+def test_the_auth_example_from_a_fresh_clone_says_what_to_do(http_server: DemoHttpServer, tmp_path: Path) -> None:
+    """The README's `voiden run examples/02-auth-flow.voiden login me` on a clone without `.env`: each line
+    names its request, the missing secret points at `.env.example`, and `me` says that `login` failed, not
+    that it was never sent."""
+    import shutil
+
+    folder = tmp_path / "examples"
+    folder.mkdir()
+    for name in ("02-auth-flow.voiden", ".env.example", "voiden.toml"):
+        shutil.copy(ROOT / "examples" / name, folder / name)
+    doc = str(folder / "02-auth-flow.voiden")
+    result = voiden("run", doc, "login", "me", "--var", f"base_url={http_server.url}")
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert lines[0].strip().startswith("✗ login: undefined variable `DEMO_PASSWORD`: "), result.stdout
+    assert ".env.example defines it, copy it to .env" in lines[0]
+    assert lines[1].strip().startswith("✗ me: `login` failed (undefined variable `DEMO_PASSWORD`"), result.stdout
+    assert "so there is no response of it to use here" in lines[1]
+    shutil.copy(folder / ".env.example", folder / ".env")
+    result = voiden("run", doc, "login", "me", "--var", f"base_url={http_server.url}")
+    assert result.returncode == 0, result.stdout
+    result = voiden("run", doc, "me", "--var", f"base_url={http_server.url}")
+    assert result.returncode == 1
+    assert "✗ me: `login` has no response yet: send it before this request" in result.stdout

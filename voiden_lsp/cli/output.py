@@ -139,6 +139,8 @@ class TerminalPrinter:
         self.spin = tty and sys.stderr.isatty()
         self._spinning = False
         self._received = 0
+        self._headed = ""
+        """The session whose `▶ name` line was printed last: lines of another name their request."""
         self._http = False
 
     def problems(self, path: str, problems: list[Problem]) -> None:
@@ -174,6 +176,7 @@ class TerminalPrinter:
         fields = event.fields
         kind = event.kind
         if kind == CONNECTING:
+            self._headed = event.session
             self._received = 0
             self._http = False
             self._line(style(f"▶ {event.request}", "1") + style(f"  {fields.get('target', '')}", "2"))
@@ -220,7 +223,8 @@ class TerminalPrinter:
             where = ""
             if "range" in fields:
                 where = f" (line {fields['range']['start']['line'] + 1})"
-            self._line(style(f"  ✗ {fields.get('message')}{where}", "1;31"))
+            who = "" if self._headed == event.session else f"{event.request}: "  # a line of its own names it
+            self._line(style(f"  ✗ {who}{fields.get('message')}{where}", "1;31"))
         elif kind == CLOSED:
             self._line(self._summary(fields, event.time))
         elif kind == CHECK:

@@ -63,6 +63,8 @@ class Runner:
         self.sinks = list(sinks or [])
         self.process_env = process_env
         self.responses: dict[str, Response] = {}
+        self.failed: dict[str, str] = {}
+        """Requests whose last run failed without a response, with the first error (cleared by a response)."""
         self.runtime: dict[str, Any] = {} if runtime is None else runtime
         """`process.NAME` values captured from responses (a Voiden app's `runtime-variables`), kept in the
         mapping given (the editor's, for its whole session)."""
@@ -80,6 +82,7 @@ class Runner:
             env=self.env,
             overrides=self.overrides,
             responses=self.responses,
+            failed=self.failed,
             process_env=self.process_env,
             base_dir=self.path.parent if self.path else None,
             runtime=self.runtime,
@@ -140,8 +143,14 @@ class Runner:
                 await clock
         if session.transport is not None and session.transport.response is not None:
             self.responses[request.name] = session.transport.response
+            self.failed.pop(request.name, None)
             if request.captures:
                 self.capture(session, request, session.transport.request, session.transport.response)
+        else:
+            error = next((e.fields.get("message") for e in session.log if e.kind == ERROR), None)
+            if error is not None:
+                text = str(error)
+                self.failed[request.name] = text if len(text) <= 160 else text[:159] + "…"
 
     def judge(self, session: Session, request: Request, *, closes: bool = True) -> asyncio.Task[None] | None:
         """Judges `request`'s expectations on `session`'s events: each decision a `check` event, the end

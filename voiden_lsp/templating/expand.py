@@ -8,6 +8,7 @@ import json
 import re
 from datetime import date, datetime, time
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -157,9 +158,11 @@ def _reference(match: re.Match[str], scope: Scope) -> Any:
     name, part, path = match.group("request"), match.group("part"), match.group("path")
     response = scope.responses.get(name)
     if response is None:
+        if name in scope.failed:
+            raise TemplateError(f"`{name}` failed ({scope.failed[name]}), so there is no response of it to use here")
         raise TemplateError(
-            f"`{name}` has no response yet: send it first (`voiden run` sends requests in "
-            "document order, so put it above)"
+            f"`{name}` has no response yet: send it before this request (`voiden run FILE` sends every request "
+            f"in document order; `voiden run FILE {name} ...` sends the ones named, in that order)"
         )
     if part == "status":
         return response.status
@@ -188,7 +191,25 @@ def _unknown_variable(name: str, scope: Scope) -> str:
     likely = [c for ratio, c in sorted(scored, reverse=True) if ratio >= 0.85 or (ratio >= 0.75 and c[:1] == name[:1])]
     close = likely[:3]
     hint = f"; did you mean {', '.join(f'`{c}`' for c in close)}?" if close else ""
+    example = _example_defines(scope, name)
+    if example is not None:
+        return f"undefined variable `{name}`: {example} defines it, copy it to .env beside it (or pass --var)"
     return f"undefined variable `{name}`{hint} (define it in the front matter `vars`, voiden.toml, .env, or pass --var)"
+
+
+def _example_defines(scope: Scope, name: str) -> Path | None:
+    """The collection's `.env.example` when it defines `name` and there is no `.env` (a fresh clone)."""
+    if scope.root is None or (scope.root / ".env").exists():
+        return None
+    example = scope.root / ".env.example"
+    try:
+        if example.stat().st_size > 1024 * 1024:
+            return None
+        lines = example.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    defined = any(line.strip().removeprefix("export ").split("=", 1)[0].strip() == name for line in lines)
+    return example if defined else None
 
 
 def to_text(value: Any) -> str:

@@ -48,6 +48,8 @@ class Scope:
 
     layers: list[tuple[str, Mapping[str, Any]]] = field(default_factory=list)
     responses: Mapping[str, Response] = field(default_factory=dict)
+    failed: Mapping[str, str] = field(default_factory=dict)
+    """Requests whose last run failed, with why: a reference to one says so instead of "not sent yet"."""
     secrets: frozenset[str] = frozenset()
     locale: str | None = None
     base_dir: Path | None = None
@@ -86,6 +88,7 @@ class Scope:
         process_env: Mapping[str, str] | None = None,
         base_dir: Path | None = None,
         runtime: Mapping[str, Any] | None = None,
+        failed: Mapping[str, str] | None = None,
     ) -> Scope:
         """The scope of one request: CLI overrides > request attributes > front matter `vars` >
         the selected `voiden.toml` environment > `.env` > the process environment."""
@@ -107,6 +110,7 @@ class Scope:
         return cls(
             layers=layers,
             responses=responses or {},
+            failed=failed or {},
             secrets=collection.secrets,
             locale=locale,
             base_dir=base_dir or collection.root,
