@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import venv
@@ -146,8 +147,13 @@ def test_installed_wheel_runs_a_request_the_demo_and_the_language_server(install
         [str(installed / "voiden"), "demo"], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=180
     )
     assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr
-    assert "demo finished: every request completed" in demo.stdout
-    assert "07-expectations.voiden" in demo.stdout
+    # it ends with a tally, a line per document, and the servers' addresses last, naming the command as run
+    tally = demo.stdout[demo.stdout.index("━━ demo finished ━━") :].splitlines()
+    assert [line.split()[0] for line in tally[1:9]] == sorted(p.name for p in (ROOT / "examples").glob("*.voiden"))
+    assert all(line.endswith("all completed") for line in tally[1:9]), tally
+    assert re.fullmatch(r"demo finished: \d+ requests in 8 documents, every request completed", tally[9]), tally
+    assert tally[10].startswith("the demo servers were: HTTP + SSE + GraphQL http://127.0.0.1:"), tally
+    assert re.search(r"`\S*/voiden demo --serve` keeps them running", tally[10]), tally
     # the language server answers initialize over stdio
     assert lsp_initialize(installed / "voiden-lsp", env, tmp_path)["serverInfo"]["name"] == "voiden-lsp"
 

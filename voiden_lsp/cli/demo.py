@@ -21,7 +21,7 @@ def demo(args: argparse.Namespace, printer: JsonPrinter | TerminalPrinter, overr
         if folder is None:
             print("voiden: no examples folder found: run from the repository, or pass --examples DIR", file=sys.stderr)
             return EXIT_USAGE
-        return serve(editable_examples(folder))
+        return serve(editable_examples(folder), command_name())
     return asyncio.run(
         run_demo(
             args.examples,
@@ -54,6 +54,21 @@ def editable_examples(folder: Path) -> Path:
         shutil.copytree(folder, target, ignore=shutil.ignore_patterns("__pycache__"))
         print(f"copied the examples to {target}", flush=True)
     return target
+
+
+def command_name() -> str:
+    """How the user calls this voiden again: `voiden` when that is on the PATH and is this one; else the
+    script as it was run (`.venv/bin/voiden`), or `python -m voiden_lsp.cli`."""
+    script = Path(sys.argv[0])
+    if script.name != "voiden":
+        return f"{Path(sys.executable).name} -m voiden_lsp.cli"
+    found = shutil.which("voiden")
+    if found is not None and Path(found).resolve() == script.resolve():
+        return "voiden"
+    try:
+        return str(script.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(script.resolve())
 
 
 async def run_demo(
@@ -93,15 +108,18 @@ async def run_demo(
             "socketio_url": sio.url,
             **(overrides or {}),
         }
+        servers = (
+            f"HTTP + SSE + GraphQL {http.url}, gRPC (with reflection) {grpc_server.address}, "
+            f"WebSocket {ws.url}, Socket.IO {sio.url}"
+        )
         if not json_mode:
-            print(
-                f"demo servers: HTTP + SSE {http.url}, gRPC (with reflection) {grpc_server.address}, "
-                f"WebSocket {ws.url}, Socket.IO {sio.url}\n"
-            )
+            print(f"demo servers: {servers}\n")
+        tally: list[tuple[str, list[tuple[str, str | None]]]] = []
         for file in files:
             if not json_mode:
                 print(f"━━ {file.relative_to(folder.parent)} ━━")
             # A fresh clone has no .env: the demo then takes the example's secrets (still masked).
+            outcomes: list[tuple[str, str | None]] = []
             code = await run_file(
                 file,
                 [],
@@ -110,10 +128,29 @@ async def run_demo(
                 overrides=demo_vars,
                 fail_on_status=fail_on_status,
                 dotenv_files=(".env", ".env.example"),
+                outcomes=outcomes,
             )
+            tally.append((file.name, outcomes))
             worst = max(worst, code)
             if not json_mode:
                 print()
     if not json_mode:
-        print("demo finished: " + ("every request completed" if worst == EXIT_OK else "some requests failed"))
+        print(summary(tally, servers))
     return worst
+
+
+def summary(tally: list[tuple[str, list[tuple[str, str | None]]]], servers: str) -> str:
+    """The tally the demo ends with: a line per document, what failed with why, the servers' addresses last."""
+    lines = ["━━ demo finished ━━"]
+    width = max((len(name) for name, _ in tally), default=0)
+    for name, outcomes in tally:
+        failed = [(request, why) for request, why in outcomes if why is not None]
+        done = f"{len(outcomes)} request{'s' if len(outcomes) != 1 else ''}"
+        lines.append(f"  {name:<{width}}  {done}, " + (f"{len(failed)} failed" if failed else "all completed"))
+        lines += [f"      ✗ {request}: {why}" for request, why in failed]
+    total = sum(len(o) for _, o in tally)
+    failures = sum(why is not None for _, o in tally for _, why in o)
+    verdict = "every request completed" if not failures else f"{failures} failed"
+    lines.append(f"demo finished: {total} requests in {len(tally)} documents, {verdict}")
+    lines.append(f"the demo servers were: {servers} (stopped now; `{command_name()} demo --serve` keeps them running)")
+    return "\n".join(lines)

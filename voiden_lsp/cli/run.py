@@ -38,8 +38,10 @@ async def run_file(
     overrides: dict[str, str] | None = None,
     fail_on_status: bool = False,
     dotenv_files: tuple[str, ...] = (".env",),
+    outcomes: list[tuple[str, str | None]] | None = None,
 ) -> int:
-    """Run a document's requests; the exit status: 0 all completed, 1 any failed, 2 bad usage."""
+    """Run a document's requests; the exit status: 0 all completed, 1 any failed, 2 bad usage. `outcomes`
+    gets (request, why it failed or None) for each request run."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -89,7 +91,12 @@ async def run_file(
                 await spinner
         if printer.out.closed:
             break
-        failed |= Runner.failure(session, request) is not None or (fail_on_status and _bad_status(session))
+        failure = Runner.failure(session, request)
+        if failure is None and fail_on_status and _bad_status(session):
+            failure = "a 4xx/5xx status (--fail-on-status)"
+        failed |= failure is not None
+        if outcomes is not None:
+            outcomes.append((request.name, failure))
     if isinstance(printer, JsonPrinter):
         printer.flush()  # what a last timer would have written
     return EXIT_FAILED if failed else EXIT_OK

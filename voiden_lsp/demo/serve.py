@@ -75,8 +75,9 @@ def set_environment(text: str, environment: str, values: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
-def serve(examples: Path) -> int:
-    """Runs the demo servers until Ctrl-C or SIGTERM; the examples' `local` environment names them."""
+def serve(examples: Path, command: str = "voiden") -> int:
+    """Runs the demo servers until Ctrl-C or SIGTERM; the examples' `local` environment names them. `command`
+    is how the user calls voiden (what the banner tells them to type)."""
     config = examples / "voiden.toml"
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -90,7 +91,7 @@ def serve(examples: Path) -> int:
         for name, address in addresses.items():
             print(f"  {name:<13} {address}", flush=True)
         print(
-            f"serving the demo: open {examples} in an editor, or `voiden run {examples}/01-rest-basics.voiden`; "
+            f"serving the demo: open {examples} in an editor, or `{command} run {examples}/01-rest-basics.voiden`; "
             "Ctrl-C stops the servers",
             flush=True,
         )
