@@ -10,7 +10,12 @@ const venvPython = path.join(root, ".venv", process.platform === "win32" ? "Scri
 const python = process.env.VOIDEN_PYTHON || (existsSync(venvPython) ? venvPython : "python3");
 rmSync("bundled", { recursive: true, force: true });
 mkdirSync("bundled");
-execFileSync(python, ["-m", "build", "--wheel", "--outdir", path.resolve("bundled"), root], { stdio: ["ignore", "ignore", "inherit"] });
+// The wheel is built from the sdist, as an index's would be: `--wheel` alone builds in the repository and leaves
+// a build/ folder at its root, where it shadows the `build` module for a later `python -m build` run there.
+execFileSync(python, ["-m", "build", "--outdir", path.resolve("bundled"), root], { stdio: ["ignore", "ignore", "inherit"] });
+for (const name of readdirSync("bundled").filter((name) => name.endsWith(".tar.gz"))) {
+  rmSync(path.join("bundled", name));
+}
 const wheels = readdirSync("bundled").filter((name) => name.endsWith(".whl"));
 const version = JSON.parse(readFileSync("package.json", "utf8")).version;
 if (wheels.length !== 1 || wheels[0].split("-")[1] !== version) {

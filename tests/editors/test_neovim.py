@@ -365,3 +365,17 @@ def test_neovim_graphql_completion_from_introspection_and_a_subscription(nvim: A
         nvim.command("VoidenRun")
         lines = wait(lambda: (lines := output_lines(nvim)) and any("countdown: closed" in x for x in lines) and lines)
         assert sum('{"data":{"countdown":' in x for x in lines) == 3, lines
+
+
+def test_neovim_says_when_the_server_cannot_start(nvim: Any, tmp_path: Path) -> None:
+    """No `voiden-lsp` where the plugin looks: a notification says so and what to do, instead of silence (only
+    :LspLog knew)."""
+    nvim.command("let g:voiden_lsp_cmd = 'no-such-voiden-lsp'")
+    doc = tmp_path / "doc.voiden"
+    doc.write_text("```http\nGET http://127.0.0.1:9/\n```\n", encoding="utf-8")
+    nvim.command(f"edit {doc}")
+    said = wait(lambda: "cannot start the language server" in (text := nvim.command_output("messages")) and text)
+    assert "`no-such-voiden-lsp` is not an executable here" in said, said
+    assert "vim.g.voiden_lsp_cmd" in said and ":checkhealth voiden" in said, said
+    nvim.command(f"edit {tmp_path / 'other.voiden'}")  # said once, not at every buffer
+    assert nvim.command_output("messages").count("cannot start the language server") == 1

@@ -10,6 +10,16 @@ return {
   root_markers = { "voiden.toml", ".voiden", ".git" },
   init_options = vim.g.voiden_settings or {},
   capabilities = capabilities,
+  on_exit = function(code, signal)
+    if code ~= 0 and signal == 0 then -- a crash or a failed start; a stop asked for exits 0
+      vim.schedule(function()
+        vim.notify(
+          ("voiden: the language server stopped with exit code %d: see :LspLog, and `:checkhealth voiden`"):format(code),
+          vim.log.levels.ERROR
+        )
+      end)
+    end
+  end,
   handlers = {
     ["voiden/events"] = function(_, params, ctx)
       require("voiden.output").on_events(params.events, ctx.client_id)

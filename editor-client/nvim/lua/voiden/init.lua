@@ -25,7 +25,29 @@ function M.refresh_lenses(bufnr)
   end, bufnr)
 end
 
+-- Neovim only logs a server that cannot start (:LspLog); the user is told once, in words, what to do.
+local told_missing = false
+
+local function server_found()
+  local cmd = vim.g.voiden_lsp_cmd or "voiden-lsp"
+  if vim.fn.executable(cmd) == 1 then
+    return true
+  end
+  if not told_missing then
+    told_missing = true
+    -- scheduled: an error message inside the FileType autocommand would abort it
+    vim.schedule_wrap(vim.notify)(
+      ("voiden: cannot start the language server: `%s` is not an executable here. Install it (`pipx install "
+        .. "voiden_lsp-*.whl`; in a checkout, `scripts/setup` makes .venv/bin/voiden-lsp) or set "
+        .. "vim.g.voiden_lsp_cmd to its path; `:checkhealth voiden` says more"):format(cmd),
+      vim.log.levels.ERROR
+    )
+  end
+  return false
+end
+
 function M.attach(bufnr)
+  server_found()
   vim.bo[bufnr].commentstring = "<!-- %s -->"
   vim.api.nvim_create_autocmd({ "BufEnter", "InsertLeave", "BufWritePost", "LspAttach" }, {
     buffer = bufnr,
