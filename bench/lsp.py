@@ -287,7 +287,7 @@ async def raw_timings(uri: str, text: str, line: int, address: str) -> None:
         gc.enable()
         print(
             f"{label:10} (bare JSON-RPC client): p50 {percentile(values, 0.5):6.1f} ms   "
-            f"p95 {percentile(values, 0.95):6.1f} ms   (budget p95 20 ms)"
+            f"p95 {percentile(values, 0.95):6.1f} ms   (budget p95 10 ms)"
         )
     end = text.count("\n")
     for where, first_line in (("a new last line", end), ("a new line in the middle, moving 5,000 lines", end // 2)):
@@ -311,37 +311,42 @@ async def raw_timings(uri: str, text: str, line: int, address: str) -> None:
             f"{statistics.median(latencies):6.1f} ms, max {max(latencies):6.1f} ms (incl. the 30 ms debounce; "
             "budget 100 ms)"
         )
-    # A freshly opened 10,000-line document is checked in a worker thread (which holds the GIL as it goes):
-    # completion and hover in the editor must stay as quick meanwhile.
-    fresh = uri.replace("big.voiden", "fresh.voiden")
-    for label, method, params in (
-        ("completion", "textDocument/completion", body),
+    # A freshly opened 10,000-line document (every section new to the server, so parsed from scratch), and at
+    # once 50 requests of one kind: the first waits for the parse, the next ones come while the document's
+    # first check runs on the event loop in slices.
+    for label, method, params_of in (
+        ("completion", "textDocument/completion", lambda u: {**body, "textDocument": {"uri": u}}),
         (
             "hover",
             "textDocument/hover",
-            {"textDocument": doc, "position": {"line": line, "character": len(address) + 12}},
+            lambda u: {"textDocument": {"uri": u}, "position": {"line": line, "character": len(address) + 12}},
         ),
+        ("code lens", "textDocument/codeLens", lambda u: {"textDocument": {"uri": u}}),
     ):
-        fresh_uri = fresh.replace("fresh", f"fresh-{label}")
+        fresh_uri = uri.replace("big.voiden", f"fresh-{label.replace(' ', '-')}.voiden")
+        fresh_text = text.replace("Prose about it.", f"Prose about it, {label}.")
         client.send(
             {
                 "method": "textDocument/didOpen",
-                "params": {"textDocument": {"uri": fresh_uri, "languageId": "voiden", "version": 1, "text": text}},
+                "params": {
+                    "textDocument": {"uri": fresh_uri, "languageId": "voiden", "version": 1, "text": fresh_text}
+                },
             }
         )
         opened = time.perf_counter()
         values = []
         gc.disable()
-        while fresh_uri not in client.published:
+        for _ in range(50):
             start = time.perf_counter()
-            await client.request(method, params)
+            await client.request(method, params_of(fresh_uri))
             values.append((time.perf_counter() - start) * 1000)
         gc.enable()
-        checked = (time.perf_counter() - opened) * 1000
+        checked = "checked" if fresh_uri in client.published else "still being checked"
         print(
-            f"{label:10} while a fresh 10,000-line document's first check runs ({len(values)} requests in its "
-            f"{checked:.0f} ms): p50 {percentile(values, 0.5):6.1f} ms   p95 {percentile(values, 0.95):6.1f} ms   "
-            "(budget p95 20 ms)"
+            f"{label:10} from the first request after opening a fresh 10,000-line document (50 requests in "
+            f"{(time.perf_counter() - opened) * 1000:.0f} ms, the document {checked} by then): first "
+            f"{values[0]:6.1f} ms (the parse)   p50 {percentile(values, 0.5):6.1f} ms   "
+            f"p95 {percentile(values, 0.95):6.1f} ms   (budget p95 10 ms)"
         )
     await client.stop()
 

@@ -59,3 +59,29 @@ def test_end_of_input_ends_the_server() -> None:
     client.process.stdin.close()
     client.process.wait(5)
     assert client.process.returncode is not None
+
+
+def test_requests_from_a_file_on_standard_input_are_answered(tmp_path: Path) -> None:
+    """The event loop reads a pipe itself; standard input that it cannot watch (a regular file, as with
+    `voiden-lsp < session.txt`) is read as pygls reads it, and answered the same."""
+    import json
+    import subprocess
+    import sys
+
+    def framed(message: dict[str, object]) -> bytes:
+        body = json.dumps({"jsonrpc": "2.0", **message}).encode()
+        return b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+    session = tmp_path / "session.txt"
+    session.write_bytes(
+        framed({"id": 1, "method": "initialize", "params": {"processId": None, "rootUri": None, "capabilities": {}}})
+        + framed({"id": 2, "method": "shutdown"})
+        + framed({"method": "exit"})
+    )
+    with session.open("rb") as stdin:
+        done = subprocess.run(
+            [sys.executable, "-m", "voiden_lsp.server"], stdin=stdin, capture_output=True, timeout=30, check=False
+        )
+    answers = [json.loads(part.split(b"\r\n\r\n", 1)[1]) for part in done.stdout.split(b"Content-Length")[1:]]
+    assert [a.get("id") for a in answers if "id" in a] == [1, 2], done.stdout
+    assert answers[0]["result"]["serverInfo"]["name"] == "voiden-lsp"

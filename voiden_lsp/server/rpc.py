@@ -8,6 +8,7 @@ import asyncio
 import inspect
 import json
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from lsprotocol import types
@@ -16,6 +17,13 @@ from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.protocol import LanguageServerProtocol
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RawResult:
+    """A request's answer as JSON text already (see `VoidenProtocol._send_response`)."""
+
+    json: str
 
 
 class UserError(JsonRpcException):
@@ -39,16 +47,28 @@ class VoidenProtocol(LanguageServerProtocol):
     def notify_json(self, method: str, params: str) -> None:
         """A notification whose params are JSON text already, framed as pygls frames its own messages: the
         events of a batch are not decoded and encoded again (pygls would walk every field of every event)."""
+        self._write_json('{"jsonrpc":"2.0","method":' + json.dumps(method) + ',"params":' + params + "}", method)
+
+    def _send_response(self, msg_id: Any, result: Any | None = None, error: Any | None = None) -> None:
+        """A `RawResult` (an answer kept as JSON text: a long document's code lenses) goes out as it is;
+        pygls would build and walk an object per field of every lens on every request."""
+        if error is None and isinstance(result, RawResult):
+            self._result_types.pop(msg_id, None)
+            self._write_json('{"jsonrpc":"2.0","id":' + json.dumps(msg_id) + ',"result":' + result.json + "}", "result")
+            return
+        super()._send_response(msg_id, result, error)
+
+    def _write_json(self, text: str, what: str) -> None:
         if self.writer is None:
             return
-        body = ('{"jsonrpc":"2.0","method":' + json.dumps(method) + ',"params":' + params + "}").encode()
+        body = text.encode()
         if self._include_headers:  # pygls's own switch: stdio frames with headers, a WebSocket does not
             header = f"Content-Length: {len(body)}\r\nContent-Type: {self.CONTENT_TYPE}; charset={self.CHARSET}"
             body = (header + "\r\n\r\n").encode() + body
         try:
             written = self.writer.write(body)
         except (BrokenPipeError, ConnectionError):  # the client is gone: nobody to tell
-            log.debug("the client is gone; %s dropped", method)
+            log.debug("the client is gone; %s dropped", what)
             return
         if inspect.isawaitable(written):
             task = asyncio.ensure_future(written)
@@ -110,3 +130,36 @@ class _QuietUserErrors(logging.Filter):
 
 
 logging.getLogger("pygls.protocol.json_rpc").addFilter(_QuietUserErrors())
+
+
+class LoopReader:
+    """Standard input read by the event loop itself. pygls reads it in a worker thread, three round trips
+    through the thread pool a message (a header line, the blank line, the body), each waiting for a loop turn
+    and the GIL: while a long document's check ran, a completion waited ~20 ms just to be read. A pipe the loop
+    watches has the whole message in the turn it arrives."""
+
+    def __init__(self, stream: asyncio.StreamReader) -> None:
+        self.stream = stream
+
+    @classmethod
+    async def of(cls, stdin: Any) -> LoopReader | None:
+        """A reader of `stdin` (a pipe or a socket); None when the loop cannot watch it (a regular file)."""
+        stream = asyncio.StreamReader(limit=1024 * 1024)
+        loop = asyncio.get_running_loop()
+        try:
+            await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stream), stdin)
+        except (ValueError, OSError):
+            return None
+        return cls(stream)
+
+    async def readline(self) -> bytes:
+        try:
+            return await self.stream.readline()
+        except (asyncio.LimitOverrunError, ValueError):  # a header line of over a megabyte: not LSP
+            return b""
+
+    async def readexactly(self, n: int) -> bytes:
+        try:
+            return await self.stream.readexactly(n)
+        except asyncio.IncompleteReadError:  # the client left mid-message: the end of input
+            return b""

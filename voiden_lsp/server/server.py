@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from urllib.parse import unquote, urlparse
 
 from lsprotocol import types
 from pygls.capabilities import get_capability
+from pygls.io_ import StdinAsyncReader, StdoutWriter, run_async
 from pygls.lsp.server import LanguageServer
 
 from voiden_lsp import __version__
@@ -23,7 +25,7 @@ from voiden_lsp.errors import VoidenError
 from voiden_lsp.events import CLOSED, ERROR, OPEN, Event
 from voiden_lsp.formats import parse_document
 from voiden_lsp.server import protocol as ext
-from voiden_lsp.server.rpc import VoidenProtocol
+from voiden_lsp.server.rpc import LoopReader, RawResult, VoidenProtocol
 from voiden_lsp.sessions import Runner, Session
 from voiden_lsp.templating import (
     APP_FOLDER,
@@ -175,6 +177,8 @@ class VoidenServer(LanguageServer):
         self.checked: dict[str, Checked] = {}
         """Per document, what its last check found."""
         self.lens_cache: dict[str, tuple[tuple[Any, ...], list[types.CodeLens]]] = {}
+        self.lens_json: dict[str, tuple[list[types.CodeLens], RawResult]] = {}
+        """Per document, its cached lenses' answer as JSON text (features/sessions.py)."""
         self.expect_results: dict[str, dict[str, Any]] = {}
         """Per document and request, the last judged run (features/expectations.py)."""
         self.lens_generation = 0
@@ -353,6 +357,31 @@ class VoidenServer(LanguageServer):
         if self._exit_timer is None:
             self._exit_timer = threading.Timer(EXIT_GRACE_SECONDS, os._exit, args=(code,))
             self._exit_timer.start()
+
+    def _start_io_async(self, stdin: Any | None = None, stdout: Any | None = None) -> None:
+        """pygls's own, but with standard input read by the event loop (`rpc.LoopReader`)."""
+        self._stop_event = stop = threading.Event()
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        source = stdin or sys.stdin.buffer
+
+        async def serve() -> None:
+            reader = await LoopReader.of(source) or StdinAsyncReader(source, self.thread_pool)
+            await run_async(
+                stop_event=stop,
+                reader=reader,
+                protocol=self.protocol,
+                logger=log,
+                error_handler=self.report_server_error,
+            )
+
+        try:
+            asyncio.run(serve())
+        except BrokenPipeError:
+            log.error("the client is gone: the server ends")
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            self.shutdown()
 
     def shutdown(self) -> None:
         """After `exit`, and at the end of input (an editor that quits without `shutdown`, as Neovim does): the

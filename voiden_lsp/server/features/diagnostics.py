@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Iterator
 
 from lsprotocol import types
 
@@ -35,7 +37,34 @@ def to_diagnostic(problem: Problem) -> types.Diagnostic:
 
 def problems(doc: Document, scopes: dict[str, Scope], checked: Checked | None = None) -> list[Problem]:
     """Everything wrong with the document that can be known without sending anything."""
-    found = list(doc.problems)
+    found: list[Problem] = []
+    for _ in _check(doc, scopes, checked, found):
+        pass
+    return found
+
+
+CHECK_SLICE_SECONDS = 0.0005
+"""The event loop checks a document in slices of this long, answering what came meanwhile between them."""
+
+
+async def problems_on_the_loop(
+    doc: Document, scopes: dict[str, Scope], checked: Checked | None = None
+) -> list[Problem]:
+    """`problems`, on the event loop in slices: a completion or hover that comes during a long document's
+    first check waits one slice at most. (In a worker thread, the check held the GIL against them in
+    switch-interval turns, and a completion during it took twice or three times as long.)"""
+    found: list[Problem] = []
+    deadline = time.perf_counter() + CHECK_SLICE_SECONDS
+    for _ in _check(doc, scopes, checked, found):
+        if time.perf_counter() >= deadline:
+            await asyncio.sleep(0)
+            deadline = time.perf_counter() + CHECK_SLICE_SECONDS
+    return found
+
+
+def _check(doc: Document, scopes: dict[str, Scope], checked: Checked | None, found: list[Problem]) -> Iterator[None]:
+    """Adds the document's problems to `found`, yielding after each request."""
+    found += doc.problems
     lines = split_lines(doc.text)
     scope_keys: dict[int, str] = {}
     fresh: dict[tuple[object, ...], list[Problem]] = {}
@@ -55,9 +84,9 @@ def problems(doc: Document, scopes: dict[str, Scope], checked: Checked | None = 
             kept = [p.moved(-first) for p in _request_problems(request, scope)]
         fresh[key] = kept
         found += [p.moved(first) for p in kept]
+        yield
     if checked is not None:
         checked.found = fresh
-    return found
 
 
 def _source(request: Request, lines: list[str]) -> tuple[object, ...]:
@@ -161,7 +190,7 @@ async def publish(ls: VoidenServer, uri: str, *, debounce: bool) -> None:
         base = ls.scope(uri, None)
         scopes = {r.name: ls.scope(uri, r) if _own_scope(r) else base for r in doc.requests}
         checked = ls.checked.setdefault(uri, Checked())
-        found = await asyncio.to_thread(problems, doc, scopes, checked)
+        found = await problems_on_the_loop(doc, scopes, checked)
         if ls.workspace.get_text_document(uri).version != version:
             return
         found += expectations.problems(ls, uri, doc)  # the last run's failed expectations
@@ -212,6 +241,7 @@ def register(server: VoidenServer) -> None:
         ls.parsed.pop(uri, None)
         ls.checked.pop(uri, None)
         ls.lens_cache.pop(uri, None)
+        ls.lens_json.pop(uri, None)
         ls.expect_results.pop(uri, None)
         ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 

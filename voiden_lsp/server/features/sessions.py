@@ -7,6 +7,7 @@ import logging
 from collections import Counter
 from typing import Any, TypeVar
 
+import orjson
 from lsprotocol import types
 
 from voiden_lsp.document import Document, Request
@@ -14,7 +15,7 @@ from voiden_lsp.errors import VoidenError
 from voiden_lsp.server import protocol
 from voiden_lsp.server.features.grpc_support import cached_schema, resolve_address
 from voiden_lsp.server.features.schemas import UNTRUSTED_SCHEMA, fetch_schema_with_progress
-from voiden_lsp.server.rpc import UserError
+from voiden_lsp.server.rpc import RawResult, UserError
 from voiden_lsp.server.server import LiveSession, VoidenServer, range_of
 from voiden_lsp.templating import Scope, expand, looks_like_json
 
@@ -53,6 +54,18 @@ def lenses(ls: VoidenServer, uri: str) -> list[types.CodeLens]:
     result = _lenses(ls, uri, doc)
     ls.lens_cache[uri] = (key, result)
     return result
+
+
+def lenses_json(ls: VoidenServer, uri: str) -> RawResult:
+    """The lenses as the answer's JSON text, made once per document version and session states: a long
+    document has a lens per request, and editors ask on every scroll and keystroke."""
+    result = lenses(ls, uri)
+    cached = ls.lens_json.get(uri)
+    if cached is not None and cached[0] is result:
+        return cached[1]
+    answer = RawResult(orjson.dumps(ls.protocol._converter.unstructure(result)).decode())
+    ls.lens_json[uri] = (result, answer)
+    return answer
 
 
 def _lenses(ls: VoidenServer, uri: str, doc: Document) -> list[types.CodeLens]:
@@ -194,10 +207,10 @@ async def start(ls: VoidenServer, uri: Any, name: Any, *, unattended: bool = Fal
 
 def register(server: VoidenServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_CODE_LENS)
-    async def code_lens(ls: VoidenServer, params: types.CodeLensParams) -> list[types.CodeLens]:
+    async def code_lens(ls: VoidenServer, params: types.CodeLensParams) -> list[types.CodeLens] | RawResult:
         try:
             await ls.document_async(params.text_document.uri)
-            return lenses(ls, params.text_document.uri)
+            return lenses_json(ls, params.text_document.uri)
         except Exception:
             log.exception("code lens failed")
             return []
