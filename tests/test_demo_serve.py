@@ -38,12 +38,15 @@ def test_set_environment_replaces_and_adds_and_keeps_the_rest() -> None:
 def test_the_examples_run_against_the_served_demo(tmp_path: Path) -> None:
     examples = tmp_path / "examples"
     shutil.copytree(ROOT / "examples", examples)
-    holder = socket.socket()
-    try:  # the preferred HTTP port taken: the server takes another, and the environment follows it
-        holder.bind(("127.0.0.1", 8080))
-        holder.listen()
-    except OSError:
-        pass  # taken already, which is the same case
+    holders = []
+    for port in (8080, 50051):  # the preferred HTTP and gRPC ports taken: the servers take others, and the
+        holder = socket.socket()  # environment follows them
+        holders.append(holder)
+        try:
+            holder.bind(("127.0.0.1", port))
+            holder.listen()
+        except OSError:
+            pass  # taken already, which is the same case
     serving = subprocess.Popen(
         [sys.executable, "-m", "voiden_lsp.cli", "demo", "--serve", "--examples", str(examples)],
         stdout=subprocess.PIPE,
@@ -62,6 +65,7 @@ def test_the_examples_run_against_the_served_demo(tmp_path: Path) -> None:
         assert b"serving the demo" in seen, seen
         config = (examples / "voiden.toml").read_text(encoding="utf-8")
         assert 'base_url = "http://127.0.0.1:8080"' not in config and "wrote the servers' addresses" in seen.decode()
+        assert 'grpc_addr = "127.0.0.1:50051"' not in config, config
         for example in (
             "01-rest-basics.voiden",
             "04-grpc-route-guide.voiden",
@@ -84,7 +88,8 @@ def test_the_examples_run_against_the_served_demo(tmp_path: Path) -> None:
         serving.send_signal(signal.SIGINT)
         assert serving.wait(timeout=10) == 0
     finally:
-        holder.close()
+        for holder in holders:
+            holder.close()
         if serving.poll() is None:
             serving.kill()
             serving.wait()

@@ -85,3 +85,32 @@ def test_requests_from_a_file_on_standard_input_are_answered(tmp_path: Path) -> 
     answers = [json.loads(part.split(b"\r\n\r\n", 1)[1]) for part in done.stdout.split(b"Content-Length")[1:]]
     assert [a.get("id") for a in answers if "id" in a] == [1, 2], done.stdout
     assert answers[0]["result"]["serverInfo"]["name"] == "voiden-lsp"
+
+
+def test_shutdown_and_exit_sent_at_once_end_the_server_cleanly(tmp_path: Path) -> None:
+    """A client that writes `shutdown` and `exit` together (without waiting for the shutdown's answer): the
+    server answers the shutdown, then exits with code 0, nothing logged as an error."""
+    import json
+    import subprocess
+    import sys
+
+    def framed(message: dict[str, object]) -> bytes:
+        body = json.dumps({"jsonrpc": "2.0", **message}).encode()
+        return b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+    messages = [
+        {"id": 1, "method": "initialize", "params": {"processId": None, "rootUri": None, "capabilities": {}}},
+        {"method": "initialized", "params": {}},
+        {"id": 2, "method": "shutdown"},
+        {"method": "exit"},
+    ]
+    done = subprocess.run(
+        [sys.executable, "-m", "voiden_lsp.server"],
+        input=b"".join(map(framed, messages)),
+        capture_output=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+    assert b"ERROR" not in done.stderr, done.stderr.decode(errors="replace")
+    assert b'"id": 2' in done.stdout or b'"id":2' in done.stdout, done.stdout

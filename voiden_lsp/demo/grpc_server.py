@@ -228,12 +228,15 @@ class DemoGrpcServer(BackgroundServer):
         interceptors = [_RequireToken(self.token)] if self.token else []
         server = grpc.aio.server(options=options, interceptors=interceptors)
         server.add_generic_rpc_handlers(self._handlers(demo_pool()))
-        if self.tls is not None:
-            key, cert = self.tls
-            credentials = grpc.ssl_server_credentials([(key, cert)])
-            self.port = server.add_secure_port(f"127.0.0.1:{self.port}", credentials)
-        else:
-            self.port = server.add_insecure_port(f"127.0.0.1:{self.port}")
+        try:  # grpcio says a port in use with a RuntimeError (older versions returned 0)
+            if self.tls is not None:
+                key, cert = self.tls
+                credentials = grpc.ssl_server_credentials([(key, cert)])
+                self.port = server.add_secure_port(f"127.0.0.1:{self.port}", credentials)
+            else:
+                self.port = server.add_insecure_port(f"127.0.0.1:{self.port}")
+        except RuntimeError:
+            self.port = 0
         if not self.port:
             raise OSError("the gRPC demo server could not bind its port")
         await server.start()

@@ -93,8 +93,21 @@ class VoidenProtocol(LanguageServerProtocol):
             return _Answered()
 
     def handle_message(self, message: Any) -> None:
+        """Messages in order; an `exit` read while `shutdown` is still being answered waits for that answer.
+        The event loop reads every message that has arrived in one turn (`LoopReader`), so a client that sends
+        both at once (the spec asks it to wait; not every one does) would otherwise exit before the shutdown
+        was done, with code 1."""
         if isinstance(message, _Answered):
             return
+        method = getattr(message, "method", None)
+        if method == "shutdown":
+            self._shutdown_id = getattr(message, "id", None)
+        elif method == "exit":
+            shutdown = getattr(self, "_shutdown_id", None)
+            pending = self._request_futures.get(shutdown) if shutdown is not None else None
+            if pending is not None and not pending.done():
+                pending.add_done_callback(lambda _: self.handle_message(message))
+                return
         super().handle_message(message)
 
     def _handle_response(self, msg_id: Any, result: Any | None = None, error: Any | None = None) -> None:
