@@ -183,18 +183,39 @@ def lens_above(page: Any, title: str, line_text: str, nth_below: bool = False, t
     return page.locator(".editor-group-container.active .codelens-decoration a").nth(index)
 
 
-def click_lens(page: Any, title: str, line_text: str, nth_below: bool = False, timeout: float = 60) -> None:
-    """Click that lens. Lenses are drawn again whenever a session changes state: a lens found a moment ago
-    may be gone (or moved) by the click, so each try looks it up afresh."""
+def click_lens(
+    page: Any,
+    title: str,
+    line_text: str,
+    nth_below: bool = False,
+    timeout: float = 60,
+    until_shown: Any = None,
+    what: str = "",
+) -> None:
+    """Click that lens. Lenses are drawn again whenever a session changes state or the text changes: a lens
+    found a moment ago may be gone (or another in its place) by the click, so each try looks it up afresh.
+    With `until_shown`, the click is done once that condition holds; while it does not and the lens is still
+    there (the click landed on a lens being redrawn and did nothing), it is clicked again."""
     deadline = time.monotonic() + timeout
     while True:
         lens = lens_above(page, title, line_text, nth_below, timeout=max(1.0, deadline - time.monotonic()))
         try:
             lens.click(timeout=3000)
-            return
         except Exception:  # playwright's TimeoutError: detached or not stable while the lenses were redrawn
             if time.monotonic() > deadline:
                 raise
+            continue
+        if until_shown is None:
+            return
+        settle = time.monotonic() + 10
+        while not until_shown():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {what or 'what the lens does'}")
+            if time.monotonic() > settle and lens_index(page, title, line_text, nth_below) >= 0:
+                break  # nothing came and the lens is still there: the click did not take
+            time.sleep(0.2)
+        else:
+            return
 
 
 def lens_index(page: Any, title: str, line_text: str, nth_below: bool) -> int:
@@ -343,8 +364,9 @@ def screenshots_in_every_theme(page: Any, code_server: CodeServer) -> None:
 
 def run_grpc_chat(page: Any) -> None:
     open_file(page, "04-grpc-route-guide.voiden", 62)
-    click_lens(page, "Connect", "name=route-chat")  # once the server has started and answered
-    until(lambda: panel_frame(page) is not None, "the live panel")
+    click_lens(  # once the server has started and answered
+        page, "Connect", "name=route-chat", until_shown=lambda: panel_frame(page) is not None, what="the live panel"
+    )
     frame = panel_frame(page)
     received = frame.locator(".row.kind-received")
     until(lambda: received.count() >= 1, "the first echo in the panel")
@@ -552,8 +574,9 @@ def test_vscode_graphql_completes_from_the_live_schema_and_shows_a_subscription(
             page.keyboard.press("Control+Z")
             countdown = next(i for i, line in enumerate(text) if "name=countdown" in line) + 1
             open_file(page, "08-graphql.voiden", countdown + 4)
-            click_lens(page, "Connect", "name=countdown")
-            until(lambda: panel_frame(page) is not None, "the live panel")
+            click_lens(
+                page, "Connect", "name=countdown", until_shown=lambda: panel_frame(page) is not None, what="the panel"
+            )
             frame = panel_frame(page)
             until(lambda: frame.locator(".tab.selected .badge.state-closed").count() == 1, "the subscription to end")
             received = frame.locator(".row.kind-received")
