@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import json
 import statistics
 import sys
 import tempfile
@@ -24,8 +23,10 @@ from typing import Any
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
-sys.path.insert(0, str(Path(__file__).parent))
-from run import bare_grpc_stream, demo_process
+sys.path[:0] = [str(Path(__file__).parent), str(Path(__file__).parents[1])]
+from run import bare_grpc_stream, demo_process  # noqa: E402
+
+from tests.rawclient import RawClient  # noqa: E402
 
 SERVER = [sys.executable, "-m", "voiden_lsp.server"]
 #: The reference: a pygls server with no features at all (its own imports are most of the start-up).
@@ -179,83 +180,6 @@ async def main() -> None:
         )
 
 
-class RawClient:
-    """A bare JSON-RPC client over the server's stdio: as fast as an editor's own JSON parser, so a Python
-    LSP client library (which builds an object per field) is not what gets measured."""
-
-    def __init__(self, proc: asyncio.subprocess.Process) -> None:
-        assert proc.stdin is not None and proc.stdout is not None
-        self.proc, self.stdin, self.stdout = proc, proc.stdin, proc.stdout
-        self.next_id = 100
-        self.published: set[str] = set()
-        """Documents whose diagnostics have come at least once."""
-
-    @classmethod
-    async def start(cls) -> RawClient:
-        proc = await asyncio.create_subprocess_exec(
-            *SERVER, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE
-        )
-        client = cls(proc)
-        await client.request("initialize", {"processId": None, "rootUri": None, "capabilities": {}})
-        client.send({"method": "initialized", "params": {}})
-        return client
-
-    def send(self, message: dict[str, Any]) -> None:
-        body = json.dumps({"jsonrpc": "2.0", **message}).encode()
-        self.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
-
-    async def read(self) -> dict[str, Any]:
-        length = 0
-        while (line := await self.stdout.readline()) not in (b"\r\n", b""):
-            if line.lower().startswith(b"content-length:"):
-                length = int(line.split(b":")[1])
-        result: dict[str, Any] = json.loads(await self.stdout.readexactly(length))
-        if result.get("method") == "textDocument/publishDiagnostics":
-            self.published.add(result["params"]["uri"])
-        return result
-
-    async def request(self, method: str, params: dict[str, Any]) -> Any:
-        self.next_id += 1
-        wanted = self.next_id
-        self.send({"id": wanted, "method": method, "params": params})
-        while True:
-            message = await self.read()
-            if message.get("id") == wanted and "method" not in message:
-                return message.get("result")
-            if "id" in message and "method" in message:  # a server request (configuration, refresh)
-                self.send({"id": message["id"], "result": None})
-
-    async def run_to_close(self, uri: str, name: str) -> int:
-        """`voiden.run` on a request, its `voiden/events` read to its `closed` event; how many were `received`."""
-        params = {"command": "voiden.run", "arguments": [uri, name]}
-        self.send({"id": 2, "method": "workspace/executeCommand", "params": params})
-        received, closed = 0, False
-        while not closed:
-            message = await self.read()
-            if message.get("method") == "voiden/events":
-                for event in message["params"]["events"]:
-                    received += event["kind"] == "received"
-                    closed = closed or event["kind"] == "closed"
-        return received
-
-    async def until_diagnostics(self, uri: str, version: int) -> None:
-        while True:
-            message = await self.read()
-            params = message.get("params") or {}
-            if message.get("method") == "textDocument/publishDiagnostics" and params.get("uri") == uri:
-                if params.get("version") in (None, version):
-                    return
-            elif "id" in message and "method" in message:
-                self.send({"id": message["id"], "result": None})
-
-    async def stop(self) -> str:
-        peak = _peak_rss_mb(self.proc.pid)
-        await self.request("shutdown", {})
-        self.send({"method": "exit"})
-        await self.proc.wait()
-        return peak
-
-
 async def raw_timings(uri: str, text: str, line: int, address: str) -> None:
     """Completion, hover, code lens and diagnostics as an editor sees them (a bare JSON-RPC client)."""
     client = await RawClient.start()
@@ -364,20 +288,9 @@ async def raw_stream(doc: Path) -> tuple[int, float, str]:
     start = time.perf_counter()
     received = await client.run_to_close(uri, "ticks")
     elapsed = time.perf_counter() - start
-    peak = await client.stop()
-    return received, elapsed, peak
-
-
-def _peak_rss_mb(pid: int | None) -> str:
-    if pid is None:
-        return "?"
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return str(int(line.split()[1]) // 1024)
-    except OSError:
-        pass
-    return "?"
+    peak = client.memory_mb("VmHWM")
+    await client.stop()
+    return received, elapsed, f"{peak:.0f}"
 
 
 if __name__ == "__main__":

@@ -17,11 +17,10 @@ SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
 
 
-@pytest.fixture
-def health_server() -> Iterator[tuple[str, health.HealthServicer]]:
+def _start_health_server() -> tuple[grpc.Server, str, health.HealthServicer]:
+    """grpcio's health service with grpcio's reflection, on a free port; the overall status SERVING."""
     servicer = health.HealthServicer()
     servicer.set("", SERVING)
-    servicer.set("shop", NOT_SERVING)
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
     health_pb2_grpc.add_HealthServicer_to_server(servicer, server)
     reflection.enable_server_reflection(
@@ -29,7 +28,14 @@ def health_server() -> Iterator[tuple[str, health.HealthServicer]]:
     )
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
-    yield f"127.0.0.1:{port}", servicer
+    return server, f"127.0.0.1:{port}", servicer
+
+
+@pytest.fixture
+def health_server() -> Iterator[tuple[str, health.HealthServicer]]:
+    server, address, servicer = _start_health_server()
+    servicer.set("shop", NOT_SERVING)
+    yield address, servicer
     servicer.enter_graceful_shutdown()
     server.stop(None)
 
@@ -77,26 +83,13 @@ async def test_watch_ends_at_its_duration(health_server: tuple[str, health.Healt
     assert of(events, "closed")[0]["reason"] == "@duration 300ms reached"
 
 
-def _start_health_server() -> tuple[grpc.Server, str]:
-    servicer = health.HealthServicer()
-    servicer.set("", SERVING)
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
-    health_pb2_grpc.add_HealthServicer_to_server(servicer, server)
-    reflection.enable_server_reflection(
-        [health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME], server
-    )
-    port = server.add_insecure_port("127.0.0.1:0")
-    server.start()
-    return server, f"127.0.0.1:{port}"
-
-
 async def test_another_server_at_a_remembered_address_is_asked_again() -> None:
     """The schema read from grpcio's health server is remembered by address; when that server is gone and the
     demo's listens on the same port, a method the remembered schema lacks reads the reflection again instead
     of failing with "unknown service" (what failed a test whose free port had served another test's server)."""
     from voiden_lsp.demo.grpc_server import DemoGrpcServer
 
-    server, address = _start_health_server()
+    server, address, _ = _start_health_server()
     try:
         events, _ = await run(call("Check", '{"service": ""}'), addr=address)
         assert [r["data"] for r in of(events, "received")] == [{"status": "SERVING"}]
