@@ -111,3 +111,35 @@ async def test_a_huge_document_is_parsed_off_the_event_loop(client: LanguageClie
 
     await asyncio.gather(lens(huge, "huge"), lens(small, "small"))
     assert answered == ["small", "huge"]
+
+
+async def test_a_huge_request_is_checked_without_holding_other_documents(tmp_path: Path) -> None:
+    """A request with a 4 MB JSON body of 60,000 templates takes seconds to check. Checks run on the event loop
+    in slices, but a request that large is checked in a worker thread: hovers on another document are
+    answered throughout (each waited ~2 s when it was checked on the loop in one piece)."""
+    import json
+    import time
+
+    from tests.rawclient import RawClient
+
+    client = await RawClient.start()
+    try:
+        small = (tmp_path / "small.voiden").as_uri()
+        item = {"uri": small, "languageId": "voiden", "version": 1, "text": "```http name=one\nGET http://x/\n```\n"}
+        client.send({"method": "textDocument/didOpen", "params": {"textDocument": item}})
+        hover = {"textDocument": {"uri": small}, "position": {"line": 1, "character": 6}}
+        await client.request("textDocument/hover", hover)
+        body = json.dumps([{"id": i, "name": "{{$faker.name}}", "tags": ["a", "b"]} for i in range(60_000)])
+        big = (tmp_path / "big.voiden").as_uri()
+        text = f"```http name=big\nPOST http://127.0.0.1:9/\nContent-Type: application/json\n\n{body}\n```\n"
+        client.send({"method": "textDocument/didOpen", "params": {"textDocument": {**item, "uri": big, "text": text}}})
+        waits = []
+        started = time.perf_counter()
+        while big not in client.published and time.perf_counter() - started < 120:
+            asked = time.perf_counter()
+            await client.request("textDocument/hover", hover)
+            waits.append(time.perf_counter() - asked)
+        assert big in client.published
+        assert len(waits) > 10 and max(waits) < 1.0, (len(waits), max(waits))
+    finally:
+        await client.stop()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 
 from lsprotocol import types
 
@@ -38,13 +38,21 @@ def to_diagnostic(problem: Problem) -> types.Diagnostic:
 def problems(doc: Document, scopes: dict[str, Scope], checked: Checked | None = None) -> list[Problem]:
     """Everything wrong with the document that can be known without sending anything."""
     found: list[Problem] = []
-    for _ in _check(doc, scopes, checked, found):
-        pass
-    return found
+    steps = _check(doc, scopes, checked, found)
+    answer: list[Problem] | None = None
+    while True:
+        try:
+            step = steps.send(answer)
+        except StopIteration:
+            return found
+        answer = _request_problems(*step) if step is not None else None
 
 
 CHECK_SLICE_SECONDS = 0.0005
 """The event loop checks a document in slices of this long, answering what came meanwhile between them."""
+LARGE_REQUEST = 16_000
+"""A request with more text than this (a pasted 4 MB body) is checked in a worker thread: on the loop, its one
+check would hold every request for as long as it takes."""
 
 
 async def problems_on_the_loop(
@@ -52,18 +60,39 @@ async def problems_on_the_loop(
 ) -> list[Problem]:
     """`problems`, on the event loop in slices: a completion or hover that comes during a long document's
     first check waits one slice at most. (In a worker thread, the check held the GIL against them in
-    switch-interval turns, and a completion during it took twice or three times as long.)"""
+    switch-interval turns, and a completion during it took twice or three times as long.) A large request is
+    checked in a worker thread, as the whole document was before."""
     found: list[Problem] = []
+    steps = _check(doc, scopes, checked, found)
+    answer: list[Problem] | None = None
     deadline = time.perf_counter() + CHECK_SLICE_SECONDS
-    for _ in _check(doc, scopes, checked, found):
+    while True:
+        try:
+            step = steps.send(answer)
+        except StopIteration:
+            return found
+        if step is None:
+            answer = None
+        elif _size(step[0]) > LARGE_REQUEST:
+            answer = await asyncio.to_thread(_request_problems, *step)
+        else:
+            answer = _request_problems(*step)
         if time.perf_counter() >= deadline:
             await asyncio.sleep(0)
             deadline = time.perf_counter() + CHECK_SLICE_SECONDS
-    return found
 
 
-def _check(doc: Document, scopes: dict[str, Scope], checked: Checked | None, found: list[Problem]) -> Iterator[None]:
-    """Adds the document's problems to `found`, yielding after each request."""
+def _size(request: Request) -> int:
+    spans = [request.body, request.variables, *(m.body for m in request.messages), *(h.value for h in request.headers)]
+    return sum(len(span.text) for span in spans if span is not None)
+
+
+def _check(
+    doc: Document, scopes: dict[str, Scope], checked: Checked | None, found: list[Problem]
+) -> Generator[tuple[Request, Scope] | None, list[Problem] | None, None]:
+    """Adds the document's problems to `found`. For each request whose problems are not known from the last
+    check it yields (request, scope) and takes that request's problems back; after each request it yields
+    None (a place to pause)."""
     found += doc.problems
     lines = split_lines(doc.text)
     scope_keys: dict[int, str] = {}
@@ -81,10 +110,11 @@ def _check(doc: Document, scopes: dict[str, Scope], checked: Checked | None, fou
         )
         kept = checked.found.get(key) if checked is not None else None
         if kept is None:
-            kept = [p.moved(-first) for p in _request_problems(request, scope)]
+            answer = yield request, scope
+            kept = [p.moved(-first) for p in answer or []]
         fresh[key] = kept
         found += [p.moved(first) for p in kept]
-        yield
+        yield None
     if checked is not None:
         checked.found = fresh
 
