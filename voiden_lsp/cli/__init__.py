@@ -47,6 +47,16 @@ def build_parser() -> argparse.ArgumentParser:
     convert.add_argument("file", type=Path)
     convert.add_argument("-o", "--output", help="where to write it (default: FILE with .voiden; `-` for stdout)")
 
+    imports = commands.add_parser(
+        "import", help="write .voiden documents from other formats (curl command lines, Voiden app .void files)"
+    )
+    imports.add_argument("sources", nargs="+", metavar="SOURCE", help="files, or - for standard input (a paste)")
+    imports.add_argument(
+        "--from", dest="source_format", choices=("curl", "void"), help="the format (default: detected)"
+    )
+    imports.add_argument("--out", type=Path, default=Path("."), help="the folder to write into (default: .)")
+    imports.add_argument("--force", action="store_true", help="overwrite documents that exist")
+
     demo = commands.add_parser("demo", help="start the demo servers and run the bundled examples against them")
     demo.add_argument("--examples", type=Path, default=None, help="the examples folder (default: ./examples)")
     demo.add_argument(
@@ -87,6 +97,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     level = str(getattr(args, "log_level", "WARNING")).upper()
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     logmask.install()
+    if args.command == "import":
+        from voiden_lsp.cli.imports import import_sources
+
+        sys.exit(import_sources(args.sources, args.source_format, args.out, args.force))
     if args.command == "convert":
         from voiden_lsp.cli.convert import convert_file
 

@@ -62,3 +62,24 @@ def render_request(request: Request) -> str:
     if request.variables is not None:
         parts += ["", "```variables", request.variables.text.strip(), "```"]
     return "\n".join(parts)
+
+
+def render_document(title: str, requests: list[tuple[Request, list[str]]]) -> str:
+    """A `.voiden` document of imported requests: a heading per request, what did not carry over as a
+    visible note above it (each request named uniquely from its method and path when it has no name)."""
+    from voiden_lsp.document.markup import slugify
+
+    parts = [f"# {title}"]
+    taken: set[str] = set()
+    for request, notes in requests:
+        path = request.target.text.split("?")[0].rstrip("/").rsplit("/", 1)[-1] if request.target else ""
+        base = slugify(f"{request.method or request.protocol} {path}") or "request"
+        name, n = base, 2
+        while name in taken:
+            name, n = f"{base}-{n}", n + 1
+        taken.add(name)
+        request.name = name
+        parts.append(f"## {name}")
+        parts += [f"> Not carried over: {note}" for note in notes]
+        parts.append(render_request(request))
+    return "\n\n".join(parts) + "\n"

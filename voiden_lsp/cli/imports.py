@@ -1,0 +1,102 @@
+"""`voiden import SOURCE... [--from FORMAT] [--out DIR] [--force]`: other formats as `.voiden` documents.
+
+Formats so far: `curl` (command lines: a file or `-` for a paste on standard input) and `void` (the Voiden
+app's files, as `voiden convert`). Exit 0 when everything carried over, 1 when anything was carried over only
+as a note (all else written), 2 when a source cannot be read at all or a file would be overwritten."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+from voiden_lsp.cli.output import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from voiden_lsp.formats import convert_void
+from voiden_lsp.formats.curl import CurlError, looks_like_curl, read_curl
+from voiden_lsp.formats.voiden import render_document
+from voiden_lsp.templating import void_context
+
+FORMATS = ("curl", "void")
+MAX_SOURCE = 16 * 1024 * 1024
+
+
+def import_sources(sources: list[str], fmt: str | None, out: Path, force: bool) -> int:
+    worst = EXIT_OK
+    for source in sources:
+        worst = max(worst, _import(source, fmt, out, force))
+    return worst
+
+
+def _import(source: str, fmt: str | None, out: Path, force: bool) -> int:
+    where = "standard input" if source == "-" else source
+    try:
+        if source == "-":
+            text = sys.stdin.read(MAX_SOURCE + 1)
+        else:
+            path = Path(source)
+            if path.is_file() and path.stat().st_size > MAX_SOURCE:
+                raise ValueError(f"it is over {MAX_SOURCE // (1024 * 1024)} MB")
+            text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        print(f"voiden: cannot read {where}: {getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
+        return EXIT_USAGE
+    kind = fmt or ("void" if source.endswith(".void") else "curl" if looks_like_curl(text) else None)
+    if kind is None:
+        print(f"voiden: cannot tell the format of {where}: pass --from ({', '.join(FORMATS)})", file=sys.stderr)
+        return EXIT_USAGE
+    stem = "imported" if source == "-" else Path(source).stem
+    target = out / f"{stem}.voiden"
+    if target.exists() and not force:
+        print(f"voiden: {target} exists: pass --force to overwrite it", file=sys.stderr)
+        return EXIT_USAGE
+    if kind == "void":
+        written = convert_void(text, *void_context(Path(source).resolve()))
+        notes: list[str] = []
+        count = sum(1 for line in written.splitlines() if re.match(r"```(http|sse|ws|grpc|socketio|graphql)\b", line))
+    else:
+        try:
+            imported = read_curl(text)
+        except CurlError as exc:
+            print(f"voiden: {where}: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        title = f"Imported from {'a curl paste' if source == '-' else Path(source).name}"
+        written = render_document(title, [(i.request, i.notes) for i in imported])
+        notes = [f"{i.request.name}: {note}" for i in imported for note in i.notes]
+        count = len(imported)
+    out.mkdir(parents=True, exist_ok=True)
+    target.write_text(written, encoding="utf-8")
+    if kind == "curl":
+        _keep_secrets(out, {k: v for i in imported for k, v in i.secrets.items()})
+    plural = ("s" if count != 1 else "", "s" if len(notes) != 1 else "")
+    print(f"voiden: wrote {target}: {count} request{plural[0]}, {len(notes)} note{plural[1]}")
+    for note in notes:
+        print(f"  note: {note}")
+    return EXIT_FAILED if notes else EXIT_OK
+
+
+def _keep_secrets(out: Path, secrets: dict[str, str]) -> None:
+    """The commands' credentials into `.env` beside the documents (a name already there keeps its value), and
+    `.env` into `.gitignore`: secrets never go into a document or into git."""
+    if not secrets:
+        return
+    dotenv = out / ".env"
+    lines = dotenv.read_text(encoding="utf-8").splitlines() if dotenv.is_file() else []
+    known = {line.split("=", 1)[0].strip() for line in lines if "=" in line}
+    added = [f"{name}={_quoted(value)}" for name, value in secrets.items() if name not in known]
+    if added:
+        dotenv.write_text("\n".join([*lines, *added]) + "\n", encoding="utf-8")
+        print(f"voiden: the commands' credentials are in {dotenv} ({', '.join(secrets)})")
+    ignore = out / ".gitignore"
+    ignored = ignore.read_text(encoding="utf-8").splitlines() if ignore.is_file() else []
+    if ".env" not in (line.strip() for line in ignored):
+        ignore.write_text("\n".join([*ignored, ".env"]) + "\n", encoding="utf-8")
+
+
+def _quoted(value: str) -> str:
+    """A `.env` value that our reader (`templating.collection.parse_dotenv`) takes back as it is: bare when
+    it can be, else in single quotes (read literally), else in double quotes with `"` escaped."""
+    if re.fullmatch(r"[^\s'\"#\\]*", value):
+        return value
+    if "'" not in value:
+        return f"'{value}'"
+    return '"' + value.replace('"', '\\"') + '"'

@@ -1,0 +1,406 @@
+"""curl command lines (a terminal's, or a browser's "Copy as cURL" for bash or cmd) read into requests, with a
+note for everything that does not carry over. Pure: text in, requests and notes out; no file is read, no
+command run. The shell syntax is read by a small tokenizer of our own (quotes, `$'...'` ANSI-C strings,
+backslash and `^` escapes, continued lines), the flags by a table."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import quote_plus, urlsplit, urlunsplit
+
+from voiden_lsp.document.model import Header, Metadata, Range, Request, Span
+from voiden_lsp.formats.void.parts import BOUNDARY
+
+MAX_COMMAND = 1024 * 1024
+"""A paste longer than this is refused in words (a command line is a few kilobytes)."""
+_NOWHERE = Range.of(0, 0)
+
+#: flag -> takes a value. Short flags map to their long names below.
+_FLAGS: dict[str, bool] = {
+    "request": True, "header": True, "url": True, "url-query": True, "get": False, "head": False,
+    "data": True, "data-raw": True, "data-binary": True, "data-ascii": True, "data-urlencode": True,
+    "json": True, "form": True, "form-string": True, "upload-file": True, "user": True, "basic": False,
+    "digest": False, "ntlm": False, "oauth2-bearer": True, "cookie": True, "user-agent": True, "referer": True,
+    "compressed": False, "insecure": False, "location": False, "max-redirs": True, "max-time": True,
+    "connect-timeout": True, "cacert": True, "cert": True, "key": True, "http1.1": False, "http2": False,
+    "retry": True, "proxy": True,
+    # what curl shows or writes, not what it sends: read and left aside without a note
+    "silent": False, "show-error": False, "verbose": False, "include": False, "output": True,
+    "write-out": True, "fail": False, "progress-bar": False, "no-progress-meter": False, "remote-name": False,
+    "fail-with-body": False,
+}  # fmt: skip
+_SHORT = {
+    "X": "request", "H": "header", "G": "get", "I": "head", "d": "data", "F": "form", "T": "upload-file",
+    "u": "user", "b": "cookie", "A": "user-agent", "e": "referer", "k": "insecure", "L": "location",
+    "m": "max-time", "x": "proxy", "s": "silent", "S": "show-error", "v": "verbose", "i": "include",
+    "o": "output", "w": "write-out", "f": "fail", "#": "progress-bar", "O": "remote-name",
+}  # fmt: skip
+_OUTPUT_ONLY = frozenset(
+    {"silent", "show-error", "verbose", "include", "output", "write-out", "fail", "progress-bar",
+     "no-progress-meter", "remote-name", "fail-with-body", "compressed", "http1.1", "http2"}
+)  # fmt: skip
+_ANSI = {"a": "\a", "b": "\b", "e": "\x1b", "E": "\x1b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
+
+
+class CurlError(ValueError):
+    """The text cannot be read as curl commands; the message says where and what was expected."""
+
+
+@dataclass
+class Imported:
+    """One command read: the request, what did not carry over (each a note in words), and the secrets it
+    carried (credentials of an `Authorization` header), which the request names as `{{NAME}}` and which
+    belong in `.env`, never in a document."""
+
+    request: Request
+    notes: list[str] = field(default_factory=list)
+    secrets: dict[str, str] = field(default_factory=dict)
+
+
+def looks_like_curl(text: str) -> bool:
+    return re.match(r"\s*(?:\$\s*)?curl(?:\.exe)?\s", text) is not None
+
+
+def read_curl(text: str) -> list[Imported]:
+    """Every curl command of `text` (a paste may hold several), in order. Raises CurlError when there is
+    none, or a quote is never closed."""
+    if len(text) > MAX_COMMAND:
+        raise CurlError(f"the text is {len(text):,} characters: a curl paste of at most {MAX_COMMAND:,} is read")
+    commands = [words for words in _commands(text) if words]
+    if not commands:
+        raise CurlError("no curl command found: expected text starting with `curl`")
+    return [_request(words, n) for n, words in enumerate(commands, start=1)]
+
+
+def _commands(text: str) -> list[list[str]]:
+    """The words of each `curl` command: a new command starts at a line beginning with `curl`."""
+    text = text.replace("\r\n", "\n")
+    if re.search(r"\^\n|\^\"", text) and "\\\n" not in text:  # "Copy as cURL (cmd)": ^ escapes, ^ continuations
+        text = re.sub(r"\^(.)", r"\1", text.replace("^\n", " "), flags=re.DOTALL)
+    chunks = re.split(r"(?m)^\s*(?:\$\s*)?(?=curl(?:\.exe)?\s)", text)
+    found = []
+    for chunk in chunks:
+        words = _words(chunk)
+        if words and words[0].lower() in ("curl", "curl.exe"):
+            found.append(words[1:])
+    return found
+
+
+def _words(text: str) -> list[str]:
+    """POSIX shell words: quotes, `$'...'`, backslash escapes, `\\`-newline continuations; `#` comments."""
+    words: list[str] = []
+    word: list[str] = []
+    started = False
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "\\" and i + 1 < n:
+            if text[i + 1] != "\n":
+                word.append(text[i + 1])
+                started = True
+            i += 2
+        elif ch == "'":
+            end = text.find("'", i + 1)
+            if end < 0:
+                raise CurlError(f"a quote (') opened at character {i + 1} is never closed")
+            word.append(text[i + 1 : end])
+            started, i = True, end + 1
+        elif ch == "$" and text.startswith("$'", i):
+            value, i = _ansi_c(text, i + 2)
+            word.append(value)
+            started = True
+        elif ch == '"':
+            value, i = _double_quoted(text, i + 1)
+            word.append(value)
+            started = True
+        elif ch in " \t\n":
+            if started:
+                words.append("".join(word))
+                word, started = [], False
+            i += 1
+        elif ch == "#" and not started:
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+        else:
+            word.append(ch)
+            started = True
+            i += 1
+    if started:
+        words.append("".join(word))
+    return words
+
+
+def _double_quoted(text: str, i: int) -> tuple[str, int]:
+    out: list[str] = []
+    while i < len(text):
+        ch = text[i]
+        if ch == '"':
+            return "".join(out), i + 1
+        if ch == "\\" and i + 1 < len(text) and text[i + 1] in '"\\$`\n':
+            if text[i + 1] != "\n":
+                out.append(text[i + 1])
+            i += 2
+            continue
+        out.append(ch)
+        i += 1
+    raise CurlError('a quote (") is never closed')
+
+
+def _ansi_c(text: str, i: int) -> tuple[str, int]:
+    """A bash `$'...'` string from after its opening quote: its value and where it ends."""
+    out: list[str] = []
+    while i < len(text):
+        ch = text[i]
+        if ch == "'":
+            return "".join(out), i + 1
+        if ch != "\\" or i + 1 >= len(text):
+            out.append(ch)
+            i += 1
+            continue
+        code = text[i + 1]
+        if code in _ANSI:
+            out.append(_ANSI[code])
+            i += 2
+        elif code in ("x", "u", "U"):
+            width = {"x": 2, "u": 4, "U": 8}[code]
+            digits = re.match(rf"[0-9a-fA-F]{{1,{width}}}", text[i + 2 :])
+            if digits is None:
+                out.append("\\" + code)
+                i += 2
+            else:
+                out.append(chr(min(int(digits.group(0), 16), 0x10FFFF)))
+                i += 2 + len(digits.group(0))
+        elif code in "01234567":
+            digits = re.match(r"[0-7]{1,3}", text[i + 1 :])
+            assert digits is not None
+            out.append(chr(int(digits.group(0), 8)))
+            i += 1 + len(digits.group(0))
+        else:
+            out.append(code)  # \\ \' \" \? and anything else: the character itself
+            i += 2
+    raise CurlError("a $'...' string is never closed")
+
+
+def _options(words: list[str], notes: list[str]) -> tuple[list[tuple[str, str]], list[str]]:
+    """(flag, value) pairs in order, and the words that are not flags (URLs)."""
+    options: list[tuple[str, str]] = []
+    loose: list[str] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        i += 1
+        if word == "--":
+            loose += words[i:]
+            break
+        if word.startswith("--") and len(word) > 2:
+            name, eq, value = word[2:].partition("=")
+            takes = _FLAGS.get(name)
+            if takes is None:
+                notes.append(f"`{word}` has no equivalent here: left out")
+                continue
+            if takes and not eq:
+                if i >= len(words):
+                    notes.append(f"`{word}` has no value: left out")
+                    continue
+                value, i = words[i], i + 1
+            options.append((name, value if takes else ""))
+        elif word.startswith("-") and len(word) > 1:
+            j = 1
+            while j < len(word):  # glued short flags: -sSL, -XPOST
+                short = _SHORT.get(word[j])
+                if short is None:
+                    notes.append(f"`-{word[j]}` has no equivalent here: left out")
+                    j += 1
+                    continue
+                name = short
+                if _FLAGS[name]:
+                    value = word[j + 1 :]
+                    if not value:
+                        if i >= len(words):
+                            notes.append(f"`-{word[j]}` has no value: left out")
+                            break
+                        value, i = words[i], i + 1
+                    options.append((name, value))
+                    break
+                options.append((name, ""))
+                j += 1
+        else:
+            loose.append(word)
+    return options, loose
+
+
+def _request(words: list[str], ordinal: int) -> Imported:
+    notes: list[str] = []
+    options, loose = _options(words, notes)
+    urls = [value for name, value in options if name == "url"] + loose
+    if not urls:
+        raise CurlError(f"curl command {ordinal} names no URL")
+    if len(urls) > 1:
+        notes.append(f"curl sends to each of {len(urls)} URLs; this request sends to the first, {urls[0]}")
+    url = urls[0] if "://" in urls[0] else f"http://{urls[0]}"
+    headers: list[tuple[str, str]] = []
+    data: list[str] = []
+    form: list[tuple[str, str]] = []
+    query: list[str] = []
+    method: str | None = None
+    get = head = json_body = follow = False
+    metadata: list[tuple[str, str]] = []
+    body_file: str | None = None
+    for name, value in options:
+        if name == "request":
+            method = value.upper()
+        elif name == "header":
+            if value.startswith("@"):
+                notes.append(f"`-H {value}` reads headers from a file: add them by hand")
+            elif ":" in value:
+                key, _, val = value.partition(":")
+                headers.append((key.strip(), val.strip()))
+            elif value.endswith(";"):
+                headers.append((value[:-1].strip(), ""))
+            else:
+                notes.append(f"`-H {value}` is not a header line (`Name: value`): left out")
+        elif name == "url-query":
+            query.append(_urlencoded(value, notes) if not value.startswith("+") else value[1:])
+        elif name == "get":
+            get = True
+        elif name == "head":
+            head = True
+        elif name in ("data", "data-ascii", "data-raw", "data-binary", "json"):
+            if value.startswith("@") and name != "data-raw":
+                body_file = value[1:]
+                if name in ("data", "data-ascii"):
+                    notes.append(f"curl strips the newlines of {body_file} (`-d @file`); this sends the file as it is")
+            else:
+                data.append(value.replace("\r", "").replace("\n", "") if name in ("data", "data-ascii") else value)
+            json_body |= name == "json"
+        elif name == "data-urlencode":
+            data.append(_urlencoded(value, notes))
+        elif name in ("form", "form-string"):
+            key, eq, val = value.partition("=")
+            if not eq:
+                notes.append(f"`-F {value}` is not `name=value`: left out")
+            else:
+                form.append((key, val if name == "form" else "\0" + val))
+        elif name == "upload-file":
+            body_file = value
+            method = method or "PUT"
+        elif name == "user":
+            headers.append(("Authorization", f"Basic {value}"))
+        elif name in ("digest", "ntlm"):
+            notes.append(f"`--{name}` auth is not sent here: the request sends the user as Basic auth")
+        elif name == "oauth2-bearer":
+            headers.append(("Authorization", f"Bearer {value}"))
+        elif name == "cookie":
+            if "=" in value:
+                headers.append(("Cookie", value))
+            else:
+                notes.append(f"`-b {value}` reads cookies from a file: add them as a `Cookie:` header by hand")
+        elif name == "user-agent":
+            headers.append(("User-Agent", value))
+        elif name == "referer":
+            headers.append(("Referer", value.removesuffix(";auto")))
+        elif name == "insecure":
+            metadata.append(("insecure", ""))
+        elif name == "location":
+            follow = True
+        elif name == "max-time":
+            metadata.append(("timeout", f"{_seconds(value)}s"))
+        elif name in ("cacert", "cert", "key"):
+            metadata.append(({"cacert": "ca"}.get(name, name), value))
+        elif name in ("max-redirs", "connect-timeout", "retry", "proxy"):
+            notes.append(f"`--{name} {value}` has no equivalent here: left out")
+    if not follow:
+        metadata.append(("no-redirect", ""))  # curl follows a redirect only with -L
+    if json_body:
+        _default(headers, "Content-Type", "application/json")
+        _default(headers, "Accept", "application/json")
+    body: str | None = None
+    if data and (get or head):
+        query.append("&".join(data))
+    elif data:
+        body = "&".join(data)
+        _default(headers, "Content-Type", "application/x-www-form-urlencoded")
+    if form:
+        body = _multipart(form, notes)
+        headers = [(k, v) for k, v in headers if k.lower() != "content-type"]
+        headers.append(("Content-Type", f"multipart/form-data; boundary={BOUNDARY}"))
+    if body_file is not None:
+        if body is not None:
+            notes.append(f"both a body and a file ({body_file}) are given: the file is sent")
+        body = f"< {body_file}"
+        if body_file.startswith("/") or ".." in body_file.split("/"):
+            notes.append(f"the body is the file {body_file}: voiden sends files from inside the collection only")
+    if query:
+        url = _with_query(url, query)
+    if method is None:
+        method = "HEAD" if head else "GET" if get else "POST" if body is not None else "GET"
+    request = Request(name=f"request-{ordinal}", protocol="http", attributes={}, range=_NOWHERE,
+                      info_range=_NOWHERE, method=method)  # fmt: skip
+    request.target = Span(url, _NOWHERE)
+    secrets: dict[str, str] = {}
+    for index, (key, value) in enumerate(headers):
+        scheme, _, credential = value.partition(" ")
+        if key.lower() in ("authorization", "proxy-authorization") and credential and "{{" not in credential:
+            secret = f"CURL_AUTH_{ordinal}" + (f"_{len(secrets) + 1}" if secrets else "")
+            secrets[secret] = credential
+            headers[index] = (key, f"{scheme} {{{{{secret}}}}}")
+    request.headers = [Header(k, Span(v, _NOWHERE), _NOWHERE, _NOWHERE) for k, v in headers]
+    request.metadata = [Metadata(k, v, _NOWHERE, _NOWHERE) for k, v in metadata]
+    if body is not None:
+        request.body = Span(body, _NOWHERE)
+    if any("{{" in text for text in [url, body or "", *(v for k, v in headers if k.lower() != "authorization")]):
+        notes.append("`{{` in the command is read as a template by voiden: check those values")
+    if body is not None and any(line.lstrip().startswith(("```", "~~~")) for line in body.splitlines()):
+        notes.append("a body line starts with a code fence, which ends the request block: move it to a file")
+    return Imported(request, notes, secrets)
+
+
+def _urlencoded(value: str, notes: list[str]) -> str:
+    """`--data-urlencode` forms: `content`, `=content`, `name=content`; `@file` / `name@file` are notes."""
+    name, eq, content = value.partition("=")
+    if not eq:
+        if "@" in value:
+            notes.append(f"`--data-urlencode {value}` encodes a file: send it with `< file` by hand")
+            return ""
+        return quote_plus(value, safe="")
+    return f"{name}={quote_plus(content, safe='')}" if name else quote_plus(content, safe="")
+
+
+def _multipart(form: list[tuple[str, str]], notes: list[str]) -> str:
+    parts: list[str] = []
+    for key, value in form:
+        if value.startswith("\0") or not value.startswith(("@", "<")):
+            parts += [f"--{BOUNDARY}", f'Content-Disposition: form-data; name="{key}"', "", value.lstrip("\0")]
+            continue
+        path, *params = value[1:].split(";")
+        kind = next((p.split("=", 1)[1] for p in params if p.strip().startswith("type=")), "application/octet-stream")
+        filename = next((p.split("=", 1)[1] for p in params if p.strip().startswith("filename=")), path.rsplit("/")[-1])
+        if value.startswith("<"):
+            notes.append(f"`-F {key}=<{path}` sends the file's text as a field: it is sent as a file here")
+        parts += [
+            f"--{BOUNDARY}",
+            f'Content-Disposition: form-data; name="{key}"; filename="{filename}"',
+            f"Content-Type: {kind.strip()}",
+            "",
+            f"< {path}",
+        ]
+    return "\n".join([*parts, f"--{BOUNDARY}--"])
+
+
+def _default(headers: list[tuple[str, str]], name: str, value: str) -> None:
+    if not any(k.lower() == name.lower() for k, _ in headers):
+        headers.append((name, value))
+
+
+def _with_query(url: str, pairs: list[str]) -> str:
+    parts = urlsplit(url)
+    joined = "&".join(p for p in [parts.query, *pairs] if p)
+    return urlunsplit(parts._replace(query=joined))
+
+
+def _seconds(value: str) -> str:
+    try:
+        return f"{float(value):g}"
+    except ValueError:
+        raise CurlError(f"`--max-time {value}` is not a number of seconds") from None
