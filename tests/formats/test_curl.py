@@ -171,3 +171,25 @@ def voiden_command() -> str:
     import sys
 
     return f"{sys.executable} -m voiden_lsp.cli"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\n" * 1_000_000 + "curl https://x.example",
+        "curl $'" + "\\x41" * 200_000 + "'",
+        "curl https://x.example " + "-H 'a: b' " * 40_000,
+        "curl " + "'" + "x" * 1_000_000,
+    ],
+    ids=["blank-lines", "escapes", "headers", "open-quote"],
+)
+def test_a_hostile_paste_is_read_in_bounded_time(text: str) -> None:
+    """A megabyte of the worst shapes is read (or refused in words) in linear time."""
+    import time
+
+    started = time.process_time()
+    try:
+        read_curl(text)
+    except CurlError as exc:
+        assert str(exc)
+    assert time.process_time() - started < 2.0

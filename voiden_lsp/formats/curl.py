@@ -40,6 +40,10 @@ _OUTPUT_ONLY = frozenset(
     {"silent", "show-error", "verbose", "include", "output", "write-out", "fail", "progress-bar",
      "no-progress-meter", "remote-name", "fail-with-body", "compressed", "http1.1", "http2"}
 )  # fmt: skip
+_COMMAND_START = re.compile(r"(?m)^[ \t]*(?:\$[ \t]*)?(?=curl(?:\.exe)?\s)")
+"""Where a command starts: a line beginning with `curl` (blanks only before it, so the search stays linear)."""
+_HEX = {code: re.compile(rf"[0-9a-fA-F]{{1,{width}}}") for code, width in (("x", 2), ("u", 4), ("U", 8))}
+_OCTAL = re.compile(r"[0-7]{1,3}")
 _ANSI = {"a": "\a", "b": "\b", "e": "\x1b", "E": "\x1b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
 
 
@@ -78,7 +82,7 @@ def _commands(text: str) -> list[list[str]]:
     text = text.replace("\r\n", "\n")
     if re.search(r"\^\n|\^\"", text) and "\\\n" not in text:  # "Copy as cURL (cmd)": ^ escapes, ^ continuations
         text = re.sub(r"\^(.)", r"\1", text.replace("^\n", " "), flags=re.DOTALL)
-    chunks = re.split(r"(?m)^\s*(?:\$\s*)?(?=curl(?:\.exe)?\s)", text)
+    chunks = _COMMAND_START.split(text)
     found = []
     for chunk in chunks:
         words = _words(chunk)
@@ -163,8 +167,7 @@ def _ansi_c(text: str, i: int) -> tuple[str, int]:
             out.append(_ANSI[code])
             i += 2
         elif code in ("x", "u", "U"):
-            width = {"x": 2, "u": 4, "U": 8}[code]
-            digits = re.match(rf"[0-9a-fA-F]{{1,{width}}}", text[i + 2 :])
+            digits = _HEX[code].match(text, i + 2)
             if digits is None:
                 out.append("\\" + code)
                 i += 2
@@ -172,7 +175,7 @@ def _ansi_c(text: str, i: int) -> tuple[str, int]:
                 out.append(chr(min(int(digits.group(0), 16), 0x10FFFF)))
                 i += 2 + len(digits.group(0))
         elif code in "01234567":
-            digits = re.match(r"[0-7]{1,3}", text[i + 1 :])
+            digits = _OCTAL.match(text, i + 1)
             assert digits is not None
             out.append(chr(int(digits.group(0), 8)))
             i += 1 + len(digits.group(0))
