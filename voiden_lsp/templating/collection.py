@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import tomllib
@@ -14,6 +15,7 @@ from voiden_lsp.errors import TemplateError
 
 CONFIG_FILE = "voiden.toml"
 DOTENV_FILE = ".env"
+EXAMPLE_DOTENV_FILE = ".env.example"
 APP_FOLDER = ".voiden"
 """The Voiden app's folder: `env-public.yaml`, `env-private.yaml`, `.process.env.json`."""
 
@@ -41,6 +43,9 @@ class Collection:
     `.env.NAME` files): secrets, like those of `.env`."""
     runtime: dict[str, Any] = field(default_factory=dict)
     """The Voiden app's runtime variables (`.voiden/.process.env.json`), as `process.NAME`."""
+    example_names: frozenset[str] = frozenset()
+    """The names `.env.example` defines, when no `.env` holds the secrets (a fresh clone): an undefined
+    variable among them says to copy it. Its values are never read into a scope."""
 
     @property
     def secrets(self) -> frozenset[str]:
@@ -67,6 +72,9 @@ class Collection:
         dotenv_path = next((root / name for name in dotenv_files if (root / name).is_file()), None)
         if dotenv_path is not None:
             collection.dotenv = parse_dotenv(read_text(dotenv_path))
+        elif (root / EXAMPLE_DOTENV_FILE).is_file():
+            with contextlib.suppress(OSError, UnicodeDecodeError):  # only a hint is lost
+                collection.example_names = frozenset(parse_dotenv(read_text(root / EXAMPLE_DOTENV_FILE)))
         if (root / APP_FOLDER).is_dir():
             collection._read_app_environments(root / APP_FOLDER, read_text)
             if not collection.environments:

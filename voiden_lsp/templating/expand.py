@@ -8,12 +8,12 @@ import json
 import re
 from datetime import date, datetime, time
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 from voiden_lsp.document import Span
 from voiden_lsp.errors import TemplateError
+from voiden_lsp.templating.collection import EXAMPLE_DOTENV_FILE
 from voiden_lsp.templating.fakes import POSTMAN, dynamic_value, fake_value, known_fake
 from voiden_lsp.templating.scan import Template, iter_templates, split_call
 from voiden_lsp.templating.scope import Scope, follow_path
@@ -191,25 +191,10 @@ def _unknown_variable(name: str, scope: Scope) -> str:
     likely = [c for ratio, c in sorted(scored, reverse=True) if ratio >= 0.85 or (ratio >= 0.75 and c[:1] == name[:1])]
     close = likely[:3]
     hint = f"; did you mean {', '.join(f'`{c}`' for c in close)}?" if close else ""
-    example = _example_defines(scope, name)
-    if example is not None:
+    if name in scope.example_names and scope.root is not None:
+        example = scope.root / EXAMPLE_DOTENV_FILE
         return f"undefined variable `{name}`: {example} defines it, copy it to .env beside it (or pass --var)"
     return f"undefined variable `{name}`{hint} (define it in the front matter `vars`, voiden.toml, .env, or pass --var)"
-
-
-def _example_defines(scope: Scope, name: str) -> Path | None:
-    """The collection's `.env.example` when it defines `name` and there is no `.env` (a fresh clone)."""
-    if scope.root is None or (scope.root / ".env").exists():
-        return None
-    example = scope.root / ".env.example"
-    try:
-        if example.stat().st_size > 1024 * 1024:
-            return None
-        lines = example.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return None
-    defined = any(line.strip().removeprefix("export ").split("=", 1)[0].strip() == name for line in lines)
-    return example if defined else None
 
 
 def to_text(value: Any) -> str:

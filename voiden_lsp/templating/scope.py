@@ -48,6 +48,8 @@ class Scope:
 
     layers: list[tuple[str, Mapping[str, Any]]] = field(default_factory=list)
     responses: Mapping[str, Response] = field(default_factory=dict)
+    example_names: frozenset[str] = frozenset()
+    """The names the collection's `.env.example` defines when it has no `.env` (Collection.example_names)."""
     failed: Mapping[str, str] = field(default_factory=dict)
     """Requests whose last run failed, with why: a reference to one says so instead of "not sent yet"."""
     secrets: frozenset[str] = frozenset()
@@ -111,6 +113,7 @@ class Scope:
             layers=layers,
             responses=responses or {},
             failed=failed or {},
+            example_names=collection.example_names,
             secrets=collection.secrets,
             locale=locale,
             base_dir=base_dir or collection.root,

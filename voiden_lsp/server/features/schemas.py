@@ -13,7 +13,7 @@ from voiden_lsp.errors import SchemaError
 from voiden_lsp.server.server import VoidenServer
 
 T = TypeVar("T")
-UNTRUSTED_SCHEMA = "this workspace is not trusted: voiden sends nothing from it and reads no gRPC schema"
+UNTRUSTED = "this workspace is not trusted: voiden sends nothing from it and reads no gRPC schema"
 
 
 async def fetch_schema_with_progress(ls: VoidenServer, resolved: Any, target: Any) -> Any:
@@ -21,7 +21,7 @@ async def fetch_schema_with_progress(ls: VoidenServer, resolved: Any, target: An
     and `@proto` runs protoc: never in an untrusted workspace, whichever feature asks."""
 
     if not ls.settings.trusted:
-        raise SchemaError(UNTRUSTED_SCHEMA)
+        raise SchemaError(UNTRUSTED)
 
     from voiden_lsp.transports.grpc_reflection import SCHEMAS
 

@@ -14,7 +14,7 @@ from voiden_lsp.document import Document, Request
 from voiden_lsp.errors import VoidenError
 from voiden_lsp.server import protocol
 from voiden_lsp.server.features.grpc_support import cached_schema, resolve_address
-from voiden_lsp.server.features.schemas import UNTRUSTED_SCHEMA, fetch_schema_with_progress
+from voiden_lsp.server.features.schemas import UNTRUSTED, fetch_schema_with_progress
 from voiden_lsp.server.rpc import RawResult, UserError
 from voiden_lsp.server.server import LiveSession, VoidenServer, range_of
 from voiden_lsp.templating import Scope, expand, looks_like_json
@@ -163,9 +163,6 @@ def _session(ls: VoidenServer, sid: Any) -> LiveSession:
     if live is None:
         raise CommandError(f"no session `{sid}`: it may have ended, or the server restarted")
     return live
-
-
-UNTRUSTED = UNTRUSTED_SCHEMA
 
 
 def require_trust(ls: VoidenServer) -> None:
