@@ -150,6 +150,16 @@ class Signal(Generic[P]):
 
 
 @dataclass
+class CachedLenses:
+    """A document's code lenses for one version and session state (`key`), and their answer as JSON text once
+    a client has asked for it (features/sessions.py)."""
+
+    key: tuple[Any, ...]
+    items: list[types.CodeLens]
+    answer: RawResult | None = None
+
+
+@dataclass
 class Checked:
     """What each request's check found last time (ranges from the request's first line), by everything the
     check depends on: an edit re-checks the requests it touched, and all of them when variables or a schema
@@ -176,9 +186,7 @@ class VoidenServer(LanguageServer):
         self.diagnostic_tasks: dict[str, asyncio.Task[None]] = {}
         self.checked: dict[str, Checked] = {}
         """Per document, what its last check found."""
-        self.lens_cache: dict[str, tuple[tuple[Any, ...], list[types.CodeLens]]] = {}
-        self.lens_json: dict[str, tuple[list[types.CodeLens], RawResult]] = {}
-        """Per document, its cached lenses' answer as JSON text (features/sessions.py)."""
+        self.lens_cache: dict[str, CachedLenses] = {}
         self.expect_results: dict[str, dict[str, Any]] = {}
         """Per document and request, the last judged run (features/expectations.py)."""
         self.lens_generation = 0

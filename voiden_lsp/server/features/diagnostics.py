@@ -271,7 +271,6 @@ def register(server: VoidenServer) -> None:
         ls.parsed.pop(uri, None)
         ls.checked.pop(uri, None)
         ls.lens_cache.pop(uri, None)
-        ls.lens_json.pop(uri, None)
         ls.expect_results.pop(uri, None)
         ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 

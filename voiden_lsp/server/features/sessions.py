@@ -16,7 +16,7 @@ from voiden_lsp.server import protocol
 from voiden_lsp.server.features.grpc_support import cached_schema, resolve_address
 from voiden_lsp.server.features.schemas import UNTRUSTED, fetch_schema_with_progress
 from voiden_lsp.server.rpc import RawResult, UserError
-from voiden_lsp.server.server import LiveSession, VoidenServer, range_of
+from voiden_lsp.server.server import CachedLenses, LiveSession, VoidenServer, range_of
 from voiden_lsp.templating import Scope, expand, looks_like_json
 
 log = logging.getLogger(__name__)
@@ -46,26 +46,25 @@ def is_live(ls: VoidenServer, uri: str, request: Request, scope: Scope | None = 
 
 def lenses(ls: VoidenServer, uri: str) -> list[types.CodeLens]:
     """Cached per document version and session states: editors ask again on every scroll."""
-    doc = ls.document(uri)
-    key = (ls.workspace.get_text_document(uri).version, ls.lens_generation, ls.schema_generation())
-    cached = ls.lens_cache.get(uri)
-    if cached is not None and cached[0] == key:
-        return cached[1]
-    result = _lenses(ls, uri, doc)
-    ls.lens_cache[uri] = (key, result)
-    return result
+    return _cached_lenses(ls, uri).items
 
 
 def lenses_json(ls: VoidenServer, uri: str) -> RawResult:
     """The lenses as the answer's JSON text, made once per document version and session states: a long
     document has a lens per request, and editors ask on every scroll and keystroke."""
-    result = lenses(ls, uri)
-    cached = ls.lens_json.get(uri)
-    if cached is not None and cached[0] is result:
-        return cached[1]
-    answer = RawResult(orjson.dumps(ls.protocol._converter.unstructure(result)).decode())
-    ls.lens_json[uri] = (result, answer)
-    return answer
+    cached = _cached_lenses(ls, uri)
+    if cached.answer is None:
+        cached.answer = RawResult(orjson.dumps(ls.protocol._converter.unstructure(cached.items)).decode())
+    return cached.answer
+
+
+def _cached_lenses(ls: VoidenServer, uri: str) -> CachedLenses:
+    doc = ls.document(uri)
+    key = (ls.workspace.get_text_document(uri).version, ls.lens_generation, ls.schema_generation())
+    cached = ls.lens_cache.get(uri)
+    if cached is None or cached.key != key:
+        cached = ls.lens_cache[uri] = CachedLenses(key, _lenses(ls, uri, doc))
+    return cached
 
 
 def _lenses(ls: VoidenServer, uri: str, doc: Document) -> list[types.CodeLens]:
