@@ -170,11 +170,12 @@ class Runner:
         timeout = set_timeout or DEFAULT_WAIT
         limit = timeout * 1000
 
-        stopping: list[asyncio.Task[None]] = []
+        stopping: list[asyncio.Task[None]] = []  # the stop's task, kept while it runs
 
         def stop(reason: str) -> None:
-            if not session.done and not stopping:
-                stopping.append(asyncio.get_running_loop().create_task(session.stop(reason)))
+            task = session.stop_soon(reason)
+            if task is not None:
+                stopping.append(task)
 
         def watch(event: Event) -> None:
             if event.kind == CHECK:

@@ -73,8 +73,14 @@ class Session:
     def done(self) -> bool:
         return self._finished.is_set()
 
-    def emit(self, kind: str, fields: dict[str, Any]) -> Event:
-        """Stamp, cut, mask (only when a secret is in scope) and log an event, then hand it to every sink."""
+    def emit(self, kind: str, fields: dict[str, Any]) -> Event | None:
+        """Stamp, cut, mask (only when a secret is in scope) and log an event, then hand it to every sink.
+        Once the session is told to stop, what the transport still reads (a network read holds several
+        messages) is not delivered: a run ended by its expectations after five messages shows five."""
+        if self._stopped is not None and kind == RECEIVED and not fields.get("control"):
+            return None
+        if kind == CLOSED and "messages" in fields:
+            fields = {**fields, "messages": self.received}  # what was delivered, whatever the transport read
         self._seq += 1
         if kind in (SENT, RECEIVED) and fields.get("size", 0) > self.max_payload:
             fields = cut_payload(fields, self.max_payload)
@@ -114,7 +120,7 @@ class Session:
         """Milliseconds since the session started, as events count them."""
         return (time.perf_counter() - self._start) * 1000
 
-    def fail(self, message: str, range: Range | None = None) -> Event:
+    def fail(self, message: str, range: Range | None = None) -> Event | None:
         fields: dict[str, Any] = {"message": message}
         if range is not None:
             fields["range"] = _range_json(range)
@@ -201,9 +207,18 @@ class Session:
     async def stop(self, reason: str) -> None:
         """End the session from the client's side now (a run whose expectations are decided): a close
         handshake where the protocol has one, else the call or stream is cancelled; `closed` says `reason`."""
+        task = self.stop_soon(reason)
+        if task is not None:
+            await task
+
+    def stop_soon(self, reason: str) -> asyncio.Task[None] | None:
+        """`stop`, decided now (nothing more is received from here on) and done in a task of its own."""
         if self.done or self._stopped is not None:
-            return
+            return None
         self._stopped = reason
+        return asyncio.get_running_loop().create_task(self._stop(reason))
+
+    async def _stop(self, reason: str) -> None:
         if self.transport is not None and await self.transport.stop(reason):
             return
         self.cancel()
