@@ -7,52 +7,14 @@ from __future__ import annotations
 import email.parser
 import shutil
 import subprocess
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.helpers import voiden
+from tests.recording import Recorder, command_headers
 from voiden_lsp.formats.curl import CurlError, read_curl
-
-#: Headers a client adds of its own (curl's and ours differ): not what a command says.
-OWN = {"host", "user-agent", "accept", "accept-encoding", "content-length", "connection", "expect"}
-
-
-class Recorder(BaseHTTPRequestHandler):
-    seen: list[dict[str, Any]]
-
-    def _record(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        Recorder.seen.append(
-            {"method": self.command, "path": self.path, "headers": list(self.headers.items()), "body": body}
-        )
-        self.send_response(200)
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(b"ok")
-
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _record
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def recorder() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    Recorder.seen = []
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-
 
 COMMANDS = [
     "curl '{url}/users?page=2' \\\n  -H 'Accept: application/json' \\\n  -H $'X-Note: it\\'s\\tok' \\\n"
@@ -66,15 +28,6 @@ COMMANDS = [
     "curl -F 'name=ada' -F 'file=@a.txt;type=text/plain' {url}/upload",
     "curl -T a.txt {url}/put",
 ]
-
-
-def _command_headers(record: dict[str, Any]) -> list[tuple[str, str]]:
-    """The headers the command set; a multipart boundary is each client's own."""
-    return sorted(
-        (k.lower(), v.split("; boundary=")[0] if v.startswith("multipart/") else v)
-        for k, v in record["headers"]
-        if k.lower() not in OWN
-    )
 
 
 def _parts(record: dict[str, Any]) -> list[tuple[str | None, str | None, bytes]]:
@@ -101,7 +54,7 @@ def test_the_imported_request_puts_what_curl_puts_on_the_wire(recorder: str, tmp
     theirs, ours = Recorder.seen
     assert ours["method"] == theirs["method"]
     assert ours["path"] == theirs["path"]
-    assert _command_headers(ours) == _command_headers(theirs), (theirs, ours)
+    assert command_headers(ours) == command_headers(theirs), (theirs, ours)
     if "-F" in text:
         assert _parts(ours) == _parts(theirs)
     else:

@@ -1,5 +1,6 @@
 """`voiden`: the documents, headless. The argument parser and `main` here; one module per command beside it
-(`run`, `test`, `demo`, `convert`), the terminal and JSON printers in `output`. Nothing below imports it."""
+(`run`, `test`, `demo`, `convert`, `import`, `export`), the terminal and JSON printers in `output`. Nothing
+below imports it."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from voiden_lsp import __version__
 from voiden_lsp.cli.output import EXIT_USAGE, JsonPrinter, TerminalPrinter
+from voiden_lsp.formats.export import TARGETS
 from voiden_lsp.templating import logmask
 
 
@@ -56,6 +58,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     imports.add_argument("--out", type=Path, default=Path("."), help="the folder to write into (default: .)")
     imports.add_argument("--force", action="store_true", help="overwrite documents that exist")
+
+    export = commands.add_parser(
+        "export", help="write requests as the command you would type: curl, HTTPie, grpcurl, websocat or .http"
+    )
+    export.add_argument("file", type=Path)
+    export.add_argument("names", nargs="*", metavar="NAME", help="the requests to export (default: all)")
+    export.add_argument("--to", required=True, choices=TARGETS, help="what to write")
+    export.add_argument("--env", help="the environment to use, as for `run`")
+    export.add_argument("--profile", help="a Voiden app environment profile, as for `run`")
+    export.add_argument("--var", action="append", default=[], metavar="NAME=VALUE", help="set a variable; repeatable")
+    export.add_argument(
+        "--reveal-secrets",
+        action="store_true",
+        help="write the secrets' values (default: as $NAME, the shell variable of their .env name)",
+    )
 
     demo = commands.add_parser("demo", help="start the demo servers and run the bundled examples against them")
     demo.add_argument("--examples", type=Path, default=None, help="the examples folder (default: ./examples)")
@@ -111,7 +128,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"voiden: {exc}", file=sys.stderr)
         sys.exit(EXIT_USAGE)
     printer = (
-        JsonPrinter() if getattr(args, "json", False) else TerminalPrinter(colour=False if args.no_color else None)
+        JsonPrinter()
+        if getattr(args, "json", False)
+        else TerminalPrinter(colour=False if getattr(args, "no_color", False) else None)
     )
     try:
         code = _dispatch(args, printer, overrides)
@@ -134,6 +153,12 @@ def _dispatch(args: argparse.Namespace, printer: JsonPrinter | TerminalPrinter, 
             jobs=args.jobs,
             reports=args.report,
             colour=False if args.no_color else None,
+        )
+    if args.command == "export":
+        from voiden_lsp.cli.export import export_file
+
+        return export_file(
+            args.file, args.names, args.to, env=args.env, overrides=overrides, reveal=args.reveal_secrets
         )
     if args.command == "run":
         from voiden_lsp.cli.run import run

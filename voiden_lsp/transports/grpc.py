@@ -23,15 +23,9 @@ from voiden_lsp.errors import SchemaError, TransportError
 from voiden_lsp.events import CLOSED, CONNECTING, ERROR, OPEN, RECEIVED, SENT, STATUS, TRAILERS
 from voiden_lsp.schema import MethodInfo, Schema
 from voiden_lsp.templating import ResolvedRequest, Response
+from voiden_lsp.templating.targets import Target, parse_target
 from voiden_lsp.transports.base import Emitted, Transport, value_payload
-from voiden_lsp.transports.grpc_channel import (
-    Target,
-    explain,
-    metadata_of,
-    open_channel,
-    open_sync_channel,
-    parse_target,
-)
+from voiden_lsp.transports.grpc_channel import explain, metadata_of, open_channel, open_sync_channel
 from voiden_lsp.transports.grpc_reflection import SCHEMAS, SchemaCache
 from voiden_lsp.transports.grpc_stream import Ended, Opened, ThreadedStream
 

@@ -13,7 +13,8 @@ from grpc_reflection.v1alpha import reflection_pb2
 from voiden_lsp.errors import SchemaError
 from voiden_lsp.schema import MethodInfo, Schema, compile_protos, load_protoset, repaired
 from voiden_lsp.templating import ResolvedRequest
-from voiden_lsp.transports.grpc_channel import Metadata, Target, explain, open_channel, reflection_metadata
+from voiden_lsp.templating.targets import Target
+from voiden_lsp.transports.grpc_channel import Metadata, explain, open_channel, reflection_metadata
 
 REFLECTION_TIMEOUT = 10.0
 _Request = reflection_pb2.ServerReflectionRequest

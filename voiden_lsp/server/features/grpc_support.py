@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # grpc and protobuf load on first use: the server must start 
     from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
     from voiden_lsp.schema import Schema
-    from voiden_lsp.transports.grpc_channel import Target
+    from voiden_lsp.templating.targets import Target
 
 _STRING_LIKE = {"google.protobuf.Timestamp", "google.protobuf.Duration", "google.protobuf.FieldMask"}
 _ANY_VALUE = {"google.protobuf.Value", "google.protobuf.Struct", "google.protobuf.Any", "google.protobuf.ListValue"}
@@ -49,7 +49,7 @@ def resolve_address(request: Request, scope: Scope) -> tuple[ResolvedRequest, Ta
     """The request's address, method and headers expanded (not its body: no fake data is made)."""
     if request.protocol != "grpc" or request.target is None:
         return None
-    from voiden_lsp.transports.grpc_channel import parse_target
+    from voiden_lsp.templating.targets import parse_target
 
     try:
         resolved = expanded_head(request, scope)

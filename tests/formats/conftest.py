@@ -1,0 +1,3 @@
+from tests.recording import recorder
+
+__all__ = ["recorder"]  # the fixture, for every test of this folder
