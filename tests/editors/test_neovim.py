@@ -379,3 +379,24 @@ def test_neovim_says_when_the_server_cannot_start(nvim: Any, tmp_path: Path) -> 
     assert "vim.g.voiden_lsp_cmd" in said and ":checkhealth voiden" in said, said
     nvim.command(f"edit {tmp_path / 'other.voiden'}")  # said once, not at every buffer
     assert nvim.command_output("messages").count("cannot start the language server") == 1
+
+
+def test_neovim_copies_a_request_as_curl(nvim: Any, tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("API_TOKEN=tok-very-secret\n", encoding="utf-8")
+    doc = tmp_path / "copy.voiden"
+    doc.write_text(
+        "# API\n\n```http name=me\nGET http://127.0.0.1:9/me\nAuthorization: Bearer {{API_TOKEN}}\n```\n",
+        encoding="utf-8",
+    )
+    nvim.command(f"edit {doc}")
+    wait(lambda: nvim.exec_lua('return #vim.lsp.get_clients({bufnr = 0, name = "voiden"})') == 1)
+    nvim.exec_lua("_G.voiden_notes = {}; vim.notify = function(msg) table.insert(_G.voiden_notes, msg) end")
+    nvim.call("cursor", 4, 1)
+    # the code action a user picks from vim.lsp.buf.code_action(), picked here by its title
+    nvim.exec_lua(
+        'vim.lsp.buf.code_action({ apply = true, filter = function(a) return a.title == "Copy `me` as curl" end })'
+    )
+    copied = wait(lambda: nvim.funcs.getreg('"').startswith("curl") and nvim.funcs.getreg('"'))
+    assert copied == 'curl \\\n  -L \\\n  -H "Authorization: Bearer ${API_TOKEN}" \\\n  http://127.0.0.1:9/me\n'
+    notes = wait(lambda: [n for n in nvim.exec_lua("return _G.voiden_notes") if "copied" in n or " as " in n])
+    assert notes[0].startswith("voiden: `me` as curl is in "), notes

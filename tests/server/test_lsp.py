@@ -228,7 +228,12 @@ async def test_fill_with_sample_data_definition_and_tokens(client: LanguageClien
                 context=types.CodeActionContext(diagnostics=[]),
             )
         )
-        assert actions is not None and [a.title for a in actions][1:] == ["Fill with sample data (Point)"]
+        assert actions is not None
+        assert [a.title for a in actions][1:] == [
+            "Fill with sample data (Point)",
+            "Copy `get` as grpcurl",
+            "Copy `get` as .http",
+        ]
         assert isinstance(actions[0], types.Command) and list(actions[0].arguments or []) == [
             uri,
             "get",

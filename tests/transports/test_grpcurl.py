@@ -16,7 +16,7 @@ from tests.helpers import of, run
 from voiden_lsp.demo.grpc_server import DemoGrpcServer
 from voiden_lsp.schema import Schema
 from voiden_lsp.templating import ResolvedRequest
-from voiden_lsp.transports.grpc_channel import parse_target
+from voiden_lsp.templating.targets import parse_target
 from voiden_lsp.transports.grpc_reflection import SchemaCache
 
 GRPCURL = shutil.which("grpcurl", path=str(Path(sys.executable).parent)) or shutil.which("grpcurl")

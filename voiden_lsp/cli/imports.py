@@ -14,7 +14,7 @@ from voiden_lsp.cli.output import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from voiden_lsp.formats import convert_void
 from voiden_lsp.formats.curl import CurlError, looks_like_curl, read_curl
 from voiden_lsp.formats.voiden import render_document
-from voiden_lsp.templating import void_context
+from voiden_lsp.templating import dotenv_value, void_context
 
 FORMATS = ("curl", "void")
 MAX_SOURCE = 16 * 1024 * 1024
@@ -82,7 +82,7 @@ def _keep_secrets(out: Path, secrets: dict[str, str]) -> None:
     dotenv = out / ".env"
     lines = dotenv.read_text(encoding="utf-8").splitlines() if dotenv.is_file() else []
     known = {line.split("=", 1)[0].strip() for line in lines if "=" in line}
-    added = [f"{name}={_quoted(value)}" for name, value in secrets.items() if name not in known]
+    added = [f"{name}={dotenv_value(value)}" for name, value in secrets.items() if name not in known]
     if added:
         dotenv.write_text("\n".join([*lines, *added]) + "\n", encoding="utf-8")
         print(f"voiden: the commands' credentials are in {dotenv} ({', '.join(secrets)})")
@@ -90,13 +90,3 @@ def _keep_secrets(out: Path, secrets: dict[str, str]) -> None:
     ignored = ignore.read_text(encoding="utf-8").splitlines() if ignore.is_file() else []
     if ".env" not in (line.strip() for line in ignored):
         ignore.write_text("\n".join([*ignored, ".env"]) + "\n", encoding="utf-8")
-
-
-def _quoted(value: str) -> str:
-    """A `.env` value that our reader (`templating.collection.parse_dotenv`) takes back as it is: bare when
-    it can be, else in single quotes (read literally), else in double quotes with `"` escaped."""
-    if re.fullmatch(r"[^\s'\"#\\]*", value):
-        return value
-    if "'" not in value:
-        return f"'{value}'"
-    return '"' + value.replace('"', '\\"') + '"'

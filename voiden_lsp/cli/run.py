@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from voiden_lsp.cli.output import EXIT_FAILED, EXIT_OK, EXIT_USAGE, JsonPrinter, TerminalPrinter
+from voiden_lsp.document import Document
 from voiden_lsp.errors import VoidenError
 from voiden_lsp.events import STATUS
 from voiden_lsp.formats import parse_document
@@ -42,18 +43,11 @@ async def run_file(
 ) -> int:
     """Run a document's requests; the exit status: 0 all completed, 1 any failed, 2 bad usage. `outcomes`
     gets (request, why it failed or None) for each request run."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        print(f"voiden: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
+    opened = open_document(path, dotenv_files)
+    if opened is None:
         return EXIT_USAGE
-    doc = parse_document(text, path.name, *void_context(path))
+    doc, collection = opened
     printer.problems(str(path), [p for p in doc.problems if p.severity != "info"])
-    try:
-        collection = Collection.load(path.resolve(), dotenv_files=dotenv_files)
-    except VoidenError as exc:
-        print(f"voiden: {exc.message}", file=sys.stderr)
-        return EXIT_USAGE
     requests = doc.requests
     if names:
         unknown = [n for n in names if doc.request(n) is None]
@@ -100,6 +94,21 @@ async def run_file(
     if isinstance(printer, JsonPrinter):
         printer.flush()  # what a last timer would have written
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def open_document(path: Path, dotenv_files: tuple[str, ...] = (".env",)) -> tuple[Document, Collection] | None:
+    """A document and its collection read, or None once the reason is printed (exit 2 for the caller)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        print(f"voiden: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
+        return None
+    doc = parse_document(text, path.name, *void_context(path))
+    try:
+        return doc, Collection.load(path.resolve(), dotenv_files=dotenv_files)
+    except VoidenError as exc:
+        print(f"voiden: {exc.message}", file=sys.stderr)
+        return None
 
 
 def _bad_status(session: Session) -> bool:

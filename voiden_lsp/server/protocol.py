@@ -26,6 +26,12 @@ CMD_REFRESH_SCHEMA: Final = "voiden.refreshSchema"
 CMD_SELECT_ENV: Final = "voiden.selectEnv"
 #: `[uri, request]`: run unattended and answer, at the end, with the verdicts (`passed`, `checks`...).
 CMD_TEST: Final = "voiden.test"
+#: `[uri, request, target]`: the request as a curl / httpie / grpcurl / websocat / http command, nothing sent:
+#: `{"text": str, "notes": [str]}`; secrets as `${NAME}` (`{{NAME}}` in .http), never their values.
+CMD_EXPORT: Final = "voiden.export"
+#: A client-side command the code actions carry, with the arguments of `voiden.export`: the client asks the
+#: server for `voiden.export` and puts the text on its clipboard (the server does not register it).
+CMD_COPY_AS: Final = "voiden.copyAs"
 
 FLUSH_SECONDS: Final = 0.03
 FLUSH_EVENTS: Final = 500

@@ -13,6 +13,7 @@ from voiden_lsp.server.features import (
     completion,
     diagnostics,
     expectations,
+    exports,
     hover,
     outline,
     sample_data,
@@ -107,6 +108,6 @@ def create_server() -> VoidenServer:
         ls.settings.update(settings if isinstance(settings, dict) else {})
         diagnostics.republish_all(ls)
 
-    for feature in (diagnostics, sessions, expectations, completion, hover, outline, semantic, sample_data):
+    for feature in (diagnostics, sessions, expectations, completion, hover, outline, semantic, sample_data, exports):
         feature.register(server)
     return server

@@ -214,6 +214,16 @@ def find_root(document: Path | None, workspace: Path | None = None) -> Path | No
     return workspace if workspace is not None else start
 
 
+def dotenv_value(value: str) -> str:
+    """A `.env` value that `parse_dotenv` takes back as it is: bare when it can be, else in single quotes
+    (read literally), else in double quotes with `"` escaped."""
+    if re.fullmatch(r"[^\s'\"#\\]*", value):
+        return value
+    if "'" not in value:
+        return f"'{value}'"
+    return '"' + value.replace('"', '\\"') + '"'
+
+
 def parse_dotenv(text: str) -> dict[str, str]:
     """`KEY=value` lines; `#` comments, `export`, and single or double quotes are understood."""
     values: dict[str, str] = {}

@@ -46,6 +46,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       await startClient(context);
     }),
     vscode.commands.registerCommand("voiden.showOutput", () => output.show(true)),
+    // "Copy as ..." code actions carry this command: the server writes the text, the clipboard is ours
+    vscode.commands.registerCommand(protocol.CMD_COPY_AS, copyAs),
     vscode.workspace.onDidGrantWorkspaceTrust(() => pushSettings()),
     vscode.workspace.onDidChangeConfiguration(async (change) => {
       if (change.affectsConfiguration("voiden.server")) {
@@ -226,6 +228,17 @@ function pushSettings(): void {
 async function request<T>(method: string, params: unknown): Promise<T | undefined> {
   if (client === undefined) return undefined;
   return client.sendRequest<T>(method, params);
+}
+
+async function copyAs(...args: unknown[]): Promise<void> {
+  try {
+    const result = (await execute(protocol.CMD_EXPORT, args)) as protocol.ExportResult;
+    await vscode.env.clipboard.writeText(result.text);
+    const notes = result.notes.length > 0 ? ` (${result.notes.join("; ")})` : "";
+    void vscode.window.showInformationMessage(`Voiden: copied \`${String(args[1])}\` as ${String(args[2])}${notes}`);
+  } catch (error) {
+    void vscode.window.showErrorMessage(`Voiden: ${errorText(error)}`);
+  }
 }
 
 async function execute(command: string, args: unknown[]): Promise<unknown> {

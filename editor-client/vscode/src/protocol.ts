@@ -13,6 +13,15 @@ export const CMD_CLOSE = "voiden.close";
 export const CMD_CANCEL = "voiden.cancel";
 export const CMD_SELECT_ENV = "voiden.selectEnv";
 export const CMD_TEST = "voiden.test";
+/** `[uri, request, target]` -> ExportResult: the request as a command line, nothing sent. */
+export const CMD_EXPORT = "voiden.export";
+/** Client-side: what the "Copy as ..." code actions carry (the text from CMD_EXPORT, onto the clipboard). */
+export const CMD_COPY_AS = "voiden.copyAs";
+
+export interface ExportResult {
+  text: string;
+  notes: string[];
+}
 
 /** Commands that start a session: running one opens the panel. */
 export const STARTING_COMMANDS: readonly string[] = [CMD_RUN, CMD_CONNECT, CMD_TEST];

@@ -12,6 +12,7 @@ from lsprotocol import types
 
 from voiden_lsp.document import Position, Range, Request, Span
 from voiden_lsp.errors import VoidenError
+from voiden_lsp.server.features.exports import convert_actions, copy_actions
 from voiden_lsp.server.features.grpc_support import int_types, resolve_address
 from voiden_lsp.server.features.schemas import fetch_schema_with_progress
 from voiden_lsp.server.features.sessions import command_actions
@@ -251,7 +252,12 @@ def register(server: VoidenServer) -> None:
         try:
             await ls.document_async(params.text_document.uri)
             uri = params.text_document.uri
-            return [*command_actions(ls, uri, params.range), *await actions(ls, uri, params.range)]
+            return [
+                *command_actions(ls, uri, params.range),
+                *await actions(ls, uri, params.range),
+                *copy_actions(ls, uri, params.range),
+                *convert_actions(ls, uri, params.range),
+            ]
         except Exception:
             log.exception("code action failed")
             return []

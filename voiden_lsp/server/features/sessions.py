@@ -143,7 +143,8 @@ def command_actions(ls: VoidenServer, uri: str, where: types.Range) -> list[type
     return found
 
 
-def _request(ls: VoidenServer, uri: Any, name: Any) -> Request:
+def request_named(ls: VoidenServer, uri: Any, name: Any) -> Request:
+    """The request `name` of the open document `uri`; a CommandError in words when there is none."""
     if not isinstance(uri, str) or not isinstance(name, str):
         raise CommandError("expected the arguments (uri, request name)")
     try:
@@ -176,7 +177,7 @@ async def start(ls: VoidenServer, uri: Any, name: Any, *, unattended: bool = Fal
     """Run a request as a session whose events stream to the client; answers once it has started. An
     `unattended` run (a test) sends its message blocks itself and closes a stream once it is judged."""
     require_trust(ls)
-    request = _request(ls, uri, name)
+    request = request_named(ls, uri, name)
     ls.run_begun(uri, ls.document(uri), request)
     ls.release_finished(uri, starting=True)
     runner = ls.runner(uri)
@@ -258,7 +259,7 @@ def register(server: VoidenServer) -> None:
     @server.command(protocol.CMD_REFRESH_SCHEMA)
     async def refresh_schema(ls: VoidenServer, uri: str, name: str) -> dict[str, Any]:
         require_trust(ls)
-        request = _request(ls, uri, name)
+        request = request_named(ls, uri, name)
         if request.protocol == "graphql":
             return await _refresh_graphql_schema(ls, uri, request)
         found = resolve_address(request, ls.scope(uri, request))

@@ -46,6 +46,26 @@ local function server_found()
   return false
 end
 
+-- "Copy `NAME` as curl / grpcurl / ..." code actions carry `voiden.copyAs`: the server writes the text
+-- (`voiden.export`), and it goes to the clipboard (`+`) when Neovim has one, and always to the unnamed register.
+vim.lsp.commands["voiden.copyAs"] = function(command, ctx)
+  local c = vim.lsp.get_client_by_id(ctx.client_id)
+  if not c then
+    return
+  end
+  c:request("workspace/executeCommand", { command = "voiden.export", arguments = command.arguments }, function(err, result)
+    if err then
+      vim.notify("voiden: " .. err.message, vim.log.levels.ERROR)
+      return
+    end
+    vim.fn.setreg('"', result.text)
+    local clipboard = pcall(vim.fn.setreg, "+", result.text) and vim.fn.has("clipboard") == 1
+    local where = clipboard and "the clipboard" or 'the unnamed register (""p to paste)'
+    local notes = #result.notes > 0 and (" (" .. table.concat(result.notes, "; ") .. ")") or ""
+    vim.notify(("voiden: `%s` as %s is in %s%s"):format(command.arguments[2], command.arguments[3], where, notes))
+  end, ctx.bufnr)
+end
+
 function M.attach(bufnr)
   server_found()
   vim.bo[bufnr].commentstring = "<!-- %s -->"
