@@ -6,6 +6,7 @@ as a note (all else written), 2 when a source cannot be read at all or a file wo
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from pathlib import Path
@@ -13,11 +14,13 @@ from pathlib import Path
 from voiden_lsp.cli.output import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from voiden_lsp.formats import convert_void
 from voiden_lsp.formats.curl import CurlError, looks_like_curl, read_curl
+from voiden_lsp.formats.postman import PostmanError, looks_like_postman, read_postman
 from voiden_lsp.formats.voiden import render_document
-from voiden_lsp.templating import dotenv_value, void_context
+from voiden_lsp.templating import CONFIG_FILE, dotenv_value, void_context
 
-FORMATS = ("curl", "void")
+FORMATS = ("curl", "postman", "void")
 MAX_SOURCE = 16 * 1024 * 1024
+MAX_NOTES_SHOWN = 50
 
 
 def import_sources(sources: list[str], fmt: str | None, out: Path, force: bool) -> int:
@@ -40,10 +43,12 @@ def _import(source: str, fmt: str | None, out: Path, force: bool) -> int:
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         print(f"voiden: cannot read {where}: {getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
         return EXIT_USAGE
-    kind = fmt or ("void" if source.endswith(".void") else "curl" if looks_like_curl(text) else None)
+    kind = fmt or _detect(source, text)
     if kind is None:
         print(f"voiden: cannot tell the format of {where}: pass --from ({', '.join(FORMATS)})", file=sys.stderr)
         return EXIT_USAGE
+    if kind == "postman":
+        return _import_postman(text, where, out, force)
     stem = "imported" if source == "-" else Path(source).stem
     target = out / f"{stem}.voiden"
     if target.exists() and not force:
@@ -74,6 +79,67 @@ def _import(source: str, fmt: str | None, out: Path, force: bool) -> int:
     return EXIT_FAILED if notes else EXIT_OK
 
 
+def _detect(source: str, text: str) -> str | None:
+    if source.endswith(".void"):
+        return "void"
+    if looks_like_curl(text):
+        return "curl"
+    if text.lstrip().startswith("{"):
+        try:
+            return "postman" if looks_like_postman(json.loads(text)) else None
+        except ValueError:
+            return None
+    return None
+
+
+def _import_postman(text: str, where: str, out: Path, force: bool) -> int:
+    try:
+        imported = read_postman(text, Path(where).stem)
+    except PostmanError as exc:
+        print(f"voiden: {where}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    written = [d for d in imported.documents if d.path]
+    targets = [out / d.path for d in written]
+    existing = [t for t in targets if t.exists()]
+    if existing and not force:
+        print(f"voiden: {existing[0]} exists: pass --force to overwrite it", file=sys.stderr)
+        return EXIT_USAGE
+    notes = [note for d in imported.documents for note in d.notes]
+    for document, target in zip(written, targets, strict=True):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(document.text, encoding="utf-8")
+        plural = ("s" if document.requests != 1 else "", "s" if len(document.notes) != 1 else "")
+        print(f"voiden: wrote {target}: {document.requests} request{plural[0]}, {len(document.notes)} note{plural[1]}")
+    out.mkdir(parents=True, exist_ok=True)
+    config = out / CONFIG_FILE
+    if not config.exists() and written:  # the folder becomes the collection root: `.env` is read from there
+        config.write_text(
+            f"# The collection root, written by `voiden import` from {Path(where).name}.\n", encoding="utf-8"
+        )
+    for name, values in imported.environments.items():
+        _add_environment(out, name, values)
+    _keep_secrets(out, imported.secrets)
+    for note in notes[:MAX_NOTES_SHOWN]:
+        print(f"  note: {note}")
+    if len(notes) > MAX_NOTES_SHOWN:
+        print(f"  ... and {len(notes) - MAX_NOTES_SHOWN:,} more notes, each above its request in the documents")
+    return EXIT_FAILED if notes else EXIT_OK
+
+
+def _add_environment(out: Path, name: str, values: dict[str, str]) -> None:
+    """A Postman environment as `[env.NAME]` of `voiden.toml` (kept as it is when it has one of that name)."""
+    config = out / CONFIG_FILE
+    text = config.read_text(encoding="utf-8") if config.is_file() else ""
+    if re.search(rf"^\[env\.{re.escape(name)}\]", text, re.MULTILINE):
+        print(f"voiden: {config} has [env.{name}] already: left as it is", file=sys.stderr)
+        return
+    rows = [f"{json.dumps(k)} = {json.dumps(v)}" for k, v in values.items()]
+    block = "\n".join([f"[env.{name}]", *rows])
+    out.mkdir(parents=True, exist_ok=True)
+    config.write_text((text.rstrip() + "\n\n" if text.strip() else "") + block + "\n", encoding="utf-8")
+    print(f"voiden: wrote [env.{name}] ({len(values)} variables) into {config}: select it with --env {name}")
+
+
 def _keep_secrets(out: Path, secrets: dict[str, str]) -> None:
     """The commands' credentials into `.env` beside the documents (a name already there keeps its value), and
     `.env` into `.gitignore`: secrets never go into a document or into git."""
@@ -85,7 +151,7 @@ def _keep_secrets(out: Path, secrets: dict[str, str]) -> None:
     added = [f"{name}={dotenv_value(value)}" for name, value in secrets.items() if name not in known]
     if added:
         dotenv.write_text("\n".join([*lines, *added]) + "\n", encoding="utf-8")
-        print(f"voiden: the commands' credentials are in {dotenv} ({', '.join(secrets)})")
+        print(f"voiden: the credentials are in {dotenv} ({', '.join(secrets)}), never in a document")
     ignore = out / ".gitignore"
     ignored = ignore.read_text(encoding="utf-8").splitlines() if ignore.is_file() else []
     if ".env" not in (line.strip() for line in ignored):

@@ -9,12 +9,11 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import quote_plus, urlsplit, urlunsplit
 
-from voiden_lsp.document.model import Header, Metadata, Range, Request, Span
-from voiden_lsp.formats.void.parts import BOUNDARY
+from voiden_lsp.document.model import Request
+from voiden_lsp.formats.building import MULTIPART_TYPE, FormField, make_request, multipart, set_default
 
 MAX_COMMAND = 1024 * 1024
 """A paste longer than this is refused in words (a command line is a few kilobytes)."""
-_NOWHERE = Range.of(0, 0)
 
 #: flag -> takes a value. Short flags map to their long names below.
 _FLAGS: dict[str, bool] = {
@@ -316,18 +315,18 @@ def _request(words: list[str], ordinal: int) -> Imported:
     if not follow:
         metadata.append(("no-redirect", ""))  # curl follows a redirect only with -L
     if json_body:
-        _default(headers, "Content-Type", "application/json")
-        _default(headers, "Accept", "application/json")
+        set_default(headers, "Content-Type", "application/json")
+        set_default(headers, "Accept", "application/json")
     body: str | None = None
     if data and (get or head):
         query.append("&".join(data))
     elif data:
         body = "&".join(data)
-        _default(headers, "Content-Type", "application/x-www-form-urlencoded")
+        set_default(headers, "Content-Type", "application/x-www-form-urlencoded")
     if form:
         body = _multipart(form, notes)
         headers = [(k, v) for k, v in headers if k.lower() != "content-type"]
-        headers.append(("Content-Type", f"multipart/form-data; boundary={BOUNDARY}"))
+        headers.append(("Content-Type", MULTIPART_TYPE))
     if body_file is not None:
         if body is not None:
             notes.append(f"both a body and a file ({body_file}) are given: the file is sent")
@@ -338,9 +337,6 @@ def _request(words: list[str], ordinal: int) -> Imported:
         url = _with_query(url, query)
     if method is None:
         method = "HEAD" if head else "GET" if get else "POST" if body is not None else "GET"
-    request = Request(name=f"request-{ordinal}", protocol="http", attributes={}, range=_NOWHERE,
-                      info_range=_NOWHERE, method=method)  # fmt: skip
-    request.target = Span(url, _NOWHERE)
     secrets: dict[str, str] = {}
     for index, (key, value) in enumerate(headers):
         scheme, _, credential = value.partition(" ")
@@ -348,10 +344,8 @@ def _request(words: list[str], ordinal: int) -> Imported:
             secret = f"CURL_AUTH_{ordinal}" + (f"_{len(secrets) + 1}" if secrets else "")
             secrets[secret] = credential
             headers[index] = (key, f"{scheme} {{{{{secret}}}}}")
-    request.headers = [Header(k, Span(v, _NOWHERE), _NOWHERE, _NOWHERE) for k, v in headers]
-    request.metadata = [Metadata(k, v, _NOWHERE, _NOWHERE) for k, v in metadata]
-    if body is not None:
-        request.body = Span(body, _NOWHERE)
+    request = make_request(f"request-{ordinal}", "http", url, method=method, headers=headers, body=body,
+                           metadata=metadata)  # fmt: skip
     if any("{{" in text for text in [url, body or "", *(v for k, v in headers if k.lower() != "authorization")]):
         notes.append("`{{` in the command is read as a template by voiden: check those values")
     if body is not None and any(line.lstrip().startswith(("```", "~~~")) for line in body.splitlines()):
@@ -371,29 +365,18 @@ def _urlencoded(value: str, notes: list[str]) -> str:
 
 
 def _multipart(form: list[tuple[str, str]], notes: list[str]) -> str:
-    parts: list[str] = []
+    fields: list[FormField] = []
     for key, value in form:
         if value.startswith("\0") or not value.startswith(("@", "<")):
-            parts += [f"--{BOUNDARY}", f'Content-Disposition: form-data; name="{key}"', "", value.lstrip("\0")]
+            fields.append(FormField(key, value.lstrip("\0")))
             continue
         path, *params = value[1:].split(";")
-        kind = next((p.split("=", 1)[1] for p in params if p.strip().startswith("type=")), "application/octet-stream")
-        filename = next((p.split("=", 1)[1] for p in params if p.strip().startswith("filename=")), path.rsplit("/")[-1])
+        kind = next((p.split("=", 1)[1] for p in params if p.strip().startswith("type=")), None)
+        filename = next((p.split("=", 1)[1] for p in params if p.strip().startswith("filename=")), None)
         if value.startswith("<"):
             notes.append(f"`-F {key}=<{path}` sends the file's text as a field: it is sent as a file here")
-        parts += [
-            f"--{BOUNDARY}",
-            f'Content-Disposition: form-data; name="{key}"; filename="{filename}"',
-            f"Content-Type: {kind.strip()}",
-            "",
-            f"< {path}",
-        ]
-    return "\n".join([*parts, f"--{BOUNDARY}--"])
-
-
-def _default(headers: list[tuple[str, str]], name: str, value: str) -> None:
-    if not any(k.lower() == name.lower() for k, _ in headers):
-        headers.append((name, value))
+        fields.append(FormField(key, file=path, content_type=kind.strip() if kind else None, filename=filename))
+    return multipart(fields)
 
 
 def _with_query(url: str, pairs: list[str]) -> str:

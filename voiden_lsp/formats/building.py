@@ -1,0 +1,73 @@
+"""What every importer builds requests from: a request of the document model made from plain values, and
+the multipart body our documents send (text parts, and `< file` lines streamed at send time)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from voiden_lsp.document.model import Header, Metadata, Range, Request, Span
+from voiden_lsp.formats.void.parts import BOUNDARY
+
+NOWHERE = Range.of(0, 0)
+"""Where an imported request's parts are: nowhere yet, until the document is written and read back."""
+
+
+def make_request(
+    name: str,
+    protocol: str,
+    target: str,
+    *,
+    method: str = "",
+    headers: Iterable[tuple[str, str]] = (),
+    body: str | None = None,
+    metadata: Iterable[tuple[str, str]] = (),
+    variables: str | None = None,
+) -> Request:
+    request = Request(name=name, protocol=protocol, attributes={}, range=NOWHERE, info_range=NOWHERE, method=method)
+    request.target = Span(target, NOWHERE)
+    request.headers = [Header(k, Span(v, NOWHERE), NOWHERE, NOWHERE) for k, v in headers]
+    request.metadata = [Metadata(k, v, NOWHERE, NOWHERE) for k, v in metadata]
+    if body is not None:
+        request.body = Span(body, NOWHERE)
+    if variables is not None:
+        request.variables = Span(variables, NOWHERE)
+    return request
+
+
+@dataclass(frozen=True)
+class FormField:
+    """A part of a multipart body: a text `value`, or a `file` sent as it is at send time."""
+
+    name: str
+    value: str = ""
+    file: str | None = None
+    content_type: str | None = None
+    filename: str | None = None
+
+
+def multipart(fields: Iterable[FormField]) -> str:
+    """The body text of a `multipart/form-data; boundary=BOUNDARY` request (the header is the caller's)."""
+    parts: list[str] = []
+    for field in fields:
+        if field.file is None:
+            parts += [f"--{BOUNDARY}", f'Content-Disposition: form-data; name="{field.name}"', "", field.value]
+            continue
+        filename = field.filename or field.file.rsplit("/", 1)[-1]
+        parts += [
+            f"--{BOUNDARY}",
+            f'Content-Disposition: form-data; name="{field.name}"; filename="{filename}"',
+            f"Content-Type: {field.content_type or 'application/octet-stream'}",
+            "",
+            f"< {field.file}",
+        ]
+    return "\n".join([*parts, f"--{BOUNDARY}--"])
+
+
+MULTIPART_TYPE = f"multipart/form-data; boundary={BOUNDARY}"
+
+
+def set_default(headers: list[tuple[str, str]], name: str, value: str) -> None:
+    """Add a header unless one of that name (in any case) is there."""
+    if not any(k.lower() == name.lower() for k, _ in headers):
+        headers.append((name, value))
