@@ -51,12 +51,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     imports = commands.add_parser(
         "import",
-        help="write .voiden documents from other formats (curl command lines, Postman collections and "
-        "environments, Voiden app .void files)",
+        help="write .voiden documents from other formats (curl command lines, OpenAPI 3, Postman collections "
+        "and environments, Voiden app .void files)",
     )
     imports.add_argument("sources", nargs="+", metavar="SOURCE", help="files, or - for standard input (a paste)")
     imports.add_argument(
-        "--from", dest="source_format", choices=("curl", "postman", "void"), help="the format (default: detected)"
+        "--from",
+        dest="source_format",
+        choices=("curl", "openapi", "postman", "void"),
+        help="the format (default: detected)",
     )
     imports.add_argument("--out", type=Path, default=Path("."), help="the folder to write into (default: .)")
     imports.add_argument("--force", action="store_true", help="overwrite documents that exist")

@@ -13,12 +13,14 @@ from pathlib import Path
 
 from voiden_lsp.cli.output import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from voiden_lsp.formats import convert_void
+from voiden_lsp.formats.building import Written
 from voiden_lsp.formats.curl import CurlError, looks_like_curl, read_curl
+from voiden_lsp.formats.openapi import OpenApiError, looks_like_openapi, read_openapi
 from voiden_lsp.formats.postman import PostmanError, looks_like_postman, read_postman
 from voiden_lsp.formats.voiden import render_document
 from voiden_lsp.templating import CONFIG_FILE, dotenv_value, void_context
 
-FORMATS = ("curl", "postman", "void")
+FORMATS = ("curl", "openapi", "postman", "void")
 MAX_SOURCE = 16 * 1024 * 1024
 MAX_NOTES_SHOWN = 50
 
@@ -49,6 +51,8 @@ def _import(source: str, fmt: str | None, out: Path, force: bool) -> int:
         return EXIT_USAGE
     if kind == "postman":
         return _import_postman(text, where, out, force)
+    if kind == "openapi":
+        return _import_openapi(source, where, out, force)
     stem = "imported" if source == "-" else Path(source).stem
     target = out / f"{stem}.voiden"
     if target.exists() and not force:
@@ -86,9 +90,12 @@ def _detect(source: str, text: str) -> str | None:
         return "curl"
     if text.lstrip().startswith("{"):
         try:
-            return "postman" if looks_like_postman(json.loads(text)) else None
-        except ValueError:
+            data = json.loads(text)
+        except (ValueError, RecursionError):
             return None
+        return "postman" if looks_like_postman(data) else "openapi" if looks_like_openapi(data) else None
+    if re.search(r"^openapi:\s*['\"]?3\.", text, re.MULTILINE):
+        return "openapi"
     return None
 
 
@@ -98,13 +105,52 @@ def _import_postman(text: str, where: str, out: Path, force: bool) -> int:
     except PostmanError as exc:
         print(f"voiden: {where}: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    written = [d for d in imported.documents if d.path]
+    return _write(where, out, force, imported.documents, imported.environments, secrets=imported.secrets)
+
+
+def _import_openapi(source: str, where: str, out: Path, force: bool) -> int:
+    if source == "-":
+        print("voiden: an OpenAPI spec is read from its file (its $refs are relative to it), not from stdin",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_USAGE
+    try:
+        imported = read_openapi(Path(source))
+    except OpenApiError as exc:
+        print(f"voiden: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return _write(
+        where,
+        out,
+        force,
+        imported.documents,
+        imported.environments,
+        default_env=imported.default_env,
+        example_names=imported.secret_names,
+        notes=imported.notes,
+    )
+
+
+def _write(
+    where: str,
+    out: Path,
+    force: bool,
+    documents: list[Written],
+    environments: dict[str, dict[str, str]],
+    *,
+    secrets: dict[str, str] | None = None,
+    default_env: str | None = None,
+    example_names: list[str] | None = None,
+    notes: list[str] | None = None,
+) -> int:
+    """An importer's documents into `out` (the collection root), its environments into `voiden.toml`, its
+    secrets into `.env` and the names it reads into `.env.example`; the summary on the terminal."""
+    written = [d for d in documents if d.path]
     targets = [out / d.path for d in written]
     existing = [t for t in targets if t.exists()]
     if existing and not force:
         print(f"voiden: {existing[0]} exists: pass --force to overwrite it", file=sys.stderr)
         return EXIT_USAGE
-    notes = [note for d in imported.documents for note in d.notes]
+    notes = [*(notes or []), *(note for d in documents for note in d.notes)]
     for document, target in zip(written, targets, strict=True):
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(document.text, encoding="utf-8")
@@ -113,12 +159,12 @@ def _import_postman(text: str, where: str, out: Path, force: bool) -> int:
     out.mkdir(parents=True, exist_ok=True)
     config = out / CONFIG_FILE
     if not config.exists() and written:  # the folder becomes the collection root: `.env` is read from there
-        config.write_text(
-            f"# The collection root, written by `voiden import` from {Path(where).name}.\n", encoding="utf-8"
-        )
-    for name, values in imported.environments.items():
+        head = f"# The collection root, written by `voiden import` from {Path(where).name}.\n"
+        config.write_text(head + (f'default_env = "{default_env}"\n' if default_env else ""), encoding="utf-8")
+    for name, values in environments.items():
         _add_environment(out, name, values)
-    _keep_secrets(out, imported.secrets)
+    _keep_secrets(out, secrets or {})
+    _keep_example_names(out, example_names or [])
     for note in notes[:MAX_NOTES_SHOWN]:
         print(f"  note: {note}")
     if len(notes) > MAX_NOTES_SHOWN:
@@ -133,11 +179,27 @@ def _add_environment(out: Path, name: str, values: dict[str, str]) -> None:
     if re.search(rf"^\[env\.{re.escape(name)}\]", text, re.MULTILINE):
         print(f"voiden: {config} has [env.{name}] already: left as it is", file=sys.stderr)
         return
-    rows = [f"{json.dumps(k)} = {json.dumps(v)}" for k, v in values.items()]
+    rows = [
+        f"{k if re.fullmatch(r'[A-Za-z0-9_-]+', k) else json.dumps(k)} = {json.dumps(v)}" for k, v in values.items()
+    ]
     block = "\n".join([f"[env.{name}]", *rows])
     out.mkdir(parents=True, exist_ok=True)
     config.write_text((text.rstrip() + "\n\n" if text.strip() else "") + block + "\n", encoding="utf-8")
     print(f"voiden: wrote [env.{name}] ({len(values)} variables) into {config}: select it with --env {name}")
+
+
+def _keep_example_names(out: Path, names: list[str]) -> None:
+    """The secrets the documents read, by name and without values, into `.env.example` (which git keeps):
+    an undefined one then says to copy it to `.env` and fill it in."""
+    if not names:
+        return
+    example = out / ".env.example"
+    lines = example.read_text(encoding="utf-8").splitlines() if example.is_file() else []
+    known = {line.split("=", 1)[0].strip() for line in lines if "=" in line}
+    added = [f"{name}=" for name in names if name not in known]
+    if added:
+        example.write_text("\n".join([*lines, *added]) + "\n", encoding="utf-8")
+        print(f"voiden: the secrets it reads are named in {example} ({', '.join(names)}): copy it to .env and fill in")
 
 
 def _keep_secrets(out: Path, secrets: dict[str, str]) -> None:

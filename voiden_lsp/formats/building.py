@@ -3,8 +3,10 @@ the multipart body our documents send (text parts, and `< file` lines streamed a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from urllib.parse import quote, quote_plus
 
 from voiden_lsp.document.model import Header, Metadata, Range, Request, Span
 from voiden_lsp.formats.void.parts import BOUNDARY
@@ -67,7 +69,34 @@ def multipart(fields: Iterable[FormField]) -> str:
 MULTIPART_TYPE = f"multipart/form-data; boundary={BOUNDARY}"
 
 
+@dataclass
+class Written:
+    """One document an importer made: its path under the output folder, its text, its requests and notes."""
+
+    path: str
+    text: str
+    requests: int
+    notes: list[str]
+
+
 def set_default(headers: list[tuple[str, str]], name: str, value: str) -> None:
     """Add a header unless one of that name (in any case) is there."""
     if not any(k.lower() == name.lower() for k, _ in headers):
         headers.append((name, value))
+
+
+_TEMPLATE = re.compile(r"\{\{[^{}]*\}\}")
+
+
+def encoded(text: str, *, form: bool = True) -> str:
+    """Percent-encoded for a query or form value (`form`: spaces as `+`) or a path segment, templates left
+    as they are (they are expanded, then sent)."""
+
+    def code(part: str) -> str:
+        return quote_plus(part, safe="") if form else quote(part, safe="")
+
+    out, at = [], 0
+    for match in _TEMPLATE.finditer(text):
+        out += [code(text[at : match.start()]), match.group(0)]
+        at = match.end()
+    return "".join([*out, code(text[at:])])

@@ -12,10 +12,17 @@ import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote_plus
 
 from voiden_lsp.document.markup import slugify
-from voiden_lsp.formats.building import MULTIPART_TYPE, FormField, make_request, multipart, set_default
+from voiden_lsp.formats.building import (
+    MULTIPART_TYPE,
+    FormField,
+    Written,
+    encoded,
+    make_request,
+    multipart,
+    set_default,
+)
 from voiden_lsp.formats.voiden import render_request
 from voiden_lsp.templating import secret_name
 
@@ -28,16 +35,6 @@ _JS_TYPES = {"javascript": "application/javascript"}
 
 class PostmanError(ValueError):
     """A source that is not a Postman collection or environment: says what was expected."""
-
-
-@dataclass
-class Written:
-    """One document to write: its path under the output folder, its text, the requests and notes in it."""
-
-    path: str
-    text: str
-    requests: int
-    notes: list[str]
 
 
 @dataclass
@@ -260,7 +257,7 @@ class _Reader:
             return (text or None), "http", None
         if mode == "urlencoded":
             pairs = [
-                f"{_encoded(str(r.get('key')))}={_encoded(str(r.get('value') or ''))}"
+                f"{encoded(str(r.get('key')))}={encoded(str(r.get('value') or ''))}"
                 for r in _enabled(body.get("urlencoded"))
             ]
             set_default(headers, "Content-Type", "application/x-www-form-urlencoded")
@@ -373,15 +370,6 @@ def _script(event: dict[str, Any]) -> str:
     script = event.get("script")
     exec_ = script.get("exec") if isinstance(script, dict) else None
     return "\n".join(map(str, exec_)) if isinstance(exec_, list) else str(exec_ or "")
-
-
-def _encoded(text: str) -> str:
-    """Form-encoded, templates left as they are (they are expanded, then sent)."""
-    out, at = [], 0
-    for match in _TEMPLATE.finditer(text):
-        out += [quote_plus(text[at : match.start()], safe=""), match.group(0)]
-        at = match.end()
-    return "".join([*out, quote_plus(text[at:], safe="")])
 
 
 # The test-script lines people write most (Postman's own snippets), as expectations. A line is read when it

@@ -3,7 +3,6 @@ template in every field chosen by its type and name."""
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from typing import TYPE_CHECKING, Any
@@ -17,6 +16,7 @@ from voiden_lsp.server.features.grpc_support import int_types, resolve_address
 from voiden_lsp.server.features.schemas import fetch_schema_with_progress
 from voiden_lsp.server.features.sessions import command_actions
 from voiden_lsp.server.server import VoidenServer, range_of
+from voiden_lsp.templating.samples import BOOLEAN, INTEGER, NUMBER, Bare, render, string_template
 
 if TYPE_CHECKING:
     from google.protobuf.descriptor import Descriptor, FieldDescriptor
@@ -26,36 +26,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 TITLE = "Fill with sample data"
 MAX_DEPTH = 4
-
-
-class Bare(str):
-    """A template written without quotes: it expands to a JSON number or boolean."""
-
-
-#: (pattern on the field name, template) for string fields, first match wins.
-_BY_NAME = [
-    (r"e_?mail", "{{$faker.email}}"),
-    (r"first_?name|given_?name", "{{$faker.first_name}}"),
-    (r"last_?name|family_?name|surname", "{{$faker.last_name}}"),
-    (r"user_?name|login|handle", "{{$faker.user_name}}"),
-    (r"^name$|full_?name|display_?name", "{{$faker.name}}"),
-    (r"phone|mobile", "{{$faker.phone_number}}"),
-    (r"city", "{{$faker.city}}"),
-    (r"country", "{{$faker.country}}"),
-    (r"street|address", "{{$faker.street_address}}"),
-    (r"zip|postal|postcode", "{{$faker.postcode}}"),
-    (r"url|link|website|href", "{{$faker.url}}"),
-    (r"uuid|guid|^id$|_id$|request_?id", "{{$uuid}}"),
-    (r"company|organi[sz]ation", "{{$faker.company}}"),
-    (r"password|secret", "{{$faker.password}}"),
-    (r"currency", "{{$faker.currency_code}}"),
-    (r"color|colour", "{{$faker.color_name}}"),
-    (r"ip(_?address)?$", "{{$faker.ipv4}}"),
-    (r"title|subject|headline", "{{$faker.catch_phrase}}"),
-    (r"date|time|_at$", "{{$isoTimestamp}}"),
-    (r"description|text|message|comment|body|note|reason|summary", "{{$faker.sentence}}"),
-    (r"symbol|code|tag|label|kind|type", "{{$faker.word}}"),
-]
 
 
 def sample(message: Descriptor, depth: int = 0) -> dict[str, Any]:
@@ -107,29 +77,15 @@ def _single(field: FieldDescriptor, depth: int) -> Any:
 
     kind = field.type
     if kind == FieldDescriptor.TYPE_BOOL:
-        return Bare("{{$faker.pybool}}")
+        return Bare(BOOLEAN)
     if kind in int_types():
-        return Bare("{{$faker.pyint(min_value=1, max_value=100)}}")
+        return Bare(INTEGER)
     if kind in (FieldDescriptor.TYPE_DOUBLE, FieldDescriptor.TYPE_FLOAT):
-        return Bare("{{$faker.pyfloat(right_digits=2, min_value=0, max_value=1000)}}")
+        return Bare(NUMBER)
     if kind == FieldDescriptor.TYPE_BYTES:
         return "dm9pZGVu"
     lowered = field.name.lower()
-    return next((template for pattern, template in _BY_NAME if re.search(pattern, lowered)), "{{$faker.word}}")
-
-
-def render(value: Any, indent: int = 0) -> str:
-    pad, inner = "  " * indent, "  " * (indent + 1)
-    if isinstance(value, Bare):
-        return str(value)
-    if isinstance(value, dict):
-        if not value:
-            return "{}"
-        members = [f"{inner}{json.dumps(k)}: {render(v, indent + 1)}" for k, v in value.items()]
-        return "{\n" + ",\n".join(members) + f"\n{pad}}}"
-    if isinstance(value, list):
-        return "[" + ", ".join(render(v, indent) for v in value) + "]"
-    return json.dumps(value, ensure_ascii=False)
+    return string_template(lowered)
 
 
 def _target_span(request: Request, pos: Position) -> tuple[Span | None, bool]:
@@ -179,9 +135,9 @@ async def actions(ls: VoidenServer, uri: str, where: types.Range) -> list[types.
 
 
 _GRAPHQL_SCALARS = {
-    "Int": Bare("{{$faker.pyint(min_value=1, max_value=100)}}"),
-    "Float": Bare("{{$faker.pyfloat(right_digits=2, min_value=0, max_value=1000)}}"),
-    "Boolean": Bare("{{$faker.pybool}}"),
+    "Int": Bare(INTEGER),
+    "Float": Bare(NUMBER),
+    "Boolean": Bare(BOOLEAN),
 }
 
 
@@ -210,7 +166,7 @@ def graphql_sample(schema: Any, written: str, name: str, depth: int = 0) -> Any:
         return "{{$uuid}}"
     if re.search(r"date|time", written.lower()):
         return "{{$isoTimestamp}}"
-    return next((template for pattern, template in _BY_NAME if re.search(pattern, lowered)), "{{$faker.word}}")
+    return string_template(lowered)
 
 
 async def _graphql_actions(ls: VoidenServer, uri: str, request: Request) -> list[types.CodeAction]:
