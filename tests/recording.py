@@ -31,6 +31,11 @@ class Recorder(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _record
 
+    def __getattr__(self, name: str) -> Any:  # any other method (OPTIONS, PROPFIND, VERSION-CONTROL...) too
+        if name.startswith("do_"):
+            return self._record
+        raise AttributeError(name)
+
     def log_message(self, *args: Any) -> None:
         pass
 

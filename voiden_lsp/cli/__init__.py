@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from voiden_lsp import __version__
@@ -51,14 +52,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     imports = commands.add_parser(
         "import",
-        help="write .voiden documents from other formats (curl command lines, OpenAPI 3, Postman collections "
-        "and environments, Voiden app .void files)",
+        help="write .voiden documents from other formats (curl command lines, .http files, OpenAPI 3, Postman "
+        "collections and environments, Voiden app .void files)",
     )
     imports.add_argument("sources", nargs="+", metavar="SOURCE", help="files, or - for standard input (a paste)")
     imports.add_argument(
         "--from",
         dest="source_format",
-        choices=("curl", "openapi", "postman", "void"),
+        choices=("curl", "http", "openapi", "postman", "void"),
         help="the format (default: detected)",
     )
     imports.add_argument("--out", type=Path, default=Path("."), help="the folder to write into (default: .)")
@@ -122,7 +123,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.command == "import":
         from voiden_lsp.cli.imports import import_sources
 
-        sys.exit(import_sources(args.sources, args.source_format, args.out, args.force))
+        sys.exit(
+            _quiet_on_a_closed_pipe(lambda: import_sources(args.sources, args.source_format, args.out, args.force))
+        )
     if args.command == "convert":
         from voiden_lsp.cli.convert import convert_file
 
@@ -174,6 +177,15 @@ def _dispatch(args: argparse.Namespace, printer: JsonPrinter | TerminalPrinter, 
     from voiden_lsp.cli.demo import demo
 
     return demo(args, printer, overrides)
+
+
+def _quiet_on_a_closed_pipe(work: Callable[[], int]) -> int:
+    """`voiden import ... | head`: the reader left; stop quietly (what was written stays written)."""
+    try:
+        return work()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
+        return 1
 
 
 def _parse_vars(pairs: list[str]) -> dict[str, str]:

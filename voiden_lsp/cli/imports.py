@@ -10,19 +10,22 @@ import json
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 from voiden_lsp.cli.output import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from voiden_lsp.formats import convert_void
 from voiden_lsp.formats.building import Written
 from voiden_lsp.formats.curl import CurlError, looks_like_curl, read_curl
+from voiden_lsp.formats.dothttp import looks_like_http, read_http, read_http_env
 from voiden_lsp.formats.openapi import OpenApiError, looks_like_openapi, read_openapi
 from voiden_lsp.formats.postman import PostmanError, looks_like_postman, read_postman
 from voiden_lsp.formats.voiden import render_document
 from voiden_lsp.templating import CONFIG_FILE, dotenv_value, void_context
 
-FORMATS = ("curl", "openapi", "postman", "void")
+FORMATS = ("curl", "http", "openapi", "postman", "void")
 MAX_SOURCE = 16 * 1024 * 1024
 MAX_NOTES_SHOWN = 50
+ENV_FILES = ("http-client.env.json", "http-client.private.env.json")
 
 
 def import_sources(sources: list[str], fmt: str | None, out: Path, force: bool) -> int:
@@ -53,6 +56,8 @@ def _import(source: str, fmt: str | None, out: Path, force: bool) -> int:
         return _import_postman(text, where, out, force)
     if kind == "openapi":
         return _import_openapi(source, where, out, force)
+    if kind == "http":
+        return _import_http(source, text, where, out, force)
     stem = "imported" if source == "-" else Path(source).stem
     target = out / f"{stem}.voiden"
     if target.exists() and not force:
@@ -86,6 +91,8 @@ def _import(source: str, fmt: str | None, out: Path, force: bool) -> int:
 def _detect(source: str, text: str) -> str | None:
     if source.endswith(".void"):
         return "void"
+    if source.endswith((".http", ".rest")):
+        return "http"
     if looks_like_curl(text):
         return "curl"
     if text.lstrip().startswith("{"):
@@ -96,7 +103,7 @@ def _detect(source: str, text: str) -> str | None:
         return "postman" if looks_like_postman(data) else "openapi" if looks_like_openapi(data) else None
     if re.search(r"^openapi:\s*['\"]?3\.", text, re.MULTILINE):
         return "openapi"
-    return None
+    return "http" if looks_like_http(text) else None
 
 
 def _import_postman(text: str, where: str, out: Path, force: bool) -> int:
@@ -128,6 +135,28 @@ def _import_openapi(source: str, where: str, out: Path, force: bool) -> int:
         example_names=imported.secret_names,
         notes=imported.notes,
     )
+
+
+def _import_http(source: str, text: str, where: str, out: Path, force: bool) -> int:
+    title = "imported" if source == "-" else Path(source).stem
+    document, _ = read_http(text, title)
+    environments: dict[str, dict[str, str]] = {}
+    secrets: dict[str, str] = {}
+    if source != "-":  # the JetBrains environment files beside it
+        folder = Path(source).parent
+        public, private = (_json_file(folder / name) for name in ENV_FILES)
+        if public or private:
+            environments, secrets = read_http_env(public or {}, private)
+    return _write(where, out, force, [document], environments, secrets=secrets)
+
+
+def _json_file(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+    except (OSError, ValueError, RecursionError):
+        print(f"voiden: {path} is not JSON: left out", file=sys.stderr)
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def _write(

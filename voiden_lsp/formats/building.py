@@ -25,9 +25,12 @@ def make_request(
     body: str | None = None,
     metadata: Iterable[tuple[str, str]] = (),
     variables: str | None = None,
+    rpc: str | None = None,
 ) -> Request:
     request = Request(name=name, protocol=protocol, attributes={}, range=NOWHERE, info_range=NOWHERE, method=method)
     request.target = Span(target, NOWHERE)
+    if rpc is not None:
+        request.rpc = Span(rpc, NOWHERE)
     request.headers = [Header(k, Span(v, NOWHERE), NOWHERE, NOWHERE) for k, v in headers]
     request.metadata = [Metadata(k, v, NOWHERE, NOWHERE) for k, v in metadata]
     if body is not None:
