@@ -1,4 +1,5 @@
-"""`voiden export` read by clients nobody here wrote, against servers nobody here wrote: the grpcurl command
+"""`voiden export` read by clients nobody here wrote (and their commands read by `voiden import`), against
+servers nobody here wrote: the grpcurl command
 gets from @grpc/grpc-js the answers `voiden run` gets (all four call kinds), the websocat command sends npm
 `ws` the handshake and the messages `voiden run` sends."""
 
@@ -6,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -188,3 +190,49 @@ def test_httpyac_sends_what_voiden_run_sends(httpbin: Reference, tmp_path: Path)
             seen["headers"]["X-Trace" if name == "post" else "Content-Type"]
             == ours["headers"]["X-Trace" if name == "post" else "Content-Type"]
         )
+
+
+def test_a_grpcurl_command_imported_gets_what_grpcurl_gets(grpc_js: Reference, tmp_path: Path) -> None:
+    _tool("grpcurl")
+    shutil.copy(SERVERS / "catalog.proto", tmp_path / "catalog.proto")
+    commands = (
+        f"grpcurl -plaintext -import-path . -proto catalog.proto -H 'x-request-id: r-9' "
+        f'-d \'{{"id": "x-1"}}\' {grpc_js.address} interop.v1.Catalog/GetItem\n'
+        f"grpcurl -plaintext -proto catalog.proto -d '{{\"count\": 2}}' "
+        f"{grpc_js.address} interop.v1.Catalog/ListItems\n"
+        f'grpcurl -plaintext -proto catalog.proto -d \'{{"name": "a"}} {{"name": "b"}}\' '
+        f"{grpc_js.address} interop.v1.Catalog/AddItems\n"
+    )
+    (tmp_path / "calls.txt").write_text(commands)
+    imported = voiden("import", "calls.txt", cwd=tmp_path)
+    assert imported.returncode == 0, imported.stdout + imported.stderr
+    document = (tmp_path / "calls.voiden").read_text()
+    names = re.findall(r"```grpc name=(\S+)", document)
+    assert len(names) == 3, document
+    for command, name in zip(commands.splitlines(), names, strict=True):
+        theirs = _shell(command, tmp_path)
+        assert theirs.returncode == 0, theirs.stderr
+        ran = voiden("run", "calls.voiden", name, "--json", cwd=tmp_path)
+        assert ran.returncode == 0, ran.stdout + ran.stderr
+        assert [_camel(m) for m in _messages(theirs.stdout)] == [_camel(m) for m in _received(ran.stdout)], name
+
+
+def test_a_websocat_command_imported_sends_what_websocat_sends(ws_js: Reference, tmp_path: Path) -> None:
+    _tool("websocat")
+    command = f"websocat --protocol json -H='X-Trace: it is t-2' ws://{ws_js.address}/headers"
+    env = {**os.environ, "PATH": f"{TOOLS}{os.pathsep}{os.environ['PATH']}"}
+    with subprocess.Popen(
+        ["bash", "-c", command], cwd=tmp_path, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    ) as session:
+        assert session.stdout is not None
+        theirs = json.loads(session.stdout.readline())
+        session.kill()
+    (tmp_path / "ws.txt").write_text(command + "\n")
+    imported = voiden("import", "ws.txt", cwd=tmp_path)
+    assert imported.returncode == 0, imported.stdout + imported.stderr
+    text = (tmp_path / "ws.voiden").read_text()  # the server keeps the socket open: one message ends the run
+    (tmp_path / "ws.voiden").write_text(re.sub(r"(```ws name=\S+\n)", r"\1@max-messages 1\n", text))
+    ran = voiden("run", "ws.voiden", "--json", cwd=tmp_path)
+    (ours,) = _received(ran.stdout)
+    assert theirs["protocol"] == ours["protocol"] == "json"
+    assert theirs["headers"]["x-trace"] == ours["headers"]["x-trace"] == "it is t-2"

@@ -71,3 +71,17 @@ async def test_convert_a_curl_command_to_a_request(client: LanguageClient, tmp_p
     (only,) = line.edit.document_changes
     assert "DELETE https://api.example/v1/items/7" in only.edits[0].new_text
     assert not [a for a in await code_actions(client, uri, 2) if a.title.startswith("Convert")]  # prose
+
+
+async def test_convert_a_grpcurl_or_websocat_command(client: LanguageClient, tmp_path: Path) -> None:
+    text = (
+        "grpcurl -plaintext -d '{\"id\": 1}' 127.0.0.1:50051 shop.v1.Items/Get\n\n"
+        "echo hello | websocat ws://127.0.0.1:9/echo\n"
+    )
+    uri = open_doc(client, tmp_path, text)
+    (grpc,) = [a for a in await code_actions(client, uri, 0) if a.title.startswith("Convert")]
+    new_text = grpc.edit.document_changes[0].edits[0].new_text
+    assert "grpc://127.0.0.1:50051 shop.v1.Items/Get" in new_text and '{"id": 1}' in new_text
+    (ws,) = [a for a in await code_actions(client, uri, 2) if a.title.startswith("Convert")]
+    new_text = ws.edit.document_changes[0].edits[0].new_text
+    assert "ws://127.0.0.1:9/echo\n```\n\n```message\nhello\n```" in new_text

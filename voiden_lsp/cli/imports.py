@@ -15,14 +15,15 @@ from typing import Any
 from voiden_lsp.cli.output import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from voiden_lsp.formats import convert_void
 from voiden_lsp.formats.building import Written
-from voiden_lsp.formats.curl import CurlError, looks_like_curl, read_curl
+from voiden_lsp.formats.commands import looks_like_command, read_commands
+from voiden_lsp.formats.curl import CurlError
 from voiden_lsp.formats.dothttp import looks_like_http, read_http, read_http_env
 from voiden_lsp.formats.openapi import OpenApiError, looks_like_openapi, read_openapi
 from voiden_lsp.formats.postman import PostmanError, looks_like_postman, read_postman
 from voiden_lsp.formats.voiden import render_document
 from voiden_lsp.templating import CONFIG_FILE, dotenv_value, void_context
 
-FORMATS = ("curl", "http", "openapi", "postman", "void")
+FORMATS = ("curl", "grpcurl", "http", "openapi", "postman", "void", "websocat")
 MAX_SOURCE = 16 * 1024 * 1024
 MAX_NOTES_SHOWN = 50
 ENV_FILES = ("http-client.env.json", "http-client.private.env.json")
@@ -69,17 +70,17 @@ def _import(source: str, fmt: str | None, out: Path, force: bool) -> int:
         count = sum(1 for line in written.splitlines() if re.match(r"```(http|sse|ws|grpc|socketio|graphql)\b", line))
     else:
         try:
-            imported = read_curl(text)
+            imported = read_commands(text)
         except CurlError as exc:
             print(f"voiden: {where}: {exc}", file=sys.stderr)
             return EXIT_USAGE
-        title = f"Imported from {'a curl paste' if source == '-' else Path(source).name}"
-        written = render_document(title, [(i.request, i.notes) for i in imported])
+        title = f"Imported from {'a pasted command' if source == '-' else Path(source).name}"
+        written = render_document(title, imported)
         notes = [f"{i.request.name}: {note}" for i in imported for note in i.notes]
         count = len(imported)
     out.mkdir(parents=True, exist_ok=True)
     target.write_text(written, encoding="utf-8")
-    if kind == "curl":
+    if kind != "void":
         _keep_secrets(out, {k: v for i in imported for k, v in i.secrets.items()})
     plural = ("s" if count != 1 else "", "s" if len(notes) != 1 else "")
     print(f"voiden: wrote {target}: {count} request{plural[0]}, {len(notes)} note{plural[1]}")
@@ -93,8 +94,8 @@ def _detect(source: str, text: str) -> str | None:
         return "void"
     if source.endswith((".http", ".rest")):
         return "http"
-    if looks_like_curl(text):
-        return "curl"
+    if looks_like_command(text):
+        return text.split()[0].lstrip("$") if text.split()[0] in ("grpcurl", "websocat") else "curl"
     if text.lstrip().startswith("{"):
         try:
             data = json.loads(text)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import quote, quote_plus
 
 from voiden_lsp.document.model import Header, Metadata, Range, Request, Span
@@ -54,22 +54,34 @@ class FormField:
 def multipart(fields: Iterable[FormField]) -> str:
     """The body text of a `multipart/form-data; boundary=BOUNDARY` request (the header is the caller's)."""
     parts: list[str] = []
-    for field in fields:
-        if field.file is None:
-            parts += [f"--{BOUNDARY}", f'Content-Disposition: form-data; name="{field.name}"', "", field.value]
+    for part in fields:
+        if part.file is None:
+            parts += [f"--{BOUNDARY}", f'Content-Disposition: form-data; name="{part.name}"', "", part.value]
             continue
-        filename = field.filename or field.file.rsplit("/", 1)[-1]
+        filename = part.filename or part.file.rsplit("/", 1)[-1]
         parts += [
             f"--{BOUNDARY}",
-            f'Content-Disposition: form-data; name="{field.name}"; filename="{filename}"',
-            f"Content-Type: {field.content_type or 'application/octet-stream'}",
+            f'Content-Disposition: form-data; name="{part.name}"; filename="{filename}"',
+            f"Content-Type: {part.content_type or 'application/octet-stream'}",
             "",
-            f"< {field.file}",
+            f"< {part.file}",
         ]
     return "\n".join([*parts, f"--{BOUNDARY}--"])
 
 
 MULTIPART_TYPE = f"multipart/form-data; boundary={BOUNDARY}"
+
+
+@dataclass
+class Imported:
+    """One command read: the request, what did not carry over (each a note in words), the secrets it carried
+    (credentials of an `Authorization` header), which the request names as `{{NAME}}` and which belong in
+    `.env`, never in a document, and the messages a live request sends once open (message blocks)."""
+
+    request: Request
+    notes: list[str] = field(default_factory=list)
+    secrets: dict[str, str] = field(default_factory=dict)
+    messages: list[str] = field(default_factory=list)
 
 
 @dataclass

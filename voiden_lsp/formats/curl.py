@@ -6,11 +6,10 @@ backslash and `^` escapes, continued lines), the flags by a table."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from urllib.parse import quote_plus, urlsplit, urlunsplit
 
-from voiden_lsp.document.model import Request
-from voiden_lsp.formats.building import MULTIPART_TYPE, FormField, make_request, multipart, set_default
+from voiden_lsp.formats.building import MULTIPART_TYPE, FormField, Imported, make_request, multipart, set_default
+from voiden_lsp.formats.shell import ShellError, shell_words
 
 MAX_COMMAND = 1024 * 1024
 """A paste longer than this is refused in words (a command line is a few kilobytes)."""
@@ -41,24 +40,10 @@ _OUTPUT_ONLY = frozenset(
 )  # fmt: skip
 _COMMAND_START = re.compile(r"(?m)^[ \t]*(?:\$[ \t]*)?(?=curl(?:\.exe)?\s)")
 """Where a command starts: a line beginning with `curl` (blanks only before it, so the search stays linear)."""
-_HEX = {code: re.compile(rf"[0-9a-fA-F]{{1,{width}}}") for code, width in (("x", 2), ("u", 4), ("U", 8))}
-_OCTAL = re.compile(r"[0-7]{1,3}")
-_ANSI = {"a": "\a", "b": "\b", "e": "\x1b", "E": "\x1b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
 
 
 class CurlError(ValueError):
     """The text cannot be read as curl commands; the message says where and what was expected."""
-
-
-@dataclass
-class Imported:
-    """One command read: the request, what did not carry over (each a note in words), and the secrets it
-    carried (credentials of an `Authorization` header), which the request names as `{{NAME}}` and which
-    belong in `.env`, never in a document."""
-
-    request: Request
-    notes: list[str] = field(default_factory=list)
-    secrets: dict[str, str] = field(default_factory=dict)
 
 
 def looks_like_curl(text: str) -> bool:
@@ -70,7 +55,10 @@ def read_curl(text: str) -> list[Imported]:
     none, or a quote is never closed."""
     if len(text) > MAX_COMMAND:
         raise CurlError(f"the text is {len(text):,} characters: a curl paste of at most {MAX_COMMAND:,} is read")
-    commands = [words for words in _commands(text) if words]
+    try:
+        commands = [words for words in _commands(text) if words]
+    except ShellError as exc:
+        raise CurlError(str(exc)) from None
     if not commands:
         raise CurlError("no curl command found: expected text starting with `curl`")
     return [_request(words, n) for n, words in enumerate(commands, start=1)]
@@ -84,104 +72,10 @@ def _commands(text: str) -> list[list[str]]:
     chunks = _COMMAND_START.split(text)
     found = []
     for chunk in chunks:
-        words = _words(chunk)
+        words = shell_words(chunk)
         if words and words[0].lower() in ("curl", "curl.exe"):
             found.append(words[1:])
     return found
-
-
-def _words(text: str) -> list[str]:
-    """POSIX shell words: quotes, `$'...'`, backslash escapes, `\\`-newline continuations; `#` comments."""
-    words: list[str] = []
-    word: list[str] = []
-    started = False
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch == "\\" and i + 1 < n:
-            if text[i + 1] != "\n":
-                word.append(text[i + 1])
-                started = True
-            i += 2
-        elif ch == "'":
-            end = text.find("'", i + 1)
-            if end < 0:
-                raise CurlError(f"a quote (') opened at character {i + 1} is never closed")
-            word.append(text[i + 1 : end])
-            started, i = True, end + 1
-        elif ch == "$" and text.startswith("$'", i):
-            value, i = _ansi_c(text, i + 2)
-            word.append(value)
-            started = True
-        elif ch == '"':
-            value, i = _double_quoted(text, i + 1)
-            word.append(value)
-            started = True
-        elif ch in " \t\n":
-            if started:
-                words.append("".join(word))
-                word, started = [], False
-            i += 1
-        elif ch == "#" and not started:
-            end = text.find("\n", i)
-            i = n if end < 0 else end
-        else:
-            word.append(ch)
-            started = True
-            i += 1
-    if started:
-        words.append("".join(word))
-    return words
-
-
-def _double_quoted(text: str, i: int) -> tuple[str, int]:
-    out: list[str] = []
-    while i < len(text):
-        ch = text[i]
-        if ch == '"':
-            return "".join(out), i + 1
-        if ch == "\\" and i + 1 < len(text) and text[i + 1] in '"\\$`\n':
-            if text[i + 1] != "\n":
-                out.append(text[i + 1])
-            i += 2
-            continue
-        out.append(ch)
-        i += 1
-    raise CurlError('a quote (") is never closed')
-
-
-def _ansi_c(text: str, i: int) -> tuple[str, int]:
-    """A bash `$'...'` string from after its opening quote: its value and where it ends."""
-    out: list[str] = []
-    while i < len(text):
-        ch = text[i]
-        if ch == "'":
-            return "".join(out), i + 1
-        if ch != "\\" or i + 1 >= len(text):
-            out.append(ch)
-            i += 1
-            continue
-        code = text[i + 1]
-        if code in _ANSI:
-            out.append(_ANSI[code])
-            i += 2
-        elif code in ("x", "u", "U"):
-            digits = _HEX[code].match(text, i + 2)
-            if digits is None:
-                out.append("\\" + code)
-                i += 2
-            else:
-                out.append(chr(min(int(digits.group(0), 16), 0x10FFFF)))
-                i += 2 + len(digits.group(0))
-        elif code in "01234567":
-            digits = _OCTAL.match(text, i + 1)
-            assert digits is not None
-            out.append(chr(int(digits.group(0), 8)))
-            i += 1 + len(digits.group(0))
-        else:
-            out.append(code)  # \\ \' \" \? and anything else: the character itself
-            i += 2
-    raise CurlError("a $'...' string is never closed")
 
 
 def _options(words: list[str], notes: list[str]) -> tuple[list[tuple[str, str]], list[str]]:

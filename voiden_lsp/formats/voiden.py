@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from voiden_lsp.document.model import Request
+from voiden_lsp.formats.building import Imported
 from voiden_lsp.formats.void import LoadFile, VoidReader
 
 
@@ -64,15 +65,24 @@ def render_request(request: Request) -> str:
     return "\n".join(parts)
 
 
-def render_document(title: str, requests: list[tuple[Request, list[str]]]) -> str:
+def render_imported(imported: Imported) -> str:
+    """An imported request as its block, its messages as message blocks after it."""
+    blocks = [render_request(imported.request)]
+    blocks += [f"```message\n{message}\n```" for message in imported.messages]
+    return "\n\n".join(blocks)
+
+
+def render_document(title: str, requests: list[Imported]) -> str:
     """A `.voiden` document of imported requests: a heading per request, what did not carry over as a
     visible note above it (each request named uniquely from its method and path when it has no name)."""
     from voiden_lsp.document.markup import slugify
 
     parts = [f"# {title}"]
     taken: set[str] = set()
-    for request, notes in requests:
-        path = request.target.text.split("?")[0].rstrip("/").rsplit("/", 1)[-1] if request.target else ""
+    for imported in requests:
+        request, notes = imported.request, imported.notes
+        where = request.rpc.text if request.rpc else request.target.text if request.target else ""
+        path = where.split("?")[0].rstrip("/").rsplit("/", 1)[-1]
         base = slugify(f"{request.method or request.protocol} {path}") or "request"
         name, n = base, 2
         while name in taken:
@@ -81,5 +91,5 @@ def render_document(title: str, requests: list[tuple[Request, list[str]]]) -> st
         request.name = name
         parts.append(f"## {name}")
         parts += [f"> Not carried over: {note}" for note in notes]
-        parts.append(render_request(request))
+        parts.append(render_imported(imported))
     return "\n\n".join(parts) + "\n"

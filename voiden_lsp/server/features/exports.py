@@ -1,6 +1,7 @@
 """Requests as commands and commands as requests, in the editor: `voiden.export` (what "Copy as curl /
 grpcurl / websocat / HTTPie / .http" asks for; the client puts the text on its clipboard), and "Convert to a
-request" for a line or a ```sh block that holds a curl command (the command's credentials go to `.env`)."""
+request" for a line or a ```sh block that holds a curl, grpcurl, websocat or wscat command (the command's
+credentials go to `.env`)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from lsprotocol import types
 
 from voiden_lsp.document import Range
 from voiden_lsp.errors import VoidenError
-from voiden_lsp.formats.curl import CurlError, looks_like_curl, read_curl
+from voiden_lsp.formats.commands import looks_like_command, read_commands
+from voiden_lsp.formats.curl import CurlError
 from voiden_lsp.formats.export import SUPPORTS, TARGETS, ExportError
-from voiden_lsp.formats.voiden import render_request
+from voiden_lsp.formats.voiden import render_imported
 from voiden_lsp.server import protocol
 from voiden_lsp.server.features.sessions import request_named
 from voiden_lsp.server.rpc import UserError
@@ -44,8 +46,8 @@ def copy_actions(ls: VoidenServer, uri: str, where: types.Range) -> list[types.C
 
 
 def _command_at(lines: list[str], line: int) -> tuple[int, int, str] | None:
-    """The curl command under the cursor: a whole ```sh block (its fences in the range), or the line with
-    the lines it continues with a trailing `\\`. (first line, last line, command text)."""
+    """The command under the cursor (curl, grpcurl, websocat...): a whole ```sh block (its fences in the
+    range), or the line with the lines it continues with a trailing `\\`. (first line, last line, text)."""
     if not 0 <= line < len(lines):
         return None
     opened: int | None = None  # the fence a line sits in, found from the top: an opener and a closer look alike
@@ -59,7 +61,7 @@ def _command_at(lines: list[str], line: int) -> tuple[int, int, str] | None:
         if match is None or end < line:
             return None
         text = "\n".join(lines[start + 1 : end])
-        return (start, end, text) if looks_like_curl(text) else None
+        return (start, end, text) if looks_like_command(text) else None
     first = line
     while first > 0 and lines[first - 1].rstrip().endswith("\\"):
         first -= 1
@@ -67,11 +69,11 @@ def _command_at(lines: list[str], line: int) -> tuple[int, int, str] | None:
     while last + 1 < len(lines) and lines[last].rstrip().endswith("\\"):
         last += 1
     text = "\n".join(lines[first : last + 1])
-    return (first, last, text) if looks_like_curl(text) else None
+    return (first, last, text) if looks_like_command(text) else None
 
 
 def convert_actions(ls: VoidenServer, uri: str, where: types.Range) -> list[types.CodeAction]:
-    """ "Convert to a request": the curl command under the cursor replaced in place by the request(s) it
+    """ "Convert to a request": the command under the cursor replaced in place by the request(s) it
     makes, outside any request block; its credentials appended to `.env` under fresh names."""
     doc = ls.document(uri)
     line = where.start.line
@@ -83,9 +85,9 @@ def convert_actions(ls: VoidenServer, uri: str, where: types.Range) -> list[type
         return []
     first, last, text = found
     try:
-        imported = read_curl(text)
+        imported = read_commands(text)
     except CurlError as exc:
-        log.info("not a curl command to convert: %s", exc)
+        log.info("not a command to convert: %s", exc)
         return []
     path = ls.path_of(uri)
     dotenv = path.parent / ".env" if path is not None else None
@@ -94,7 +96,7 @@ def convert_actions(ls: VoidenServer, uri: str, where: types.Range) -> list[type
     blocks: list[str] = []
     secrets: list[str] = []
     for item in imported:
-        block = render_request(item.request)
+        block = render_imported(item)
         for name, value in item.secrets.items():
             fresh, n = name, 1
             while fresh in taken:
