@@ -53,13 +53,18 @@ def build_parser() -> argparse.ArgumentParser:
     imports = commands.add_parser(
         "import",
         help="write .voiden documents from other formats (curl, grpcurl and websocat command lines, .http files, "
-        "OpenAPI 3, Postman collections and environments, Voiden app .void files)",
+        "OpenAPI 3, Postman collections and environments, Bruno collections, Voiden app .void files)",
     )
-    imports.add_argument("sources", nargs="+", metavar="SOURCE", help="files, or - for standard input (a paste)")
+    imports.add_argument(
+        "sources",
+        nargs="+",
+        metavar="SOURCE",
+        help="files, a Bruno collection's folder, or - for standard input (a paste)",
+    )
     imports.add_argument(
         "--from",
         dest="source_format",
-        choices=("curl", "grpcurl", "http", "openapi", "postman", "void", "websocat"),
+        choices=("bruno", "curl", "grpcurl", "http", "openapi", "postman", "void", "websocat"),
         help="the format (default: detected)",
     )
     imports.add_argument("--out", type=Path, default=Path("."), help="the folder to write into (default: .)")

@@ -14,6 +14,7 @@ from typing import Any
 
 from voiden_lsp.cli.output import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from voiden_lsp.formats import convert_void
+from voiden_lsp.formats.bruno import BrunoError, looks_like_bruno, read_bruno
 from voiden_lsp.formats.building import Written
 from voiden_lsp.formats.commands import looks_like_command, read_commands
 from voiden_lsp.formats.curl import CurlError
@@ -21,9 +22,9 @@ from voiden_lsp.formats.dothttp import looks_like_http, read_http, read_http_env
 from voiden_lsp.formats.openapi import OpenApiError, looks_like_openapi, read_openapi
 from voiden_lsp.formats.postman import PostmanError, looks_like_postman, read_postman
 from voiden_lsp.formats.voiden import render_document
-from voiden_lsp.templating import CONFIG_FILE, dotenv_value, void_context
+from voiden_lsp.templating import CONFIG_FILE, dotenv_value, parse_dotenv, void_context
 
-FORMATS = ("curl", "grpcurl", "http", "openapi", "postman", "void", "websocat")
+FORMATS = ("bruno", "curl", "grpcurl", "http", "openapi", "postman", "void", "websocat")
 MAX_SOURCE = 16 * 1024 * 1024
 MAX_NOTES_SHOWN = 50
 ENV_FILES = ("http-client.env.json", "http-client.private.env.json")
@@ -38,6 +39,8 @@ def import_sources(sources: list[str], fmt: str | None, out: Path, force: bool) 
 
 def _import(source: str, fmt: str | None, out: Path, force: bool) -> int:
     where = "standard input" if source == "-" else source
+    if fmt == "bruno" or (fmt is None and source != "-" and looks_like_bruno(Path(source))):
+        return _import_bruno(Path(source), out, force)
     try:
         if source == "-":
             text = sys.stdin.read(MAX_SOURCE + 1)
@@ -114,6 +117,30 @@ def _import_postman(text: str, where: str, out: Path, force: bool) -> int:
         print(f"voiden: {where}: {exc}", file=sys.stderr)
         return EXIT_USAGE
     return _write(where, out, force, imported.documents, imported.environments, secrets=imported.secrets)
+
+
+def _import_bruno(source: Path, out: Path, force: bool) -> int:
+    if not source.exists():
+        print(f"voiden: cannot read {source}: no such file or folder", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        imported = read_bruno(source)
+    except (BrunoError, OSError) as exc:
+        print(f"voiden: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    secrets = dict(imported.secrets)
+    dotenv = (source if source.is_dir() else source.parent) / ".env"  # what {{process.env.X}} reads
+    if dotenv.is_file():
+        secrets = {**parse_dotenv(dotenv.read_text(encoding="utf-8", errors="replace")), **secrets}
+    return _write(
+        str(source),
+        out,
+        force,
+        imported.documents,
+        imported.environments,
+        secrets=secrets,
+        example_names=imported.secret_names,
+    )
 
 
 def _import_openapi(source: str, where: str, out: Path, force: bool) -> int:
