@@ -53,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     imports = commands.add_parser(
         "import",
         help="write .voiden documents from other formats (curl, grpcurl and websocat command lines, .http files, "
-        "OpenAPI 3, Postman collections and environments, Bruno collections, Voiden app .void files)",
+        "OpenAPI 3, Postman and Insomnia exports, Bruno collections, Voiden app .void files)",
     )
     imports.add_argument(
         "sources",
@@ -64,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     imports.add_argument(
         "--from",
         dest="source_format",
-        choices=("bruno", "curl", "grpcurl", "http", "openapi", "postman", "void", "websocat"),
+        choices=("bruno", "curl", "grpcurl", "http", "insomnia", "openapi", "postman", "void", "websocat"),
         help="the format (default: detected)",
     )
     imports.add_argument("--out", type=Path, default=Path("."), help="the folder to write into (default: .)")

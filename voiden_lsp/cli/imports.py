@@ -19,12 +19,13 @@ from voiden_lsp.formats.building import Written
 from voiden_lsp.formats.commands import looks_like_command, read_commands
 from voiden_lsp.formats.curl import CurlError
 from voiden_lsp.formats.dothttp import looks_like_http, read_http, read_http_env
-from voiden_lsp.formats.openapi import OpenApiError, looks_like_openapi, read_openapi
+from voiden_lsp.formats.insomnia import InsomniaError, looks_like_insomnia, read_insomnia
+from voiden_lsp.formats.openapi import OpenApiError, load_text, looks_like_openapi, read_openapi
 from voiden_lsp.formats.postman import PostmanError, looks_like_postman, read_postman
 from voiden_lsp.formats.voiden import render_document
 from voiden_lsp.templating import CONFIG_FILE, dotenv_value, parse_dotenv, void_context
 
-FORMATS = ("bruno", "curl", "grpcurl", "http", "openapi", "postman", "void", "websocat")
+FORMATS = ("bruno", "curl", "grpcurl", "http", "insomnia", "openapi", "postman", "void", "websocat")
 MAX_SOURCE = 16 * 1024 * 1024
 MAX_NOTES_SHOWN = 50
 ENV_FILES = ("http-client.env.json", "http-client.private.env.json")
@@ -58,6 +59,8 @@ def _import(source: str, fmt: str | None, out: Path, force: bool) -> int:
         return EXIT_USAGE
     if kind == "postman":
         return _import_postman(text, where, out, force)
+    if kind == "insomnia":
+        return _import_insomnia(text, where, out, force)
     if kind == "openapi":
         return _import_openapi(source, where, out, force)
     if kind == "http":
@@ -104,7 +107,11 @@ def _detect(source: str, text: str) -> str | None:
             data = json.loads(text)
         except (ValueError, RecursionError):
             return None
+        if looks_like_insomnia(data):
+            return "insomnia"
         return "postman" if looks_like_postman(data) else "openapi" if looks_like_openapi(data) else None
+    if re.search(r"^(?:_type:\s*export|type:\s*collection\.insomnia\.rest/)", text, re.MULTILINE):
+        return "insomnia"
     if re.search(r"^openapi:\s*['\"]?3\.", text, re.MULTILINE):
         return "openapi"
     return "http" if looks_like_http(text) else None
@@ -114,6 +121,15 @@ def _import_postman(text: str, where: str, out: Path, force: bool) -> int:
     try:
         imported = read_postman(text, Path(where).stem)
     except PostmanError as exc:
+        print(f"voiden: {where}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return _write(where, out, force, imported.documents, imported.environments, secrets=imported.secrets)
+
+
+def _import_insomnia(text: str, where: str, out: Path, force: bool) -> int:
+    try:
+        imported = read_insomnia(load_text(text, where))
+    except (InsomniaError, OpenApiError) as exc:
         print(f"voiden: {where}: {exc}", file=sys.stderr)
         return EXIT_USAGE
     return _write(where, out, force, imported.documents, imported.environments, secrets=imported.secrets)
