@@ -14,10 +14,19 @@ import {
 import { type BundledWheel, InstallError, bundledWheel, ensureServer, forgetEnvironment, pythonCandidates } from "./install";
 import { PanelHost } from "./panel";
 import * as protocol from "./protocol";
-import { type ClientSettings, type Launch, missingServerMessage, serverLaunch, serverSettings } from "./settings";
+import {
+  type ClientSettings,
+  type Launch,
+  cliLaunch,
+  missingServerMessage,
+  serverLaunch,
+  serverSettings,
+} from "./settings";
 import { Tests } from "./testing";
 
 let client: LanguageClient | undefined;
+/** How the server was started last: the `voiden` command line runs the same way (import). */
+let lastLaunch: Launch | undefined;
 let output: vscode.OutputChannel;
 let panel: PanelHost;
 let statusItem: vscode.StatusBarItem;
@@ -48,6 +57,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand("voiden.showOutput", () => output.show(true)),
     // "Copy as ..." code actions carry this command: the server writes the text, the clipboard is ours
     vscode.commands.registerCommand(protocol.CMD_COPY_AS, copyAs),
+    vscode.commands.registerCommand("voiden.importCollection", (uri?: vscode.Uri) => importCollection(uri)),
+    // a collection copied or dropped into the workspace: offer to import it
+    watchCollections(),
     vscode.workspace.onDidGrantWorkspaceTrust(() => pushSettings()),
     vscode.workspace.onDidChangeConfiguration(async (change) => {
       if (change.affectsConfiguration("voiden.server")) {
@@ -127,6 +139,7 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
     }
   }
   const launch = serverLaunch(settings, python, bundled);
+  lastLaunch = launch;
   output.appendLine(`starting ${launch.command} ${launch.args.join(" ")} (${launch.source})`);
   const problem = await checkPython(launch);
   if (problem !== undefined) {
@@ -228,6 +241,72 @@ function pushSettings(): void {
 async function request<T>(method: string, params: unknown): Promise<T | undefined> {
   if (client === undefined) return undefined;
   return client.sendRequest<T>(method, params);
+}
+
+const IMPORTABLE = "**/{*.postman_collection.json,*.postman_environment.json,openapi.{json,yaml,yml},*.openapi.{json,yaml,yml},Insomnia*.{json,yaml},*.http,*.rest,bruno.json}";
+
+function watchCollections(): vscode.Disposable {
+  const watcher = vscode.workspace.createFileSystemWatcher(IMPORTABLE, false, true, true);
+  watcher.onDidCreate(async (uri) => {
+    if (!vscode.workspace.isTrusted) return;
+    const source = uri.path.endsWith("/bruno.json") ? vscode.Uri.joinPath(uri, "..") : uri;
+    const choice = await vscode.window.showInformationMessage(
+      `Voiden: import ${vscode.workspace.asRelativePath(source)} as .voiden documents?`,
+      "Import",
+    );
+    if (choice === "Import") await importCollection(source);
+  });
+  return watcher;
+}
+
+/** "Voiden: Import collection...": `voiden import` on a file or folder the user picks, into a folder they pick. */
+async function importCollection(given?: vscode.Uri): Promise<void> {
+  if (!vscode.workspace.isTrusted) {
+    void vscode.window.showWarningMessage("Voiden writes no files from an untrusted folder: trust it first.");
+    return;
+  }
+  const launch = lastLaunch ? cliLaunch(lastLaunch) : undefined;
+  if (launch === undefined) {
+    void vscode.window.showErrorMessage("Voiden: no `voiden` command line beside the language server to import with.");
+    return;
+  }
+  const picked =
+    given ??
+    (
+      await vscode.window.showOpenDialog({
+        title: "Import a collection (Postman, Insomnia, Bruno folder, OpenAPI, .http, curl commands)",
+        canSelectFiles: true,
+        canSelectFolders: true,
+        canSelectMany: false,
+      })
+    )?.[0];
+  if (picked === undefined) return;
+  const root = vscode.workspace.getWorkspaceFolder(picked)?.uri ?? vscode.workspace.workspaceFolders?.[0]?.uri;
+  const out = (
+    await vscode.window.showOpenDialog({
+      title: "Write the .voiden documents into",
+      defaultUri: root,
+      canSelectFiles: false,
+      canSelectFolders: true,
+      openLabel: "Import here",
+    })
+  )?.[0];
+  if (out === undefined) return;
+  const args = [...launch.args, "import", picked.fsPath, "--out", out.fsPath];
+  output.appendLine(`import: ${launch.command} ${args.join(" ")}`);
+  execFile(launch.command, args, { timeout: 120_000, cwd: out.fsPath }, async (error, stdout, stderr) => {
+    output.append(stdout + stderr);
+    const written = [...stdout.matchAll(/^voiden: wrote (.+\.voiden):/gm)].map((m) => m[1]);
+    if (written.length === 0) {
+      void vscode.window.showErrorMessage(`Voiden: ${(stderr || errorText(error)).trim().replace(/^voiden: /, "")}`);
+      return;
+    }
+    const notes = (stdout.match(/^ {2}note: /gm) ?? []).length;
+    const summary = `imported ${written.length} document${written.length === 1 ? "" : "s"}` +
+      (notes > 0 ? `, ${notes} note${notes === 1 ? "" : "s"} on what did not carry over` : "");
+    void vscode.window.showInformationMessage(`Voiden: ${summary}`, "Show output");
+    await vscode.window.showTextDocument(vscode.Uri.file(written[0].startsWith("/") ? written[0] : `${out.fsPath}/${written[0]}`));
+  });
 }
 
 async function copyAs(...args: unknown[]): Promise<void> {

@@ -56,6 +56,21 @@ export function serverLaunch(
   return { command: "python3", args: [...MODULE_ARGS, ...settings.args], source: "python3", python: true };
 }
 
+/**
+ * The `voiden` command line beside the server: the same Python running `-m voiden_lsp.cli`, or the `voiden`
+ * program next to a `voiden-lsp` one. Undefined when the server is something else (then there is no CLI
+ * to run, and the import command says so).
+ */
+export function cliLaunch(launch: Launch): { command: string; args: string[] } | undefined {
+  if (launch.python) {
+    const at = launch.args.indexOf("voiden_lsp.server");
+    if (at < 0) return undefined;
+    return { command: launch.command, args: [...launch.args.slice(0, at), "voiden_lsp.cli"] };
+  }
+  const match = /^(.*?)voiden-lsp(\.exe)?$/i.exec(launch.command);
+  return match ? { command: `${match[1]}voiden${match[2] ?? ""}`, args: [] } : undefined;
+}
+
 export function isPython(command: string): boolean {
   const base = command.split(/[\\/]/).pop() ?? command;
   return /^python(\d+(\.\d+)?)?(\.exe)?$/i.test(base);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { isPython, missingServerMessage, serverLaunch, serverSettings } from "../src/settings";
+import { cliLaunch, isPython, missingServerMessage, serverLaunch, serverSettings } from "../src/settings";
 
 test("the setting wins; a Python in it runs the module", () => {
   assert.deepEqual(serverLaunch({ command: "/opt/bin/voiden-lsp", args: ["--log-level", "INFO"] }, ["/usr/bin/python3.12"]), {
@@ -49,4 +49,12 @@ test("the server's settings carry the workspace's trust and only meaningful valu
   assert.deepEqual(serverSettings({ env: "staging", maxPayload: 1024 }, false), { trusted: false, env: "staging", maxPayload: 1024 });
   assert.deepEqual(serverSettings({ env: "", maxPayload: 0 }, true), { trusted: true });
   assert.deepEqual(serverSettings({ env: null }, true), { trusted: true });
+});
+
+test("the voiden command line runs the way the server does: the same Python, or the program beside it", () => {
+  const bundled = serverLaunch({ command: "", args: ["--log-level", "DEBUG"] }, undefined, "/store/bin/python");
+  assert.deepEqual(cliLaunch(bundled), { command: "/store/bin/python", args: ["-P", "-m", "voiden_lsp.cli"] });
+  const program = serverLaunch({ command: "/opt/venv/bin/voiden-lsp", args: [] }, undefined);
+  assert.deepEqual(cliLaunch(program), { command: "/opt/venv/bin/voiden", args: [] });
+  assert.equal(cliLaunch(serverLaunch({ command: "/usr/bin/other-server", args: [] }, undefined)), undefined);
 });
