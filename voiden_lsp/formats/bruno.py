@@ -16,7 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from voiden_lsp.document.markup import slugify
-from voiden_lsp.formats.building import MULTIPART_TYPE, FormField, Written, encoded, make_request, multipart
+from voiden_lsp.formats.building import (
+    MULTIPART_TYPE,
+    FormField,
+    Written,
+    encoded,
+    make_request,
+    multipart,
+    unique_name,
+)
 from voiden_lsp.formats.voiden import render_request
 
 MAX_FILES = 10_000
@@ -185,10 +193,7 @@ def _request(
     title = bru.value("meta", "name") or path.stem
     kind = bru.value("meta", "type") or "http"
     base = slugify(title) or "request"
-    name, n = base, 2
-    while name in taken:
-        name, n = f"{base}-{n}", n + 1
-    taken.add(name)
+    name = unique_name(base, taken)
     method = next((m for m in _METHODS if m in bru.dicts), "get")
     url = _templates(bru.value(method, "url") or "")
     if url and not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", url) and not url.startswith("{{"):

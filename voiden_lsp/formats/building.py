@@ -115,3 +115,25 @@ def encoded(text: str, *, form: bool = True) -> str:
         out += [code(text[at : match.start()]), match.group(0)]
         at = match.end()
     return "".join([*out, code(text[at:])])
+
+
+def unique_name(base: str, taken: set[str]) -> str:
+    """`base`, or `base-2`, `base-3`... the first not in `taken` (which then holds it)."""
+    name, n = base, 2
+    while name in taken:
+        name, n = f"{base}-{n}", n + 1
+    taken.add(name)
+    return name
+
+
+def credentials_to_env(headers: list[tuple[str, str]], prefix: str, ordinal: int) -> dict[str, str]:
+    """The credentials written into `Authorization` headers, moved to `.env` names (`PREFIX_AUTH_N`) that the
+    headers then read: a secret never stays in a document."""
+    secrets: dict[str, str] = {}
+    for index, (key, value) in enumerate(headers):
+        scheme, _, credential = value.partition(" ")
+        if key.lower() in ("authorization", "proxy-authorization") and credential and "{{" not in credential:
+            secret = f"{prefix}_AUTH_{ordinal}" + (f"_{len(secrets) + 1}" if secrets else "")
+            secrets[secret] = credential
+            headers[index] = (key, f"{scheme} {{{{{secret}}}}}")
+    return secrets

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 
-from voiden_lsp.formats.building import Imported, make_request
+from voiden_lsp.formats.building import Imported, credentials_to_env, make_request
 from voiden_lsp.formats.curl import MAX_COMMAND, CurlError, looks_like_curl, read_curl
 from voiden_lsp.formats.shell import ShellError, shell_words
 
@@ -105,18 +105,6 @@ def _piped(words: list[str]) -> tuple[list[str], list[str]]:
     return [line for line in text.split("\n") if line.strip()], command
 
 
-def _credentials(headers: list[tuple[str, str]], prefix: str, ordinal: int) -> dict[str, str]:
-    """Credentials of `Authorization` headers moved to `.env` names, the headers reading them."""
-    secrets: dict[str, str] = {}
-    for index, (key, value) in enumerate(headers):
-        scheme, _, credential = value.partition(" ")
-        if key.lower() in ("authorization", "proxy-authorization") and credential and "{{" not in credential:
-            secret = f"{prefix}_AUTH_{ordinal}" + (f"_{len(secrets) + 1}" if secrets else "")
-            secrets[secret] = credential
-            headers[index] = (key, f"{scheme} {{{{{secret}}}}}")
-    return secrets
-
-
 def _header(value: str, notes: list[str]) -> tuple[str, str] | None:
     name, colon, rest = value.partition(":")
     if not colon or not name.strip():
@@ -189,7 +177,7 @@ def _grpcurl(words: list[str], ordinal: int) -> Imported:
             headers.append(("user-agent", value))
         elif name not in _GRPCURL_QUIET and name != "plaintext" and name in _GRPCURL:
             notes.append(f"`-{name}` has no equivalent here")
-    secrets = _credentials(headers, "GRPCURL", ordinal)
+    secrets = credentials_to_env(headers, "GRPCURL", ordinal)
     request = make_request(f"call-{ordinal}", "grpc", target, headers=headers, body=body, metadata=metadata,
                            rpc=method)  # fmt: skip
     return Imported(request, notes, secrets, messages)
@@ -273,6 +261,6 @@ def _websocket(
         i += 1
     if not urls:
         raise CurlError(f"{program} command {ordinal} names no ws:// or wss:// URL")
-    secrets = _credentials(headers, program.upper(), ordinal)
+    secrets = credentials_to_env(headers, program.upper(), ordinal)
     request = make_request(f"socket-{ordinal}", "ws", urls[0], headers=headers, metadata=metadata)
     return Imported(request, notes, secrets, sent)

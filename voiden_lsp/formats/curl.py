@@ -8,7 +8,15 @@ from __future__ import annotations
 import re
 from urllib.parse import quote_plus, urlsplit, urlunsplit
 
-from voiden_lsp.formats.building import MULTIPART_TYPE, FormField, Imported, make_request, multipart, set_default
+from voiden_lsp.formats.building import (
+    MULTIPART_TYPE,
+    FormField,
+    Imported,
+    credentials_to_env,
+    make_request,
+    multipart,
+    set_default,
+)
 from voiden_lsp.formats.shell import ShellError, shell_words
 
 MAX_COMMAND = 1024 * 1024
@@ -231,13 +239,7 @@ def _request(words: list[str], ordinal: int) -> Imported:
         url = _with_query(url, query)
     if method is None:
         method = "HEAD" if head else "GET" if get else "POST" if body is not None else "GET"
-    secrets: dict[str, str] = {}
-    for index, (key, value) in enumerate(headers):
-        scheme, _, credential = value.partition(" ")
-        if key.lower() in ("authorization", "proxy-authorization") and credential and "{{" not in credential:
-            secret = f"CURL_AUTH_{ordinal}" + (f"_{len(secrets) + 1}" if secrets else "")
-            secrets[secret] = credential
-            headers[index] = (key, f"{scheme} {{{{{secret}}}}}")
+    secrets = credentials_to_env(headers, "CURL", ordinal)
     request = make_request(f"request-{ordinal}", "http", url, method=method, headers=headers, body=body,
                            metadata=metadata)  # fmt: skip
     if any("{{" in text for text in [url, body or "", *(v for k, v in headers if k.lower() != "authorization")]):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from voiden_lsp.document.markup import slugify
-from voiden_lsp.formats.building import Written, make_request
+from voiden_lsp.formats.building import Written, make_request, unique_name
 from voiden_lsp.formats.voiden import render_request
 
 _METHOD = r"[A-Z][A-Z-]{1,20}"
@@ -271,10 +271,7 @@ def _special(keyword: str, target: str, notes: list[str]) -> tuple[str, str]:
 
 def _name(given: str | None, method: str, target: str, taken: set[str]) -> str:
     base = slugify(given or "") or slugify(f"{method} {target.split('?')[0].rsplit('/', 1)[-1]}") or "request"
-    name, n = base, 2
-    while name in taken:
-        name, n = f"{base}-{n}", n + 1
-    taken.add(name)
+    name = unique_name(base, taken)
     return name
 
 

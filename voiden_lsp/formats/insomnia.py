@@ -12,7 +12,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from voiden_lsp.document.markup import slugify
-from voiden_lsp.formats.building import MULTIPART_TYPE, FormField, Written, encoded, make_request, multipart
+from voiden_lsp.formats.building import (
+    MULTIPART_TYPE,
+    FormField,
+    Written,
+    encoded,
+    make_request,
+    multipart,
+    unique_name,
+)
 from voiden_lsp.formats.voiden import render_request
 
 _TAG = re.compile(r"\{%.*?%\}", re.DOTALL)
@@ -177,10 +185,7 @@ class _Reader:
         notes: list[str] = []
         title = str(item.get("name") or "request")
         base = slugify(title) or "request"
-        name, n = base, 2
-        while name in taken:
-            name, n = f"{base}-{n}", n + 1
-        taken.add(name)
+        name = unique_name(base, taken)
         url = _text(item.get("url"))
         headers = [
             (str(h.get("name")), _text(h.get("value")))

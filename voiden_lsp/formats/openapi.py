@@ -22,7 +22,15 @@ from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
 from voiden_lsp.document.markup import slugify
-from voiden_lsp.formats.building import MULTIPART_TYPE, FormField, Written, encoded, make_request, multipart
+from voiden_lsp.formats.building import (
+    MULTIPART_TYPE,
+    FormField,
+    Written,
+    encoded,
+    make_request,
+    multipart,
+    unique_name,
+)
 from voiden_lsp.formats.voiden import render_request
 from voiden_lsp.templating.samples import BOOLEAN, INTEGER, NUMBER, Bare, render, string_template
 
@@ -247,10 +255,7 @@ class _Reader:
         notes: list[str] = []
         base = re.sub(r"[^A-Za-z0-9_-]+", "-", str(operation.get("operationId") or "")).strip("-")
         base = base or slugify(f"{method} {route}") or "request"
-        name, n = base, 2
-        while name in taken:
-            name, n = f"{base}-{n}", n + 1
-        taken.add(name)
+        name = unique_name(base, taken)
         params: dict[tuple[str, str], tuple[dict[str, Any], Resolver[Any]]] = {}
         for group, group_resolver in ((shared, shared_resolver), (operation.get("parameters") or [], resolver)):
             for raw in group if isinstance(group, list) else []:

@@ -22,6 +22,7 @@ from voiden_lsp.formats.building import (
     make_request,
     multipart,
     set_default,
+    unique_name,
 )
 from voiden_lsp.formats.voiden import render_request
 from voiden_lsp.templating import secret_name
@@ -171,10 +172,7 @@ class _Reader:
     def _request(self, item: dict[str, Any], auth: Any, names: set[str]) -> tuple[str, list[str]]:
         title = str(item.get("name") or "request")
         base = slugify(title) or "request"
-        name, n = base, 2
-        while name in names:
-            name, n = f"{base}-{n}", n + 1
-        names.add(name)
+        name = unique_name(base, names)
         raw = item["request"]
         spec: dict[str, Any] = {"url": raw} if isinstance(raw, str) else raw
         notes: list[str] = []

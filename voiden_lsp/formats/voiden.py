@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from voiden_lsp.document.model import Request
-from voiden_lsp.formats.building import Imported
+from voiden_lsp.formats.building import Imported, unique_name
 from voiden_lsp.formats.void import LoadFile, VoidReader
 
 
@@ -84,10 +84,7 @@ def render_document(title: str, requests: list[Imported]) -> str:
         where = request.rpc.text if request.rpc else request.target.text if request.target else ""
         path = where.split("?")[0].rstrip("/").rsplit("/", 1)[-1]
         base = slugify(f"{request.method or request.protocol} {path}") or "request"
-        name, n = base, 2
-        while name in taken:
-            name, n = f"{base}-{n}", n + 1
-        taken.add(name)
+        name = unique_name(base, taken)
         request.name = name
         parts.append(f"## {name}")
         parts += [f"> Not carried over: {note}" for note in notes]
