@@ -78,5 +78,12 @@
         (seq-doseq (event events)
           (insert (voiden--event-line event) "\n"))))))
 
+(cl-defmethod eglot-execute-command (server (_command (eql voiden.copyAs)) arguments)
+  "\"Copy NAME as curl / grpcurl / ...\": the server writes the command (`voiden.export'), the kill ring keeps it."
+  (let ((result (jsonrpc-request server :workspace/executeCommand
+                                 `(:command "voiden.export" :arguments ,arguments))))
+    (kill-new (plist-get result :text))
+    (message "voiden: `%s' as %s is in the kill ring" (aref arguments 1) (aref arguments 2))))
+
 (provide 'voiden)
 ;;; voiden.el ends here

@@ -59,6 +59,18 @@
                              (with-current-buffer (get-buffer-create voiden-events-buffer)
                                (and (string-match-p "^ping closed" (buffer-string)) (buffer-string))))))
         result)
+  ;; "Copy `ping` as curl": the command line into the kill ring
+  (driver-goto "name=ping")
+  (forward-line 1)
+  (cl-letf (((symbol-function 'completing-read)
+             (lambda (_prompt items &rest _)
+               (seq-find (lambda (title) (string-prefix-p "Copy `ping` as curl" title)) (mapcar #'car items)))))
+    (let ((last-nonmenu-event ?\r))
+      (call-interactively #'eglot-code-actions)))
+  (push (cons 'copied (driver-wait "the curl command in the kill ring"
+                                   (lambda () (and kill-ring (string-prefix-p "curl" (current-kill 0 t))
+                                                   (current-kill 0 t)))))
+        result)
   (eglot-shutdown (eglot-current-server))
   (with-temp-file (getenv "VOIDEN_OUT")
     (insert (json-encode result))))

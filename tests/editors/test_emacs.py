@@ -69,3 +69,4 @@ def test_emacs_eglot_diagnostic_reflection_completion_and_a_code_action_that_sen
     events = seen["events"].splitlines()
     assert any(line.startswith("ping status") and "code=200" in line for line in events), events
     assert any(line.startswith("ping closed") for line in events), events
+    assert seen["copied"] == f"curl \\\n  -L \\\n  {http.url}/health\n", seen["copied"]  # the kill ring
