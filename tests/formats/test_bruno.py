@@ -50,6 +50,23 @@ def test_brunos_own_test_collection_imports(collection: Path, tmp_path: Path) ->
     assert 'body.data.company.ceo == "Elon Musk"' in graphql
 
 
+def test_opencollection_yaml_folders_import_and_are_checked_against_the_schema(tmp_path: Path) -> None:
+    with tarfile.open(ARCHIVE.with_name("opencollection.tar.gz")) as archive:
+        archive.extractall(tmp_path / "src", filter="data")
+    result = voiden("import", str(tmp_path / "src" / "yml-collection"), "--out", str(tmp_path / "a"))
+    assert result.returncode == 1, result.stdout + result.stderr  # its tests and runtime variables are notes
+    text = (tmp_path / "a" / "variable-datatypes.voiden").read_text()
+    assert text.count("```http name=") == 3 and "POST {{echo-host}}\nx-h-str: {{req_str}}" in text
+    assert "[env.local]" in (tmp_path / "a" / "voiden.toml").read_text()
+    result = voiden("import", str(tmp_path / "src" / "cli-collection"), "--out", str(tmp_path / "b"))
+    assert "users/create-user.yml does not follow the OpenCollection schema: at http/body:" in result.stdout
+    users = (tmp_path / "b" / "users.voiden").read_text()
+    assert "POST https://api.example.com/users\nX-Collection-Header: collection-header-value" in users
+    assert (tmp_path / "b" / ".env").read_text().strip() == "apiKey=dev-api-key-123"  # named like a secret
+    for document in (tmp_path / "a").glob("*.voiden"):
+        assert [p for p in parse_document(document.read_text(), document.name).problems if p.severity == "error"] == []
+
+
 def test_assert_rows_become_expectations() -> None:
     assert _assertion("res.status", "eq 200") == "status == 200"
     assert _assertion("res.status", "200") == "status == 200"  # no operator: eq

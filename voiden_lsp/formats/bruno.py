@@ -13,7 +13,11 @@ import contextlib
 import json
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from voiden_lsp.document.markup import slugify
 from voiden_lsp.formats.building import (
@@ -26,6 +30,7 @@ from voiden_lsp.formats.building import (
     unique_name,
 )
 from voiden_lsp.formats.voiden import render_request
+from voiden_lsp.templating import secret_name
 
 MAX_FILES = 10_000
 MAX_FILE = 4 * 1024 * 1024
@@ -55,6 +60,8 @@ class BruFile:
     """Dictionary blocks: (key, value, enabled) rows."""
     texts: dict[str, str] = field(default_factory=dict)
     lists: dict[str, list[str]] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    """What the file breaks (an OpenCollection file against its schema): a note each."""
 
     def value(self, block: str, key: str) -> str | None:
         return next((v for k, v, on in self.dicts.get(block, []) if k == key and on), None)
@@ -120,19 +127,80 @@ def _rows(body: list[str]) -> list[tuple[str, str, bool]]:
     return rows
 
 
+OPENCOLLECTION = "opencollection.yml"
+_SETTINGS_FILES = ("collection.bru", "folder.bru", OPENCOLLECTION, "folder.yml")
+
+
 def looks_like_bruno(path: Path) -> bool:
-    return (path.is_dir() and (path / "bruno.json").is_file()) or path.suffix == ".bru"
+    """A Bruno collection: a folder with `bruno.json` (`.bru` files) or `opencollection.yml` (OpenCollection
+    YAML, which Bruno reads and writes too), or one `.bru` file."""
+    if path.is_dir():
+        return (path / "bruno.json").is_file() or (path / OPENCOLLECTION).is_file()
+    return path.suffix == ".bru"
+
+
+def _load(path: Path, where: str) -> BruFile:
+    text = path.read_text(encoding="utf-8", errors="replace")
+    if path.suffix == ".bru":
+        return parse_bru(text, where)
+    try:
+        data = yaml.safe_load(text)
+    except (yaml.YAMLError, RecursionError) as exc:
+        raise BrunoError(f"{where}: not YAML: {str(exc).splitlines()[0]}") from None
+    data = data if isinstance(data, dict) else {}
+    bru = opencollection_as_bru(data)
+    problem = opencollection_problem(data, _definition(path))
+    if problem is not None:
+        bru.problems.append(f"{where} does not follow the OpenCollection schema: {problem}")
+    return bru
+
+
+def _definition(path: Path) -> str:
+    if path.name == OPENCOLLECTION:
+        return "root"
+    if path.parent.name == "environments":
+        return "Environment"
+    return "Folder" if path.name == "folder.yml" else "Item"
+
+
+@cache
+def _validators() -> dict[str, Any]:
+    """Validators of the OpenCollection JSON Schema (draft-07, shipped beside this module; MIT,
+    opencollection-dev/opencollection), for a whole file and for each `$defs` entry a directory file holds."""
+    import jsonschema  # type: ignore[import-untyped]
+
+    schema = json.loads((Path(__file__).parent / "opencollection.schema.json").read_text(encoding="utf-8"))
+    defs = schema["$defs"]
+    root = {k: v for k, v in schema.items() if k != "required"}
+    root["properties"] = {k: v for k, v in schema["properties"].items() if k != "items"}
+    made = {"root": jsonschema.Draft7Validator(root)}
+    for name in ("Item", "Folder", "Environment"):
+        made[name] = jsonschema.Draft7Validator({"$ref": f"#/$defs/{name}", "$defs": defs})
+    return made
+
+
+def opencollection_problem(data: dict[str, Any], definition: str) -> str | None:
+    """The first way `data` breaks the OpenCollection schema (where, and what), or None."""
+    from jsonschema.exceptions import best_match  # type: ignore[import-untyped]
+
+    error = best_match(_validators()[definition].iter_errors(data))
+    if error is None:
+        return None
+    where = "/".join(str(p) for p in error.absolute_path) or "the top"
+    return f"at {where}: {error.message[:200]}"
 
 
 def read_bruno(root: Path) -> Imported:
     """A collection folder (or one `.bru` file) as documents, its environments and secrets."""
     result = Imported()
+    yml = root.is_dir() and (root / OPENCOLLECTION).is_file()
     if root.is_file():
         files = [root]
         base = root.parent
     else:
         base = root
-        files = sorted(p for p in root.rglob("*.bru") if "node_modules" not in p.parts)
+        found = [*root.rglob("*.yml"), *root.rglob("*.yaml")] if yml else list(root.rglob("*.bru"))
+        files = sorted(p for p in found if "node_modules" not in p.parts)
     if len(files) > MAX_FILES:
         raise BrunoError(f"{root} holds more than {MAX_FILES:,} .bru files")
     parsed: dict[Path, BruFile] = {}
@@ -141,19 +209,24 @@ def read_bruno(root: Path) -> Imported:
             continue  # a link out of the collection is not followed
         if path.stat().st_size > MAX_FILE:
             raise BrunoError(f"{path} is over {MAX_FILE // (1024 * 1024)} MB")
-        parsed[path] = parse_bru(path.read_text(encoding="utf-8", errors="replace"), str(path.relative_to(base)))
+        parsed[path] = _load(path, str(path.relative_to(base)))
     name = root.stem
     if root.is_dir() and (root / "bruno.json").is_file():
         with contextlib.suppress(ValueError, OSError, AttributeError):
             name = str(json.loads((root / "bruno.json").read_text(encoding="utf-8")).get("name") or name)
-    collection = parsed.get(base / "collection.bru", BruFile())
+    collection = parsed.get(base / ("opencollection.yml" if yml else "collection.bru"), BruFile())
+    if yml:
+        with contextlib.suppress(ValueError, OSError, AttributeError, yaml.YAMLError):
+            name = str(yaml.safe_load((root / OPENCOLLECTION).read_text(encoding="utf-8"))["info"]["name"] or name)
     for path, bru in parsed.items():
         if path.parent.name == "environments" and path.parent.parent == base:
             env = slugify(path.stem) or path.stem
             secret = set(bru.lists.get("vars:secret", []))
             values: dict[str, str] = {}
             for key, value, on in bru.dicts.get("vars", []):
-                if on and key not in secret:
+                if on and key not in secret and secret_name(key) and value and "{{" not in value:
+                    result.secrets.setdefault(key, value)  # named like a secret: .env, not voiden.toml
+                elif on and key not in secret:
                     values[key] = _templates(value)
             result.environments[env] = values
             for key in sorted(secret):
@@ -161,7 +234,10 @@ def read_bruno(root: Path) -> Imported:
                     result.secret_names.append(key)
     groups: dict[Path, list[tuple[int, Path, BruFile]]] = {}
     for path, bru in parsed.items():
-        if path.name in ("collection.bru", "folder.bru") or path.parent.name == "environments":
+        if (
+            path.name in ("collection.bru", "folder.bru", OPENCOLLECTION, "folder.yml")
+            or path.parent.name == "environments"
+        ):
             continue
         if not any(m in bru.dicts for m in _METHODS) and "meta" not in bru.dicts:
             continue
@@ -169,7 +245,7 @@ def read_bruno(root: Path) -> Imported:
         groups.setdefault(path.parent, []).append((int(seq) if seq.isdigit() else 0, path, bru))
     for folder, items in sorted(groups.items()):
         relative = folder.relative_to(base)
-        folder_bru = parsed.get(folder / "folder.bru", BruFile())
+        folder_bru = parsed.get(folder / ("folder.yml" if yml else "folder.bru"), BruFile())
         title = folder_bru.value("meta", "name") or (folder.name if relative.parts else name)
         file = "/".join(slugify(p) or "folder" for p in relative.parts) or (slugify(name) or "collection")
         sections: list[str] = []
@@ -189,7 +265,7 @@ def read_bruno(root: Path) -> Imported:
 def _request(
     path: Path, bru: BruFile, parents: list[BruFile], taken: set[str], result: Imported
 ) -> tuple[str, list[str]]:
-    notes: list[str] = []
+    notes: list[str] = list(bru.problems)
     title = bru.value("meta", "name") or path.stem
     kind = bru.value("meta", "type") or "http"
     base = slugify(title) or "request"
@@ -365,3 +441,126 @@ def _assertion(subject: str, assertion: str) -> str | None:
         except ValueError:
             expected = json.dumps(expected)  # Bruno reads the rest of the line as one text
     return f"{target} {ours} {expected}".rstrip()
+
+
+def opencollection_as_bru(data: dict[str, Any]) -> BruFile:
+    """An OpenCollection YAML file (a request, a `folder.yml`, `opencollection.yml` or an environment) in the
+    shape a `.bru` file reads as, so both go through one importer. The fields are those of its JSON Schema
+    (opencollection-dev/opencollection, `packages/oc-schema/src/opencollection.schema.json`)."""
+    bru = BruFile()
+    info = _map(data.get("info"))
+    kind = "graphql" if "graphql" in data else "http"
+    bru.dicts["meta"] = [(k, str(info[k]), True) for k in ("name", "seq") if info.get(k) is not None]
+    bru.dicts["meta"].append(("type", str(info.get("type") or kind), True))
+    if isinstance(data.get("variables"), list):  # an environment
+        secret = [str(v.get("name")) for v in data["variables"] if isinstance(v, dict) and v.get("secret")]
+        bru.lists["vars:secret"] = secret
+        bru.dicts["vars"] = [
+            (str(v.get("name")), _oc_value(v.get("value")), not v.get("disabled"))
+            for v in data["variables"]
+            if isinstance(v, dict) and v.get("name") and not v.get("secret")
+        ]
+    details = _map(data.get("http") or data.get("graphql") or data.get("request"))
+    bru.dicts["headers"] = _oc_rows(details.get("headers"))
+    params = _seq(details.get("params"))
+    bru.dicts["params:query"] = _oc_rows(
+        [p for p in params if isinstance(p, dict) and p.get("type", "query") == "query"]
+    )
+    bru.dicts["params:path"] = _oc_rows([p for p in params if isinstance(p, dict) and p.get("type") == "path"])
+    body_kind = _oc_body(details.get("body"), bru, kind)
+    auth = details.get("auth")
+    mode = "inherit" if auth == "inherit" else str(auth.get("type")) if isinstance(auth, dict) else "none"
+    if isinstance(auth, dict):
+        bru.dicts[f"auth:{mode}"] = [(k, str(v), True) for k, v in auth.items() if k != "type"]
+    bru.dicts["auth"] = [("mode", mode, True)]
+    if details.get("url") is not None or "method" in details:
+        method = str(details.get("method") or ("post" if kind == "graphql" else "get")).lower()
+        bru.dicts[method] = [
+            ("url", str(details.get("url") or ""), True),
+            ("body", body_kind, True),
+            ("auth", mode, True),
+        ]
+    runtime = _map(data.get("runtime"))
+    bru.dicts["assert"] = [
+        (str(a.get("expression")), f"{a.get('operator')} {a.get('value') or ''}".strip(), not a.get("disabled"))
+        for a in _seq(runtime.get("assertions"))
+        if isinstance(a, dict) and a.get("expression")
+    ]
+    for script in _seq(runtime.get("scripts")):
+        if isinstance(script, dict) and str(script.get("code") or "").strip():
+            bru.texts["tests" if script.get("type") == "tests" else f"script:{script.get('type')}"] = str(
+                script["code"]
+            )
+    if _seq(runtime.get("variables")):
+        names = [str(v.get("name")) for v in _seq(runtime.get("variables")) if isinstance(v, dict)]
+        bru.dicts["vars:pre-request"] = [(name, "", True) for name in names]
+    docs = data.get("docs")
+    if isinstance(docs, str) and docs.strip():
+        bru.texts["docs"] = docs.strip()
+    return bru
+
+
+def _map(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _seq(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _oc_rows(items: Any) -> list[tuple[str, str, bool]]:
+    """OpenCollection's `[{name, value, disabled | enabled}]` as `.bru` rows."""
+    if not isinstance(items, list):
+        return []
+    return [
+        (str(i.get("name")), str(i.get("value") or ""), not i.get("disabled", not i.get("enabled", True)))
+        for i in items
+        if isinstance(i, dict) and i.get("name")
+    ]
+
+
+def _oc_value(value: Any) -> str:
+    """A variable's value: a string, or `{type, data}` for a typed one."""
+    if isinstance(value, dict):
+        return str(value.get("data") or "")
+    return "" if value is None else str(value)
+
+
+def _oc_body(body: Any, bru: BruFile, kind: str) -> str:
+    """The body into the `.bru` blocks; the body kind `.bru` names it by."""
+    if isinstance(body, list):  # variants: the selected one, else the first
+        variant = next((b for b in body if isinstance(b, dict) and b.get("selected")), body[0] if body else None)
+        body = variant.get("body") if isinstance(variant, dict) and "body" in variant else variant
+    if not isinstance(body, dict):
+        return "none"
+    if kind == "graphql" or "query" in body:
+        bru.texts["body:graphql"] = str(body.get("query") or "")
+        if body.get("variables"):
+            bru.texts["body:graphql:vars"] = str(body["variables"])
+        return "graphql"
+    form = str(body.get("type") or body.get("mode") or "")
+    data = body.get("data", body.get(form))
+    if form in ("json", "text", "xml", "sparql"):
+        bru.texts[f"body:{form}"] = str(data or "")
+        return form
+    if form == "form-urlencoded" and isinstance(data, list):
+        bru.dicts["body:form-urlencoded"] = [
+            (str(d.get("name")), str(d.get("value") or ""), not d.get("disabled")) for d in data if isinstance(d, dict)
+        ]
+        return "formUrlEncoded"
+    if form == "multipart-form" and isinstance(data, list):
+        parts = []
+        for d in (d for d in data if isinstance(d, dict)):
+            value = d.get("value")
+            if d.get("type") == "file":
+                paths = value if isinstance(value, list) else [value]
+                value = "@file(" + "|".join(str(p) for p in paths if p) + ")"
+            parts.append((str(d.get("name")), str(value or ""), not d.get("disabled")))
+        bru.dicts["body:multipart-form"] = parts
+        return "multipartForm"
+    if form == "file" and isinstance(data, list):
+        chosen = next((d for d in data if isinstance(d, dict) and d.get("selected")), data[0] if data else {})
+        if isinstance(chosen, dict) and chosen.get("filePath"):
+            bru.dicts["body:file"] = [("file", f"@file({chosen['filePath']})", True)]
+            return "file"
+    return "none"
