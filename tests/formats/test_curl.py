@@ -146,3 +146,14 @@ def test_a_hostile_paste_is_read_in_bounded_time(text: str) -> None:
     except CurlError as exc:
         assert str(exc)
     assert time.process_time() - started < 2.0
+
+
+def test_a_second_import_never_changes_a_secret_the_first_wrote(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("curl -u ada:one http://x.example/a\n")
+    (tmp_path / "b.txt").write_text("curl -u ada:two http://x.example/a\n")
+    voiden("import", "a.txt", cwd=tmp_path)
+    voiden("import", "b.txt", cwd=tmp_path)
+    voiden("import", "a.txt", "--force", cwd=tmp_path)  # the same credential again: its name is reused
+    assert (tmp_path / ".env").read_text().splitlines() == ["CURL_AUTH_1=ada:one", "CURL_AUTH_1_2=ada:two"]
+    assert "Basic {{CURL_AUTH_1_2}}" in (tmp_path / "b.voiden").read_text()
+    assert "Basic {{CURL_AUTH_1}}" in (tmp_path / "a.voiden").read_text()

@@ -84,10 +84,13 @@ def _import(source: str, fmt: str | None, out: Path, force: bool) -> int:
         written = render_document(title, imported)
         notes = [f"{i.request.name}: {note}" for i in imported for note in i.notes]
         count = len(imported)
+    secrets: dict[str, str] = {}
+    if kind != "void":
+        secrets, renames = _settle_secrets(out, {k: v for i in imported for k, v in i.secrets.items()})
+        written = _renamed(written, renames)
     out.mkdir(parents=True, exist_ok=True)
     target.write_text(written, encoding="utf-8")
-    if kind != "void":
-        _keep_secrets(out, {k: v for i in imported for k, v in i.secrets.items()})
+    _keep_secrets(out, secrets)
     plural = ("s" if count != 1 else "", "s" if len(notes) != 1 else "")
     print(f"voiden: wrote {target}: {count} request{plural[0]}, {len(notes)} note{plural[1]}")
     for note in notes:
@@ -224,9 +227,10 @@ def _write(
         print(f"voiden: {existing[0]} exists: pass --force to overwrite it", file=sys.stderr)
         return EXIT_USAGE
     notes = [*(notes or []), *(note for d in documents for note in d.notes)]
+    secrets, renames = _settle_secrets(out, secrets or {})
     for document, target in zip(written, targets, strict=True):
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(document.text, encoding="utf-8")
+        target.write_text(_renamed(document.text, renames), encoding="utf-8")
         plural = ("s" if document.requests != 1 else "", "s" if len(document.notes) != 1 else "")
         print(f"voiden: wrote {target}: {document.requests} request{plural[0]}, {len(document.notes)} note{plural[1]}")
     out.mkdir(parents=True, exist_ok=True)
@@ -236,7 +240,7 @@ def _write(
         config.write_text(head + (f'default_env = "{default_env}"\n' if default_env else ""), encoding="utf-8")
     for name, values in environments.items():
         _add_environment(out, name, values)
-    _keep_secrets(out, secrets or {})
+    _keep_secrets(out, secrets)
     _keep_example_names(out, example_names or [])
     for note in notes[:MAX_NOTES_SHOWN]:
         print(f"  note: {note}")
@@ -275,9 +279,33 @@ def _keep_example_names(out: Path, names: list[str]) -> None:
         print(f"voiden: the secrets it reads are named in {example} ({', '.join(names)}): copy it to .env and fill in")
 
 
+def _settle_secrets(out: Path, secrets: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """Names for the secrets that `.env` in `out` does not hold with another value: a name taken there by a
+    different value (an earlier import's) becomes NAME_2, NAME_3... The secrets by their final names, and
+    the renames (old -> new) for the documents that read them."""
+    dotenv = out / ".env"
+    known = parse_dotenv(dotenv.read_text(encoding="utf-8", errors="replace")) if dotenv.is_file() else {}
+    settled: dict[str, str] = {}
+    renames: dict[str, str] = {}
+    for name, value in secrets.items():
+        final, n = name, 2
+        while (final in known and known[final] != value) or (final in settled and settled[final] != value):
+            final, n = f"{name}_{n}", n + 1
+        settled[final] = value
+        if final != name:
+            renames[name] = final
+    return settled, renames
+
+
+def _renamed(text: str, renames: dict[str, str]) -> str:
+    for old, new in renames.items():
+        text = text.replace("{{" + old + "}}", "{{" + new + "}}")
+    return text
+
+
 def _keep_secrets(out: Path, secrets: dict[str, str]) -> None:
-    """The commands' credentials into `.env` beside the documents (a name already there keeps its value), and
-    `.env` into `.gitignore`: secrets never go into a document or into git."""
+    """The credentials into `.env` beside the documents (`_settle_secrets` named them so that no value there
+    changes), and `.env` into `.gitignore`: secrets never go into a document or into git."""
     if not secrets:
         return
     dotenv = out / ".env"
