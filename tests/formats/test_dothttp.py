@@ -30,6 +30,9 @@ COUNTS = {
     "httpyac-json": 1,
     "httpyac-multipartFormData": 1,
     "httpyac-restClient": 20,
+    "kulala-2.variables": 3,
+    "kulala-7.testing-and-reporting": 1,
+    "kulala-advanced_A": 2,
 }
 
 
@@ -41,6 +44,15 @@ def test_every_file_of_the_corpus_imports(source: Path, tmp_path: Path) -> None:
     doc = parse_document(document.read_text(encoding="utf-8"), document.name)
     assert [p for p in doc.problems if p.severity == "error"] == []
     assert len(doc.requests) == COUNTS[source.stem]
+
+
+def test_kulalas_file_variables_between_requests(tmp_path: Path) -> None:
+    result = voiden("import", str(CORPUS / "kulala-2.variables.http"), "--out", str(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    text = (tmp_path / "kulala-2-variables.voiden").read_text()
+    assert '"BASE_URL": "https://api.thecatapi.com/v1"' in text and "your_api_key_here" not in text
+    assert "GET https://api.thecatapi.com/v1/images/search\n```" in text  # the variables are no body
+    assert (tmp_path / ".env").read_text() == "API_KEY=your_api_key_here\n"  # named like a secret
 
 
 def test_the_dialects_own_forms(tmp_path: Path) -> None:

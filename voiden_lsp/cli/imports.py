@@ -186,14 +186,14 @@ def _import_openapi(source: str, where: str, out: Path, force: bool) -> int:
 
 def _import_http(source: str, text: str, where: str, out: Path, force: bool) -> int:
     title = "imported" if source == "-" else Path(source).stem
-    document, _ = read_http(text, title)
+    document, secrets = read_http(text, title)
     environments: dict[str, dict[str, str]] = {}
-    secrets: dict[str, str] = {}
     if source != "-":  # the JetBrains environment files beside it
         folder = Path(source).parent
         public, private = (_json_file(folder / name) for name in ENV_FILES)
         if public or private:
-            environments, secrets = read_http_env(public or {}, private)
+            environments, private_values = read_http_env(public or {}, private)
+            secrets = {**secrets, **private_values}
     return _write(where, out, force, [document], environments, secrets=secrets)
 
 

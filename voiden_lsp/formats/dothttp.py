@@ -18,6 +18,7 @@ from typing import Any
 from voiden_lsp.document.markup import slugify
 from voiden_lsp.formats.building import Written, make_request, unique_name
 from voiden_lsp.formats.voiden import render_request
+from voiden_lsp.templating import secret_name
 
 _METHOD = r"[A-Z][A-Z-]{1,20}"
 _TARGET = r"(?:https?://|wss?://|/|\{\{[^{}]*\}\})(?:\{\{[^{}]*\}\}|\S)*"
@@ -51,7 +52,8 @@ def looks_like_http(text: str) -> bool:
 
 
 def read_http(text: str, title: str) -> tuple[Written, dict[str, str]]:
-    """The document, and the file variables (`@name = value`) for its front matter."""
+    """The document (its file variables, `@name = value`, in the front matter), and the file variables named
+    like secrets (`@API_KEY = ...`), which go to `.env` instead."""
     variables: dict[str, str] = {}
     blocks = _split(text, variables)
     sections: list[str] = []
@@ -63,12 +65,14 @@ def read_http(text: str, title: str) -> tuple[Written, dict[str, str]]:
             continue
         sections.append(section)
         notes += block_notes
+    secrets = {k: v for k, v in variables.items() if secret_name(k) and v and "{{" not in v}
+    variables = {k: v for k, v in variables.items() if k not in secrets}
     head = ""
     if variables:
         rows = [f"  {json.dumps(k)}: {json.dumps(v)}" for k, v in variables.items()]
         head = "\n".join(["---", "vars:", *rows, "---"]) + "\n\n"
     text_out = head + "\n\n".join([f"# {title}", *sections]) + "\n"
-    return Written(slugify(title) + ".voiden", text_out, len(sections), notes), variables
+    return Written(slugify(title) + ".voiden", text_out, len(sections), notes), secrets
 
 
 def _split(text: str, variables: dict[str, str]) -> list[_Block]:
@@ -115,6 +119,9 @@ def _split(text: str, variables: dict[str, str]) -> list[_Block]:
         elif blank_before and _starts_request(line):  # httpyac / REST Client: a request line after a blank line
             blocks.append(current)
             current = _Block()
+        elif blank_before and (variable := _FILE_VAR.match(line)):  # a file variable between requests (kulala)
+            variables[variable.group("name")] = variable.group("value")
+            continue
         if _starts_request(line) and not seen_request:
             seen_request = True
         elif not seen_request:
