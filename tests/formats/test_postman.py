@@ -20,6 +20,7 @@ from voiden_lsp.formats.postman import PostmanError, read_postman, script_expect
 
 CORPUS = Path(__file__).parent / "corpus" / "postman"
 FILES = sorted(CORPUS.glob("*.json"))
+V3 = CORPUS / "v3" / "postman"
 NEWMAN = Path(__file__).resolve().parents[1] / "interop" / "servers" / "node_modules" / ".bin" / "newman"
 
 
@@ -250,3 +251,29 @@ def test_an_environment_becomes_a_voiden_toml_environment_and_env_secrets(record
     assert ran.returncode == 0, ran.stdout + ran.stderr
     (seen,) = Recorder.seen
     assert seen["path"] == "/login?p=12345678" and ("Authorization", "Bearer tok-123456") in seen["headers"]
+
+
+def test_a_git_native_v3_collection(tmp_path: Path) -> None:
+    """Postman's own worked example of a v3 collection and environment, and the v3 gRPC and WebSocket shapes."""
+    result = voiden("import", str(V3), "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    text = (tmp_path / "out" / "bookstore-api.voiden").read_text()
+    assert text.index("## get all books") < text.index("## get book by :id") < text.index("## add new book")  # order
+    assert "GET {{base_url}}/books/1\n" in text  # the path variable filled
+    assert '"base_url": "https://api.bookstore.com/v1"' in text  # the definition's variables
+    assert (
+        '[env.staging]\nbase_url = "https://staging.api.example.com"' in (tmp_path / "out" / "voiden.toml").read_text()
+    )
+    assert (tmp_path / "out" / ".env").read_text() == "api_key=sk_live_examplenotreal\n"  # type: secret
+    live = tmp_path / "live"
+    live.mkdir()
+    (live / "feature.request.yaml").write_text(
+        "$kind: grpc-request\nurl: 'localhost:50051'\nmethodPath: routeguide.RouteGuide/GetFeature\n"
+        "message:\n  content: '{\"latitude\": 1}'\nmetadata:\n  - key: x-trace\n    value: t-1\norder: 1\n"
+    )
+    (live / "chat.request.yaml").write_text("$kind: websocket-request\nurl: 'ws://localhost:9/chat'\norder: 2\n")
+    result = voiden("import", str(live), "--out", str(tmp_path / "out2"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    text = (tmp_path / "out2" / "live.voiden").read_text()
+    assert "```grpc name=feature\ngrpc://localhost:50051 routeguide.RouteGuide/GetFeature\nx-trace: t-1\n" in text
+    assert "```ws name=chat\nws://localhost:9/chat\n```" in text

@@ -21,7 +21,13 @@ from voiden_lsp.formats.curl import CurlError
 from voiden_lsp.formats.dothttp import looks_like_http, read_http, read_http_env
 from voiden_lsp.formats.insomnia import InsomniaError, looks_like_insomnia, read_insomnia
 from voiden_lsp.formats.openapi import OpenApiError, load_text, looks_like_openapi, read_openapi
-from voiden_lsp.formats.postman import PostmanError, looks_like_postman, read_postman
+from voiden_lsp.formats.postman import (
+    PostmanError,
+    looks_like_postman,
+    looks_like_postman_v3,
+    read_postman,
+    read_postman_v3,
+)
 from voiden_lsp.formats.voiden import render_document
 from voiden_lsp.templating import CONFIG_FILE, dotenv_value, parse_dotenv, void_context
 
@@ -42,6 +48,12 @@ def _import(source: str, fmt: str | None, out: Path, force: bool) -> int:
     where = "standard input" if source == "-" else source
     if fmt == "bruno" or (fmt is None and source != "-" and looks_like_bruno(Path(source))):
         return _import_bruno(Path(source), out, force)
+    if (
+        source != "-"
+        and Path(source).is_dir()
+        and (fmt == "postman" or (fmt is None and looks_like_postman_v3(Path(source))))
+    ):
+        return _import_postman_v3(Path(source), out, force)
     try:
         if source == "-":
             text = sys.stdin.read(MAX_SOURCE + 1)
@@ -160,6 +172,15 @@ def _import_bruno(source: Path, out: Path, force: bool) -> int:
         secrets=secrets,
         example_names=imported.secret_names,
     )
+
+
+def _import_postman_v3(source: Path, out: Path, force: bool) -> int:
+    try:
+        imported = read_postman_v3(source)
+    except (PostmanError, OSError) as exc:
+        print(f"voiden: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return _write(str(source), out, force, imported.documents, imported.environments, secrets=imported.secrets)
 
 
 def _import_openapi(source: str, where: str, out: Path, force: bool) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from voiden_lsp.document.markup import slugify
@@ -99,6 +100,10 @@ def _rows(value: Any) -> list[dict[str, Any]]:
     return [row for row in value if isinstance(row, dict)] if isinstance(value, list) else []
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _enabled(rows: Any) -> list[dict[str, Any]]:
     return [row for row in _rows(rows) if not row.get("disabled")]
 
@@ -178,6 +183,8 @@ class _Reader:
         notes: list[str] = []
         url = self._url(spec.get("url"), notes)
         method = str(spec.get("method") or "GET").upper()
+        if spec.get("$kind") in ("grpc-request", "websocket-request", "socket.io-request"):
+            return self._live(spec, name, title, url, notes)
         headers = [(str(h.get("key")), str(h.get("value") or "")) for h in _enabled(spec.get("header")) if h.get("key")]
         for index, (key, value) in enumerate(headers):  # a credential written into a header goes to .env too
             scheme, _, credential = value.strip().partition(" ")
@@ -197,6 +204,35 @@ class _Reader:
         parts.append(render_request(request))
         if expects:
             parts.append("```expect\n" + "\n".join(expects) + "\n```")
+        return "\n\n".join(parts), [f"{name}: {note}" for note in notes]
+
+    def _live(self, spec: dict[str, Any], name: str, title: str, url: str, notes: list[str]) -> tuple[str, list[str]]:
+        """A v3 gRPC, WebSocket or Socket.IO request (v2.1 exports cannot hold them)."""
+        kind = spec["$kind"]
+        headers = [
+            (str(h.get("key")), str(h.get("value") or ""))
+            for h in _enabled(spec.get("metadata") or spec.get("header"))
+            if h.get("key")
+        ]
+        body = None
+        rpc = None
+        protocol = {"grpc-request": "grpc", "websocket-request": "ws", "socket.io-request": "socketio"}[kind]
+        if protocol == "grpc":
+            address = re.sub(r"^[a-z]+://", "", url)
+            secure = (_dict(spec.get("settings")).get("secureConnection")) or url.startswith(("grpcs://", "https://"))
+            url = ("grpcs://" if secure else "grpc://") + address
+            rpc = str(spec.get("methodPath") or "").lstrip("/") or None
+            if rpc is None:
+                notes.append("no method chosen in Postman: write `package.Service/Method` after the address")
+                rpc = "package.Service/Method"
+            body = str(_dict(spec.get("message")).get("content") or "") or None
+        if protocol == "socketio":
+            events = [str(e.get("name")) for e in _rows(spec.get("events")) if e.get("subscribeOnConnect")]
+            if events:
+                notes.append(f"events listened to in Postman ({', '.join(events)}): every event is shown here")
+        self._auth(spec.get("auth"), headers, url, notes, name)
+        request = make_request(name, protocol, url, headers=headers, body=body, rpc=rpc)
+        parts = [f"## {title}", *[f"> Not carried over: {note}" for note in notes], render_request(request)]
         return "\n\n".join(parts), [f"{name}: {note}" for note in notes]
 
     def _url(self, url: Any, notes: list[str]) -> str:
@@ -468,3 +504,156 @@ def _expectation(line: str, json_vars: set[str]) -> str | None:
             return None  # `status in [...]` has no single expectation: left as a note
         return template.format(**groups)
     return None
+
+
+# Postman's git-native v3 collections (postman/collections/<name>/: a `*.request.yaml` per request,
+# `.resources/definition.yaml` per collection or folder; postman/environments/*.environment.yaml), as the
+# shapes of v2.1 that the reader above knows. The fields are those of Postman's own reference
+# (postmanlabs/postman-plugin, skills/collection-schema-v3).
+_V3_RAW = {"json": "json", "text": "text", "xml": "xml", "html": "html", "javascript": "javascript"}
+_V3_SCRIPTS = {"beforeRequest": "prerequest", "afterResponse": "test", "beforeQuery": "prerequest",
+               "beforeInvoke": "prerequest"}  # fmt: skip
+MAX_V3_FILES = 10_000
+
+
+def looks_like_postman_v3(path: Path) -> bool:
+    """A v3 collection folder, or the `postman/` (or `postman/collections/`) folder that holds some."""
+    if not path.is_dir():
+        return False
+    if (path / ".resources" / "definition.yaml").is_file() or any(path.glob("*.request.yaml")):
+        return True
+    return (path / "collections").is_dir() or (path.name == "collections" and any(path.iterdir()))
+
+
+def read_postman_v3(root: Path) -> Imported:
+    """Every v3 collection under `root`, and the environments beside them."""
+    if (root / "collections").is_dir():
+        collections = sorted(p for p in (root / "collections").iterdir() if p.is_dir())
+        environments = root / "environments"
+    elif root.name == "collections":
+        collections = sorted(p for p in root.iterdir() if p.is_dir())
+        environments = root.parent / "environments"
+    else:
+        collections = [root]
+        environments = root.parent.parent / "environments" if root.parent.name == "collections" else root / "_"
+    result = Imported()
+    files = 0
+    for folder in collections:
+        data, count = _v3_folder(folder, root, 0)
+        files += count
+        if files > MAX_V3_FILES:
+            raise PostmanError(f"{root} holds more than {MAX_V3_FILES:,} request files")
+        reader = _Reader(data, folder.name)
+        reader.read()
+        result.documents += reader.result.documents
+        result.secrets.update(reader.result.secrets)
+    for path in sorted(environments.glob("*.environment.yaml")) if environments.is_dir() else []:
+        env = _environment(_yaml(path) | {"_postman_variable_scope": "environment"})
+        result.environments.update(env.environments)
+        result.secrets.update(env.secrets)
+    return result
+
+
+def _yaml(path: Path) -> dict[str, Any]:
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, OSError, RecursionError) as exc:
+        raise PostmanError(f"{path}: not YAML: {str(exc).splitlines()[0]}") from None
+    return data if isinstance(data, dict) else {}
+
+
+def _v3_folder(folder: Path, root: Path, depth: int) -> tuple[dict[str, Any], int]:
+    """A folder as a v2.1 folder item (the collection itself at depth 0), and how many files it read."""
+    if depth > MAX_DEPTH:
+        raise PostmanError(f"{folder}: folders nested deeper than {MAX_DEPTH}")
+    definition = folder / ".resources" / "definition.yaml"
+    meta = _yaml(definition) if definition.is_file() else {}
+    entries: list[tuple[float, str, dict[str, Any]]] = []
+    count = 0
+    for path in sorted(folder.iterdir()):
+        if path.is_symlink() or not path.resolve().is_relative_to(root.resolve()):
+            continue  # a link out of the collection is not followed
+        if path.is_dir() and not path.name.startswith("."):
+            item, more = _v3_folder(path, root, depth + 1)
+            count += more
+            entries.append((float(item.pop("order", 0) or 0), path.name, item))
+        elif path.name.endswith(".request.yaml"):
+            count += 1
+            request = _yaml(path)
+            name = str(request.get("name") or path.name[: -len(".request.yaml")])
+            entries.append((float(request.get("order") or 0), name, _v3_request(request, name)))
+    items = [item for _, _, item in sorted(entries, key=lambda e: (e[0], e[1]))]
+    name = str(meta.get("name") or folder.name)
+    data: dict[str, Any] = {"name": name, "item": items, "description": meta.get("description") or ""}
+    if meta.get("auth"):
+        data["auth"] = _v3_auth(meta["auth"])
+    if meta.get("order") is not None:
+        data["order"] = meta["order"]
+    if depth == 0:
+        data = {"info": {"name": name, "description": data["description"],
+                         "schema": "https://schema.getpostman.com/json/collection/v3/"},
+                "item": items, "auth": data.get("auth"), "variable": meta.get("variables") or [],
+                "event": _v3_events(meta.get("scripts"))}  # fmt: skip
+    return data, count
+
+
+def _v3_auth(auth: Any) -> Any:
+    if isinstance(auth, list):  # multiAuth: the first
+        auth = auth[0] if auth else None
+    if not isinstance(auth, dict) or not auth.get("type"):
+        return None
+    kind = str(auth["type"])
+    return {"type": kind, kind: _rows(auth.get("credentials"))}
+
+
+def _v3_events(scripts: Any) -> list[dict[str, Any]]:
+    return [
+        {"listen": _V3_SCRIPTS.get(str(s.get("type")).split(":")[-1], "test"),
+         "script": {"exec": str(s.get("code") or "").splitlines()}}
+        for s in _rows(scripts)
+    ]  # fmt: skip
+
+
+def _v3_request(request: dict[str, Any], name: str) -> dict[str, Any]:
+    kind = str(request.get("$kind") or "http-request")
+    url: Any = str(request.get("url") or "")
+    query = [q for q in _rows(request.get("queryParams")) if not q.get("disabled")]
+    if query:
+        url += ("&" if "?" in url else "?") + "&".join(f"{q.get('key')}={q.get('value') or ''}" for q in query)
+    if request.get("pathVariables"):
+        url = {"raw": url, "variable": _rows(request.get("pathVariables"))}
+    spec: dict[str, Any] = {
+        "$kind": kind,
+        "url": url,
+        "method": request.get("method") or ("POST" if kind == "graphql-request" else "GET"),
+        "header": _rows(request.get("headers")),
+        "metadata": _rows(request.get("metadata")),
+        "auth": _v3_auth(request.get("auth")),
+        "description": request.get("description") or "",
+        "methodPath": request.get("methodPath"),
+        "message": request.get("message"),
+        "settings": request.get("settings"),
+        "events": request.get("events"),
+    }
+    body = _dict(request.get("body"))
+    kind_of_body = str(body.get("type") or "none")
+    content = body.get("content")
+    if kind == "graphql-request":
+        spec["body"] = {"mode": "graphql", "graphql": {"query": request.get("query") or "",
+                                                       "variables": request.get("variables") or ""}}  # fmt: skip
+    elif kind_of_body in _V3_RAW:
+        spec["body"] = {
+            "mode": "raw",
+            "raw": str(content or ""),
+            "options": {"raw": {"language": _V3_RAW[kind_of_body]}},
+        }
+    elif kind_of_body in ("urlencoded", "formdata"):
+        spec["body"] = {"mode": kind_of_body, kind_of_body: _rows(content)}
+    elif kind_of_body == "file":
+        spec["body"] = {
+            "mode": "file",
+            "file": {"src": content if isinstance(content, str) else _dict(content).get("src")},
+        }
+    return {"name": name, "request": spec, "event": _v3_events(request.get("scripts"))}
