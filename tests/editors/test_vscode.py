@@ -587,3 +587,25 @@ def test_vscode_graphql_completes_from_the_live_schema_and_shows_a_subscription(
             received.filter(has_text="countdown").last.click()
             until(lambda: "countdown" in frame.locator(".detail .tree").inner_text(), "the message in the detail view")
             page.screenshot(path=str(SHOTS / "vscode-graphql-subscription.png"))
+
+
+def test_vscode_offers_to_import_a_collection_dropped_into_the_workspace(code_server: CodeServer) -> None:
+    """A Postman export copied into the workspace: the extension offers to import it, asks where (the workspace,
+    in VS Code's own folder picker), runs `voiden import` and opens the document it wrote."""
+    (code_server.workspace / "notes.voiden").write_text("# Notes\n", encoding="utf-8")
+    collection = ROOT / "tests" / "formats" / "corpus" / "postman" / "newman-sample-collection.json"
+    with workbench(code_server, "vscode-import-failure.png") as page:
+        open_file(page, "notes.voiden", 1)  # the extension is active, and watching the workspace
+        page.wait_for_timeout(2000)
+        shutil.copy(collection, code_server.workspace / "shop.postman_collection.json")  # as a drop does
+        toast = page.locator(".notification-toast:has-text('import shop.postman_collection.json')")
+        toast.wait_for(timeout=30_000)
+        toast.locator(".monaco-button:has-text('Import')").click()
+        accept = page.locator(".quick-input-widget .monaco-button:has-text('Import here')")
+        accept.wait_for(timeout=15_000)  # the folder picker, at the workspace
+        accept.click()
+        written = code_server.workspace / "sample-postman-collection.voiden"
+        until(written.exists, "the imported document", timeout=60)
+        page.wait_for_selector('.tab.active[aria-label*="sample-postman-collection.voiden"]', timeout=20_000)
+        assert "```http name=a-simple-get-request\nGET https://echo.getpostman.com/get" in written.read_text()
+        assert "status == 200" in written.read_text()  # its test script, as an expectation

@@ -243,7 +243,10 @@ async function request<T>(method: string, params: unknown): Promise<T | undefine
   return client.sendRequest<T>(method, params);
 }
 
-const IMPORTABLE = "**/{*.postman_collection.json,*.postman_environment.json,openapi.{json,yaml,yml},*.openapi.{json,yaml,yml},Insomnia*.{json,yaml},*.http,*.rest,bruno.json}";
+// one level of braces: VS Code's glob does not nest them
+const IMPORTABLE =
+  "**/{*.postman_collection.json,*.postman_environment.json,openapi.json,openapi.yaml,openapi.yml," +
+  "*.openapi.json,*.openapi.yaml,*.openapi.yml,Insomnia*.json,Insomnia*.yaml,*.http,*.rest,bruno.json}";
 
 function watchCollections(): vscode.Disposable {
   const watcher = vscode.workspace.createFileSystemWatcher(IMPORTABLE, false, true, true);
