@@ -24,7 +24,10 @@ from voiden_lsp.formats.building import (
     MULTIPART_TYPE,
     FormField,
     Written,
+    as_dict,
+    credential,
     encoded,
+    importable_url,
     make_request,
     multipart,
     unique_name,
@@ -272,8 +275,7 @@ def _request(
     name = unique_name(base, taken)
     method = next((m for m in _METHODS if m in bru.dicts), "get")
     url = _templates(bru.value(method, "url") or "")
-    if url and not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", url) and not url.startswith("{{"):
-        url = f"http://{url}"  # Bruno sends a URL without a scheme over http
+    url = importable_url(url, notes)
     query = [f"{encoded(k)}={encoded(_templates(v))}" for k, v, on in bru.dicts.get("params:query", []) if on]
     if query and "?" not in url:
         url += "?" + "&".join(query)
@@ -401,13 +403,7 @@ def _auth(
 
 
 def _secret(value: str, request: str, kind: str, result: Imported) -> str:
-    """A credential: a template stays; a written value goes to `.env` under a name of its request."""
-    value = value.strip()
-    if re.fullmatch(r"\{\{[^{}]+\}\}", value):
-        return _templates(value)
-    secret = re.sub(r"[^A-Z0-9]+", "_", f"{request}_{kind}".upper()).strip("_")
-    result.secrets[secret] = value
-    return "{{" + secret + "}}"
+    return credential(_templates(value), request, kind, result.secrets)
 
 
 def _templates(text: str) -> str:
@@ -448,7 +444,7 @@ def opencollection_as_bru(data: dict[str, Any]) -> BruFile:
     shape a `.bru` file reads as, so both go through one importer. The fields are those of its JSON Schema
     (opencollection-dev/opencollection, `packages/oc-schema/src/opencollection.schema.json`)."""
     bru = BruFile()
-    info = _map(data.get("info"))
+    info = as_dict(data.get("info"))
     kind = "graphql" if "graphql" in data else "http"
     bru.dicts["meta"] = [(k, str(info[k]), True) for k in ("name", "seq") if info.get(k) is not None]
     bru.dicts["meta"].append(("type", str(info.get("type") or kind), True))
@@ -460,7 +456,7 @@ def opencollection_as_bru(data: dict[str, Any]) -> BruFile:
             for v in data["variables"]
             if isinstance(v, dict) and v.get("name") and not v.get("secret")
         ]
-    details = _map(data.get("http") or data.get("graphql") or data.get("request"))
+    details = as_dict(data.get("http") or data.get("graphql") or data.get("request"))
     bru.dicts["headers"] = _oc_rows(details.get("headers"))
     params = _seq(details.get("params"))
     bru.dicts["params:query"] = _oc_rows(
@@ -480,7 +476,7 @@ def opencollection_as_bru(data: dict[str, Any]) -> BruFile:
             ("body", body_kind, True),
             ("auth", mode, True),
         ]
-    runtime = _map(data.get("runtime"))
+    runtime = as_dict(data.get("runtime"))
     bru.dicts["assert"] = [
         (str(a.get("expression")), f"{a.get('operator')} {a.get('value') or ''}".strip(), not a.get("disabled"))
         for a in _seq(runtime.get("assertions"))
@@ -498,10 +494,6 @@ def opencollection_as_bru(data: dict[str, Any]) -> BruFile:
     if isinstance(docs, str) and docs.strip():
         bru.texts["docs"] = docs.strip()
     return bru
-
-
-def _map(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 def _seq(value: Any) -> list[Any]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import quote, quote_plus
 
 from voiden_lsp.document.model import Header, Metadata, Range, Request, Span
@@ -115,6 +116,44 @@ def encoded(text: str, *, form: bool = True) -> str:
         out += [code(text[at : match.start()]), match.group(0)]
         at = match.end()
     return "".join([*out, code(text[at:])])
+
+
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+
+
+def has_scheme(url: str) -> bool:
+    return _SCHEME.match(url) is not None
+
+
+def importable_url(url: str, notes: list[str], *, default_scheme: bool = True) -> str:
+    """A source's URL as a request sends it: without a scheme, `http://` (as Postman, Insomnia and Bruno send
+    it; a `{{base}}` start is left alone); none at all, `{{url}}` and a note."""
+    if default_scheme and url and not has_scheme(url) and not url.startswith("{{"):
+        url = f"http://{url}"
+    if not url:
+        notes.append("the request has no URL: set `url` (a variable) or write one")
+        url = "{{url}}"
+    return url
+
+
+def credential(value: str, request: str, kind: str, secrets: dict[str, str]) -> str:
+    """A credential the source wrote: a template (`{{token}}`) stays; a value goes into `secrets` (for `.env`)
+    under a name of its request and kind (`LOGIN_TOKEN`, `LOGIN_TOKEN_2` when that name holds another value),
+    and the request reads it as `{{NAME}}`."""
+    value = value.strip()
+    if re.fullmatch(r"\{\{[^{}]+\}\}", value):
+        return value
+    base = re.sub(r"[^A-Z0-9]+", "_", f"{request}_{kind}".upper()).strip("_")
+    name, n = base, 2
+    while name in secrets and secrets[name] != value:
+        name, n = f"{base}_{n}", n + 1
+    secrets[name] = value
+    return "{{" + name + "}}"
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    """A source's object, or an empty one where it holds something else (sources are not trusted to match)."""
+    return value if isinstance(value, dict) else {}
 
 
 def unique_name(base: str, taken: set[str]) -> str:

@@ -174,13 +174,6 @@ def _basic_credentials(request: ResolvedRequest, secrets: Secrets) -> tuple[str,
     return None
 
 
-def _body_type(request: ResolvedRequest) -> str | None:
-    """The Content-Type `voiden run` adds (JSON when the body reads as JSON and none is set), or None."""
-    if request.body is not None and request.header("content-type") is None and looks_like_json(request.body):
-        return "application/json"
-    return None
-
-
 def _tls_flags(request: ResolvedRequest, flags: dict[str, str]) -> list[str]:
     out = []
     if request.insecure and "insecure" in flags:
@@ -227,7 +220,7 @@ def _curl(request: ResolvedRequest, secrets: Secrets, messages: list[str | bytes
         args.append(f"-H {shell_word(secrets.pieces(f'{name}: {value}' if value else f'{name};'))}")
     if basic is not None:
         args.append(f"-u {shell_word(basic[1])}")
-    body_type = _body_type(request)
+    body_type = request.implied_content_type()
     if body_type:
         args.append(f"-H 'Content-Type: {body_type}'")
     elif has_body and request.header("content-type") is None:
@@ -276,7 +269,7 @@ def _httpie(request: ResolvedRequest, secrets: Secrets, messages: list[str | byt
         # `Name:value` is a header to HTTPie; an empty value is written `Name;`
         args.append(shell_word(secrets.pieces(f"{name}:{value}" if value else f"{name};")))
     has_body = request.body is not None or pipe is not None
-    body_type = _body_type(request)
+    body_type = request.implied_content_type()
     if body_type:
         args.append(f"'Content-Type:{body_type}'")
     elif has_body and request.header("content-type") is None:
@@ -372,7 +365,7 @@ def _http(request: ResolvedRequest, secrets: Secrets, messages: list[str | bytes
         out.append(template_text(secrets.pieces(f"{name}: {value}")))
     if request.protocol == "sse":
         out.append("Accept: text/event-stream")
-    if (body_type := _body_type(request)) is not None:
+    if (body_type := request.implied_content_type()) is not None:
         out.append(f"Content-Type: {body_type}")
     if request.body_parts is not None:
         out.append("")

@@ -16,7 +16,9 @@ from voiden_lsp.formats.building import (
     MULTIPART_TYPE,
     FormField,
     Written,
+    credential,
     encoded,
+    importable_url,
     make_request,
     multipart,
     unique_name,
@@ -216,11 +218,7 @@ class _Reader:
         else:
             body, variables, protocol = self._body(item.get("body"), headers, notes)
         self._auth(item.get("authentication"), headers, name, notes)
-        if kind == "request" and url and not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", url) and not url.startswith("{{"):
-            url = f"http://{url}"  # as Insomnia sends a URL without a scheme
-        if not url:
-            notes.append("the request has no URL: set `url` (a variable) or write one")
-            url = "{{url}}"
+        url = importable_url(url, notes, default_scheme=kind == "request")
         texts = [url, body or "", *(v for _, v in headers)]
         if any(_TAG.search(t) for t in texts):
             notes.append("an Insomnia template tag (`{% ... %}`) runs code: replace it with a value or a variable")
@@ -308,12 +306,7 @@ class _Reader:
             notes.append(f"`{kind}` auth: set its header by hand")
 
     def _secret(self, value: Any, request: str, kind: str) -> str:
-        text = _text(value).strip()
-        if re.fullmatch(r"\{\{[^{}]+\}\}", text):
-            return text
-        secret = re.sub(r"[^A-Z0-9]+", "_", f"{request}_{kind}".upper()).strip("_")
-        self.result.secrets[secret] = text
-        return "{{" + secret + "}}"
+        return credential(_text(value), request, kind, self.result.secrets)
 
 
 def _flat(data: Any, prefix: str = "") -> dict[str, str]:

@@ -26,7 +26,9 @@ from voiden_lsp.formats.building import (
     MULTIPART_TYPE,
     FormField,
     Written,
+    as_dict,
     encoded,
+    has_scheme,
     make_request,
     multipart,
     unique_name,
@@ -168,10 +170,10 @@ class _Reader:
 
     def read(self) -> None:
         data = self.data
-        info = _dict(data.get("info"))
+        info = as_dict(data.get("info"))
         title = str(info.get("title") or self.path.stem)
         self._servers(data.get("servers"))
-        schemes = _dict(_dict(data.get("components")).get("securitySchemes"))
+        schemes = as_dict(as_dict(data.get("components")).get("securitySchemes"))
         for name, scheme in schemes.items():
             try:
                 self.schemes[name] = self.deref(scheme, self.resolver)[0]
@@ -226,7 +228,7 @@ class _Reader:
             for key, variable in (server.get("variables") or {}).items():
                 if isinstance(variable, dict):
                     url = url.replace("{" + key + "}", str(variable.get("default", "")))
-            if not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", url) and not url.startswith("{{"):
+            if not has_scheme(url) and not url.startswith("{{"):
                 self.result.notes.append(
                     f"the server URL {url} is relative to where the spec is served: base_url is set to "
                     f"http://localhost{url}; change it in voiden.toml"
@@ -312,7 +314,7 @@ class _Reader:
     def _body(
         self, body: dict[str, Any], resolver: Resolver[Any], headers: list[tuple[str, str]], notes: list[str]
     ) -> str | None:
-        content = _dict(body.get("content"))
+        content = as_dict(body.get("content"))
         if not content:
             return None
         kind = next((t for t in BODY_TYPES if t in content), None) or next(
@@ -436,7 +438,7 @@ class _Reader:
         if kind == "object" or (kind is None and "additionalProperties" in schema):
             if depth >= MAX_DEPTH:
                 return {}
-            properties = _dict(schema.get("properties"))
+            properties = as_dict(schema.get("properties"))
             return {
                 key: self.sample(value, resolver, key, depth + 1, seen)
                 for key, value in list(properties.items())[:MAX_PROPERTIES]
@@ -504,10 +506,6 @@ def _too_big(value: Any) -> bool:
         elif isinstance(item, list):
             stack.extend(item)
     return False
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 def _plain(value: Any) -> str:

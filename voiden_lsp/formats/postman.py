@@ -19,7 +19,10 @@ from voiden_lsp.formats.building import (
     MULTIPART_TYPE,
     FormField,
     Written,
+    as_dict,
+    credential,
     encoded,
+    importable_url,
     make_request,
     multipart,
     set_default,
@@ -30,7 +33,6 @@ from voiden_lsp.templating import secret_name
 
 MAX_DEPTH = 64
 """Folders nested deeper are a note: a hostile collection cannot recurse us to death."""
-_TEMPLATE = re.compile(r"\{\{[^{}]*\}\}")
 _RAW_TYPES = {"json": "application/json", "xml": "application/xml", "html": "text/html", "text": "text/plain"}
 _JS_TYPES = {"javascript": "application/javascript"}
 
@@ -98,10 +100,6 @@ def _text(value: Any) -> str:
 
 def _rows(value: Any) -> list[dict[str, Any]]:
     return [row for row in value if isinstance(row, dict)] if isinstance(value, list) else []
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 def _enabled(rows: Any) -> list[dict[str, Any]]:
@@ -219,13 +217,13 @@ class _Reader:
         protocol = {"grpc-request": "grpc", "websocket-request": "ws", "socket.io-request": "socketio"}[kind]
         if protocol == "grpc":
             address = re.sub(r"^[a-z]+://", "", url)
-            secure = (_dict(spec.get("settings")).get("secureConnection")) or url.startswith(("grpcs://", "https://"))
+            secure = (as_dict(spec.get("settings")).get("secureConnection")) or url.startswith(("grpcs://", "https://"))
             url = ("grpcs://" if secure else "grpc://") + address
             rpc = str(spec.get("methodPath") or "").lstrip("/") or None
             if rpc is None:
                 notes.append("no method chosen in Postman: write `package.Service/Method` after the address")
                 rpc = "package.Service/Method"
-            body = str(_dict(spec.get("message")).get("content") or "") or None
+            body = str(as_dict(spec.get("message")).get("content") or "") or None
         if protocol == "socketio":
             events = [str(e.get("name")) for e in _rows(spec.get("events")) if e.get("subscribeOnConnect")]
             if events:
@@ -266,12 +264,7 @@ class _Reader:
                 if key:
                     value = variable.get("value")
                     raw = re.sub(rf":{re.escape(key)}(?=/|\?|#|$)", str(value) if value else f"{{{{{key}}}}}", raw)
-        if raw and not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", raw) and not raw.startswith("{{"):
-            raw = f"http://{raw}"  # Postman sends a URL without a scheme over http
-        if not raw:
-            notes.append("the request has no URL: set `url` (a variable) or write one")
-            raw = "{{url}}"
-        return raw
+        return importable_url(raw, notes)
 
     def _body(
         self, body: Any, headers: list[tuple[str, str]], notes: list[str], name: str
@@ -362,16 +355,7 @@ class _Reader:
         return url
 
     def _secret(self, value: Any, request: str, kind: str) -> str:
-        """A credential as a template: kept when it is one already, else put in `.env` under a fresh name."""
-        text = "" if value is None else str(value)
-        if _TEMPLATE.fullmatch(text.strip()):
-            return text.strip()
-        base = re.sub(r"[^A-Z0-9]+", "_", f"{request}_{kind}".upper()).strip("_")
-        secret, n = base, 2
-        while secret in self.result.secrets and self.result.secrets[secret] != text:
-            secret, n = f"{base}_{n}", n + 1
-        self.result.secrets[secret] = text
-        return f"{{{{{secret}}}}}"
+        return credential("" if value is None else str(value), request, kind, self.result.secrets)
 
     def _script_notes(self, events: Any, where: str) -> list[str]:
         notes = []
@@ -637,7 +621,7 @@ def _v3_request(request: dict[str, Any], name: str) -> dict[str, Any]:
         "settings": request.get("settings"),
         "events": request.get("events"),
     }
-    body = _dict(request.get("body"))
+    body = as_dict(request.get("body"))
     kind_of_body = str(body.get("type") or "none")
     content = body.get("content")
     if kind == "graphql-request":
@@ -654,6 +638,6 @@ def _v3_request(request: dict[str, Any], name: str) -> dict[str, Any]:
     elif kind_of_body == "file":
         spec["body"] = {
             "mode": "file",
-            "file": {"src": content if isinstance(content, str) else _dict(content).get("src")},
+            "file": {"src": content if isinstance(content, str) else as_dict(content).get("src")},
         }
     return {"name": name, "request": spec, "event": _v3_events(request.get("scripts"))}

@@ -85,6 +85,13 @@ class ResolvedRequest:
         lowered = name.lower()
         return next((v for k, v in self.headers if k.lower() == lowered), None)
 
+    def implied_content_type(self) -> str | None:
+        """The Content-Type an HTTP request is sent with beyond its own headers: JSON for a body that reads as
+        JSON when none is set (the transport adds it; an exported command must say it)."""
+        if self.body is not None and self.header("content-type") is None and looks_like_json(self.body):
+            return "application/json"
+        return None
+
 
 def render_request(request: Request, scope: Scope) -> ResolvedRequest:
     """Expand the request's templates. Raises TemplateError with the range of the failing template."""

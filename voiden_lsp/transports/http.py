@@ -17,7 +17,7 @@ import httpx
 
 from voiden_lsp.errors import TransportError
 from voiden_lsp.events import CLOSED, CONNECTING, OPEN, RECEIVED, SENT, STATUS
-from voiden_lsp.templating import ResolvedRequest, Response, looks_like_json
+from voiden_lsp.templating import ResolvedRequest, Response
 from voiden_lsp.transports.base import Emitted, Transport, bytes_payload, plain_text_payload, text_payload
 
 #: A body up to this size arrives as one `received` event (JSON as its value); a larger one as its chunks.
@@ -202,8 +202,8 @@ class HttpTransport(Transport):
             content = request.body.encode()
             sent = text_payload(request.body, size=len(content))
         headers = [*request.headers, *extra_headers]
-        if request.body is not None and request.header("content-type") is None and looks_like_json(request.body):
-            headers.append(("Content-Type", "application/json"))
+        if (implied := request.implied_content_type()) is not None:
+            headers.append(("Content-Type", implied))
         answered = False
         try:
             async with (
