@@ -1,6 +1,7 @@
 """The bare references of bench/stream.py, each run as a whole process like every other client there.
 
     python bench/clients.py grpcio ADDRESS COUNT [--json]   a sync grpcio stub reads bench.v1.Ticker/Ticks
+    python bench/clients.py grpclib ADDRESS COUNT           grpclib (asyncio on h2) reads the same stream
     python bench/clients.py websockets URL COUNT            a `websockets` client reads a feed to its close
 
 `--json` also writes each message as one JSON line (protobuf's own `json_format`), the least a client that
@@ -53,6 +54,24 @@ def grpcio(address: str, count: int, as_json: bool) -> int:
     return received
 
 
+async def grpclib_stream(address: str, count: int) -> int:
+    from grpclib.client import Channel
+    from grpclib.const import Cardinality
+
+    request, tick = ticker_classes()
+    host, _, port = address.rpartition(":")
+    received = 0
+    channel = Channel(host, int(port))
+    try:
+        async with channel.request("/" + TICKER, Cardinality.UNARY_STREAM, request, tick) as stream:
+            await stream.send_message(request(count=count), end=True)
+            async for _ in stream:
+                received += 1
+    finally:
+        channel.close()
+    return received
+
+
 async def websockets_feed(url: str) -> int:
     from websockets.asyncio.client import connect
 
@@ -65,7 +84,12 @@ async def websockets_feed(url: str) -> int:
 
 def main(argv: list[str]) -> int:
     kind, target, count = argv[0], argv[1], int(argv[2])
-    received = grpcio(target, count, "--json" in argv) if kind == "grpcio" else asyncio.run(websockets_feed(target))
+    if kind == "grpcio":
+        received = grpcio(target, count, "--json" in argv)
+    elif kind == "grpclib":
+        received = asyncio.run(grpclib_stream(target, count))
+    else:
+        received = asyncio.run(websockets_feed(target))
     if received != count:
         print(f"{kind}: {received} messages, not {count}", file=sys.stderr)
         return 1

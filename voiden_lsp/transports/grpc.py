@@ -1,23 +1,21 @@
-"""gRPC on grpcio's asyncio API with dynamic messages: unary, server, client and bidirectional streaming.
+"""gRPC on grpclib's HTTP/2 with dynamic messages: unary, server, client and bidirectional streaming.
 
-A client-streaming or bidirectional call stays open: `send()` writes a message on it, `close()` half-closes.
-Events from the reader and from `send()` meet in one queue, so `events()` yields them in the order they
-happened.
+The call's gRPC layer is ours (grpc_call.py): a server stream reaches the loop in batches, one turn for
+what one network read brought. A client-streaming or bidirectional call stays open: `send()` writes a
+message on it, `close()` half-closes. Events from the reader and from `send()` meet in one queue, so
+`events()` yields them in the order they happened.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import json
 from collections.abc import AsyncIterator
 from typing import Any
 
-import grpc
-from google.protobuf import json_format, message_factory
+from google.protobuf import message_factory
 from google.protobuf.message import DecodeError, Message
-from google.rpc import error_details_pb2, status_pb2
 
 from voiden_lsp.errors import SchemaError, TransportError
 from voiden_lsp.events import CLOSED, CONNECTING, ERROR, OPEN, RECEIVED, SENT, STATUS, TRAILERS
@@ -25,12 +23,10 @@ from voiden_lsp.schema import MethodInfo, Schema
 from voiden_lsp.templating import ResolvedRequest, Response
 from voiden_lsp.templating.targets import Target, parse_target
 from voiden_lsp.transports.base import Emitted, Transport, value_payload
-from voiden_lsp.transports.grpc_channel import explain, metadata_of, open_channel, open_sync_channel
+from voiden_lsp.transports.grpc_call import Call, ConnectFailed, metadata_from
+from voiden_lsp.transports.grpc_channel import explain_failure, metadata_of, open_channel
 from voiden_lsp.transports.grpc_reflection import SCHEMAS, SchemaCache
-from voiden_lsp.transports.grpc_stream import Ended, Opened, ThreadedStream
-
-_STANDARD_DETAILS = error_details_pb2  # imported so the standard detail types are known to json_format
-DETAILS_KEY = "grpc-status-details-bin"
+from voiden_lsp.transports.grpc_wire import Status, WireError, headers_of, rich_details
 
 
 class GrpcTransport(Transport):
@@ -39,7 +35,7 @@ class GrpcTransport(Transport):
         self.schemas = schemas or SCHEMAS
         self.schema: Schema | None = None
         self.method: MethodInfo | None = None
-        self._call: Any = None
+        self._call: Call | None = None
         self._opened = False
         self._received = 0
         self._last: Any = None
@@ -58,10 +54,8 @@ class GrpcTransport(Transport):
         request = self.request
         target = parse_target(request)
         yield CONNECTING, {"target": request.target, "method": request.rpc}
-        channel = await open_channel(request, target)
         reader: asyncio.Task[None] | None = None
-        sync_channel: grpc.Channel | None = None
-        stream: ThreadedStream | None = None
+        channel = None
         try:
             self.schema, self.method = schema, method = await self.schemas.method(request, target)
             metadata = metadata_of(request.headers)
@@ -70,26 +64,30 @@ class GrpcTransport(Transport):
                 if request.body or not method.client_streaming
                 else None
             )
-            if method.server_streaming and not method.client_streaming:
-                # a server stream is read in a thread, in batches (grpc_stream.py): the asyncio stub costs
-                # two loop turns a message
-                assert first is not None
-                sync_channel = await open_sync_channel(request, target)
-                self._call = sync_channel.unary_stream(
-                    method.path, request_serializer=_serialize, response_deserializer=_deserializer(method)
-                )(first, metadata=metadata, timeout=request.timeout)
-                self._sent(first)
-                stream = ThreadedStream(self._call, request.name)
-                reader = asyncio.create_task(self._read_threaded(stream, method, target), name=f"grpc {request.name}")
-            else:
-                callable_ = self._multicallable(channel, method)
+            size = request.meta_size("max-message-size")
+            channel = open_channel(request, target)
+            self._call = call = Call(
+                channel,
+                method.path,
+                metadata,
+                timeout=request.timeout,
+                receive_limit=size,
+                send_limit=size,
+                authority=request.meta("authority"),
+            )
+            try:
                 if method.client_streaming:
-                    self._call = callable_(metadata=metadata, timeout=request.timeout)
+                    await call.start()
                 else:
                     assert first is not None
-                    self._call = callable_(first, metadata=metadata, timeout=request.timeout)
+                    payload = self._payload(first)
                     self._sent(first)
-                reader = asyncio.create_task(self._read(method, target), name=f"grpc reader {request.name}")
+                    await call.start(payload, end=True)
+            except ConnectFailed as failed:
+                raise TransportError(
+                    explain_failure(failed.cause, target, request.timeout, f"calling {method.full_name}")
+                ) from None
+            reader = asyncio.create_task(self._read(call, method, target), name=f"grpc reader {request.name}")
             if method.client_streaming and first is not None:
                 await self._write(first)
             self.ready.set()
@@ -100,29 +98,22 @@ class GrpcTransport(Transport):
                 reader.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await reader
-            if stream is not None:
-                stream.stop()
-            elif self._call is not None and not self._call.done():
+            if self._call is not None and not self._call.done:
                 self._call.cancel()
-            if sync_channel is not None:
-                sync_channel.close()
             if self.response is None and self._last is not None:  # a limit of ours ended it: no status
                 self.response = Response(status=None, headers={}, body=self._body())
-            await channel.close(grace=None)
+            if channel is not None:
+                channel.close()
 
-    @staticmethod
-    def _multicallable(channel: grpc.aio.Channel, method: MethodInfo) -> Any:
-        serializer = _serialize
-        deserializer = _deserializer(method)
-        factory = {
-            (False, False): channel.unary_unary,
-            (False, True): channel.unary_stream,
-            (True, False): channel.stream_unary,
-            (True, True): channel.stream_stream,
-        }
-        return factory[(method.client_streaming, method.server_streaming)](
-            method.path, request_serializer=serializer, response_deserializer=deserializer
-        )
+    def _payload(self, message: Message) -> bytes:
+        payload = bytes(message.SerializeToString())
+        limit = self._call.send_limit if self._call is not None else None
+        if limit is not None and len(payload) > limit:
+            raise TransportError(
+                f"the message is {len(payload)} bytes, over `@max-message-size` ({limit} bytes): "
+                "raise the limit or send less"
+            )
+        return payload
 
     def _sent(self, message: Message) -> None:
         assert self.schema is not None
@@ -130,11 +121,15 @@ class GrpcTransport(Transport):
 
     async def _write(self, message: Message) -> None:
         # `sent` as the message is handed over: a fast server's answer must not be logged before it
+        assert self._call is not None
+        payload = self._payload(message)
         self._sent(message)
         try:
-            await self._call.write(message)
-        except (grpc.aio.AioRpcError, asyncio.InvalidStateError) as exc:
-            raise TransportError(f"the call of `{self.request.name}` is no longer open for sending ({exc})") from None
+            written = await self._call.send(payload)
+        except WireError as exc:
+            raise TransportError(exc.message) from None
+        if not written:
+            raise TransportError(f"the call of `{self.request.name}` is no longer open for sending")
 
     async def send(self, message: str | bytes, *, event: str | None = None) -> None:
         if self.method is None or self.schema is None or self._call is None:
@@ -143,7 +138,7 @@ class GrpcTransport(Transport):
             raise TransportError(
                 f"`{self.method.full_name}` is a {self.method.kind} call: it takes one message, the request body"
             )
-        if self._call.done():
+        if self._call.done:
             raise TransportError(f"the call of `{self.request.name}` has ended")
         if isinstance(message, bytes):
             raise TransportError("gRPC messages are JSON (the protobuf mapping), not binary blocks")
@@ -154,196 +149,96 @@ class GrpcTransport(Transport):
 
     async def close(self) -> None:
         """Half-close: the client has no more messages; the server may still answer."""
-        if (
-            self._call is not None
-            and self.method is not None
-            and self.method.client_streaming
-            and not self._call.done()
-        ):
-            with contextlib.suppress(grpc.aio.AioRpcError, asyncio.InvalidStateError):
-                await self._call.done_writing()
+        if self._call is not None and self.method is not None and self.method.client_streaming:
+            await self._call.end()
 
-    async def _read(self, method: MethodInfo, target: Target) -> None:
-        call = self._call
+    async def _read(self, call: Call, method: MethodInfo, target: Target) -> None:
         try:
-            try:
-                initial = await call.initial_metadata()
-                if initial:  # empty when the call failed before the server answered: no `open` then
-                    self._open(initial)
-                if method.server_streaming:
-                    reason = await self._read_stream(call)
-                    if reason is not None:  # a limit of ours ended it: the call is cancelled, not failed
-                        call.cancel()
-                        self._emit(CLOSED, {"by": "client", "reason": reason, "messages": self._received})
-                        return
-                else:
-                    self._message(await call)
-                code, details, trailing = (
-                    await call.code(),
-                    await call.details(),
-                    await call.trailing_metadata(),
-                )
-            except grpc.aio.AioRpcError as error:
-                code, details, trailing = error.code(), error.details() or "", error.trailing_metadata()
-                self._finish(Ended(code, details, trailing, error), method, target)
-                return
-            self._finish(Ended(code, details, trailing, None), method, target)
+            headers = await call.initial()
+            if headers is not None:  # None: the call ended before the server answered (its status says how)
+                self._open(metadata_from(headers))
+                reason = await self._read_stream(call, method)
+                if reason is not None:  # a limit of ours ended it: the call is cancelled, not failed
+                    call.cancel()
+                    self._emit(CLOSED, {"by": "client", "reason": reason, "messages": self._received})
+                    return
+            self._finish(await call.finish(), method, target)
         except (TransportError, SchemaError) as exc:
+            call.cancel()
             self._emit(ERROR, {"message": exc.message})
         finally:
             self._end()
 
-    async def _read_threaded(self, stream: ThreadedStream, method: MethodInfo, target: Target) -> None:
-        """A server stream from its reading thread, a batch a loop turn, to its end or to `@max-messages` /
-        `@duration` (then the call is cancelled: closed by the client, not failed)."""
+    async def _read_stream(self, call: Call, method: MethodInfo) -> str | None:
+        """Read the server's messages to their end, or to `@max-messages` / `@duration` (then the reason)."""
         max_messages = self.request.meta_int("max-messages")
         duration = self.request.meta_duration("duration")
         deadline = None if duration is None else asyncio.get_running_loop().time() + duration
-        reason: str | None = None
-        ended: Ended | None = None
+        output = message_factory.GetMessageClass(method.output)
+        parse = output.FromString
         try:
-            try:
-                async with asyncio.timeout_at(deadline):
-                    async for items in stream.batches():
-                        for item in items:
-                            if isinstance(item, Ended):
-                                ended = item
-                            elif isinstance(item, Opened):
-                                self._open(item.metadata)
-                            else:
-                                self._message(item)
-                                if max_messages is not None and self._received >= max_messages:
-                                    reason = f"@max-messages {max_messages} reached"
-                                    break
-                        if reason is not None:
-                            break
-            except TimeoutError:
-                reason = f"@duration {self.request.meta('duration')} reached"
-            if reason is not None:
-                stream.stop()
-                self._emit(CLOSED, {"by": "client", "reason": reason, "messages": self._received})
-                return
-            assert ended is not None  # batches() ends with the call's end, and only then
-            self._finish(ended, method, target)
-        except (TransportError, SchemaError) as exc:
-            self._emit(ERROR, {"message": exc.message})
-        finally:
-            self._end()
+            async with asyncio.timeout_at(deadline):
+                async for batch in call.batches():
+                    for payload in batch:
+                        try:
+                            message = parse(payload)
+                        except DecodeError as exc:
+                            raise TransportError(
+                                f"a message from the server is not a `{method.output.full_name}` ({exc}): "
+                                "the schema and the server disagree; refresh the schema or check `@proto`"
+                            ) from None
+                        self._message(message, len(payload))
+                        if max_messages is not None and self._received >= max_messages:
+                            return f"@max-messages {max_messages} reached"
+        except TimeoutError:
+            return f"@duration {self.request.meta('duration')} reached"
+        return None
 
-    def _finish(self, ended: Ended, method: MethodInfo, target: Target) -> None:
+    def _finish(self, status: Status, method: MethodInfo, target: Target) -> None:
         """`status`, `trailers` and `closed` of a call that ended; a failure to reach the service at all is an
         `error` in words instead."""
-        code, details, trailing = ended.code, ended.details, ended.trailing
-        if (
-            ended.error is not None
-            and not self._opened
-            and code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
-            and not trailing
-        ):
-            raise TransportError(
-                explain(ended.error, target, self.request.timeout, f"calling {method.full_name}")
-            ) from None
+        code = status.code
+        if not status.from_server and not self._opened and code in ("UNAVAILABLE", "DEADLINE_EXCEEDED"):
+            cause: BaseException = TimeoutError() if code == "DEADLINE_EXCEEDED" else ConnectionError(status.message)
+            raise TransportError(explain_failure(cause, target, self.request.timeout, f"calling {method.full_name}"))
         if not self._opened:
             self._open(())
-        self._status(code, details, trailing)
-        if code == grpc.StatusCode.UNAVAILABLE and not trailing:  # no trailers: no server said this
+        self._status(status)
+        if code == "UNAVAILABLE" and not status.from_server:  # no trailers: no server said this
             self._emit(
                 ERROR,
                 {
                     "message": f"the call to {target.address} was cut before the server ended it "
-                    f"({details}): the network or the server dropped the connection"
+                    f"({status.message}): the network or the server dropped the connection"
                 },
             )
-        by = "client" if code in (grpc.StatusCode.CANCELLED, grpc.StatusCode.DEADLINE_EXCEEDED) else "server"
-        self._emit(CLOSED, {"by": by, "reason": code.name, "messages": self._received})
-
-    async def _read_stream(self, call: Any) -> str | None:
-        """Read the server's stream to its end, or to `@max-messages` / `@duration` (then the reason)."""
-        max_messages = self.request.meta_int("max-messages")
-        duration = self.request.meta_duration("duration")
-        loop = asyncio.get_running_loop()
-        deadline = None if duration is None else loop.time() + duration
-        while True:
-            if max_messages is not None and self._received >= max_messages:
-                return f"@max-messages {max_messages} reached"
-            try:
-                if deadline is None:
-                    message = await call.read()
-                else:
-                    async with asyncio.timeout_at(deadline):
-                        message = await call.read()
-            except TimeoutError:
-                return f"@duration {self.request.meta('duration')} reached"
-            if message is grpc.aio.EOF:
-                return None
-            self._message(message)
+        by = "client" if code in ("CANCELLED", "DEADLINE_EXCEEDED") else "server"
+        self._emit(CLOSED, {"by": by, "reason": code, "messages": self._received})
 
     def _open(self, initial: Any) -> None:
         self._opened = True
         call = self.method.kind if self.method is not None else None
-        self._emit(OPEN, {"headers": _headers(initial), **({"call": call} if call else {})})
+        self._emit(OPEN, {"headers": headers_of(initial), **({"call": call} if call else {})})
 
-    def _message(self, message: Message) -> None:
+    def _message(self, message: Message, size: int) -> None:
         assert self.schema is not None
         if not self._opened:
             self._open(())
         value = self.schema.to_dict(message)
         self._received += 1
         self._last = value
-        self._emit(RECEIVED, value_payload(value, message.ByteSize()))
+        self._emit(RECEIVED, value_payload(value, size))
 
-    def _status(self, code: grpc.StatusCode, details: str, trailing: Any) -> None:
-        fields: dict[str, Any] = {"code": code.name, "message": details}
-        rich = _rich_details(trailing)
+    def _status(self, status: Status) -> None:
+        fields: dict[str, Any] = {"code": status.code, "message": status.message}
+        rich = rich_details(status.details_bin)
         if rich:
             fields["details"] = rich
         self._emit(STATUS, fields)
-        trailers = {k: v for k, v in _headers(trailing).items() if k != DETAILS_KEY}
+        trailers = headers_of(status.trailers)
         if trailers:
             self._emit(TRAILERS, {"headers": trailers})
-        self.response = Response(status=code.name, headers=trailers, body=self._body())
+        self.response = Response(status=status.code, headers=trailers, body=self._body())
 
     def _body(self) -> str:
         return "" if self._last is None else json.dumps(self._last, ensure_ascii=False)
-
-
-def _serialize(message: Message) -> bytes:
-    return bytes(message.SerializeToString())
-
-
-def _deserializer(method: MethodInfo) -> Any:
-    output = message_factory.GetMessageClass(method.output)
-
-    def parse(data: bytes) -> Message:
-        message: Message = output.FromString(data)
-        return message
-
-    return parse
-
-
-def _headers(metadata: Any) -> dict[str, str]:
-    result: dict[str, str] = {}
-    for key, value in metadata or ():
-        text = value.hex() if isinstance(value, bytes) and not key.endswith("-bin") else value
-        if isinstance(text, bytes):
-            text = base64.b64encode(text).decode()
-        result[key] = result[key] + ", " + text if key in result else text
-    return result
-
-
-def _rich_details(trailing: Any) -> list[dict[str, Any]]:
-    """google.rpc.Status details from the `grpc-status-details-bin` trailer, decoded when known."""
-    raw = next((v for k, v in trailing or () if k == DETAILS_KEY), None)
-    if not isinstance(raw, bytes):
-        return []
-    try:
-        status = status_pb2.Status.FromString(raw)
-    except DecodeError:
-        return []
-    decoded = []
-    for detail in status.details:
-        try:
-            decoded.append(json_format.MessageToDict(detail))
-        except (TypeError, KeyError, json_format.Error):
-            decoded.append({"@type": detail.type_url, "value": detail.value.hex()})
-    return decoded

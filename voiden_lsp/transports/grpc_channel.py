@@ -1,34 +1,37 @@
-"""gRPC channels from requests (address, TLS, authority, sizes) and errors explained in words."""
+"""gRPC connections from requests (address, TLS, authority) on grpclib's HTTP/2, and failures in words."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import socket
 import ssl
-from typing import Any
 
-import grpc
+from grpclib.client import Channel
+from grpclib.config import Configuration
 
 from voiden_lsp.errors import TransportError
 from voiden_lsp.templating import ResolvedRequest
 from voiden_lsp.templating.targets import Target
+from voiden_lsp.transports.grpc_wire import check_metadata
 
-Metadata = tuple[tuple[str, str | bytes], ...]
+Metadata = list[tuple[str, str | bytes]]
 
 
 def metadata_of(headers: list[tuple[str, str]]) -> Metadata:
     """Header lines -> gRPC metadata: keys lower-cased; `-bin` values are base64 and sent as bytes."""
-    items: list[tuple[str, str | bytes]] = []
+    items: Metadata = []
     for name, value in headers:
         key = name.strip().lower()
         if key.endswith("-bin"):
+            text = value.strip()
             try:
-                items.append((key, base64.b64decode(value.strip() + "=" * (-len(value.strip()) % 4))))
+                items.append((key, base64.b64decode(text + "=" * (-len(text) % 4), validate=True)))
             except ValueError:
                 raise TransportError(f"metadata `{name}` ends in -bin, so its value must be base64") from None
         else:
-            items.append((key, value))
-    return tuple(items)
+            items.append((key, value.strip()))
+    return check_metadata(items)
 
 
 def reflection_metadata(request: ResolvedRequest) -> Metadata:
@@ -41,55 +44,55 @@ def reflection_metadata(request: ResolvedRequest) -> Metadata:
     return metadata_of([*request.headers, *extra])
 
 
-async def open_channel(request: ResolvedRequest, target: Target, *, size_limits: bool = True) -> grpc.aio.Channel:
-    """A channel for the request; reflection opens one without `@max-message-size` (schemas are large)."""
-    options, credentials = await _channel_settings(request, target, size_limits)
-    if credentials is None:
-        return grpc.aio.insecure_channel(target.address, options=options)
-    return grpc.aio.secure_channel(target.address, credentials, options=options)
+WINDOW = 4 * 1024 * 1024
+"""The HTTP/2 window: what a server may send ahead of the reader (the backlog's bound, per call)."""
 
 
-async def open_sync_channel(request: ResolvedRequest, target: Target) -> grpc.Channel:
-    """The same channel for grpcio's synchronous stub (a server stream read in a thread: grpc_stream.py)."""
-    options, credentials = await _channel_settings(request, target, True)
-    if credentials is None:
-        return grpc.insecure_channel(target.address, options=options)
-    return grpc.secure_channel(target.address, credentials, options=options)
-
-
-async def _channel_settings(
-    request: ResolvedRequest, target: Target, size_limits: bool
-) -> tuple[list[tuple[str, str | int]], grpc.ChannelCredentials | None]:
-    """The channel's options, and its TLS credentials (None: plaintext)."""
-    options: list[tuple[str, str | int]] = [("grpc.enable_retries", 0)]
-    size = request.meta_size("max-message-size") if size_limits else None
-    if size is not None:
-        options += [("grpc.max_receive_message_length", size), ("grpc.max_send_message_length", size)]
+def open_channel(request: ResolvedRequest, target: Target) -> Channel:
+    """An HTTP/2 connection for the request (made at its first call): TLS verified against the system's
+    roots or `@ca`, a client certificate from `@cert`/`@key`, nothing verified with `@insecure`; the TLS name
+    checked is `@authority` when given, as grpcurl's `-authority` does."""
+    context = tls_context(request) if target.tls else None
     authority = request.meta("authority")
-    if authority:
-        options.append(("grpc.default_authority", authority))
-    if not target.tls:
-        return options, None
-    if authority:
-        options.append(("grpc.ssl_target_name_override", authority))
-    root = _read(request, "ca")
-    if request.insecure and root is None:
-        # grpcio cannot skip verification: trust the certificate the server presents (its name still counts).
-        try:
-            pem = await asyncio.to_thread(ssl.get_server_certificate, (target.host, target.port), timeout=10)
-        except OSError as exc:
-            raise TransportError(f"cannot fetch the TLS certificate of {target.address}: {exc}") from None
-        root = pem.encode()
-    credentials = grpc.ssl_channel_credentials(
-        root_certificates=root, private_key=_read(request, "key"), certificate_chain=_read(request, "cert")
+    config = Configuration(
+        http2_connection_window_size=WINDOW,
+        http2_stream_window_size=WINDOW,
+        ssl_target_name_override=authority if context is not None else None,
     )
-    return options, credentials
+    return Channel(target.host, target.port, ssl=context, config=config)
+
+
+def tls_context(request: ResolvedRequest) -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.set_alpn_protocols(["h2"])
+    ca = _checked(request, "ca")
+    if request.insecure and ca is None:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    elif ca is not None:
+        try:
+            context.load_verify_locations(cafile=str(ca))
+        except (ssl.SSLError, OSError, ValueError) as exc:
+            raise TransportError(f"`@ca {request.meta('ca')}` is not a PEM certificate: {exc}") from None
+    cert, key = _checked(request, "cert"), _checked(request, "key")
+    if cert is not None:
+        try:
+            context.load_cert_chain(str(cert), None if key is None else str(key))
+        except (ssl.SSLError, OSError, ValueError) as exc:
+            raise TransportError(
+                f"`@cert {request.meta('cert')}` / `@key {request.meta('key')}` are not a certificate and its "
+                f"private key in PEM: {exc}"
+            ) from None
+    elif key is not None:
+        raise TransportError("`@key` without `@cert`: a client certificate needs both")
+    return context
 
 
 MAX_PEM_FILE = 1024 * 1024
 
 
-def _read(request: ResolvedRequest, key: str) -> bytes | None:
+def _checked(request: ResolvedRequest, key: str) -> object | None:
     value = request.meta(key)
     if not value:
         return None
@@ -97,49 +100,40 @@ def _read(request: ResolvedRequest, key: str) -> bytes | None:
     try:
         if not path.is_file() or path.stat().st_size > MAX_PEM_FILE:
             raise TransportError(f"`@{key} {value}` ({path}) is not a certificate or key file (a regular file, < 1 MB)")
-        return path.read_bytes()
     except OSError as exc:
         raise TransportError(f"cannot read `@{key} {value}` ({path}): {exc.strerror or exc}") from None
+    return path
 
 
-def explain(error: Any, target: Target, timeout: float | None, doing: str) -> str:
-    """A failed call that never reached the service (an AioRpcError, or a failed call of the synchronous
-    stub), in words a user can act on."""
-    code = error.code()
-    details = error.details() or ""
-    lowered = details.lower()
+def explain_failure(error: BaseException, target: Target, timeout: float | None, doing: str) -> str:
+    """A call that never reached the service (the connection failed, or nothing answered in time), in words a
+    user can act on."""
     where = target.address
-    if code == grpc.StatusCode.DEADLINE_EXCEEDED:
+    text = str(error) or type(error).__name__
+    lowered = text.lower()
+    if isinstance(error, (TimeoutError, asyncio.TimeoutError)):
         limit = f"{timeout:g}s (@timeout)" if timeout else "the deadline"
         return f"no answer from {where} within {limit} while {doing}: check the server, or raise `@timeout`"
-    if code == grpc.StatusCode.UNAVAILABLE:
-        if "refused" in lowered:
-            return f"connection refused by {where}: is the gRPC server running, and on that port?"
-        if (
-            "dns" in lowered
-            or "resolv" in lowered
-            or "domain name not found" in lowered
-            or ("name" in lowered and "not known" in lowered)
-        ):
-            return f"cannot resolve the host `{target.host}`: check the address"
-        if "certificate_verify_failed" in lowered or "certificate verify failed" in lowered:
-            return (
-                f"the TLS certificate of {where} is not trusted ({details}): pass the CA that signed it with "
-                "`@ca FILE`, or add `@insecure` to trust what the server presents (not for production)"
-            )
-        if "wrong_version_number" in lowered and target.tls:
+    if isinstance(error, ConnectionRefusedError) or "refused" in lowered:
+        return f"connection refused by {where}: is the gRPC server running, and on that port?"
+    if isinstance(error, socket.gaierror):
+        return f"cannot resolve the host `{target.host}`: check the address"
+    if isinstance(error, ssl.SSLCertVerificationError) or "certificate verify failed" in lowered:
+        detail = getattr(error, "verify_message", None) or text
+        return (
+            f"the TLS certificate of {where} is not trusted ({detail}): pass the CA that signed it with "
+            "`@ca FILE`, or add `@insecure` to trust what the server presents (not for production)"
+        )
+    if isinstance(error, ssl.SSLError):
+        if "wrong_version_number" in lowered or "wrong version number" in lowered or "record layer" in lowered:
             return f"{where} does not speak TLS on that port (it answered in plaintext): use grpc://, or check the port"
-        if any(word in lowered for word in ("ssl", "tls", "handshake", "certificate", "wrong_version")):
-            hint = (
-                "the server may speak plaintext: use grpc://" if target.tls else "the server may want TLS: use grpcs://"
-            )
-            return f"TLS problem with {where} while {doing}: {details}. {hint}; or pass `@ca FILE`"
-        if "socket closed" in lowered or "connection reset" in lowered or "eof" in lowered:
-            hint = (
-                "does the server speak TLS? try grpcs://"
-                if not target.tls
-                else "does the server speak plaintext? try grpc://"
-            )
-            return f"{where} closed the connection while {doing} ({details}): {hint}"
-        return f"{where} is unavailable while {doing}: {details}"
-    return f"{code.name} from {where} while {doing}: {details}"
+        return (
+            f"TLS problem with {where} while {doing}: {text}. The server may speak plaintext: use grpc://; "
+            "or pass `@ca FILE`"
+        )
+    if isinstance(error, OSError) and not isinstance(error, ConnectionError):
+        return f"{where} is unavailable while {doing}: {error.strerror or text}"
+    hint = (
+        "does the server speak TLS? try grpcs://" if not target.tls else "does the server speak plaintext? try grpc://"
+    )
+    return f"{where} closed the connection while {doing} ({text}): {hint}"

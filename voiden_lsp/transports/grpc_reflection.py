@@ -6,23 +6,33 @@ import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import grpc
 from google.protobuf import descriptor_pb2
-from grpc_reflection.v1alpha import reflection_pb2
+from grpc_reflection.v1alpha import reflection_pb2  # the official messages (protobuf only, no grpcio)
+from grpclib.client import Channel
 
 from voiden_lsp.errors import SchemaError
 from voiden_lsp.schema import MethodInfo, Schema, compile_protos, load_protoset, repaired
 from voiden_lsp.templating import ResolvedRequest
 from voiden_lsp.templating.targets import Target
-from voiden_lsp.transports.grpc_channel import Metadata, explain, open_channel, reflection_metadata
+from voiden_lsp.transports.grpc_call import Call, ConnectFailed
+from voiden_lsp.transports.grpc_channel import Metadata, explain_failure, open_channel, reflection_metadata
+from voiden_lsp.transports.grpc_wire import Status
 
 REFLECTION_TIMEOUT = 10.0
+SCHEMA_LIMIT = 64 * 1024 * 1024
+"""What one reflection answer may weigh (a schema is far larger than a request's messages)."""
 _Request = reflection_pb2.ServerReflectionRequest
 _Response = reflection_pb2.ServerReflectionResponse
 
 
+class _Refused(Exception):
+    def __init__(self, status: Status) -> None:
+        super().__init__(status.message)
+        self.status = status
+
+
 async def reflect(
-    channel: grpc.aio.Channel,
+    channel: Channel,
     target: Target,
     metadata: Metadata,
     version: str = "auto",
@@ -30,56 +40,78 @@ async def reflect(
 ) -> Schema:
     """The server's schema by reflection; `version` is `v1`, `v1alpha` or `auto` (v1, then v1alpha)."""
     versions = ["v1", "v1alpha"] if version == "auto" else [version]
+    limit = timeout or REFLECTION_TIMEOUT
     for index, current in enumerate(versions):
         try:
-            return await _reflect(channel, target, metadata, current, timeout or REFLECTION_TIMEOUT)
-        except grpc.aio.AioRpcError as error:
-            code = error.code()
-            if code == grpc.StatusCode.UNIMPLEMENTED and index + 1 < len(versions):
+            return await _reflect(channel, target, metadata, current, limit)
+        except ConnectFailed as failed:
+            raise SchemaError(
+                explain_failure(failed.cause, target, timeout, "asking for its schema by reflection")
+            ) from None
+        except _Refused as refused:
+            status = refused.status
+            code = status.code
+            if code == "UNIMPLEMENTED" and index + 1 < len(versions):
                 continue
-            if code == grpc.StatusCode.UNIMPLEMENTED:
+            if code == "UNIMPLEMENTED":
                 offered = "grpc.reflection.v1 nor v1alpha" if version == "auto" else f"grpc.reflection.{version}"
                 raise SchemaError(
                     f"the server at {target.address} does not offer server reflection ({offered}): "
                     "give its schema with `@proto FILE` (and `@import-path DIR`) or `@protoset FILE`"
                 ) from None
-            if code in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED):
+            if code in ("UNAUTHENTICATED", "PERMISSION_DENIED"):
                 raise SchemaError(
-                    f"server reflection at {target.address} was refused ({code.name}: "
-                    f"{error.details()}): reflection calls carry the request's header lines; add the "
+                    f"server reflection at {target.address} was refused ({code}: "
+                    f"{status.message}): reflection calls carry the request's header lines; add the "
                     "credentials there, or as `@reflect-header Name: value`"
                 ) from None
-            raise SchemaError(explain(error, target, timeout, "asking for its schema by reflection")) from None
+            if code == "DEADLINE_EXCEEDED":
+                raise SchemaError(
+                    explain_failure(TimeoutError(), target, timeout, "asking for its schema by reflection")
+                ) from None
+            if code == "UNAVAILABLE" and not status.from_server:
+                raise SchemaError(
+                    explain_failure(
+                        ConnectionError(status.message), target, timeout, "asking for its schema by reflection"
+                    )
+                ) from None
+            raise SchemaError(
+                f"{code} from {target.address} while asking for its schema by reflection: {status.message}"
+            ) from None
     raise AssertionError("unreachable")
 
 
-async def _reflect(
-    channel: grpc.aio.Channel, target: Target, metadata: Metadata, version: str, timeout: float
-) -> Schema:
-    # Each question is a call of its own (one request, one answer) rather than one long bidirectional
-    # call: a write that races a server's refusal makes grpcio report INTERNAL instead of the real status.
-    question = channel.unary_stream(
-        f"/grpc.reflection.{version}.ServerReflection/ServerReflectionInfo",
-        request_serializer=_Request.SerializeToString,
-        response_deserializer=_Response.FromString,
-    )
+async def _reflect(channel: Channel, target: Target, metadata: Metadata, version: str, timeout: float) -> Schema:
+    # Each question is a call of its own (one request, one answer) rather than one long bidirectional call:
+    # simpler, and a server's refusal of the first question is its status, not a broken stream.
+    path = f"/grpc.reflection.{version}.ServerReflection/ServerReflectionInfo"
 
     async def ask(
         request: reflection_pb2.ServerReflectionRequest, about: str
     ) -> reflection_pb2.ServerReflectionResponse:
-        call = question(request, metadata=metadata, timeout=timeout)
+        call = Call(channel, path, metadata, timeout=timeout, receive_limit=SCHEMA_LIMIT)
+        await call.start(request.SerializeToString(), end=True)
         try:
-            response = await call.read()
+            if await call.initial() is not None:
+                async for batch in call.batches():
+                    response: _Response = _Response.FromString(batch[0])
+                    break
+                else:
+                    status = await call.finish()
+                    if status.ok:
+                        raise SchemaError(
+                            f"the server at {target.address} ended server reflection while asked for {about}"
+                        )
+                    raise _Refused(status)
+            else:
+                raise _Refused(await call.finish())
         finally:
             call.cancel()
-        if response is grpc.aio.EOF:
-            raise SchemaError(f"the server at {target.address} ended server reflection while asked for {about}")
-        assert isinstance(response, _Response)
         if response.HasField("error_response"):
             error = response.error_response
             raise SchemaError(
                 f"server reflection could not resolve `{about}` "
-                f"({grpc.StatusCode.NOT_FOUND.name if error.error_code == 5 else error.error_code}: "
+                f"({'NOT_FOUND' if error.error_code == 5 else error.error_code}: "
                 f"{error.error_message}); if the server's files import others it does not "
                 "serve, use `@proto` with `@import-path`"
             )
@@ -172,7 +204,7 @@ class SchemaCache:
             roots = [request.path(p) for p in request.metadata.get("import-path", [])]
             inside = request.root or request.base_dir or Path.cwd()
             return await asyncio.to_thread(compile_protos, [request.path(p) for p in protos], roots, inside)
-        channel = await open_channel(request, target, size_limits=False)
+        channel = open_channel(request, target)
         try:
             return await reflect(
                 channel,
@@ -182,7 +214,7 @@ class SchemaCache:
                 request.timeout,
             )
         finally:
-            await channel.close()
+            channel.close()
 
 
 SCHEMAS = SchemaCache()
