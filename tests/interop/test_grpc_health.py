@@ -12,16 +12,19 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from tests.helpers import of, run
+from voiden_lsp.transports import grpc_wire
 
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
 
 
-def _start_health_server() -> tuple[grpc.Server, str, health.HealthServicer]:
+def _start_health_server(
+    compression: grpc.Compression = grpc.Compression.NoCompression,
+) -> tuple[grpc.Server, str, health.HealthServicer]:
     """grpcio's health service with grpcio's reflection, on a free port; the overall status SERVING."""
     servicer = health.HealthServicer()
     servicer.set("", SERVING)
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4), compression=compression)
     health_pb2_grpc.add_HealthServicer_to_server(servicer, server)
     reflection.enable_server_reflection(
         [health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME], server
@@ -101,3 +104,26 @@ async def test_another_server_at_a_remembered_address_is_asked_again() -> None:
         events, _ = await run(text, addr=address)
         assert of(events, "status")[0]["code"] == "OK", events
         assert of(events, "received")[0]["data"]["location"] == {"latitude": 3, "longitude": 4}
+
+
+@pytest.mark.parametrize("compression", [grpc.Compression.Gzip, grpc.Compression.Deflate])
+async def test_compressed_answers_are_decoded(compression: grpc.Compression, monkeypatch: pytest.MonkeyPatch) -> None:
+    """grpcio compresses every answer when the client accepts it (we say we accept gzip and deflate, as grpcio's
+    client does): reflection and the call arrive decoded."""
+    inflated = 0
+    decompress = grpc_wire.Deframer._decompress
+
+    def counted(self: grpc_wire.Deframer, payload: bytes) -> bytes:
+        nonlocal inflated
+        inflated += 1
+        return decompress(self, payload)
+
+    monkeypatch.setattr(grpc_wire.Deframer, "_decompress", counted)
+    server, address, _ = _start_health_server(compression)
+    try:
+        events, _ = await run(call("Check", '{"service": ""}'), addr=address)
+    finally:
+        server.stop(None)
+    assert [r["data"] for r in of(events, "received")] == [{"status": "SERVING"}]
+    assert of(events, "status")[0]["code"] == "OK"
+    assert inflated >= 1, inflated  # answers came compressed (grpcio leaves some small ones as they are)

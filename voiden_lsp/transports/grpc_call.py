@@ -55,9 +55,17 @@ class _Sink:
         self.ended = False
         self.failure: WireError | None = None
         self.arrived = asyncio.Event()
+        self.stream: Any = None
+        self._encoding_read = False
 
     def add(self, data: bytes, ack_size: int) -> None:
         self.unacked += ack_size
+        if not self._encoding_read and self.stream is not None and self.stream.headers is not None:
+            # the headers came before any DATA frame (h2 orders them so), in this network read or before it
+            self._encoding_read = True
+            encoding = dict(self.stream.headers).get("grpc-encoding")
+            if encoding:
+                self.deframer.encoding = encoding.strip().lower()
         if self.failure is None:
             try:
                 for _, payload in self.deframer.feed(data):
@@ -143,6 +151,7 @@ class Call:
                     headers, end_stream=end and first is None, _processor=protocol.processor
                 )
                 stream.buffer = self._sink  # type: ignore[assignment] # before any loop turn: no DATA frame can have come yet
+                self._sink.stream = stream
                 self._stream = stream
         except (OSError, TimeoutError, StreamTerminatedError) as exc:
             self._cancel_timer()
@@ -207,9 +216,6 @@ class Call:
         if "grpc-status" in fields:  # trailers only: the call ended at once
             self._end_with(_status_of(headers))
             return None
-        encoding = fields.get("grpc-encoding")
-        if encoding:
-            self._deframer.encoding = encoding.strip().lower()
         return headers
 
     async def batches(self) -> AsyncIterator[list[bytes]]:
