@@ -44,6 +44,8 @@ METADATA_KEYS: dict[str, tuple[tuple[str, ...], str]] = {
     "max-message-size": (("grpc", "ws", "socketio"), "size"),
     "reflection": (("grpc",), "choice:v1|v1alpha|auto"),
     "reflect-header": (("grpc",), "text"),
+    "protocol": (("grpc",), "choice:connect|grpc-web|grpc"),
+    "encoding": (("grpc",), "choice:proto|json|text"),
     "reconnect": (("ws", "socketio", "sse"), "int"),
     "no-redirect": (("http",), "flag"),
     "no-cookie-jar": (("http", "sse"), "flag"),
@@ -271,9 +273,13 @@ class RequestReader(FenceReader):
             return
         if "://" in address:
             parts = urlsplit(address)
+            if parts.scheme in ("http", "https"):  # gRPC-Web or Connect (FORMAT.md section 10)
+                self._check_url(request.target, ("http", "https"))
+                return
             if parts.scheme not in ("grpc", "grpcs"):
                 self.problem(
-                    f"a gRPC address starts with `grpc://` (plaintext) or `grpcs://` (TLS), not `{parts.scheme}://`",
+                    f"a gRPC address starts with `grpc://` (plaintext) or `grpcs://` (TLS), or with `http://` / "
+                    f"`https://` for Connect and gRPC-Web; not `{parts.scheme}://`",
                     request.target.range,
                     code="bad-url",
                 )

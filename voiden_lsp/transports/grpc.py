@@ -35,7 +35,8 @@ class GrpcTransport(Transport):
         self.schemas = schemas or SCHEMAS
         self.schema: Schema | None = None
         self.method: MethodInfo | None = None
-        self._call: Call | None = None
+        self._call: Any = None
+        """A grpc_call.Call, or for Connect and gRPC-Web a grpc_http.HttpCall: the same interface."""
         self._opened = False
         self._received = 0
         self._last: Any = None
@@ -55,7 +56,7 @@ class GrpcTransport(Transport):
         target = parse_target(request)
         yield CONNECTING, {"target": request.target, "method": request.rpc}
         reader: asyncio.Task[None] | None = None
-        channel = None
+        channel: Any = None
         try:
             self.schema, self.method = schema, method = await self.schemas.method(request, target)
             metadata = metadata_of(request.headers)
@@ -65,16 +66,23 @@ class GrpcTransport(Transport):
                 else None
             )
             size = request.meta_size("max-message-size")
-            channel = open_channel(request, target)
-            self._call = call = Call(
-                channel,
-                method.path,
-                metadata,
-                timeout=request.timeout,
-                receive_limit=size,
-                send_limit=size,
-                authority=request.meta("authority"),
-            )
+            if target.dialect == "grpc":
+                channel = open_channel(request, target)
+                call: Any = Call(
+                    channel,
+                    method.path,
+                    metadata,
+                    timeout=request.timeout,
+                    receive_limit=size,
+                    send_limit=size,
+                    authority=request.meta("authority"),
+                )
+                self._call = call
+            else:
+                from voiden_lsp.transports.grpc_dialects import http_call
+
+                channel, call = http_call(request, target, schema, method, metadata, size)
+                self._call = call
             try:
                 if method.client_streaming:
                     await call.start()
@@ -103,7 +111,10 @@ class GrpcTransport(Transport):
             if self.response is None and self._last is not None:  # a limit of ours ended it: no status
                 self.response = Response(status=None, headers={}, body=self._body())
             if channel is not None:
-                channel.close()
+                closing = channel.aclose() if hasattr(channel, "aclose") else channel.close()
+                if closing is not None:
+                    with contextlib.suppress(Exception):
+                        await closing
 
     def _payload(self, message: Message) -> bytes:
         payload = bytes(message.SerializeToString())
@@ -199,7 +210,9 @@ class GrpcTransport(Transport):
         `error` in words instead."""
         code = status.code
         if not status.from_server and not self._opened and code in ("UNAVAILABLE", "DEADLINE_EXCEEDED"):
-            cause: BaseException = TimeoutError() if code == "DEADLINE_EXCEEDED" else ConnectionError(status.message)
+            cause: BaseException = status.cause or (
+                TimeoutError() if code == "DEADLINE_EXCEEDED" else ConnectionError(status.message)
+            )
             raise TransportError(explain_failure(cause, target, self.request.timeout, f"calling {method.full_name}"))
         if not self._opened:
             self._open(())

@@ -214,7 +214,7 @@ class Call:
             )
             return None
         if "grpc-status" in fields:  # trailers only: the call ended at once
-            self._end_with(_status_of(headers))
+            self._end_with(status_of(headers))
             return None
         return headers
 
@@ -259,7 +259,7 @@ class Call:
         if stream.trailers is None:
             self._end_with(Status("INTERNAL", "the server ended the stream without a gRPC status", [], True))
         else:
-            self._end_with(_status_of(stream.trailers))
+            self._end_with(status_of(stream.trailers))
         assert self.status is not None
         return self.status
 
@@ -311,7 +311,7 @@ class Call:
                 release()
 
 
-def _status_of(headers: list[tuple[str, str]]) -> Status:
+def status_of(headers: list[tuple[str, str]]) -> Status:
     fields = dict(headers)
     code = code_name(fields.get("grpc-status"))
     message = fields.get("grpc-message") if code != "OK" else None  # grpc-js says "OK"; grpcio drops it

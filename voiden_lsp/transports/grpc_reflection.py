@@ -94,7 +94,7 @@ async def _reflect(channel: Channel, target: Target, metadata: Metadata, version
         try:
             if await call.initial() is not None:
                 async for batch in call.batches():
-                    response: _Response = _Response.FromString(batch[0])
+                    response = _Response.FromString(batch[0])
                     break
                 else:
                     status = await call.finish()

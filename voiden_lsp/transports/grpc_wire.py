@@ -66,6 +66,8 @@ class Status:
     trailers: list[tuple[str, str | bytes]]
     from_server: bool
     details_bin: bytes | None = None
+    cause: BaseException | None = None
+    """Why a call that never reached a server failed (a refused connection, TLS, a deadline)."""
 
     @property
     def ok(self) -> bool:

@@ -37,7 +37,12 @@ def _default_tls() -> ssl.SSLContext:
 
 
 def make_client(
-    request: ResolvedRequest, *, follow_redirects: bool = True, cookies: CookieJar | None = None
+    request: ResolvedRequest,
+    *,
+    follow_redirects: bool = True,
+    cookies: CookieJar | None = None,
+    http2: bool = False,
+    timeout: float | None = None,
 ) -> httpx.AsyncClient:
     """An httpx client with the request's TLS settings (verified unless `@insecure`, `@ca`, `@cert`/`@key`),
     sharing the cookie jar given, unless the request says `@no-cookie-jar`."""
@@ -54,10 +59,10 @@ def make_client(
             context.check_hostname = False
             context.verify_mode = ssl.CERT_NONE
         verify = context
-    timeout = httpx.Timeout(request.timeout or DEFAULT_TIMEOUT)
+    limits = httpx.Timeout(timeout if timeout is not None else request.timeout or DEFAULT_TIMEOUT)
     jar = None if cookies is None or "no-cookie-jar" in request.metadata else cookies
     # httpx keeps a CookieJar it is given (a Cookies object it would copy): what a response sets stays for the next
-    return httpx.AsyncClient(verify=verify, timeout=timeout, follow_redirects=follow_redirects, cookies=jar)
+    return httpx.AsyncClient(verify=verify, timeout=limits, follow_redirects=follow_redirects, cookies=jar, http2=http2)
 
 
 def describe_error(exc: BaseException, request: ResolvedRequest, *, answered: bool = False) -> str:

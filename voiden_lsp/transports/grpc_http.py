@@ -1,0 +1,399 @@
+"""Connect and gRPC-Web calls over httpx (HTTP/1.1, or HTTP/2 by ALPN on https://): the same interface as
+grpc_call.Call, so the gRPC transport drives every dialect alike and its events never say which one
+carried them (FORMAT.md section 10).
+
+- Connect unary: a POST of the bare message (`application/proto`, or `application/json` with
+  `@encoding json`); errors are the protocol's JSON `{code, message, details}`; trailers are `trailer-`
+  headers.
+- Connect streaming (server and client; bidirectional goes on HTTP/2 in grpc_call.Call): envelopes both
+  ways, ended by an end-of-stream envelope (flag 0x02) holding `{error?, metadata?}`.
+- gRPC-Web (unary and server streaming): envelopes, trailers in a last envelope (flag 0x80) in HTTP/1.1
+  header syntax; `@encoding text` sends and reads it base64 (`application/grpc-web-text`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import contextlib
+import json
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import httpx
+from google.protobuf import any_pb2
+from google.rpc import status_pb2
+
+from voiden_lsp import __version__
+from voiden_lsp.transports.grpc_call import ConnectFailed, Metadata, status_of
+from voiden_lsp.transports.grpc_wire import (
+    CODES,
+    HTTP_TO_CODE,
+    Deframer,
+    Status,
+    WireError,
+    decode_bin,
+    envelope,
+    metadata_value,
+)
+
+USER_AGENT = f"voiden-lsp/{__version__} httpx"
+END_STREAM = 0x02
+TRAILERS = 0x80
+_NOT_METADATA = ("content-type", "content-length", "content-encoding", "connection", "keep-alive", "transfer-encoding")
+_CLOSED: Any = object()
+
+
+def connect_code(value: object) -> str:
+    """Connect's `not_found` -> NOT_FOUND; anything else is UNKNOWN."""
+    name = str(value or "").upper()
+    return name if name in CODES else "UNKNOWN"
+
+
+def connect_status(error: dict[str, Any] | None, trailers: Metadata) -> Status:
+    """A Connect error object (unary body, or an end-of-stream message's `error`) as a gRPC status."""
+    if not error:
+        return Status("OK", "", trailers, True)
+    details = error.get("details")
+    details_bin = None
+    if isinstance(details, list) and details:
+        packed = status_pb2.Status(
+            code=CODES.index(connect_code(error.get("code"))), message=str(error.get("message", ""))
+        )
+        for detail in details:
+            if isinstance(detail, dict) and isinstance(detail.get("type"), str):
+                value = decode_bin(str(detail.get("value", "")))
+                packed.details.append(any_pb2.Any(type_url="type.googleapis.com/" + detail["type"], value=value))
+        details_bin = packed.SerializeToString()
+    return Status(connect_code(error.get("code")), str(error.get("message") or ""), trailers, True, details_bin)
+
+
+def _json_object(data: bytes) -> dict[str, Any] | None:
+    try:
+        value = json.loads(data or b"{}")
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+class _Base64Stream:
+    """grpc-web-text: base64 chunks, each padded, cut anywhere by the network."""
+
+    def __init__(self) -> None:
+        self._rest = b""
+
+    def feed(self, data: bytes) -> bytes:
+        text = self._rest + b"".join(data.split())
+        whole = len(text) // 4 * 4
+        self._rest = text[whole:]
+        out = bytearray()
+        for start in range(0, whole, 4):  # a padded group may sit in the middle: each group of 4 stands alone
+            out += base64.b64decode(text[start : start + 4])
+        return bytes(out)
+
+
+class HttpCall:
+    """One Connect or gRPC-Web call; see grpc_call.Call for the interface."""
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        url: str,
+        metadata: Metadata,
+        *,
+        dialect: str,
+        unary: bool,
+        client_streaming: bool,
+        encoding: str,
+        timeout: float | None,
+        receive_limit: int | None = None,
+        send_limit: int | None = None,
+        to_wire: Callable[[bytes], bytes] | None = None,
+        from_wire: Callable[[bytes], bytes] | None = None,
+    ) -> None:
+        self.client = client
+        self.url = url
+        self.metadata = metadata
+        self.dialect = dialect
+        self.unary = unary
+        self.client_streaming = client_streaming
+        self.encoding = encoding
+        self.timeout = timeout
+        self.send_limit = send_limit
+        self.to_wire = to_wire or (lambda payload: payload)
+        self.from_wire = from_wire or (lambda payload: payload)
+        self.status: Status | None = None
+        self.headers: list[tuple[str, str]] | None = None
+        self._limit = receive_limit
+        self._deframer = Deframer(receive_limit)
+        self._text = _Base64Stream() if dialect == "grpc-web" and encoding == "text" else None
+        self._deadline: float | None = None
+        self._outgoing: asyncio.Queue[bytes] | None = None
+        self._ended = False
+        self._exchange: asyncio.Task[httpx.Response] | None = None
+        self._response: httpx.Response | None = None
+        self._end_frame: tuple[int, bytes] | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.status is not None
+
+    def _request_headers(self) -> list[tuple[str, str]]:
+        kind = "json" if self.encoding == "json" else "proto"
+        user_agent = next((v for k, v in self.metadata if k == "user-agent"), None)
+        agent = f"{user_agent} {USER_AGENT}" if isinstance(user_agent, str) else USER_AGENT
+        headers: list[tuple[str, str]] = []
+        if self.dialect == "connect":
+            content_type = f"application/{kind}" if self.unary else f"application/connect+{kind}"
+            headers += [("content-type", content_type), ("connect-protocol-version", "1")]
+            if self.timeout is not None:
+                headers.append(("connect-timeout-ms", str(max(1, int(self.timeout * 1000)))))
+            if not self.unary:
+                headers.append(("connect-accept-encoding", "gzip"))
+        else:
+            content_type = "application/grpc-web-text" if self.encoding == "text" else f"application/grpc-web+{kind}"
+            headers += [("content-type", content_type), ("accept", content_type), ("x-grpc-web", "1")]
+            headers += [("grpc-accept-encoding", "identity,deflate,gzip"), ("x-user-agent", agent)]
+            if self.timeout is not None:
+                headers.append(("grpc-timeout", f"{max(1, int(self.timeout * 1000))}m"))
+        headers.append(("user-agent", agent))
+        headers += [(k, metadata_value(k, v)) for k, v in self.metadata if k != "user-agent"]
+        return headers
+
+    def _frame(self, payload: bytes) -> bytes:
+        wire = self.to_wire(payload)
+        if self.send_limit is not None and len(wire) > self.send_limit:
+            raise WireError("RESOURCE_EXHAUSTED", f"Sent message larger than max ({len(wire)} vs. {self.send_limit})")
+        if self.dialect == "connect" and self.unary:
+            return wire
+        framed = envelope(wire)
+        return base64.b64encode(framed) if self._text is not None else framed
+
+    async def start(self, first: bytes | None = None, *, end: bool = False) -> None:
+        loop = asyncio.get_running_loop()
+        self._deadline = None if self.timeout is None else loop.time() + self.timeout
+        body: Any
+        if self.client_streaming:
+            self._outgoing = asyncio.Queue()
+            body = self._body()
+        else:
+            assert first is not None
+            body = self._frame(first)
+            self._ended = True
+        request = self.client.build_request("POST", self.url, headers=self._request_headers(), content=body)
+        self._exchange = asyncio.create_task(self.client.send(request, stream=True))
+        if self.client_streaming:
+            if first is not None:
+                await self.send(first, end=end)
+            return
+        try:
+            async with asyncio.timeout_at(self._deadline):
+                await asyncio.shield(self._exchange)
+        except TimeoutError as exc:
+            self.cancel()
+            raise ConnectFailed(exc) from None
+        except httpx.HTTPError as exc:
+            raise ConnectFailed(_cause(exc)) from None
+
+    async def _body(self) -> AsyncIterator[bytes]:
+        assert self._outgoing is not None
+        while (chunk := await self._outgoing.get()) is not _CLOSED:
+            yield chunk
+
+    async def send(self, payload: bytes, *, end: bool = False) -> bool:
+        if self._outgoing is None or self._ended or self.status is not None:
+            return False
+        self._outgoing.put_nowait(self._frame(payload))
+        if end:
+            await self.end()
+        return True
+
+    async def end(self) -> None:
+        if self._outgoing is not None and not self._ended:
+            self._ended = True
+            self._outgoing.put_nowait(_CLOSED)
+
+    async def initial(self) -> list[tuple[str, str]] | None:
+        assert self._exchange is not None
+        try:
+            async with asyncio.timeout_at(self._deadline):
+                response = self._response = await asyncio.shield(self._exchange)
+        except TimeoutError:
+            self._timed_out()
+            return None
+        except httpx.HTTPError as exc:
+            cause = _cause(exc)
+            self.status = Status("UNAVAILABLE", str(cause), [], False, cause=cause)
+            return None
+        headers = [(k.lower(), v) for k, v in response.headers.multi_items()]
+        self.headers = headers
+        fields = dict(headers)
+        content_type = fields.get("content-type", "")
+        if self.dialect == "connect" and self.unary:
+            if response.status_code != 200:
+                body = await self._read_whole(response)
+                if body is None:
+                    return None
+                error = _json_object(body)
+                if error is None or "code" not in error:
+                    code = HTTP_TO_CODE.get(response.status_code, "UNKNOWN")
+                    error = {"code": code, "message": f"HTTP {response.status_code} {response.reason_phrase}"}
+                self._end_with(connect_status(error, _trailers_of(headers)))
+                return None
+            return _leading(headers)
+        if response.status_code != 200:
+            code = HTTP_TO_CODE.get(response.status_code, "UNKNOWN")
+            self._end_with(Status(code, f"Received http2 header with status: {response.status_code}", [], True))
+            return None
+        if self.dialect == "grpc-web" and "grpc-status" in fields:  # trailers only
+            self._end_with(status_of(headers))
+            return None
+        wanted = "application/connect+" if self.dialect == "connect" else "application/grpc-web"
+        if not content_type.startswith(wanted):
+            self._end_with(
+                Status("UNKNOWN", f"the server answered with content-type `{content_type}`, not {wanted}...", [], True)
+            )
+            return None
+        encoding = fields.get("connect-content-encoding" if self.dialect == "connect" else "grpc-encoding")
+        if encoding:
+            self._deframer.encoding = encoding.strip().lower()
+        return _leading(headers)
+
+    async def _read_whole(self, response: httpx.Response) -> bytes | None:
+        """A unary answer's body, decoded (Content-Encoding), at most the receive limit."""
+        limit = self._deframer.limit
+        body = bytearray()
+        try:
+            async with asyncio.timeout_at(self._deadline):
+                async for chunk in response.aiter_bytes():
+                    body += chunk
+                    if len(body) > limit:
+                        self.cancel()
+                        self.status = Status(
+                            "RESOURCE_EXHAUSTED", f"Received message larger than max (over {limit})", [], False
+                        )
+                        return None
+        except TimeoutError:
+            self._timed_out()
+            return None
+        except httpx.HTTPError as exc:
+            self._end_with(Status("UNAVAILABLE", str(exc) or type(exc).__name__, [], False))
+            return None
+        return bytes(body)
+
+    async def batches(self) -> AsyncIterator[list[bytes]]:
+        response = self._response
+        if response is None or self.status is not None:
+            return
+        if self.dialect == "connect" and self.unary:
+            body = await self._read_whole(response)
+            if body is not None:
+                yield [self.from_wire(body)]
+            return
+        iterator = response.aiter_raw()
+        while self.status is None:
+            try:
+                async with asyncio.timeout_at(self._deadline):
+                    chunk = await anext(iterator, None)
+            except TimeoutError:
+                self._timed_out()
+                return
+            except httpx.HTTPError as exc:
+                self._end_with(Status("UNAVAILABLE", str(exc) or type(exc).__name__, [], False))
+                return
+            if chunk is None:
+                return
+            try:
+                if self._text is not None:
+                    chunk = self._text.feed(chunk)
+                frames = self._deframer.feed(chunk)
+            except (WireError, binascii.Error, ValueError) as exc:
+                self.cancel()
+                code, message = (exc.code, exc.message) if isinstance(exc, WireError) else ("INTERNAL", str(exc))
+                self.status = Status(code, message, [], False)
+                return
+            messages = []
+            for flags, payload in frames:
+                if flags & (END_STREAM | TRAILERS):
+                    self._end_frame = (flags, payload)
+                else:
+                    messages.append(self.from_wire(payload))
+            if messages:
+                yield messages
+
+    async def finish(self) -> Status:
+        if self.status is not None:
+            return self.status
+        headers = self.headers or []
+        if self.dialect == "connect" and self.unary:
+            self._end_with(Status("OK", "", _trailers_of(headers), True))
+        elif self._end_frame is None:
+            self._end_with(Status("INTERNAL", "the server ended the stream without its status", [], True))
+        elif self.dialect == "connect":
+            end = _json_object(self._end_frame[1]) or {}
+            metadata = end.get("metadata") if isinstance(end.get("metadata"), dict) else {}
+            trailers: Metadata = []
+            for key, values in (metadata or {}).items():
+                for value in values if isinstance(values, list) else [values]:
+                    name = str(key).lower()
+                    trailers.append((name, decode_bin(str(value)) if name.endswith("-bin") else str(value)))
+            error = end.get("error")
+            self._end_with(connect_status(error if isinstance(error, dict) else None, trailers))
+        else:
+            lines = self._end_frame[1].decode("utf-8", errors="replace").split("\r\n")
+            fields = [
+                (k.strip().lower(), v.strip()) for k, _, v in (line.partition(":") for line in lines) if k.strip()
+            ]
+            self._end_with(status_of(fields))
+        assert self.status is not None
+        return self.status
+
+    def cancel(self) -> None:
+        if self._exchange is not None and not self._exchange.done():
+            self._exchange.cancel()
+        if self._response is not None:
+            response, self._response = self._response, None
+            with contextlib.suppress(Exception):
+                asyncio.get_running_loop().create_task(response.aclose())
+
+    def _timed_out(self) -> None:
+        self.cancel()
+        self.status = Status("DEADLINE_EXCEEDED", "Deadline Exceeded", [], False, cause=TimeoutError())
+
+    def _end_with(self, status: Status) -> None:
+        self.status = status
+
+
+def _cause(exc: BaseException) -> BaseException:
+    """The OS or TLS error under an httpx error (what explain_failure reads), or a timeout as TimeoutError."""
+    if isinstance(exc, httpx.TimeoutException):
+        return TimeoutError(str(exc))
+    seen = exc
+    for _ in range(10):
+        if isinstance(seen, OSError):
+            return seen
+        following = seen.__cause__ or seen.__context__
+        if following is None:
+            break
+        seen = following
+    return ConnectionError(str(exc) or type(exc).__name__)
+
+
+def _leading(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Response headers that are metadata (the protocol's own and Connect's trailers left out)."""
+    return [
+        (k, v)
+        for k, v in headers
+        if k not in _NOT_METADATA and not k.startswith(("connect-", "grpc-", "trailer-", ":"))
+    ]
+
+
+def _trailers_of(headers: list[tuple[str, str]]) -> Metadata:
+    """Connect unary trailers: the `trailer-` headers, the prefix dropped."""
+    trailers: Metadata = []
+    for key, value in headers:
+        if key.startswith("trailer-"):
+            name = key[len("trailer-") :]
+            trailers.append((name, decode_bin(value) if name.endswith("-bin") else value))
+    return trailers
