@@ -34,6 +34,8 @@ class Reference:
     name: str
     port: int
     process: subprocess.Popen[bytes]
+    others: tuple[int, ...] = ()
+    """More ports the server printed (connect-node: its HTTP/2 listener)."""
 
     @property
     def address(self) -> str:
@@ -75,7 +77,8 @@ def start(name: str, argv: list[str], ready: re.Pattern[bytes], cwd: Path = SERV
             selector.close()
             # Whatever the server prints later must not fill the pipe and block it.
             threading_drain(process)
-            return Reference(name, int(found.group(1)), process)
+            port, *others = (int(group) for group in found.groups())
+            return Reference(name, port, process, tuple(others))
     stop(process)
     raise RuntimeError(f"{name} did not start: {seen.decode(errors='replace')[-2000:]}")
 
@@ -130,6 +133,37 @@ def python_server(tool: str, *args: str) -> Iterator[Reference]:
 def grpc_js() -> Iterator[Reference]:
     """@grpc/grpc-js with @grpc/reflection serving `catalog.proto` (reflection v1 and v1alpha)."""
     yield from node_server("grpc-server.js")
+
+
+@pytest.fixture(scope="session")
+def catalog_protoset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """catalog.proto and ticker.proto as one FileDescriptorSet (imports included), by grpcio-tools' protoc."""
+    import grpc_tools
+    from grpc_tools import protoc
+
+    out = tmp_path_factory.mktemp("protoset") / "interop.protoset"
+    include = Path(grpc_tools.__file__).parent / "_proto"
+    arguments = ["protoc", f"-I{SERVERS}", f"-I{include}", "--include_imports", f"--descriptor_set_out={out}"]
+    assert protoc.main([*arguments, "catalog.proto", "ticker.proto"]) == 0
+    return out
+
+
+@pytest.fixture(scope="session")
+def connect_node(catalog_protoset: Path) -> Iterator[Reference]:
+    """@connectrpc/connect-node 2: Connect, gRPC-Web and gRPC on one handler; HTTP/1.1 on `port`, HTTP/2
+    without TLS on `others[0]`."""
+    node = shutil.which("node")
+    if node is None:
+        missing("node is not installed")
+    if not (SERVERS / "node_modules" / "@connectrpc").is_dir():
+        missing("the npm reference servers are not installed")
+    reference = start(
+        "connect-server.js",
+        [str(node), "connect-server.js", str(catalog_protoset)],
+        re.compile(rb'\{"port":(\d+),"h2":(\d+)\}'),
+    )
+    yield reference
+    stop(reference.process)
 
 
 @pytest.fixture(scope="session")

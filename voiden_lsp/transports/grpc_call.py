@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from grpclib.client import Channel
@@ -27,6 +27,7 @@ from voiden_lsp.transports.grpc_wire import (
     Status,
     WireError,
     code_name,
+    connect_end,
     decode_bin,
     envelope,
     metadata_value,
@@ -51,11 +52,14 @@ class _Sink:
     def __init__(self, deframer: Deframer) -> None:
         self.deframer = deframer
         self.messages: list[bytes] = []
+        self.end_frame: bytes | None = None
+        """Connect's end-of-stream message (flag 0x02), which holds the status."""
         self.unacked = 0
         self.ended = False
         self.failure: WireError | None = None
         self.arrived = asyncio.Event()
         self.stream: Any = None
+        self.encoding_header = "grpc-encoding"
         self._encoding_read = False
 
     def add(self, data: bytes, ack_size: int) -> None:
@@ -63,13 +67,16 @@ class _Sink:
         if not self._encoding_read and self.stream is not None and self.stream.headers is not None:
             # the headers came before any DATA frame (h2 orders them so), in this network read or before it
             self._encoding_read = True
-            encoding = dict(self.stream.headers).get("grpc-encoding")
+            encoding = dict(self.stream.headers).get(self.encoding_header)
             if encoding:
                 self.deframer.encoding = encoding.strip().lower()
         if self.failure is None:
             try:
-                for _, payload in self.deframer.feed(data):
-                    self.messages.append(payload)
+                for flags, payload in self.deframer.feed(data):
+                    if flags & 0x02:
+                        self.end_frame = payload
+                    else:
+                        self.messages.append(payload)
             except WireError as failure:
                 self.failure = failure
         self.arrived.set()
@@ -100,8 +107,15 @@ class Call:
         receive_limit: int | None = None,
         send_limit: int | None = None,
         authority: str | None = None,
+        dialect: str = "grpc",
+        to_wire: Callable[[bytes], bytes] | None = None,
+        from_wire: Callable[[bytes], bytes] | None = None,
     ) -> None:
         self.channel = channel
+        self.dialect = dialect
+        """`grpc`, or `connect` (a Connect stream on HTTP/2: a bidirectional call needs both directions at once)."""
+        self.to_wire = to_wire
+        self.from_wire = from_wire
         self.path = path
         self.metadata = metadata
         self.timeout = timeout
@@ -110,6 +124,8 @@ class Call:
         self._wrapper = Wrapper()
         self._deframer = Deframer(receive_limit)
         self._sink = _Sink(self._deframer)
+        if dialect == "connect":
+            self._sink.encoding_header = "connect-content-encoding"
         self._stream: Any = None
         self._release: Any = None
         self._timer: asyncio.TimerHandle | None = None
@@ -137,15 +153,24 @@ class Call:
                     (":path", self.path),
                     (":authority", self.authority or channel._authority),
                 ]
-                if self.timeout is not None:
-                    headers.append(("grpc-timeout", encode_timeout(max(self.timeout, 0.001))))
                 user_agent = next((v for k, v in self.metadata if k == "user-agent"), None)
-                headers += [
-                    ("te", "trailers"),
-                    ("content-type", "application/grpc"),
-                    ("grpc-accept-encoding", "identity,deflate,gzip"),
-                    ("user-agent", f"{user_agent} {USER_AGENT}" if isinstance(user_agent, str) else USER_AGENT),
-                ]
+                if self.dialect == "connect":
+                    kind = "json" if self.to_wire is not None else "proto"
+                    headers += [("content-type", f"application/connect+{kind}"), ("connect-protocol-version", "1")]
+                    headers.append(("connect-accept-encoding", "gzip"))
+                    if self.timeout is not None:
+                        headers.append(("connect-timeout-ms", str(max(1, int(self.timeout * 1000)))))
+                else:
+                    if self.timeout is not None:
+                        headers.append(("grpc-timeout", encode_timeout(max(self.timeout, 0.001))))
+                    headers += [
+                        ("te", "trailers"),
+                        ("content-type", "application/grpc"),
+                        ("grpc-accept-encoding", "identity,deflate,gzip"),
+                    ]
+                headers.append(
+                    ("user-agent", f"{user_agent} {USER_AGENT}" if isinstance(user_agent, str) else USER_AGENT)
+                )
                 headers += [(k, metadata_value(k, v)) for k, v in self.metadata if k != "user-agent"]
                 self._release = await stream.send_request(
                     headers, end_stream=end and first is None, _processor=protocol.processor
@@ -161,6 +186,8 @@ class Call:
 
     async def send(self, payload: bytes, *, end: bool = False) -> bool:
         """Write a message; False when the call has ended meanwhile (its status says why)."""
+        if self.to_wire is not None:
+            payload = self.to_wire(payload)
         if self.send_limit is not None and len(payload) > self.send_limit:
             raise WireError(
                 "RESOURCE_EXHAUSTED", f"Sent message larger than max ({len(payload)} vs. {self.send_limit})"
@@ -208,12 +235,13 @@ class Call:
             self._end_with(Status(code, f"Received http2 header with status: {status}", [], True))
             return None
         content_type = fields.get("content-type", "")
-        if not content_type.startswith("application/grpc"):
+        wanted = "application/connect+" if self.dialect == "connect" else "application/grpc"
+        if not content_type.startswith(wanted):
             self._end_with(
-                Status("UNKNOWN", f"the server answered with content-type `{content_type}`, not gRPC", [], True)
+                Status("UNKNOWN", f"the server answered with content-type `{content_type}`, not {wanted}", [], True)
             )
             return None
-        if "grpc-status" in fields:  # trailers only: the call ended at once
+        if "grpc-status" in fields and self.dialect == "grpc":  # trailers only: the call ended at once
             self._end_with(status_of(headers))
             return None
         return headers
@@ -225,7 +253,7 @@ class Call:
             if sink.messages:
                 batch, sink.messages = sink.messages, []
                 self._acknowledge()
-                yield batch
+                yield batch if self.from_wire is None else [self.from_wire(p) for p in batch]
                 continue
             if sink.failure is not None:
                 self.cancel()
@@ -248,6 +276,14 @@ class Call:
         if self.status is not None:
             return self.status
         stream = self._stream
+        if self.dialect == "connect":  # the status is the end-of-stream message; HTTP trailers are not used
+            if not self._sink.ended:
+                async for _ in self.batches():  # what the reader left is dropped: the status is after it
+                    pass
+            if self.status is None:
+                self._end_with(connect_end(self._sink.end_frame))
+            assert self.status is not None
+            return self.status
         if stream.trailers is None and not self._sink.ended:
             try:
                 with self._wrapper:
@@ -329,7 +365,7 @@ def metadata_from(headers: list[tuple[str, str]]) -> Metadata:
     """The metadata of response headers or trailers: no pseudo-headers, no `grpc-` fields; `-bin` as bytes."""
     result: Metadata = []
     for key, value in headers:
-        if key.startswith((":", "grpc-")) or key in ("content-type", "te", "user-agent"):
+        if key.startswith((":", "grpc-", "connect-")) or key in ("content-type", "te", "user-agent"):
             continue
         result.append((key, decode_bin(value) if key.endswith("-bin") else value))
     return result

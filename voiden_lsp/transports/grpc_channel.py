@@ -133,7 +133,15 @@ def explain_failure(error: BaseException, target: Target, timeout: float | None,
         )
     if isinstance(error, OSError) and not isinstance(error, ConnectionError):
         return f"{where} is unavailable while {doing}: {error.strerror or text}"
-    hint = (
-        "does the server speak TLS? try grpcs://" if not target.tls else "does the server speak plaintext? try grpc://"
-    )
+    if target.dialect != "grpc":
+        hint = (
+            "a bidirectional Connect call needs HTTP/2: does the server speak HTTP/2 without TLS (h2c) on that "
+            "port? over TLS, use https://"
+            if not target.tls
+            else "does the server speak HTTP/2 over TLS on that port?"
+        )
+    elif not target.tls:
+        hint = "does the server speak TLS? try grpcs://"
+    else:
+        hint = "does the server speak plaintext? try grpc://"
     return f"{where} closed the connection while {doing} ({text}): {hint}"

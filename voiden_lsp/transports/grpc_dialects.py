@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 from google.protobuf import json_format, message_factory
 
@@ -9,7 +11,8 @@ from voiden_lsp.errors import TransportError
 from voiden_lsp.schema import MethodInfo, Schema
 from voiden_lsp.templating import ResolvedRequest
 from voiden_lsp.templating.targets import Target
-from voiden_lsp.transports.grpc_channel import Metadata
+from voiden_lsp.transports.grpc_call import Call
+from voiden_lsp.transports.grpc_channel import Metadata, open_channel
 from voiden_lsp.transports.grpc_http import HttpCall
 from voiden_lsp.transports.http import make_client
 
@@ -21,7 +24,8 @@ def http_call(
     method: MethodInfo,
     metadata: Metadata,
     size: int | None,
-) -> tuple[httpx.AsyncClient, HttpCall]:
+) -> tuple[Any, Any]:
+    """The connection (an httpx client, or a grpclib channel) and the call on it."""
     encoding = (request.meta("encoding") or "proto").lower()
     if target.dialect not in ("connect", "grpc-web"):
         raise TransportError(f"`@protocol {target.dialect}`: an http(s):// address speaks connect or grpc-web")
@@ -32,11 +36,6 @@ def http_call(
         )
     if target.dialect == "connect" and encoding == "text":
         raise TransportError("`@encoding text` is gRPC-Web's (grpc-web-text): Connect takes `proto` or `json`")
-    if target.dialect == "connect" and method.client_streaming and method.server_streaming:
-        raise TransportError(
-            f"`{method.full_name}` is a bidirectional call: Connect carries it on HTTP/2 only, which this "
-            "version sends on plain gRPC (grpc://) or over `@protocol connect` unary and one-way streams"
-        )
     to_wire = from_wire = None
     if encoding == "json":
         sending = message_factory.GetMessageClass(method.input)
@@ -53,6 +52,22 @@ def http_call(
                 raise TransportError(f"the server's JSON is not a `{method.output.full_name}`: {exc}") from None
             return bytes(message.SerializeToString())
 
+    if target.dialect == "connect" and method.client_streaming and method.server_streaming:
+        # both directions at once: HTTP/2 (h2c on http://, ALPN h2 on https://), on grpclib as plain gRPC is
+        channel = open_channel(request, target)
+        h2 = Call(
+            channel,
+            target.prefix + method.path,
+            metadata,
+            timeout=request.timeout,
+            receive_limit=size,
+            send_limit=size,
+            authority=request.meta("authority"),
+            dialect="connect",
+            to_wire=to_wire,
+            from_wire=from_wire,
+        )
+        return channel, h2
     client = make_client(request, http2=target.tls)
     client.timeout = httpx.Timeout(None)  # the call's deadline is `@timeout`, kept by the call itself
     url = request.target.rstrip("/") + method.path

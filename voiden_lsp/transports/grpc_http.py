@@ -17,24 +17,23 @@ import asyncio
 import base64
 import binascii
 import contextlib
-import json
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
-from google.protobuf import any_pb2
-from google.rpc import status_pb2
 
 from voiden_lsp import __version__
 from voiden_lsp.transports.grpc_call import ConnectFailed, Metadata, status_of
 from voiden_lsp.transports.grpc_wire import (
-    CODES,
     HTTP_TO_CODE,
     Deframer,
     Status,
     WireError,
+    connect_end,
+    connect_status,
     decode_bin,
     envelope,
+    json_object,
     metadata_value,
 )
 
@@ -43,38 +42,6 @@ END_STREAM = 0x02
 TRAILERS = 0x80
 _NOT_METADATA = ("content-type", "content-length", "content-encoding", "connection", "keep-alive", "transfer-encoding")
 _CLOSED: Any = object()
-
-
-def connect_code(value: object) -> str:
-    """Connect's `not_found` -> NOT_FOUND; anything else is UNKNOWN."""
-    name = str(value or "").upper()
-    return name if name in CODES else "UNKNOWN"
-
-
-def connect_status(error: dict[str, Any] | None, trailers: Metadata) -> Status:
-    """A Connect error object (unary body, or an end-of-stream message's `error`) as a gRPC status."""
-    if not error:
-        return Status("OK", "", trailers, True)
-    details = error.get("details")
-    details_bin = None
-    if isinstance(details, list) and details:
-        packed = status_pb2.Status(
-            code=CODES.index(connect_code(error.get("code"))), message=str(error.get("message", ""))
-        )
-        for detail in details:
-            if isinstance(detail, dict) and isinstance(detail.get("type"), str):
-                value = decode_bin(str(detail.get("value", "")))
-                packed.details.append(any_pb2.Any(type_url="type.googleapis.com/" + detail["type"], value=value))
-        details_bin = packed.SerializeToString()
-    return Status(connect_code(error.get("code")), str(error.get("message") or ""), trailers, True, details_bin)
-
-
-def _json_object(data: bytes) -> dict[str, Any] | None:
-    try:
-        value = json.loads(data or b"{}")
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None
 
 
 class _Base64Stream:
@@ -235,7 +202,7 @@ class HttpCall:
                 body = await self._read_whole(response)
                 if body is None:
                     return None
-                error = _json_object(body)
+                error = json_object(body)
                 if error is None or "code" not in error:
                     code = HTTP_TO_CODE.get(response.status_code, "UNKNOWN")
                     error = {"code": code, "message": f"HTTP {response.status_code} {response.reason_phrase}"}
@@ -331,15 +298,7 @@ class HttpCall:
         elif self._end_frame is None:
             self._end_with(Status("INTERNAL", "the server ended the stream without its status", [], True))
         elif self.dialect == "connect":
-            end = _json_object(self._end_frame[1]) or {}
-            metadata = end.get("metadata") if isinstance(end.get("metadata"), dict) else {}
-            trailers: Metadata = []
-            for key, values in (metadata or {}).items():
-                for value in values if isinstance(values, list) else [values]:
-                    name = str(key).lower()
-                    trailers.append((name, decode_bin(str(value)) if name.endswith("-bin") else str(value)))
-            error = end.get("error")
-            self._end_with(connect_status(error if isinstance(error, dict) else None, trailers))
+            self._end_with(connect_end(self._end_frame[1]))
         else:
             lines = self._end_frame[1].decode("utf-8", errors="replace").split("\r\n")
             fields = [

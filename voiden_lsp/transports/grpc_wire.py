@@ -7,11 +7,12 @@ No sockets here: the envelopes are cut from bytes by whoever reads them.
 from __future__ import annotations
 
 import base64
+import json
 import zlib
 from dataclasses import dataclass
 from typing import Any
 
-from google.protobuf import json_format
+from google.protobuf import any_pb2, json_format
 from google.protobuf.message import DecodeError
 from google.rpc import error_details_pb2, status_pb2
 
@@ -219,3 +220,50 @@ def rich_details(raw: bytes | None) -> list[dict[str, Any]]:
         except (TypeError, KeyError, json_format.Error):
             decoded.append({"@type": detail.type_url, "value": detail.value.hex()})
     return decoded
+
+
+def connect_code(value: object) -> str:
+    """Connect's `not_found` -> NOT_FOUND; anything else is UNKNOWN."""
+    name = str(value or "").upper()
+    return name if name in CODES else "UNKNOWN"
+
+
+def connect_status(error: dict[str, Any] | None, trailers: list[tuple[str, str | bytes]]) -> Status:
+    """A Connect error object (a unary body, or an end-of-stream message's `error`) as a gRPC status; its
+    details packed as google.rpc.Status, as gRPC carries them."""
+    if not error:
+        return Status("OK", "", trailers, True)
+    details = error.get("details")
+    details_bin = None
+    if isinstance(details, list) and details:
+        code = CODES.index(connect_code(error.get("code")))
+        packed = status_pb2.Status(code=code, message=str(error.get("message", "")))
+        for detail in details:
+            if isinstance(detail, dict) and isinstance(detail.get("type"), str):
+                value = decode_bin(str(detail.get("value", "")))
+                packed.details.append(any_pb2.Any(type_url="type.googleapis.com/" + detail["type"], value=value))
+        details_bin = packed.SerializeToString()
+    return Status(connect_code(error.get("code")), str(error.get("message") or ""), trailers, True, details_bin)
+
+
+def json_object(data: bytes) -> dict[str, Any] | None:
+    try:
+        value = json.loads(data or b"{}")
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def connect_end(payload: bytes | None) -> Status:
+    """A Connect stream's end-of-stream message `{error?, metadata?}` as the call's status."""
+    if payload is None:
+        return Status("INTERNAL", "the server ended the stream without its status", [], True)
+    end = json_object(payload) or {}
+    metadata = end.get("metadata")
+    trailers: list[tuple[str, str | bytes]] = []
+    for key, values in (metadata if isinstance(metadata, dict) else {}).items():
+        for value in values if isinstance(values, list) else [values]:
+            name = str(key).lower()
+            trailers.append((name, decode_bin(str(value)) if name.endswith("-bin") else str(value)))
+    error = end.get("error")
+    return connect_status(error if isinstance(error, dict) else None, trailers)
