@@ -136,16 +136,22 @@ async def lsp_stream(doc: Path, name: str, count: int) -> Reading:
     return reading
 
 
-def table(title: str, rows: list[Row], count: int, reference: str) -> None:
+def table(title: str, rows: list[Row], count: int, reference: str, peer: str | None = None) -> None:
+    """Ratios to `reference` (x), and to `peer` (p) when it ran: a rate as a multiple of theirs."""
     base = next(row for row in rows if row.label == reference)
+    against = next((row for row in rows if peer and row.label.startswith(peer)), None)
     print(f"\n{title}: {count:,} messages, median of {RUNS} runs, every reader a whole process")
-    print(f"  {'reader':<46}{'msg/s':>9}{'wall s':>8}{'CPU s':>7}{'x wall':>8}{'x CPU':>7}")
+    extra = f"{'p wall':>8}{'p CPU':>7}" if against else ""
+    print(f"  {'reader':<46}{'msg/s':>9}{'wall s':>8}{'CPU s':>7}{'x wall':>8}{'x CPU':>7}{extra}")
     for row in rows:
+        ratios = f"{against.wall / row.wall:>8.2f}{against.cpu / row.cpu:>7.2f}" if against else ""
         print(
             f"  {row.label:<46}{count / row.wall:>9,.0f}{row.wall:>8.2f}{row.cpu:>7.2f}"
-            f"{base.wall / row.wall:>8.2f}{base.cpu / row.cpu:>7.2f}"
+            f"{base.wall / row.wall:>8.2f}{base.cpu / row.cpu:>7.2f}{ratios}"
         )
     print(f"  (x: the rate as a multiple of {reference}'s, by wall time and by CPU time)")
+    if against:
+        print(f"  (p: the same against {against.label})")
 
 
 def runs(work: Callable[[], Reading]) -> list[Reading]:
@@ -172,6 +178,10 @@ def bench_grpc(count: int, folder: Path) -> None:
         rows = [
             Row("bare grpcio, sync stub", runs(lambda: timed_process(clients, anything))),
             Row(
+                "bare grpclib (asyncio on h2)",
+                runs(lambda: timed_process([*clients[:2], "grpclib", *clients[3:]], anything)),
+            ),
+            Row(
                 "bare grpcio + a JSON line each (json_format)",
                 runs(lambda: timed_process([*clients, "--json"], lines_with('"n"', count))),
             ),
@@ -191,7 +201,7 @@ def bench_grpc(count: int, folder: Path) -> None:
         if grpcurl:
             command = [grpcurl, "-plaintext", "-d", body, address, "bench.v1.Ticker/Ticks"]
             rows.append(Row("grpcurl 1.8.6 (Go)", runs(lambda: timed_process(command, lines_with('"n"', count)))))
-        table("gRPC server stream from @grpc/grpc-js", rows, count, "bare grpcio, sync stub")
+        table("gRPC server stream from @grpc/grpc-js", rows, count, "bare grpcio, sync stub", peer="httpyac")
 
 
 def bench_ws(count: int, folder: Path) -> None:
@@ -208,7 +218,7 @@ def bench_ws(count: int, folder: Path) -> None:
         if websocat:
             command = [websocat, "-U", url]
             rows.append(Row("websocat 1.13 (Rust)", runs(lambda: timed_process(command, lines_with('"n"', count)))))
-        table("WebSocket feed from npm ws", rows, count, "bare websockets")
+        table("WebSocket feed from npm ws", rows, count, "bare websockets", peer="websocat")
 
 
 def main() -> None:
