@@ -96,3 +96,12 @@ def test_websocat_reads_what_we_read(ws_js: Reference, tmp_path: Path) -> None:
     assert ours.returncode == 0, ours.stderr
     received = [e["data"] for e in map(json.loads, ours.stdout.splitlines()) if e["kind"] == "received"]
     assert received == [json.loads(line) for line in theirs.stdout.splitlines()]
+
+
+async def test_fragmented_messages_keep_their_place(ws_js: Reference) -> None:
+    """Whole messages take a short way past websockets' queue; a fragmented one takes the queue, and what
+    follows it waits for it: the order is the server's."""
+    events, _ = await run(session("/fragments?count=300"), addr=ws_js.address)
+    expected = [f"frag {n}" if n % 3 == 0 else f"whole {n}" for n in range(1, 301)]
+    assert [r["data"] for r in of(events, "received")] == expected
+    assert of(events, "closed")[0]["messages"] == 300

@@ -40,13 +40,42 @@ _CLOSE_MEANINGS = {
 
 
 class _ObservedConnection(ClientConnection):
-    """A client connection that reports ping and pong frames (`websockets` answers them silently)."""
+    """A client connection that reports ping and pong frames (`websockets` answers them silently), and hands
+    each whole message to `on_message` in the turn that parsed it, when nothing is queued before it.
+
+    `websockets` queues every message for `recv()`: a put, a get and a wake-up of the reader each, more than
+    the rest of its work on a small message. A message in one frame goes straight to `on_message` instead;
+    a fragmented one, one that is not valid UTF-8 (websockets fails the connection with 1007), and any
+    message after one of those until `recv()` has read them, take the queue, so the order never changes.
+    """
 
     on_control: Callable[[str, str, bytes], None] | None = None
+    on_message: Callable[[str | bytes], None] | None = None
+    queued = 0
+    """Whole messages handed to websockets' queue and not yet read by `recv()`."""
+    _fragmented = False
 
     def process_event(self, event: Any) -> None:
-        if isinstance(event, Frame) and event.opcode in (Opcode.PING, Opcode.PONG) and self.on_control:
-            self.on_control("received", event.opcode.name.lower(), bytes(event.data))
+        if isinstance(event, Frame):
+            opcode = event.opcode
+            if opcode is Opcode.TEXT or opcode is Opcode.BINARY:
+                if event.fin and not self._fragmented and not self.queued and self.on_message is not None:
+                    message: str | bytes | None = bytes(event.data)
+                    if opcode is Opcode.TEXT:
+                        try:
+                            message = str(event.data, "utf-8")
+                        except UnicodeDecodeError:
+                            message = None
+                    if message is not None:
+                        self.on_message(message)
+                        return
+                self._fragmented = not event.fin
+                self.queued += event.fin
+            elif opcode is Opcode.CONT:
+                self._fragmented = not event.fin
+                self.queued += event.fin
+            elif opcode in (Opcode.PING, Opcode.PONG) and self.on_control:
+                self.on_control("received", opcode.name.lower(), bytes(event.data))
         super().process_event(event)
 
     async def ping(self, data: Any = None) -> Awaitable[float]:
@@ -65,6 +94,8 @@ class WebSocketTransport(Transport):
         self._closing_by_client: tuple[int, str] | None = None
         self._received = 0
         self._sent = 0
+        self._closing: asyncio.Task[None] | None = None
+        self._max_messages: int | None = None
         self._before_open: list[Emitted] | None = []
         """Pings that arrive during the handshake, shown right after `open`."""
 
@@ -141,12 +172,16 @@ class WebSocketTransport(Transport):
         if request.body is not None:  # on every (re)connect: the body is typically a subscription
             await self._send_frame(request.body)
         self.ready.set()
-        closing: asyncio.Task[None] | None = None
+        self._closing = None
+        self._max_messages = max_messages
+        ws.on_message = self._on_message
         try:
             while True:
                 timeout = None if deadline is None else deadline - time.monotonic()
                 if timeout is not None and timeout <= 0:
-                    closing = self._close_while_reading(1000, f"@duration {self.request.meta('duration')} reached")
+                    self._closing = self._close_while_reading(
+                        1000, f"@duration {self.request.meta('duration')} reached"
+                    )
                     deadline = None  # closing: a later recv() ends the loop with ConnectionClosed
                     continue
                 if timeout is None:
@@ -157,16 +192,21 @@ class WebSocketTransport(Transport):
                             message = await ws.recv()
                     except TimeoutError:
                         continue
-                if self._closing_by_client is not None:
-                    continue  # sent before our close reached the server: past the limit, not part of the session
-                self._received += 1
-                self._emit(RECEIVED, _payload(message))
-                if max_messages is not None and self._received >= max_messages:
-                    closing = self._close_while_reading(1000, f"@max-messages {max_messages} reached")
+                ws.queued = max(0, ws.queued - 1)
+                self._on_message(message)
         except ConnectionClosed as closed:
-            if closing is not None:
-                await closing
+            ws.on_message = None
+            if self._closing is not None:
+                await self._closing
             return self._report_close(closed)
+
+    def _on_message(self, message: str | bytes) -> None:
+        if self._closing_by_client is not None:
+            return  # sent before our close reached the server: past the limit, not part of the session
+        self._received += 1
+        self._emit(RECEIVED, _payload(message))
+        if self._max_messages is not None and self._received >= self._max_messages:
+            self._closing = self._close_while_reading(1000, f"@max-messages {self._max_messages} reached")
 
     async def _connect(self) -> _ObservedConnection:
         request = self.request

@@ -39,6 +39,18 @@ function serve(ws, request, url) {
       if (url.searchParams.get("close") === "1") ws.close(1000, "feed done");
       break;
     }
+    case "/fragments": {
+      // whole messages with fragmented ones between them (ws sends a message in parts with `fin: false`)
+      const count = Number(url.searchParams.get("count") || 10);
+      for (let n = 1; n <= count; n += 1) {
+        if (n % 3 === 0) {
+          ws.send(`frag `, { fin: false });
+          ws.send(`${n}`, { fin: true });
+        } else ws.send(`whole ${n}`);
+      }
+      ws.close(1000, "done");
+      break;
+    }
     case "/close":
       ws.close(Number(url.searchParams.get("code") || 1000), url.searchParams.get("reason") || "");
       break;
