@@ -105,3 +105,28 @@ async def test_fragmented_messages_keep_their_place(ws_js: Reference) -> None:
     expected = [f"frag {n}" if n % 3 == 0 else f"whole {n}" for n in range(1, 301)]
     assert [r["data"] for r in of(events, "received")] == expected
     assert of(events, "closed")[0]["messages"] == 300
+
+
+async def test_a_feed_with_pings_is_read_past_websockets_parser(
+    ws_js: Reference, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whole data frames are cut by the transport; websockets' own parser reads only the control frames (the
+    pings, which it answers, and the close): every message and every ping arrives, in order."""
+    from websockets.frames import Frame
+
+    parsed = 0
+    parse = Frame.parse.__func__  # type: ignore[attr-defined]
+
+    def counted(cls: type[Frame], *args: object, **kwargs: object) -> object:
+        nonlocal parsed
+        parsed += 1
+        return (yield from parse(cls, *args, **kwargs))
+
+    monkeypatch.setattr(Frame, "parse", classmethod(counted))
+    events, _ = await run(session("/pingfeed?count=2000"), addr=ws_js.address)
+    messages = [r["data"]["n"] for r in of(events, "received") if not r.get("control")]
+    pings = [r["data"] for r in of(events, "received") if r.get("event") == "ping"]
+    assert messages == list(range(1, 2001))
+    assert pings == [f"p{n}" for n in range(100, 2001, 100)]
+    assert of(events, "closed")[0] == {"by": "server", "code": 1000, "reason": "done", "messages": 2000, "sent": 0}
+    assert parsed < 100, parsed  # the pings, the close and what came with the handshake; not 2,000 messages

@@ -51,6 +51,16 @@ function serve(ws, request, url) {
       ws.close(1000, "done");
       break;
     }
+    case "/pingfeed": {
+      // a feed with a ping after every 100th message, then a close
+      const count = Number(url.searchParams.get("count") || 10);
+      for (let n = 1; n <= count; n += 1) {
+        ws.send(JSON.stringify({ n }));
+        if (n % 100 === 0) ws.ping(`p${n}`);
+      }
+      ws.close(1000, "done");
+      break;
+    }
     case "/close":
       ws.close(Number(url.searchParams.get("code") || 1000), url.searchParams.get("reason") || "");
       break;
