@@ -46,8 +46,11 @@ async def test_completion_hover_and_diagnostics(client: LanguageClient, grpc_js:
     assert any("did you mean `stock`" in d.message for d in client.diagnostics[uri])
 
 
-async def test_the_same_on_a_connect_request(  # noqa: F811
-    client: LanguageClient, connect_node: Reference, catalog_protoset: Path, tmp_path: Path
+async def test_the_same_on_a_connect_request(
+    client: LanguageClient,  # noqa: F811
+    connect_node: Reference,
+    catalog_protoset: Path,
+    tmp_path: Path,
 ) -> None:
     """A Connect request (an http:// address, `@protocol`) completes, hovers and is checked from its schema
     as a gRPC request is."""
