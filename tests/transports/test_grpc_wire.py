@@ -80,3 +80,12 @@ def test_code_names() -> None:
         "UNKNOWN",
         "UNKNOWN",
     ]
+
+
+def test_a_hostile_length_is_refused_in_any_frame() -> None:
+    """A gRPC-Web trailers frame or a Connect end-of-stream message claiming 4 GB is refused at its length,
+    like a message: nothing is buffered past the limit."""
+    for flags in (0x80, 0x02):
+        with pytest.raises(WireError) as refused:
+            Deframer(1024).feed(bytes((flags,)) + (0xFFFFFFFF).to_bytes(4, "big") + b"x" * 10)
+        assert refused.value.code == "RESOURCE_EXHAUSTED"

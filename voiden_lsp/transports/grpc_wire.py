@@ -117,7 +117,7 @@ class Deframer:
         while end - position >= 5:
             flags = view[position]
             size = int.from_bytes(view[position + 1 : position + 5], "big")
-            if size > limit and not flags & 0x80:
+            if size > limit:  # a trailers or end-of-stream frame too: nothing is buffered past the limit
                 raise WireError("RESOURCE_EXHAUSTED", f"Received message larger than max ({size} vs. {limit})")
             stop = position + 5 + size
             if stop > end:
