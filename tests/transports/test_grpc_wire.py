@@ -89,3 +89,16 @@ def test_a_hostile_length_is_refused_in_any_frame() -> None:
         with pytest.raises(WireError) as refused:
             Deframer(1024).feed(bytes((flags,)) + (0xFFFFFFFF).to_bytes(4, "big") + b"x" * 10)
         assert refused.value.code == "RESOURCE_EXHAUSTED"
+
+
+@given(st.lists(st.binary(min_size=1, max_size=40), max_size=8), st.integers(min_value=1, max_value=7))
+def test_grpc_web_text_is_read_however_its_base64_chunks_are_cut(chunks: list[bytes], step: int) -> None:
+    """grpc-web-text: each chunk base64 on its own (padding between chunks), cut anywhere by the network."""
+    import base64
+
+    from voiden_lsp.transports.grpc_http import _Base64Stream
+
+    text = b"".join(base64.b64encode(chunk) for chunk in chunks)
+    stream = _Base64Stream()
+    decoded = b"".join(stream.feed(text[i : i + step]) for i in range(0, len(text), step))
+    assert decoded == b"".join(chunks)
