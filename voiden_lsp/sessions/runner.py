@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Mapping
-from http.cookiejar import CookieJar
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from voiden_lsp.document import Document, Expectation, MessageBlock, Request
+
+if TYPE_CHECKING:
+    from http.cookiejar import CookieJar
 from voiden_lsp.document.expect import expected_value
 from voiden_lsp.document.expect_words import ORDERING
 from voiden_lsp.errors import TemplateError, VoidenError
@@ -68,11 +70,21 @@ class Runner:
         self.runtime: dict[str, Any] = {} if runtime is None else runtime
         """`process.NAME` values captured from responses (a Voiden app's `runtime-variables`), kept in the
         mapping given (the editor's, for its whole session)."""
-        self.cookies = CookieJar() if cookies is None else cookies
+        self._cookies = cookies
         """What HTTP responses set, sent on later requests (`@no-cookie-jar` opts a request out)."""
         self.secrets = collection.secrets
         logmask.remember(self.secrets)
         self.patterns: PatternWorker = shared_worker()
+
+    @property
+    def cookies(self) -> CookieJar:
+        """The run's cookie jar, made when an HTTP-based request first needs it (http.cookiejar takes 18 ms
+        to import, a tenth of a streaming run's start)."""
+        if self._cookies is None:
+            from http.cookiejar import CookieJar
+
+            self._cookies = CookieJar()
+        return self._cookies
 
     def scope(self, request: Request | None) -> Scope:
         return Scope.for_request(
@@ -106,7 +118,8 @@ class Runner:
                     self.secrets |= basic_credential_secrets(value, self.secrets)
             logmask.remember(self.secrets)
             session.transport = transport_for(resolved)
-            session.transport.cookies = self.cookies
+            if resolved.protocol in ("http", "sse", "graphql"):  # the transports on httpx keep cookies
+                session.transport.cookies = self.cookies
         except VoidenError as exc:
             session.fail(exc.message, exc.range)
         return session

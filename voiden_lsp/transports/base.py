@@ -8,14 +8,16 @@ import json
 import math
 import re
 from collections.abc import AsyncIterator, Callable
-from http.cookiejar import CookieJar
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from voiden_lsp.errors import TransportError
 from voiden_lsp.events import BASE64, JSON, TEXT
 from voiden_lsp.templating import ResolvedRequest, Response
+
+if TYPE_CHECKING:
+    from http.cookiejar import CookieJar
 
 Emitted = tuple[str, dict[str, Any]]
 Deliver = Callable[[str, dict[str, Any]], object]
