@@ -20,17 +20,11 @@ def _client_certificate(ca: dict[str, Path]) -> tuple[Path, Path]:
     folder = ca["ca.pem"].parent
     key, csr, pem = folder / "client.key", folder / "client.csr", folder / "client.pem"
     if not pem.exists():
+        request = ["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=voiden client", "-keyout", str(key)]
+        subprocess.run(["openssl", *request, "-out", str(csr)], check=True, capture_output=True)
+        signing = ["x509", "-req", "-in", str(csr), "-CA", str(ca["ca.pem"]), "-CAkey", str(ca["ca.key"])]
         subprocess.run(
-            ["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=voiden client"]
-            + ["-keyout", str(key), "-out", str(csr)],
-            check=True,
-            capture_output=True,
-        )
-        subprocess.run(
-            ["openssl", "x509", "-req", "-in", str(csr), "-CA", str(ca["ca.pem"]), "-CAkey", str(ca["ca.key"])]
-            + ["-CAcreateserial", "-days", "2", "-out", str(pem)],
-            check=True,
-            capture_output=True,
+            ["openssl", *signing, "-CAcreateserial", "-days", "2", "-out", str(pem)], check=True, capture_output=True
         )
     return pem, key
 
