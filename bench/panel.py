@@ -159,11 +159,10 @@ def run_command(page: Any, title: str) -> None:
     page.keyboard.press("Enter")
 
 
-def received_shown(frame: Any) -> int:
-    """The newest session's `↓N` (a request run again gets its tab beside the earlier ones, last)."""
+def received_counts(frame: Any) -> list[int]:
+    """Every session tab's `↓N`, oldest first (a request run again gets its tab beside the earlier ones, last)."""
     text = frame.evaluate("[...document.querySelectorAll('.tab')].map(t => t.textContent).join(' | ')")
-    counts = [int(n) for n in re.findall(r"↓(\d+)", text)]
-    return counts[-1] if counts else 0
+    return [int(n) for n in re.findall(r"↓(\d+)", text)]
 
 
 def renice_language_server(niceness: int) -> None:
@@ -176,6 +175,7 @@ def renice_language_server(niceness: int) -> None:
 
 def stream(page: Any, frame: Any, count: int) -> tuple[float, dict[str, Any]]:
     """Click Send and wait for the panel to show `count`: the time that took, and the frames meanwhile."""
+    earlier = len(received_counts(frame))  # the tabs of earlier runs: this run's is the next one
     frame.evaluate(FRAMES_REPORT)  # from the click on
     started = time.perf_counter()
     vscode.click_lens(page, "Send", "bench.v1.Ticker")
@@ -186,7 +186,8 @@ def stream(page: Any, frame: Any, count: int) -> tuple[float, dict[str, Any]]:
             page.screenshot(path=str(vscode.SHOTS / "panel-bench-stalled.png"))
             sys.exit(f"the panel showed {shown} of {count} messages in 5 minutes")
         time.sleep(0.1)
-        shown = received_shown(frame)
+        counts = received_counts(frame)
+        shown = counts[-1] if len(counts) > earlier else 0
     return time.perf_counter() - started, frame.evaluate(FRAMES_REPORT)
 
 

@@ -1,5 +1,6 @@
-// The live panel's host side: one webview beside the editor. It forwards each `voiden/events` batch as one
-// message (the server's batching is the only stream), catches a late-opened panel up with
+// The live panel's host side: one webview beside the editor. It forwards the `voiden/events` batches that
+// came within `POST_MS` as one message (each message to a webview is a hop through the workbench, and in a
+// browser workbench through its socket: fewer, larger ones cost less), catches a late-opened panel up with
 // `voiden/sessions`, and carries the panel's buttons back to the server as commands.
 
 import { randomBytes } from "node:crypto";
@@ -13,9 +14,14 @@ export interface PanelServer {
   log(line: string): void;
 }
 
+/** How long events wait to travel with later ones to the panel (the server flushes every 30 ms). */
+const POST_MS = 60;
+
 export class PanelHost implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private ready = false;
+  private pending: protocol.VoidenEvent[] = [];
+  private timer: ReturnType<typeof setTimeout> | undefined;
   private queue: ToPanel[] = [];
   private readonly disposables: vscode.Disposable[] = [];
 
@@ -45,6 +51,7 @@ export class PanelHost implements vscode.Disposable {
         this.panel = undefined;
         this.ready = false;
         this.queue = [];
+        this.pending = [];
       }),
       panel.webview.onDidReceiveMessage((message: FromPanel) => this.receive(message)),
     );
@@ -53,6 +60,19 @@ export class PanelHost implements vscode.Disposable {
   /** A batch from the server: to the panel if it is open (a closed panel catches up when it opens). */
   events(events: protocol.VoidenEvent[]): void {
     if (this.panel === undefined) return;
+    for (const event of events) this.pending.push(event);
+    // a session's end goes at once (its last figures, the lens's state); the rest waits a moment for company
+    const ending = events.some((event) => event.kind === "closed" || event.kind === "error");
+    if (ending) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), POST_MS);
+  }
+
+  private flush(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.pending.length === 0) return;
+    const events = this.pending;
+    this.pending = [];
     this.post({ type: "events", json: JSON.stringify(events) });
   }
 
@@ -62,6 +82,7 @@ export class PanelHost implements vscode.Disposable {
   }
 
   dispose(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
     this.panel?.dispose();
     for (const disposable of this.disposables) disposable.dispose();
   }
