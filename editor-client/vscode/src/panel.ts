@@ -14,14 +14,16 @@ export interface PanelServer {
   log(line: string): void;
 }
 
-/** How long events wait to travel with later ones to the panel (the server flushes every 30 ms). */
-const POST_MS = 60;
+/** At most one message of events to the panel in this time (the server flushes every 30 ms); what comes after
+ * a quiet spell goes at once, so a lone message is never held back. */
+const POST_MS = 120;
 
 export class PanelHost implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private ready = false;
   private pending: protocol.VoidenEvent[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private posted = 0;
   private queue: ToPanel[] = [];
   private readonly disposables: vscode.Disposable[] = [];
 
@@ -63,8 +65,9 @@ export class PanelHost implements vscode.Disposable {
     for (const event of events) this.pending.push(event);
     // a session's end goes at once (its last figures, the lens's state); the rest waits a moment for company
     const ending = events.some((event) => event.kind === "closed" || event.kind === "error");
-    if (ending) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), POST_MS);
+    const wait = this.posted + POST_MS - Date.now();
+    if (ending || (wait <= 0 && this.timer === undefined)) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), wait);
   }
 
   private flush(): void {
@@ -73,6 +76,7 @@ export class PanelHost implements vscode.Disposable {
     if (this.pending.length === 0) return;
     const events = this.pending;
     this.pending = [];
+    this.posted = Date.now();
     this.post({ type: "events", json: JSON.stringify(events) });
   }
 
