@@ -39,6 +39,8 @@ async def test_connect_unary_with_metadata_both_ways(
     events, runner = await on(connect_node, catalog_protoset, text)
     assert kinds(events) == ["connecting", "sent", "open", "received", "status", "trailers", "closed"], events
     assert of(events, "open")[0]["headers"]["x-request-id"] == "r-9"
+    # GetItem says `idempotency_level = NO_SIDE_EFFECTS`: Connect's GET form, the message in the query
+    assert of(events, "open")[0]["headers"]["x-http-method"] == "GET"
     item = of(events, "received")[0]["data"]
     assert item["id"] == of(events, "sent")[0]["data"]["id"]
     # the protobuf JSON mapping, whichever encoding travelled: int64 as a string, Timestamp, a wrapper, a Struct
@@ -154,3 +156,9 @@ def test_voiden_run_and_a_document_parse_without_problems(connect_node: Referenc
     """An http(s):// gRPC address with `@protocol` and `@encoding` is a clean document (no diagnostics)."""
     text = call("GetItem", "{}", meta="@protocol grpc-web\n@encoding text\n")
     assert parse(text).problems == []
+
+
+async def test_a_message_too_long_for_a_url_goes_as_post(connect_node: Reference, catalog_protoset: Path) -> None:
+    events, _ = await on(connect_node, catalog_protoset, call("GetItem", '{"id": "' + "x" * 9000 + '"}'))
+    assert of(events, "open")[0]["headers"]["x-http-method"] == "POST"
+    assert len(of(events, "received")[0]["data"]["id"]) == 9000

@@ -31,6 +31,8 @@ class MethodInfo:
     output: Descriptor
     client_streaming: bool
     server_streaming: bool
+    side_effect_free: bool = False
+    """`option idempotency_level = NO_SIDE_EFFECTS`: Connect may call it with GET."""
 
     @property
     def full_name(self) -> str:
@@ -161,6 +163,7 @@ class Schema:
             method.output_type,
             method.client_streaming,
             method.server_streaming,
+            method.GetOptions().idempotency_level == descriptor_pb2.MethodOptions.NO_SIDE_EFFECTS,
         )
 
     def message(self, full_name: str) -> Descriptor:

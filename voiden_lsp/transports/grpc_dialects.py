@@ -84,5 +84,9 @@ def http_call(
         send_limit=size,
         to_wire=to_wire,
         from_wire=from_wire,
+        get=target.dialect == "connect"
+        and method.side_effect_free
+        and not method.client_streaming
+        and not method.server_streaming,
     )
     return client, call

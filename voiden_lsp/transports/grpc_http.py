@@ -38,6 +38,7 @@ from voiden_lsp.transports.grpc_wire import (
 )
 
 USER_AGENT = f"voiden-lsp/{__version__} httpx"
+MAX_GET_URL = 8 * 1024
 END_STREAM = 0x02
 TRAILERS = 0x80
 _NOT_METADATA = ("content-type", "content-length", "content-encoding", "connection", "keep-alive", "transfer-encoding")
@@ -78,8 +79,11 @@ class HttpCall:
         send_limit: int | None = None,
         to_wire: Callable[[bytes], bytes] | None = None,
         from_wire: Callable[[bytes], bytes] | None = None,
+        get: bool = False,
     ) -> None:
         self.client = client
+        self.get = get
+        """A Connect unary call of a side-effect-free method goes as GET (cacheable), its message in the query."""
         self.url = url
         self.metadata = metadata
         self.dialect = dialect
@@ -148,7 +152,9 @@ class HttpCall:
             assert first is not None
             body = self._frame(first)
             self._ended = True
-        request = self.client.build_request("POST", self.url, headers=self._request_headers(), content=body)
+        request = self._get_request(body) if self.get else None
+        if request is None:
+            request = self.client.build_request("POST", self.url, headers=self._request_headers(), content=body)
         self._exchange = asyncio.create_task(self.client.send(request, stream=True))
         if self.client_streaming:
             if first is not None:
@@ -162,6 +168,19 @@ class HttpCall:
             raise ConnectFailed(exc) from None
         except httpx.HTTPError as exc:
             raise ConnectFailed(_cause(exc)) from None
+
+    def _get_request(self, message: bytes) -> httpx.Request | None:
+        """Connect's GET form: `?connect=v1&encoding=...&message=...` (proto in unpadded base64url); None when
+        the URL would be too long for servers and proxies (then it is a POST)."""
+        encoding = "json" if self.encoding == "json" else "proto"
+        if encoding == "json":
+            params = {"connect": "v1", "encoding": "json", "message": message.decode("utf-8", errors="replace")}
+        else:
+            text = base64.urlsafe_b64encode(message).decode("ascii").rstrip("=")
+            params = {"connect": "v1", "encoding": "proto", "base64": "1", "message": text}
+        headers = [(k, v) for k, v in self._request_headers() if k not in ("content-type", "connect-protocol-version")]
+        request = self.client.build_request("GET", self.url, params=params, headers=headers)
+        return request if len(str(request.url)) <= MAX_GET_URL else None
 
     async def _body(self) -> AsyncIterator[bytes]:
         assert self._outgoing is not None

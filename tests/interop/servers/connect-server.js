@@ -39,6 +39,7 @@ function routes(router) {
       const id = context.requestHeader.get("x-request-id");
       if (id) context.responseHeader.set("x-request-id", id);
       context.responseTrailer.set("x-served-by", "connect-node");
+      context.responseHeader.set("x-http-method", context.requestMethod);
       if (request.id === "missing") throw new ConnectError(`no item with id ${request.id}`, Code.NotFound);
       return item(request.id, 1);
     },
