@@ -156,3 +156,18 @@ def test_what_cannot_be_exported_says_why(collection: Path) -> None:
     assert exported.stdout.startswith("curl")  # the others are still written
     unknown = voiden("export", "api.voiden", "nope", "--to", "curl", cwd=collection)
     assert unknown.returncode == 2 and "no request named nope" in unknown.stderr
+
+
+def test_a_connect_or_grpc_web_request_is_not_exported_as_plain_grpc(collection: Path) -> None:
+    (collection / "api.voiden").write_text(
+        "```grpc name=say\nhttp://127.0.0.1:1 a.v1.S/M\n\n{}\n```\n\n"
+        "```grpc name=web\n@protocol grpc-web\nhttps://127.0.0.1:1 a.v1.S/M\n\n{}\n```\n\n"
+        "```grpc name=plain\n@protocol grpc\nhttp://127.0.0.1:1 a.v1.S/M\n\n{}\n```\n",
+        encoding="utf-8",
+    )
+    for to in ("grpcurl", "http"):
+        exported = voiden("export", "api.voiden", "--to", to, cwd=collection)
+        assert exported.returncode == 1
+        assert "`say` speaks connect (an http(s):// address)" in exported.stderr
+        assert "`web` speaks grpc-web" in exported.stderr and "`buf curl` speaks all three" in exported.stderr
+        assert "127.0.0.1:1" in exported.stdout  # `plain` is plain gRPC to that host and port

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from voiden_lsp.templating import ResolvedRequest, looks_like_json, mask_secrets, masked
-from voiden_lsp.templating.targets import parse_target
+from voiden_lsp.templating.targets import Target, parse_target
 
 TARGETS = ("curl", "httpie", "grpcurl", "websocat", "http")
 """What `voiden export --to` writes, and for which protocols."""
@@ -282,8 +282,20 @@ def _httpie(request: ResolvedRequest, secrets: Secrets, messages: list[str | byt
     return f"{pipe} | {command}" if pipe is not None else command
 
 
-def _grpcurl(request: ResolvedRequest, secrets: Secrets, messages: list[str | bytes], notes: list[str]) -> str:
+def _plain_grpc(request: ResolvedRequest, tool: str) -> Target:
+    """The address of a plain gRPC request; a Connect or gRPC-Web one (an http(s):// address) is refused in
+    words: the tool would call its server in the wrong protocol."""
     target = parse_target(request)
+    if target.dialect != "grpc":
+        raise ExportError(
+            f"`{request.name}` speaks {target.dialect} (an http(s):// address), and {tool} speaks plain gRPC "
+            "only: `buf curl` speaks all three"
+        )
+    return target
+
+
+def _grpcurl(request: ResolvedRequest, secrets: Secrets, messages: list[str | bytes], notes: list[str]) -> str:
+    target = _plain_grpc(request, "grpcurl")
     args = ["grpcurl"]
     if not target.tls:
         args.append("-plaintext")
@@ -355,7 +367,7 @@ def _http(request: ResolvedRequest, secrets: Secrets, messages: list[str | bytes
     if any(isinstance(p, Var) for _, v in request.headers for p in secrets.pieces(v)):
         out.append("# secrets are {{NAME}}: define them in http-client.private.env.json")
     if request.protocol == "grpc":
-        target = parse_target(request)
+        target = _plain_grpc(request, "the .http format's GRPC request")
         out.append(f"GRPC {target.address}/{request.rpc}")
     elif request.protocol == "ws":
         out.append(f"WEBSOCKET {template_text(secrets.url_pieces(request.target, notes))}")
