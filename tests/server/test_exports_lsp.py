@@ -85,3 +85,14 @@ async def test_convert_a_grpcurl_or_websocat_command(client: LanguageClient, tmp
     (ws,) = [a for a in await code_actions(client, uri, 2) if a.title.startswith("Convert")]
     new_text = ws.edit.document_changes[0].edits[0].new_text
     assert "ws://127.0.0.1:9/echo\n```\n\n```message\nhello\n```" in new_text
+
+
+async def test_a_connect_request_is_not_offered_as_plain_grpc(client: LanguageClient, tmp_path: Path) -> None:
+    text = (
+        "```grpc name=say\nhttp://127.0.0.1:9 a.v1.S/M\n\n{}\n```\n\n"
+        "```grpc name=plain\n@protocol grpc\nhttp://127.0.0.1:9 a.v1.S/M\n\n{}\n```\n"
+    )
+    uri = open_doc(client, tmp_path, text)
+    assert not [a for a in await code_actions(client, uri, 1) if a.command == "voiden.copyAs"]
+    offered = [a.title for a in await code_actions(client, uri, 8) if a.command == "voiden.copyAs"]
+    assert offered == ["Copy `plain` as grpcurl", "Copy `plain` as .http"]

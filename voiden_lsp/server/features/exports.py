@@ -38,6 +38,10 @@ def copy_actions(ls: VoidenServer, uri: str, where: types.Range) -> list[types.C
     if request is None:
         return []
     protocol_name = request.protocol
+    target = request.target.text if request.target is not None else ""
+    dialect = protocol_name == "grpc" and target.startswith(("http://", "https://"))
+    if dialect and all(m.value != "grpc" for m in request.metadata if m.key == "protocol"):
+        return []  # Connect or gRPC-Web: grpcurl and the .http format speak plain gRPC only
     return [
         types.Command(f"Copy `{request.name}` as {TITLES[to]}", protocol.CMD_COPY_AS, arguments=[uri, request.name, to])
         for to in TARGETS
