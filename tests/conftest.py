@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import faulthandler
+import os
 import shutil
 import ssl
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +14,10 @@ import pytest
 from voiden_lsp.demo.grpc_server import DemoGrpcServer
 from voiden_lsp.demo.http_server import DemoHttpServer
 from voiden_lsp.demo.ws_server import DemoWebSocketServer
+
+# `voiden run` keeps each exchange in the user's state folder: the suite's go to a folder of its own, never the
+# user's (every `voiden` process the tests start inherits this).
+os.environ.setdefault("VOIDEN_HISTORY_DIR", tempfile.mkdtemp(prefix="voiden-test-history-"))
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_TIME_LIMIT = 120

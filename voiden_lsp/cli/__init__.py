@@ -26,6 +26,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("file", type=Path)
     run.add_argument("names", nargs="*", help="request names (default: every request, in document order)")
     _add_run_options(run)
+    run.add_argument(
+        "--no-history", action="store_true", help="keep nothing of this run in the history (voiden history)"
+    )
 
     test = commands.add_parser(
         "test",
@@ -45,6 +48,31 @@ def build_parser() -> argparse.ArgumentParser:
     test.add_argument("--jobs", "-j", type=int, default=1, help="documents run at once (default 1)")
     test.add_argument("--no-color", action="store_true", help="plain output without colours")
     test.add_argument("--log-level", default="WARNING", help="log to stderr from this level (secrets masked)")
+
+    history = commands.add_parser(
+        "history",
+        help="the exchanges kept by `voiden run` and the editor: `history FILE [NAME]` lists, `history show ID` "
+        "shows one",
+    )
+    history.add_argument("target", help="a document, or `show`")
+    history.add_argument("rest", nargs="?", help="a request name (or, after `show`, a record id)")
+
+    compare = commands.add_parser(
+        "diff", help="compare a request's newest kept exchange with an earlier one (JSON by meaning, keys sorted)"
+    )
+    compare.add_argument("file", type=Path)
+    compare.add_argument("name")
+    compare.add_argument(
+        "--against", type=int, default=1, metavar="N", help="the exchange N before the newest (default 1)"
+    )
+    compare.add_argument(
+        "--ignore",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="leave out a body path (id, items[*].id) or a header (headers.date); repeatable",
+    )
+    compare.add_argument("--no-color", action="store_true", help="plain output without colours")
 
     convert = commands.add_parser("convert", help="write the .voiden document equivalent to a Voiden app .void file")
     convert.add_argument("file", type=Path)
@@ -135,6 +163,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         from voiden_lsp.cli.convert import convert_file
 
         sys.exit(convert_file(args.file, args.output))
+    if args.command in ("history", "diff"):
+        from voiden_lsp.cli import history
+
+        if args.command == "diff":
+            colour = not args.no_color and sys.stdout.isatty()
+            sys.exit(history.diff(args.file, args.name, args.against, args.ignore, color=colour))
+        if args.target == "show" and args.rest and not Path("show").is_file():
+            sys.exit(history.show(args.rest))
+        sys.exit(_quiet_on_a_closed_pipe(lambda: history.list_history(Path(args.target), args.rest)))
     try:
         overrides = _parse_vars(args.var)
     except ValueError as exc:
@@ -177,7 +214,13 @@ def _dispatch(args: argparse.Namespace, printer: JsonPrinter | TerminalPrinter, 
         from voiden_lsp.cli.run import run
 
         return run(
-            args.file, args.names, printer, env=args.env, overrides=overrides, fail_on_status=args.fail_on_status
+            args.file,
+            args.names,
+            printer,
+            env=args.env,
+            overrides=overrides,
+            fail_on_status=args.fail_on_status,
+            history=not args.no_history,
         )
     from voiden_lsp.cli.demo import demo
 

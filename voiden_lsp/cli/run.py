@@ -26,8 +26,11 @@ def run(
     env: str | None,
     overrides: dict[str, str],
     fail_on_status: bool,
+    history: bool = True,
 ) -> int:
-    return asyncio.run(run_file(path, names, printer, env=env, overrides=overrides, fail_on_status=fail_on_status))
+    return asyncio.run(
+        run_file(path, names, printer, env=env, overrides=overrides, fail_on_status=fail_on_status, history=history)
+    )
 
 
 async def run_file(
@@ -40,6 +43,7 @@ async def run_file(
     fail_on_status: bool = False,
     dotenv_files: tuple[str, ...] = (".env",),
     outcomes: list[tuple[str, str | None]] | None = None,
+    history: bool = False,
 ) -> int:
     """Run a document's requests; the exit status: 0 all completed, 1 any failed, 2 bad usage. `outcomes`
     gets (request, why it failed or None) for each request run."""
@@ -68,7 +72,12 @@ async def run_file(
     if path.suffix == ".void":
         for warning in limit_app_sockets(doc, path):
             print(f"voiden: {warning}", file=sys.stderr)
-    runner = Runner(doc, path.resolve(), collection, env=env, overrides=overrides, sinks=[printer])
+    kept = None
+    if history:
+        from voiden_lsp.sessions.history import History
+
+        kept = History(collection.root or path.resolve().parent, by="cli")
+    runner = Runner(doc, path.resolve(), collection, env=env, overrides=overrides, sinks=[printer], history=kept)
     failed = False
     for request in requests:
         spinner = asyncio.create_task(printer.waiting())
@@ -93,6 +102,8 @@ async def run_file(
             outcomes.append((request.name, failure))
     if isinstance(printer, JsonPrinter):
         printer.flush()  # what a last timer would have written
+    if kept is not None and kept.warning:
+        print(f"voiden: warning: {kept.warning}", file=sys.stderr)
     return EXIT_FAILED if failed else EXIT_OK
 
 

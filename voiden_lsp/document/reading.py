@@ -49,6 +49,7 @@ METADATA_KEYS: dict[str, tuple[tuple[str, ...], str]] = {
     "reconnect": (("ws", "socketio", "sse"), "int"),
     "no-redirect": (("http",), "flag"),
     "no-cookie-jar": (("http", "sse"), "flag"),
+    "no-history": (("http", "sse", "ws", "grpc", "socketio", "graphql"), "flag"),
     "namespace": (("socketio",), "text"),
     "operation": (("graphql",), "text"),
     "schema": (("graphql",), "text"),

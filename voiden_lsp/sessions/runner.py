@@ -12,6 +12,8 @@ from voiden_lsp.document import Document, Expectation, MessageBlock, Request
 
 if TYPE_CHECKING:
     from http.cookiejar import CookieJar
+
+    from voiden_lsp.sessions.history import History
 from voiden_lsp.document.expect import expected_value
 from voiden_lsp.document.expect_words import ORDERING
 from voiden_lsp.errors import TemplateError, VoidenError
@@ -56,8 +58,11 @@ class Runner:
         process_env: Mapping[str, str] | None = None,
         cookies: CookieJar | None = None,
         runtime: dict[str, Any] | None = None,
+        history: History | None = None,
     ) -> None:
         self.doc = doc
+        self.history = history
+        """Where each exchange is kept (FORMAT.md section 13); None keeps nothing."""
         self.path = path
         self.collection = collection
         self.env = env
@@ -164,6 +169,21 @@ class Runner:
             if error is not None:
                 text = str(error)
                 self.failed[request.name] = text if len(text) <= 160 else text[:159] + "…"
+        self.keep(session, request)
+
+    def keep(self, session: Session, request: Request) -> None:
+        """The exchange into the history, unless there is none or the request says `@no-history`."""
+        if self.history is None or self.path is None or any(m.key == "no-history" for m in request.metadata):
+            return
+        transport = session.transport
+        self.history.record(
+            self.path,
+            request.name,
+            request=transport.request if transport is not None else None,
+            response=transport.response if transport is not None else None,
+            events=list(session.log),
+            secrets=self.secrets,
+        )
 
     def judge(self, session: Session, request: Request, *, closes: bool = True) -> asyncio.Task[None] | None:
         """Judges `request`'s expectations on `session`'s events: each decision a `check` event, the end
