@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar
 from pathlib import Path
-from typing import Any, Generic, ParamSpec
+from typing import TYPE_CHECKING, Any, Generic, ParamSpec
 from urllib.parse import unquote, urlparse
 
 from lsprotocol import types
@@ -37,6 +37,9 @@ from voiden_lsp.templating import (
     find_root,
     void_context,
 )
+
+if TYPE_CHECKING:
+    from voiden_lsp.sessions.history import History
 
 log = logging.getLogger(__name__)
 KEEP_FINISHED = 5
@@ -258,6 +261,14 @@ class VoidenServer(LanguageServer):
         root = self.workspace.root_path
         return Path(root) if root else None
 
+    def history(self, collection: Collection, path: Path | None) -> History | None:
+        """Where the editor's exchanges are kept: nowhere for an untrusted workspace or an unsaved document."""
+        if not self.settings.trusted or path is None:
+            return None
+        from voiden_lsp.sessions.history import History
+
+        return History(collection.root or path.parent, by="editor")
+
     def collection(self, uri: str) -> Collection:
         """The document's collection, cached per folder and read again when voiden.toml or .env change."""
         path = self.path_of(uri)
@@ -286,14 +297,16 @@ class VoidenServer(LanguageServer):
     def runner(self, uri: str) -> Runner:
         doc = self.document(uri)
         path = self.path_of(uri)
+        collection = self.collection(uri)
         runner = Runner(
             doc,
             path,
-            self.collection(uri),
+            collection,
             env=self.settings.env,
             sinks=[self.batcher],
             cookies=self.cookies,
             runtime=self.runtime,  # the app's runtime variables are the project's, kept across runs
+            history=self.history(collection, path),
         )
         runner.responses = self.responses.setdefault(uri, {})
         return runner
