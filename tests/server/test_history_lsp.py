@@ -15,7 +15,10 @@ from voiden_lsp.sessions.history import History
 
 async def test_a_run_from_the_editor_is_kept(client: LanguageClient, tmp_path: Path) -> None:  # noqa: F811
     with DemoHttpServer() as server:
-        text = f"```http name=health\nGET {server.url}/health\n```\n\n```http name=quiet\n@no-history\nGET {server.url}/health\n```\n"
+        text = (
+            f"```http name=health\nGET {server.url}/health\n```\n\n"
+            f"```http name=quiet\n@no-history\nGET {server.url}/health\n```\n"
+        )
         uri = open_doc(client, tmp_path, text)
         for name in ("health", "quiet"):
             await client.workspace_execute_command_async(
