@@ -162,3 +162,11 @@ async def test_a_message_too_long_for_a_url_goes_as_post(connect_node: Reference
     events, _ = await on(connect_node, catalog_protoset, call("GetItem", '{"id": "' + "x" * 9000 + '"}'))
     assert of(events, "open")[0]["headers"]["x-http-method"] == "POST"
     assert len(of(events, "received")[0]["data"]["id"]) == 9000
+
+
+async def test_the_size_limit_counts_what_travels(connect_node: Reference, catalog_protoset: Path) -> None:
+    """With `@encoding json` the message travels as JSON: `{"id": "abcdef"}` is 16 bytes (8 as protobuf)."""
+    text = call("GetItem", '{"id": "abcdef"}', meta="@encoding json\n@max-message-size 12\n")
+    events, _ = await on(connect_node, catalog_protoset, text)
+    (error,) = of(events, "error")
+    assert "is 16 bytes, over `@max-message-size` (12 bytes)" in error["message"] and not of(events, "sent")

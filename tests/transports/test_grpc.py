@@ -271,3 +271,15 @@ async def test_server_closing_mid_stream_ends_the_session() -> None:
     ending = [e for e in events if e.kind in ("status", "error")]
     assert ending, kinds(events)
     assert ending[-1].fields.get("code") != "OK"
+
+
+async def test_a_message_over_the_size_limit_is_not_sent(grpc_server: DemoGrpcServer) -> None:
+    events, _ = await run(
+        grpc_doc("GetFeature", '{"latitude": 100000, "longitude": 100000}', meta="@max-message-size 4\n"),
+        addr=grpc_server.address,
+    )
+    (error,) = of(events, "error")
+    assert (
+        error["message"] == "the message is 8 bytes, over `@max-message-size` (4 bytes): raise the limit or send less"
+    )
+    assert not of(events, "sent")

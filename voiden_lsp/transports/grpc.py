@@ -14,8 +14,7 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
-from google.protobuf import message_factory
-from google.protobuf.message import DecodeError, Message
+from google.protobuf.message import Message
 
 from voiden_lsp.errors import SchemaError, TransportError
 from voiden_lsp.events import CLOSED, CONNECTING, ERROR, OPEN, RECEIVED, SENT, STATUS, TRAILERS
@@ -24,9 +23,10 @@ from voiden_lsp.templating import ResolvedRequest, Response
 from voiden_lsp.templating.targets import Target, parse_target
 from voiden_lsp.transports.base import Emitted, Transport, value_payload
 from voiden_lsp.transports.grpc_call import Call, ConnectFailed, metadata_from
-from voiden_lsp.transports.grpc_channel import explain_failure, metadata_of, open_channel
+from voiden_lsp.transports.grpc_channel import explain_failure, metadata_of
+from voiden_lsp.transports.grpc_dialects import Codec, open_call
 from voiden_lsp.transports.grpc_reflection import SCHEMAS, SchemaCache
-from voiden_lsp.transports.grpc_wire import Status, WireError, headers_of, rich_details
+from voiden_lsp.transports.grpc_wire import Status, headers_of, rich_details
 
 
 class GrpcTransport(Transport):
@@ -36,6 +36,8 @@ class GrpcTransport(Transport):
         self.schema: Schema | None = None
         self.method: MethodInfo | None = None
         self._call: Any = None
+        self._codec: Codec | None = None
+        self._send_limit: int | None = None
         """A grpc_call.Call, or for Connect and gRPC-Web a grpc_http.HttpCall: the same interface."""
         self._opened = False
         self._received = 0
@@ -65,24 +67,9 @@ class GrpcTransport(Transport):
                 if request.body or not method.client_streaming
                 else None
             )
-            size = request.meta_size("max-message-size")
-            if target.dialect == "grpc":
-                channel = open_channel(request, target)
-                call: Any = Call(
-                    channel,
-                    method.path,
-                    metadata,
-                    timeout=request.timeout,
-                    receive_limit=size,
-                    send_limit=size,
-                    authority=request.meta("authority"),
-                )
-                self._call = call
-            else:
-                from voiden_lsp.transports.grpc_dialects import http_call
-
-                channel, call = http_call(request, target, schema, method, metadata, size)
-                self._call = call
+            self._send_limit = request.meta_size("max-message-size")
+            channel, call, self._codec = open_call(request, target, method, metadata, self._send_limit)
+            self._call = call
             try:
                 if method.client_streaming:
                     await call.start()
@@ -117,8 +104,10 @@ class GrpcTransport(Transport):
                         await closing
 
     def _payload(self, message: Message) -> bytes:
-        payload = bytes(message.SerializeToString())
-        limit = self._call.send_limit if self._call is not None else None
+        """The message as it travels (protobuf, or JSON with `@encoding json`), within `@max-message-size`."""
+        assert self._codec is not None
+        payload = self._codec.encode(message)
+        limit = self._send_limit
         if limit is not None and len(payload) > limit:
             raise TransportError(
                 f"the message is {len(payload)} bytes, over `@max-message-size` ({limit} bytes): "
@@ -135,11 +124,7 @@ class GrpcTransport(Transport):
         assert self._call is not None
         payload = self._payload(message)
         self._sent(message)
-        try:
-            written = await self._call.send(payload)
-        except WireError as exc:
-            raise TransportError(exc.message) from None
-        if not written:
+        if not await self._call.send(payload):
             raise TransportError(f"the call of `{self.request.name}` is no longer open for sending")
 
     async def send(self, message: str | bytes, *, event: str | None = None) -> None:
@@ -168,7 +153,7 @@ class GrpcTransport(Transport):
             headers = await call.initial()
             if headers is not None:  # None: the call ended before the server answered (its status says how)
                 self._open(metadata_from(headers))
-                reason = await self._read_stream(call, method)
+                reason = await self._read_stream(call)
                 if reason is not None:  # a limit of ours ended it: the call is cancelled, not failed
                     call.cancel()
                     self._emit(CLOSED, {"by": "client", "reason": reason, "messages": self._received})
@@ -180,25 +165,19 @@ class GrpcTransport(Transport):
         finally:
             self._end()
 
-    async def _read_stream(self, call: Call, method: MethodInfo) -> str | None:
+    async def _read_stream(self, call: Call) -> str | None:
         """Read the server's messages to their end, or to `@max-messages` / `@duration` (then the reason)."""
         max_messages = self.request.meta_int("max-messages")
         duration = self.request.meta_duration("duration")
         deadline = None if duration is None else asyncio.get_running_loop().time() + duration
-        output = message_factory.GetMessageClass(method.output)
-        parse = output.FromString
+        assert self._codec is not None
+        decode = self._codec.decode
         try:
             async with asyncio.timeout_at(deadline):
                 async for batch in call.batches():
                     for payload in batch:
-                        try:
-                            message = parse(payload)
-                        except DecodeError as exc:
-                            raise TransportError(
-                                f"a message from the server is not a `{method.output.full_name}` ({exc}): "
-                                "the schema and the server disagree; refresh the schema or check `@proto`"
-                            ) from None
-                        self._message(message, len(payload))
+                        message, size = decode(payload)
+                        self._message(message, size)
                         if max_messages is not None and self._received >= max_messages:
                             return f"@max-messages {max_messages} reached"
         except TimeoutError:

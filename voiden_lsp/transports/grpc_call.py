@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 from grpclib.client import Channel
 from grpclib.exceptions import StreamTerminatedError
-from grpclib.metadata import decode_grpc_message, encode_timeout
+from grpclib.metadata import decode_grpc_message
 from grpclib.utils import Wrapper
 
 from voiden_lsp import __version__
@@ -30,7 +30,8 @@ from voiden_lsp.transports.grpc_wire import (
     connect_end,
     decode_bin,
     envelope,
-    metadata_value,
+    metadata_item,
+    request_headers,
 )
 
 USER_AGENT = f"voiden-lsp/{__version__} grpclib"
@@ -105,21 +106,18 @@ class Call:
         *,
         timeout: float | None,
         receive_limit: int | None = None,
-        send_limit: int | None = None,
         authority: str | None = None,
         dialect: str = "grpc",
-        to_wire: Callable[[bytes], bytes] | None = None,
-        from_wire: Callable[[bytes], bytes] | None = None,
+        encoding: str = "proto",
     ) -> None:
         self.channel = channel
         self.dialect = dialect
         """`grpc`, or `connect` (a Connect stream on HTTP/2: a bidirectional call needs both directions at once)."""
-        self.to_wire = to_wire
-        self.from_wire = from_wire
+        self.encoding = encoding
+        """What the messages are on the wire (`proto`, or `json` for Connect): the codec is the transport's."""
         self.path = path
         self.metadata = metadata
         self.timeout = timeout
-        self.send_limit = send_limit
         self.authority = authority
         self._wrapper = Wrapper()
         self._deframer = Deframer(receive_limit)
@@ -153,25 +151,14 @@ class Call:
                     (":path", self.path),
                     (":authority", self.authority or channel._authority),
                 ]
-                user_agent = next((v for k, v in self.metadata if k == "user-agent"), None)
-                if self.dialect == "connect":
-                    kind = "json" if self.to_wire is not None else "proto"
-                    headers += [("content-type", f"application/connect+{kind}"), ("connect-protocol-version", "1")]
-                    headers.append(("connect-accept-encoding", "gzip"))
-                    if self.timeout is not None:
-                        headers.append(("connect-timeout-ms", str(max(1, int(self.timeout * 1000)))))
-                else:
-                    if self.timeout is not None:
-                        headers.append(("grpc-timeout", encode_timeout(max(self.timeout, 0.001))))
-                    headers += [
-                        ("te", "trailers"),
-                        ("content-type", "application/grpc"),
-                        ("grpc-accept-encoding", "identity,deflate,gzip"),
-                    ]
-                headers.append(
-                    ("user-agent", f"{user_agent} {USER_AGENT}" if isinstance(user_agent, str) else USER_AGENT)
+                headers += request_headers(
+                    self.dialect,
+                    self.metadata,
+                    unary=False,  # a Connect call here is a stream (bidi); plain gRPC frames every message
+                    encoding=self.encoding,
+                    timeout=self.timeout,
+                    agent=USER_AGENT,
                 )
-                headers += [(k, metadata_value(k, v)) for k, v in self.metadata if k != "user-agent"]
                 self._release = await stream.send_request(
                     headers, end_stream=end and first is None, _processor=protocol.processor
                 )
@@ -185,13 +172,8 @@ class Call:
             await self.send(first, end=end)
 
     async def send(self, payload: bytes, *, end: bool = False) -> bool:
-        """Write a message; False when the call has ended meanwhile (its status says why)."""
-        if self.to_wire is not None:
-            payload = self.to_wire(payload)
-        if self.send_limit is not None and len(payload) > self.send_limit:
-            raise WireError(
-                "RESOURCE_EXHAUSTED", f"Sent message larger than max ({len(payload)} vs. {self.send_limit})"
-            )
+        """Write a message (as it travels: the transport encodes it); False when the call has ended meanwhile
+        (its status says why)."""
         if self._ended or self.status is not None:
             return False
         try:
@@ -253,7 +235,7 @@ class Call:
             if sink.messages:
                 batch, sink.messages = sink.messages, []
                 self._acknowledge()
-                yield batch if self.from_wire is None else [self.from_wire(p) for p in batch]
+                yield batch
                 continue
             if sink.failure is not None:
                 self.cancel()
@@ -367,5 +349,5 @@ def metadata_from(headers: list[tuple[str, str]]) -> Metadata:
     for key, value in headers:
         if key.startswith((":", "grpc-", "connect-")) or key in ("content-type", "te", "user-agent"):
             continue
-        result.append((key, decode_bin(value) if key.endswith("-bin") else value))
+        result.append(metadata_item(key, value))
     return result

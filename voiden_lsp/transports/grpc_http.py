@@ -17,7 +17,7 @@ import asyncio
 import base64
 import binascii
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -31,17 +31,17 @@ from voiden_lsp.transports.grpc_wire import (
     WireError,
     connect_end,
     connect_status,
-    decode_bin,
     envelope,
     json_object,
-    metadata_value,
+    metadata_item,
+    request_headers,
 )
 
 USER_AGENT = f"voiden-lsp/{__version__} httpx"
 MAX_GET_URL = 8 * 1024
 END_STREAM = 0x02
 TRAILERS = 0x80
-_NOT_METADATA = ("content-type", "content-length", "content-encoding", "connection", "keep-alive", "transfer-encoding")
+_HTTP_ONLY = ("content-length", "content-encoding", "connection", "keep-alive", "transfer-encoding")
 _CLOSED: Any = object()
 
 
@@ -76,9 +76,6 @@ class HttpCall:
         encoding: str,
         timeout: float | None,
         receive_limit: int | None = None,
-        send_limit: int | None = None,
-        to_wire: Callable[[bytes], bytes] | None = None,
-        from_wire: Callable[[bytes], bytes] | None = None,
         get: bool = False,
     ) -> None:
         self.client = client
@@ -91,12 +88,8 @@ class HttpCall:
         self.client_streaming = client_streaming
         self.encoding = encoding
         self.timeout = timeout
-        self.send_limit = send_limit
-        self.to_wire = to_wire or (lambda payload: payload)
-        self.from_wire = from_wire or (lambda payload: payload)
         self.status: Status | None = None
         self.headers: list[tuple[str, str]] | None = None
-        self._limit = receive_limit
         self._deframer = Deframer(receive_limit)
         self._text = _Base64Stream() if dialect == "grpc-web" and encoding == "text" else None
         self._deadline: float | None = None
@@ -111,34 +104,21 @@ class HttpCall:
         return self.status is not None
 
     def _request_headers(self) -> list[tuple[str, str]]:
-        kind = "json" if self.encoding == "json" else "proto"
-        user_agent = next((v for k, v in self.metadata if k == "user-agent"), None)
-        agent = f"{user_agent} {USER_AGENT}" if isinstance(user_agent, str) else USER_AGENT
-        headers: list[tuple[str, str]] = []
-        if self.dialect == "connect":
-            content_type = f"application/{kind}" if self.unary else f"application/connect+{kind}"
-            headers += [("content-type", content_type), ("connect-protocol-version", "1")]
-            if self.timeout is not None:
-                headers.append(("connect-timeout-ms", str(max(1, int(self.timeout * 1000)))))
-            if not self.unary:
-                headers.append(("connect-accept-encoding", "gzip"))
-        else:
-            content_type = "application/grpc-web-text" if self.encoding == "text" else f"application/grpc-web+{kind}"
-            headers += [("content-type", content_type), ("accept", content_type), ("x-grpc-web", "1")]
-            headers += [("grpc-accept-encoding", "identity,deflate,gzip"), ("x-user-agent", agent)]
-            if self.timeout is not None:
-                headers.append(("grpc-timeout", f"{max(1, int(self.timeout * 1000))}m"))
-        headers.append(("user-agent", agent))
-        headers += [(k, metadata_value(k, v)) for k, v in self.metadata if k != "user-agent"]
-        return headers
+        return request_headers(
+            self.dialect,
+            self.metadata,
+            unary=self.unary,
+            encoding=self.encoding,
+            timeout=self.timeout,
+            agent=USER_AGENT,
+        )
 
     def _frame(self, payload: bytes) -> bytes:
-        wire = self.to_wire(payload)
-        if self.send_limit is not None and len(wire) > self.send_limit:
-            raise WireError("RESOURCE_EXHAUSTED", f"Sent message larger than max ({len(wire)} vs. {self.send_limit})")
+        """A message as the dialect carries it (the transport encoded it): bare for Connect unary, else an
+        envelope, in base64 for grpc-web-text."""
         if self.dialect == "connect" and self.unary:
-            return wire
-        framed = envelope(wire)
+            return payload
+        framed = envelope(payload)
         return base64.b64encode(framed) if self._text is not None else framed
 
     async def start(self, first: bytes | None = None, *, end: bool = False) -> None:
@@ -275,7 +255,7 @@ class HttpCall:
         if self.dialect == "connect" and self.unary:
             body = await self._read_whole(response)
             if body is not None:
-                yield [self.from_wire(body)]
+                yield [body]
             return
         iterator = response.aiter_raw()
         while self.status is None:
@@ -304,7 +284,7 @@ class HttpCall:
                 if flags & (END_STREAM | TRAILERS):
                     self._end_frame = (flags, payload)
                 else:
-                    messages.append(self.from_wire(payload))
+                    messages.append(payload)
             if messages:
                 yield messages
 
@@ -359,12 +339,9 @@ def _cause(exc: BaseException) -> BaseException:
 
 
 def _leading(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """Response headers that are metadata (the protocol's own and Connect's trailers left out)."""
-    return [
-        (k, v)
-        for k, v in headers
-        if k not in _NOT_METADATA and not k.startswith(("connect-", "grpc-", "trailer-", ":"))
-    ]
+    """Response headers less HTTP/1.1's own and Connect's `trailer-` ones (grpc_call.metadata_from leaves out
+    what every dialect's protocol sets)."""
+    return [(k, v) for k, v in headers if k not in _HTTP_ONLY and not k.startswith("trailer-")]
 
 
 def _trailers_of(headers: list[tuple[str, str]]) -> Metadata:
@@ -373,5 +350,5 @@ def _trailers_of(headers: list[tuple[str, str]]) -> Metadata:
     for key, value in headers:
         if key.startswith("trailer-"):
             name = key[len("trailer-") :]
-            trailers.append((name, decode_bin(value) if name.endswith("-bin") else value))
+            trailers.append(metadata_item(name, value))
     return trailers

@@ -165,6 +165,52 @@ def metadata_value(key: str, value: str | bytes) -> str:
     return value
 
 
+def grpc_timeout(seconds: float) -> str:
+    """A `grpc-timeout` value (at most 8 digits: whole seconds past 10 s, else milliseconds)."""
+    return f"{int(seconds)}S" if seconds > 10 else f"{max(1, int(seconds * 1000))}m"
+
+
+def request_headers(
+    dialect: str,
+    metadata: list[tuple[str, str | bytes]],
+    *,
+    unary: bool,
+    encoding: str,
+    timeout: float | None,
+    agent: str,
+) -> list[tuple[str, str]]:
+    """A call's headers after the pseudo-headers: what its dialect says about the messages, the deadline and
+    compression, the user agent (after a `User-Agent` line of the request's own), then the metadata."""
+    kind = "json" if encoding == "json" else "proto"
+    mine = next((v for k, v in metadata if k == "user-agent"), None)
+    agent = f"{mine} {agent}" if isinstance(mine, str) else agent
+    if dialect == "connect":
+        headers = [("content-type", f"application/{kind}" if unary else f"application/connect+{kind}")]
+        headers.append(("connect-protocol-version", "1"))
+        if timeout is not None:
+            headers.append(("connect-timeout-ms", str(max(1, int(timeout * 1000)))))
+        if not unary:
+            headers.append(("connect-accept-encoding", "gzip"))
+    elif dialect == "grpc-web":
+        content_type = "application/grpc-web-text" if encoding == "text" else f"application/grpc-web+{kind}"
+        headers = [("content-type", content_type), ("accept", content_type), ("x-grpc-web", "1")]
+        headers += [("grpc-accept-encoding", "identity,deflate,gzip"), ("x-user-agent", agent)]
+        if timeout is not None:
+            headers.append(("grpc-timeout", grpc_timeout(timeout)))
+    else:
+        headers = [("te", "trailers"), ("content-type", "application/grpc")]
+        headers.append(("grpc-accept-encoding", "identity,deflate,gzip"))
+        if timeout is not None:
+            headers.append(("grpc-timeout", grpc_timeout(max(timeout, 0.001))))
+    headers.append(("user-agent", agent))
+    return headers + [(k, metadata_value(k, v)) for k, v in metadata if k != "user-agent"]
+
+
+def metadata_item(name: str, value: str) -> tuple[str, str | bytes]:
+    """A metadata entry read from the wire: a `-bin` value decoded from its base64."""
+    return (name, decode_bin(value) if name.endswith("-bin") else value)
+
+
 def decode_bin(value: str) -> bytes:
     text = value.strip()
     try:
@@ -264,6 +310,6 @@ def connect_end(payload: bytes | None) -> Status:
     for key, values in (metadata if isinstance(metadata, dict) else {}).items():
         for value in values if isinstance(values, list) else [values]:
             name = str(key).lower()
-            trailers.append((name, decode_bin(str(value)) if name.endswith("-bin") else str(value)))
+            trailers.append(metadata_item(name, str(value)))
     error = end.get("error")
     return connect_status(error if isinstance(error, dict) else None, trailers)
