@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from voiden_lsp.cli.output import EXIT_FAILED, EXIT_OK, EXIT_USAGE
-from voiden_lsp.sessions.history import History, Record, age, state_folder
+from voiden_lsp.sessions.history import History, Record, age, find
 from voiden_lsp.templating import Collection
 
 
@@ -48,11 +48,10 @@ def list_history(path: Path, name: str | None) -> int:
 
 
 def show(record_id: str) -> int:
-    found = next((p for p in state_folder().glob(f"*/*/{record_id}.json")), None) if _safe(record_id) else None
-    if found is None:
+    record = find(record_id)
+    if record is None:
         print(f"voiden: no history record {record_id} (ids come from `voiden history FILE`)", file=sys.stderr)
         return EXIT_USAGE
-    record = Record(json.loads(found.read_text(encoding="utf-8")), found)
     data = record.data
     sent = data.get("sent") or {}
     print(f"{data.get('request')} in {data.get('document')}, {data.get('when')} ({data.get('by')})")
@@ -174,8 +173,3 @@ def _status(data: dict[str, Any]) -> str:
 def _size(data: dict[str, Any]) -> str:
     size = int(data.get("size") or 0)
     return f"{size / 1024:.1f} KB" if size >= 1024 else f"{size} B"
-
-
-def _safe(record_id: str) -> bool:
-    """An id is ours (digits, T, a dash, hex): never a path."""
-    return re.fullmatch(r"[0-9]{8}T[0-9]{9}-[0-9a-f]{4}", record_id) is not None

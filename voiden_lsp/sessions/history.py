@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import secrets as random
 import sys
 import time
@@ -133,7 +134,7 @@ class History:
             "cut": cut,
             "messages": sum(1 for e in streamed if e.kind == RECEIVED and not e.fields.get("control")),
             "error": next((mask(str(e.fields.get("message", ""))) for e in events if e.kind == "error"), None),
-            "events": [json.loads(e.json_line()) for e in events[:MAX_EVENTS]],
+            "events": [e.to_json() for e in events[:MAX_EVENTS]],
             "events_left_out": max(0, len(events) - MAX_EVENTS),
         }
         folder = self.request_folder(document, name)
@@ -142,7 +143,9 @@ class History:
             _write_atomic(folder / f"{record_id}.body", mask(kept).encode("utf-8", errors="surrogatepass"))
             path = folder / f"{record_id}.json"
             _write_atomic(path, json.dumps(data, ensure_ascii=False, indent=1).encode())
-            (self.folder / "collection.txt").write_text(str(self.collection_root) + "\n", encoding="utf-8")
+            named = self.folder / "collection.txt"
+            if not named.exists():
+                named.write_text(str(self.collection_root) + "\n", encoding="utf-8")
             self._prune(folder)
         except OSError as exc:
             self.warning = f"history not kept: cannot write {self.folder} ({exc.strerror or exc})"
@@ -190,17 +193,19 @@ class History:
                     found.append(record)
         return sorted(found, key=lambda r: r.id, reverse=True)
 
-    def find(self, record_id: str) -> Record | None:
-        for path in self.folder.glob(f"*/{record_id}.json"):
-            return _read(path)
+
+def find(record_id: str) -> Record | None:
+    """A record by its id, in any collection's history; an id that is not one of ours (a path) finds none."""
+    if re.fullmatch(r"[0-9]{8}T[0-9]{9}-[0-9a-f]{4}", record_id) is None:
         return None
+    return next((r for p in state_folder().glob(f"*/*/{record_id}.json") if (r := _read(p)) is not None), None)
 
 
 def _request_json(request: ResolvedRequest, mask: Any) -> dict[str, Any]:
     return {
         "method": request.method,
         "target": mask(request.target),
-        "rpc": getattr(request, "rpc", None) or None,
+        "rpc": request.rpc or None,
         "headers": [[k, mask(v)] for k, v in request.headers],
         "body": mask(request.body) if isinstance(request.body, str) else None,
     }
