@@ -375,8 +375,14 @@ def run_grpc_chat(page: Any) -> None:
     header = frame.locator(".session-header").inner_text()
     assert "routeguide.RouteGuide/RouteChat" in header and "bidirectional streaming" in header, header
     before = received.count()
-    click_lens(page, "Send message", "name=route-chat", nth_below=True)
-    until(lambda: received.count() > before, "the echo of the message block")
+    click_lens(  # clicked again if it landed on a lens being redrawn
+        page,
+        "Send message",
+        "name=route-chat",
+        nth_below=True,
+        until_shown=lambda: received.count() > before,
+        what="the echo of the message block",
+    )
     assert "echo:" in received.last.inner_text()
     received.last.click()  # the whole message, as a tree, below the timeline
     until(lambda: "echo:" in frame.locator(".detail .tree").inner_text(), "the message in the detail view")
@@ -398,18 +404,34 @@ def run_grpc_chat(page: Any) -> None:
 def run_websocket_echo(page: Any) -> None:
     page.locator(".editor-group-container").first.click(position={"x": 200, "y": 200})  # the focus was in the panel
     open_file(page, "05-websocket.voiden", 30)
-    click_lens(page, "Connect", "name=echo")
     frame = panel_frame(page)
-    until(lambda: frame.locator(".tab-group").count() == 2, "a second request's tab")
+    click_lens(
+        page,
+        "Connect",
+        "name=echo",
+        until_shown=lambda: frame.locator(".tab-group").count() == 2,
+        what="a second request's tab",
+    )
     until(lambda: frame.locator(".tab.selected .badge.state-open").count() == 1, "the WebSocket to open")
     received = frame.locator(".row.kind-received")
     until(lambda: received.count() >= 1, "the echo of the first message")
     before = received.count()
-    click_lens(page, "Send message", "name=echo", nth_below=True)
-    until(lambda: received.count() > before, "the echo of the message block")
+    click_lens(
+        page,
+        "Send message",
+        "name=echo",
+        nth_below=True,
+        until_shown=lambda: received.count() > before,
+        what="the echo of the message block",
+    )
     assert "lucky" in received.last.inner_text()
-    click_lens(page, "Close", "name=echo")  # the lens this time
-    until(lambda: frame.locator(".tab.selected .badge.state-closed").count() == 1, "the WebSocket to close")
+    click_lens(  # the lens this time
+        page,
+        "Close",
+        "name=echo",
+        until_shown=lambda: frame.locator(".tab.selected .badge.state-closed").count() == 1,
+        what="the WebSocket to close",
+    )
     assert "closed by client" in frame.locator(".row.kind-closed").last.inner_text()
     header = frame.locator(".session-header").inner_text()
     assert "WS" in header and "/echo" in header
