@@ -46,6 +46,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="also write a report: junit:FILE (JUnit XML for CI) or json:FILE; repeatable",
     )
     test.add_argument("--jobs", "-j", type=int, default=1, help="documents run at once (default 1)")
+    test.add_argument(
+        "--update-snapshots",
+        action="store_true",
+        help="each `matches snapshot` takes this run's value into __snapshots__/ (review the diff before committing)",
+    )
     test.add_argument("--no-color", action="store_true", help="plain output without colours")
     test.add_argument("--log-level", default="WARNING", help="log to stderr from this level (secrets masked)")
 
@@ -203,6 +208,7 @@ def _dispatch(args: argparse.Namespace, printer: JsonPrinter | TerminalPrinter, 
             jobs=args.jobs,
             reports=args.report,
             colour=False if args.no_color else None,
+            update_snapshots=args.update_snapshots,
         )
     if args.command == "export":
         from voiden_lsp.cli.export import export_file

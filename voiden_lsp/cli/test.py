@@ -35,13 +35,14 @@ async def run_all(
     jobs: int,
     out: IO[str],
     style: Style,
+    update_snapshots: bool = False,
 ) -> list[Suite]:
     """Each document's suite, printed as it finishes (in order when `jobs` is 1)."""
     gate = asyncio.Semaphore(max(jobs, 1))
 
     async def one(path: Path) -> Suite:
         async with gate:
-            suite = await run_suite(path, env=env, overrides=overrides)
+            suite = await run_suite(path, env=env, overrides=overrides, update_snapshots=update_snapshots)
         print_suite(suite, out, style)
         return suite
 
@@ -59,8 +60,12 @@ def print_suite(suite: Suite, out: IO[str], style: Style) -> None:
         tally = f"{sum(c.passed for c in case.checks)}/{len(case.checks)} expectations, " if case.checks else ""
         out.write(f"  {mark} {case.name}  {style(f'({tally}{_ms(case.seconds)})', '2')}\n")
         for check in case.checks:
-            if not check.passed:
-                out.write(f"      {style('✘', '31')} {check.message}  {style(f'line {check.line}', '2')}\n")
+            if not check.passed:  # a snapshot's diff follows its first line
+                first, *diff = check.message.split("\n")
+                out.write(f"      {style('✘', '31')} {first}  {style(f'line {check.line}', '2')}\n")
+                for line in diff:
+                    colour = "32" if line.startswith("+") else "31" if line.startswith("-") else "2"
+                    out.write(f"        {style(line, colour)}\n")
         if not case.passed and not any(not c.passed for c in case.checks):
             out.write(f"      {style('✘', '31')} {case.failure}\n")
     out.flush()
@@ -206,6 +211,7 @@ def run_tests(
     jobs: int,
     reports: Sequence[str],
     colour: bool | None,
+    update_snapshots: bool = False,
 ) -> int:
     """The whole command: 0 when every request passed, 1 when one failed, 2 for bad usage."""
     out = sys.stdout
@@ -223,7 +229,11 @@ def run_tests(
         print(f"voiden: no such file or folder: {', '.join(missing)}", file=sys.stderr)
         return 2
     begun = time.perf_counter()
-    suites = asyncio.run(run_all(documents, env=env, overrides=overrides, jobs=jobs, out=out, style=style))
+    suites = asyncio.run(
+        run_all(
+            documents, env=env, overrides=overrides, jobs=jobs, out=out, style=style, update_snapshots=update_snapshots
+        )
+    )
     passed, failed, line = summary(suites, time.perf_counter() - begun)
     if passed + failed == 0:
         where = ", ".join(str(p) for p in paths) or "."

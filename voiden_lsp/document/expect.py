@@ -121,6 +121,8 @@ def read_line(text: str, where: Any, protocol: str) -> Expectation:
         )
         raise BadLine(f"unknown operator `{written}`{hint}", (op_start, op_end))
     rest = words[used + 1 :]
+    if operator == "matches" and rest and text[rest[0][0] : rest[0][1]].lower() == "snapshot":
+        return _snapshot(text, where, subject, (first, subject_end), (op_start, op_end), rest)
     within: float | None = None
     within_range: Range | None = None
     if len(rest) >= 2 and text[rest[-2][0] : rest[-2][1]].lower() == "within":
@@ -179,6 +181,64 @@ def read_line(text: str, where: Any, protocol: str) -> Expectation:
         within=within,
         within_range=within_range,
         subject_text=text[first:subject_end],
+    )
+
+
+_SNAPSHOT_PATH = re.compile(
+    r"[\w$*\-]+(?:\.[\w$*\-]+|\[(?:\*|-?\d+|\"[^\"]*\")\])*|\[(?:\*|-?\d+)\](?:\.[\w$*\-]+|\[(?:\*|-?\d+)\])*"
+)
+
+
+def _snapshot(
+    text: str,
+    where: Any,
+    subject: Subject,
+    subject_span: tuple[int, int],
+    operator_span: tuple[int, int],
+    rest: list[tuple[int, int]],
+) -> Expectation:
+    """`body matches snapshot [ignoring PATH, ...]`, `message[N] matches snapshot`, `messages matches snapshot`."""
+    first, subject_end = subject_span
+    written = text[first:subject_end]
+    if subject.kind not in ("body", "message", "messages") or (subject.kind == "message" and subject.index is None):
+        raise BadLine(
+            f"`{written}` has no snapshot: snapshots are of `body` (or `body.PATH`), `message[N]` and `messages`",
+            subject_span,
+        )
+    ignoring: tuple[str, ...] = ()
+    if len(rest) > 1:
+        start, end = rest[1]
+        if text[start:end].lower() != "ignoring":
+            raise BadLine(
+                "after `matches snapshot` only `ignoring PATH, ...` may follow (`ignoring id, items[*].createdAt`)",
+                (start, rest[-1][1]),
+            )
+        paths = [p.strip() for p in text[end:].split(",")]
+        if not any(paths) or not all(paths):
+            raise BadLine(
+                "`ignoring` needs the paths to leave out, comma-separated: `ignoring id, items[*].id`",
+                (start, len(text.rstrip())),
+            )
+        for path in paths:
+            if _SNAPSHOT_PATH.fullmatch(path) is None:
+                offset = text.index(path, end)
+                raise BadLine(
+                    f"`{path}` is not a path: write `id`, `items[*].id` or `headers.date`", (offset, offset + len(path))
+                )
+        ignoring = tuple(paths)
+    end = len(text.rstrip())
+    return Expectation(
+        text=text[first:end],
+        range=where(first, end),
+        subject=subject,
+        subject_range=where(*subject_span),
+        operator="matches",
+        operator_range=where(*operator_span),
+        expected=None,
+        expected_range=where(*rest[0]),
+        subject_text=written,
+        snapshot=True,
+        ignoring=ignoring,
     )
 
 

@@ -200,6 +200,10 @@ class Expectation:
     within_range: Range | None = None
     subject_text: str = ""
     """The subject as written (`body.items[0].id`, `header Content-Type`)."""
+    snapshot: bool = False
+    """`SUBJECT matches snapshot`: compared with the value stored in `__snapshots__/` (FORMAT.md section 13)."""
+    ignoring: tuple[str, ...] = ()
+    """A snapshot's paths left out of the comparison (`ignoring id, items[*].createdAt`)."""
 
     @property
     def line(self) -> int:
@@ -211,7 +215,7 @@ class Expectation:
         if self.within is not None:
             return True
         kind = self.subject.kind
-        if kind == "any":
+        if kind == "any" or (kind == "messages" and self.snapshot):  # all of them: the stream's own end
             return True
         if kind == "message":
             return self.subject.index is not None and self.subject.index >= 0

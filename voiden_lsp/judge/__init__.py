@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 from collections import deque
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from voiden_lsp.document import BadExpectation, Expectation, Subject
 from voiden_lsp.document.expect_words import OPERATORS, UNARY
 from voiden_lsp.events import CLOSED, ERROR, JSON, OPEN, RECEIVED, STATUS, TRAILERS, Event
+from voiden_lsp.judge import compare
 from voiden_lsp.judge.values import (
     MISSING,
     Search,
@@ -35,6 +36,18 @@ from voiden_lsp.judge.values import (
 
 #: Bytes of an HTTP body kept for `body` subjects (the transports cut events at 64 KB each).
 BODY_LIMIT = 4 * 1024 * 1024
+#: Messages kept for a `messages matches snapshot`: a longer stream is snapshotted by `message[N]`.
+SNAPSHOT_MESSAGES = 1000
+
+
+@dataclass
+class Snapshot:
+    """The expected value of `SUBJECT matches snapshot`: the stored value (MISSING when there is none yet), and
+    whether this run replaces it (`--update-snapshots`). `mask` hides the secrets of what is compared and kept."""
+
+    stored: Any
+    update: bool = False
+    mask: Callable[[Any], Any] = field(default=lambda value: value)
 
 
 @dataclass(frozen=True)
@@ -76,6 +89,12 @@ class Judge:
         self.search = search
         self.checks = [_Check(self, e, value) for e, value in expectations]
         self.verdicts: list[Verdict] = []
+        self.snapshots: list[tuple[Expectation, Any]] = []
+        """Values to store as snapshots (first runs and `--update-snapshots`), as judged."""
+        self.messages: list[Any] | None = (
+            [] if any(c.expectation.snapshot and c.subject.kind == "messages" for c in self.checks) else None
+        )
+        self.messages_cut = False
         self._early = [Verdict(b.range.start.line, b.text, False, None, MISSING, b.message) for b in bad]
         self.opened_at: float | None = None
         self.last_time = 0.0
@@ -136,6 +155,11 @@ class Judge:
             self._take_body(fields)
             if self.last.maxlen:
                 self.last.append((self.received - 1, event))
+            if self.messages is not None:
+                if len(self.messages) < SNAPSHOT_MESSAGES:
+                    self.messages.append(message_value(fields, ())[0])
+                else:
+                    self.messages_cut = True
             for check in self.checks:
                 if check.verdict is None:
                     verdict = check.on_message(self.received - 1, fields)
@@ -272,7 +296,8 @@ class _Check:
         self.matched = 0
 
     def decide(self, passed: bool, actual: Any, message: str) -> Verdict:
-        expected = None if isinstance(self.value, ValueError) else expected_shown(self.value)
+        plain = isinstance(self.value, (ValueError, Snapshot))
+        expected = "snapshot" if isinstance(self.value, Snapshot) else None if plain else expected_shown(self.value)
         self.verdict = Verdict(self.expectation.line, self.text, passed, expected, actual, message)
         return self.verdict
 
@@ -280,6 +305,8 @@ class _Check:
         """Verdict on `actual` (MISSING with `why` when the subject is not there)."""
         if isinstance(self.value, ValueError):
             return self.decide(False, actual, f"{self.text}: {self.value}")
+        if isinstance(self.value, Snapshot):
+            return self._against_snapshot(self.value, actual, why)
         try:
             passed = holds(self.operator, actual, self.value, self.judge.search)
         except SearchAborted as exc:
@@ -297,6 +324,28 @@ class _Check:
     def _subject_text(self) -> str:
         return self.expectation.subject_text
 
+    def _against_snapshot(self, snapshot: Snapshot, actual: Any, why: str) -> Verdict:
+        if actual is MISSING:
+            return self.decide(
+                False, actual, f"expected {self.text}, but {why or f'{self._subject_text()} is not there'}"
+            )
+        ignoring = self.expectation.ignoring
+        value = compare.without(snapshot.mask(actual), ignoring)
+        if snapshot.stored is MISSING or snapshot.update:
+            self.judge.snapshots.append((self.expectation, value))
+            done = "written" if snapshot.stored is MISSING else "updated"
+            return self.decide(True, value, f"{self.text}: snapshot {done}")
+        before, after = compare.lines(compare.without(snapshot.stored, ignoring)), compare.lines(value)
+        if before == after:  # the same JSON, key order aside
+            return self.decide(True, value, f"{self.text}: the same as the snapshot")
+        diff = compare.unified(before, after, "snapshot", "this run", compare.MAX_DIFF_LINES)
+        return self.decide(
+            False,
+            value,
+            f"expected {self.text}, but it differs from the snapshot (`voiden test --update-snapshots` keeps "
+            "this run's):\n" + "\n".join(diff),
+        )
+
     # -- as messages arrive ----------------------------------------------------------------------
 
     def on_message(self, index: int, fields: dict[str, Any]) -> Verdict | None:
@@ -304,6 +353,8 @@ class _Check:
         if isinstance(self.value, ValueError):
             return None
         if kind == "messages":
+            if self.expectation.snapshot:
+                return None  # judged on all of them at the end
             count = self.judge.received
             if self.operator in ("greater-equal", "greater-than") and holds(
                 self.operator, count, self.value, self.judge.search
@@ -338,6 +389,15 @@ class _Check:
     def at_end(self) -> Verdict:
         """The session ended with this undecided."""
         kind = self.subject.kind
+        if kind == "messages" and self.expectation.snapshot:
+            if self.judge.messages_cut:
+                return self.decide(
+                    False,
+                    MISSING,
+                    f"{self.text}: over {SNAPSHOT_MESSAGES} messages came, too many for one snapshot: "
+                    "snapshot `message[N]` instead",
+                )
+            return self.judged(self.judge.messages or [])
         if kind in ("any", "every", "messages") or (kind == "message" and (self.subject.index or 0) >= 0):
             return self._unmet("")
         value, why = self.judge.value_of(self.subject)
@@ -370,6 +430,7 @@ __all__ = [
     "UNARY",
     "Judge",
     "SearchAborted",
+    "Snapshot",
     "Verdict",
     "equal",
     "holds",

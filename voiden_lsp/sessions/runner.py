@@ -18,9 +18,10 @@ from voiden_lsp.document.expect import expected_value
 from voiden_lsp.document.expect_words import ORDERING
 from voiden_lsp.errors import TemplateError, VoidenError
 from voiden_lsp.events import CHECK, CLOSED, ERROR, Event
-from voiden_lsp.judge import Judge
+from voiden_lsp.judge import Judge, Snapshot
 from voiden_lsp.sessions.patterns import PatternWorker, shared_worker
 from voiden_lsp.sessions.session import Session, Sink
+from voiden_lsp.sessions.snapshots import Snapshots, masked_value
 from voiden_lsp.templating import (
     Collection,
     ResolvedRequest,
@@ -59,8 +60,12 @@ class Runner:
         cookies: CookieJar | None = None,
         runtime: dict[str, Any] | None = None,
         history: History | None = None,
+        update_snapshots: bool = False,
     ) -> None:
         self.doc = doc
+        self.update_snapshots = update_snapshots
+        """`--update-snapshots`: each `matches snapshot` takes this run's value."""
+        self._snapshots: Snapshots | None = None
         self.history = history
         """Where each exchange is kept (FORMAT.md section 13); None keeps nothing."""
         self.path = path
@@ -190,7 +195,9 @@ class Runner:
         judged once the session ends. With `closes`, a live or streaming session is closed as soon as every
         expectation that waits is decided (or its deadline passed). The task returned keeps the time."""
         scope = self.scope(request)
-        values = [(e, self.expected(e, scope)) for e in request.expectations]
+        values = [
+            (e, self.snapshot(request, e) if e.snapshot else self.expected(e, scope)) for e in request.expectations
+        ]
         bad = [b for block in request.expects for b in block.bad]
         judge = Judge(values, bad, protocol=request.protocol, search=self.patterns.search)
         for event in list(session.log):  # what came before the judge: an `error` that stops the request
@@ -223,6 +230,11 @@ class Runner:
         def ended() -> None:
             for verdict in [*judge.start(), *judge.finish()]:
                 session.emit(CHECK, verdict.fields())
+            if judge.snapshots and self._snapshots is not None:
+                self._snapshots.save(request.name, {e.subject_text: value for e, value in judge.snapshots})
+                if self._snapshots.problem:
+                    session.fail(self._snapshots.problem)
+                    self._snapshots.problem = None
 
         session.watchers.append(watch)
         session.on_end.append(ended)
@@ -248,6 +260,15 @@ class Runner:
                     return
 
         return asyncio.get_running_loop().create_task(keep_time(), name=f"voiden judge {session.id}")
+
+    def snapshot(self, request: Request, expectation: Expectation) -> Snapshot | ValueError:
+        """The expected value of a `matches snapshot` line: what `__snapshots__/` holds for it."""
+        if self.path is None:
+            return ValueError("a snapshot is kept beside its document: save the document to a file first")
+        if self._snapshots is None:
+            self._snapshots = Snapshots(self.path, update=self.update_snapshots)
+        stored = self._snapshots.stored(request.name, expectation.subject_text)
+        return Snapshot(stored, self.update_snapshots, lambda value: masked_value(value, self.secrets))
 
     @staticmethod
     def failure(session: Session, request: Request) -> str | None:
