@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from voiden_lsp.events import RECEIVED, SENT, Event
+from voiden_lsp.judge import compare
 from voiden_lsp.templating import ResolvedRequest, Response, mask_secrets
 
 KEEP = 20
@@ -253,3 +254,77 @@ def age(record: Record) -> str:
         if seconds >= size:
             return f"{seconds // size} {unit} ago"
     return f"{seconds} s ago"
+
+
+def title(record: Record) -> str:
+    """`20261204T101500123-ab12 (2026-12-04T10:15:00.123+00:00)`: a record as a diff names it."""
+    return f"{record.id} ({record.data.get('when')})"
+
+
+def record_text(record: Record) -> list[str]:
+    """A record as `voiden history show` prints it: what was sent (`>` lines), then what came (`<` lines)."""
+    data = record.data
+    sent = data.get("sent") or {}
+    lines = [f"{data.get('request')} in {data.get('document')}, {data.get('when')} ({data.get('by')})"]
+    lines.append("> " + " ".join(str(p) for p in (sent.get("method"), sent.get("target"), sent.get("rpc")) if p))
+    lines += [f"> {name}: {value}" for name, value in sent.get("headers") or []]
+    if sent.get("body"):
+        lines += [">", *str(sent["body"]).splitlines()]
+    lines.append(f"< {status_text(data)}  {data.get('time_ms')} ms  {size_text(data)}")
+    lines += [f"< {name}: {value}" for name, value in (data.get("headers") or {}).items()]
+    if data.get("error"):
+        lines.append(f"< error: {data['error']}")
+    messages = _messages(data)
+    if messages and data.get("protocol") not in ("http", "graphql", None):
+        for index, event in enumerate(messages):
+            lines.append(f"< message[{index}]:")
+            lines += compare.lines(event.get("data"))
+    else:
+        body = record.body()
+        if body:
+            lines += ["<", *body.splitlines()]
+    if data.get("cut"):
+        lines.append(f"(the body is kept cut: {data.get('size')} bytes in all)")
+    return lines
+
+
+def comparable(record: Record, ignore: list[str]) -> list[str]:
+    """A record as lines that compare by meaning: the status, the headers sorted, JSON with its keys sorted
+    (the paths in `ignore` left out; `headers.NAME` a header); a stream's messages the same way, in order."""
+    data = record.data
+    headers = {k.lower(): v for k, v in (data.get("headers") or {}).items()}
+    for path in ignore:
+        if path.lower().startswith("headers."):
+            headers.pop(path[len("headers.") :].lower(), None)
+    lines = [f"status: {status_text(data)}"] + [f"{k}: {v}" for k, v in sorted(headers.items())] + [""]
+    body_paths = [p for p in ignore if not p.lower().startswith("headers.")]
+    messages = _messages(data)
+    if data.get("protocol") not in ("http", "graphql", None) and messages:
+        for index, event in enumerate(messages):
+            lines.append(f"message[{index}]:")
+            lines += compare.lines(compare.without(event.get("data"), body_paths))
+        return lines
+    body = record.body()
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return lines + body.splitlines()
+    return lines + compare.lines(compare.without(value, body_paths))
+
+
+def _messages(data: dict[str, Any]) -> list[dict[str, Any]]:
+    return [e for e in data.get("events") or [] if e.get("kind") == RECEIVED and not e.get("control")]
+
+
+def status_text(data: dict[str, Any]) -> str:
+    if data.get("error") and data.get("status") is None:
+        return "error"
+    status = data.get("status")
+    if status is None and data.get("messages"):
+        return f"{data['messages']} msgs"
+    return "-" if status is None else str(status)
+
+
+def size_text(data: dict[str, Any]) -> str:
+    size = int(data.get("size") or 0)
+    return f"{size / 1024:.1f} KB" if size >= 1024 else f"{size} B"
