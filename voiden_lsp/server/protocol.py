@@ -33,6 +33,19 @@ CMD_EXPORT: Final = "voiden.export"
 #: server for `voiden.export` and puts the text on its clipboard (the server does not register it).
 CMD_COPY_AS: Final = "voiden.copyAs"
 
+#: Client -> server request: `{"uri", "request"}` -> HistoryResult, the request's kept runs, newest first.
+HISTORY: Final = "voiden/history"
+#: Client -> server request: `{"uri", "id"}` -> HistoryRecordResult: one kept run as a session and as text.
+HISTORY_RECORD: Final = "voiden/historyRecord"
+#: Client -> server request: `{"uri", "request", "older"?, "newer"?, "ignore"?}` -> CompareResult.
+COMPARE: Final = "voiden/compare"
+#: `[uri, request]`: the `History (n)` lens. A client of ours lists the runs itself (HISTORY); the server, for
+#: any other client, writes the listing to a file and asks the client to show it.
+CMD_HISTORY: Final = "voiden.history"
+#: `[uri, request, older?, newer?]`: "Compare with the previous run". A client of ours opens its diff view on
+#: COMPARE's texts; the server, for any other client, writes the unified diff to a file and shows it.
+CMD_COMPARE: Final = "voiden.compare"
+
 FLUSH_SECONDS: Final = 0.03
 FLUSH_EVENTS: Final = 500
 
@@ -85,3 +98,45 @@ class EnvironmentsResult:
     current: str | None
     """The one chosen with `voiden.selectEnv` or the `env` setting (None: the collection's default)."""
     default: str | None
+
+
+@attrs.define
+class HistoryEntry:
+    id: str
+    when: str
+    """ISO 8601, UTC."""
+    age: str
+    by: str
+    """`editor` or `cli`."""
+    status: str
+    time_ms: float | None
+    size: str
+    error: str | None
+
+
+@attrs.define
+class HistoryResult:
+    runs: list[HistoryEntry]
+
+
+@attrs.define
+class HistoryRecordResult:
+    session: SessionInfo
+    """The run as a finished session (id `history:ID`), its events as kept."""
+    text: str
+    """The run as `voiden history show` prints it."""
+
+
+@attrs.define
+class CompareSide:
+    id: str
+    title: str
+    text: str
+    """The run as lines that compare by meaning: status, sorted headers, JSON with sorted keys."""
+
+
+@attrs.define
+class CompareResult:
+    older: CompareSide
+    newer: CompareSide
+    same: bool

@@ -417,6 +417,10 @@ class VoidenServer(LanguageServer):
             return
         super().report_server_error(error, source)
 
+    def show_documents(self) -> bool:
+        """Whether the client opens a document the server names (`window/showDocument`)."""
+        return bool(get_capability(self.client_capabilities, "window.show_document.support", False))
+
     def session_changed(self) -> None:
         """Sessions changed state: the code lenses show it."""
         if self.shutting_down:

@@ -14,6 +14,7 @@ from voiden_lsp.server.features import (
     diagnostics,
     expectations,
     exports,
+    history,
     hover,
     outline,
     sample_data,
@@ -108,6 +109,17 @@ def create_server() -> VoidenServer:
         ls.settings.update(settings if isinstance(settings, dict) else {})
         diagnostics.republish_all(ls)
 
-    for feature in (diagnostics, sessions, expectations, completion, hover, outline, semantic, sample_data, exports):
+    for feature in (
+        diagnostics,
+        sessions,
+        expectations,
+        completion,
+        hover,
+        outline,
+        semantic,
+        sample_data,
+        exports,
+        history,
+    ):
         feature.register(server)
     return server

@@ -37,6 +37,9 @@ MAX_COLLECTION_BYTES = 200 * 1024 * 1024
 """What a collection's history may weigh; the oldest records go first."""
 
 
+_ID = re.compile(r"[0-9]{8}T[0-9]{9}-[0-9a-f]{4}")
+
+
 def state_folder() -> Path:
     """`$VOIDEN_HISTORY_DIR`, else the platform's state folder: `$XDG_STATE_HOME` (~/.local/state) on Linux,
     ~/Library/Application Support on macOS, %LOCALAPPDATA% on Windows."""
@@ -182,6 +185,25 @@ class History:
 
     # -- reading -----------------------------------------------------------------------------------------
 
+    def counts(self, document: Path, names: list[str]) -> dict[str, int]:
+        """How many records each request has (for a lens over each), from the folder listing alone."""
+        try:
+            present = {entry.name for entry in os.scandir(self.folder) if entry.is_dir()}
+        except OSError:
+            return {}
+        found = {}
+        for name in names:
+            folder = self.request_folder(document, name)
+            if folder.name in present:
+                found[name] = sum(1 for p in folder.glob("*.json"))
+        return found
+
+    def find(self, record_id: str) -> Record | None:
+        """A record of this collection by its id."""
+        if _ID.fullmatch(record_id) is None:
+            return None
+        return next((r for p in self.folder.glob(f"*/{record_id}.json") if (r := _read(p)) is not None), None)
+
     def records(self, document: Path, name: str | None = None) -> list[Record]:
         """A document's records (one request's, with `name`), newest first."""
         wanted = self._relative(document)
@@ -197,7 +219,7 @@ class History:
 
 def find(record_id: str) -> Record | None:
     """A record by its id, in any collection's history; an id that is not one of ours (a path) finds none."""
-    if re.fullmatch(r"[0-9]{8}T[0-9]{9}-[0-9a-f]{4}", record_id) is None:
+    if _ID.fullmatch(record_id) is None:
         return None
     return next((r for p in state_folder().glob(f"*/*/{record_id}.json") if (r := _read(p)) is not None), None)
 

@@ -13,6 +13,7 @@ from voiden_lsp.document import Position, Range, Request, Span
 from voiden_lsp.errors import VoidenError
 from voiden_lsp.server.features.exports import convert_actions, copy_actions
 from voiden_lsp.server.features.grpc_support import int_types, resolve_address
+from voiden_lsp.server.features.history import actions as history_actions
 from voiden_lsp.server.features.schemas import fetch_schema_with_progress
 from voiden_lsp.server.features.sessions import command_actions
 from voiden_lsp.server.server import VoidenServer, range_of
@@ -212,6 +213,7 @@ def register(server: VoidenServer) -> None:
                 *command_actions(ls, uri, params.range),
                 *await actions(ls, uri, params.range),
                 *copy_actions(ls, uri, params.range),
+                *history_actions(ls, uri, params.range),
                 *convert_actions(ls, uri, params.range),
             ]
         except Exception:
