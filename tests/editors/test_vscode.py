@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -520,6 +521,63 @@ def test_vscode_testing_view_runs_a_documents_tests(code_server: CodeServer) -> 
             # the failure in the editor: the lens tally and the diagnostic the server published
             until(lambda: lens_index(page, "1 of 2 failed", "body.status == down", False) >= 0, "the tally lens")
             page.screenshot(path=str(SHOTS / "vscode-testing.png"))
+
+
+HISTORY_DOCUMENT = """# History
+
+```http name=echo
+POST {base}/echo
+
+{{"n": {{{{$randomInt 100000 999999}}}}, "same": true}}
+```
+"""
+
+
+def test_vscode_history_compares_two_runs_and_opens_one_in_the_panel(code_server: CodeServer) -> None:
+    """Two runs kept; the `History (2)` lens lists them, "Compare the last two runs" opens VS Code's diff editor
+    with both, and the panel's history picker opens the older one as a tab."""
+    with DemoHttpServer() as http:
+        (code_server.workspace / "api.voiden").write_text(HISTORY_DOCUMENT.format(base=http.url), encoding="utf-8")
+        with workbench(code_server, "vscode-history-failure.png") as page:
+            open_file(page, "api.voiden", 1)
+            for run in (1, 2):
+                click_lens(
+                    page,
+                    "Send",
+                    "name=echo",
+                    until_shown=lambda run=run: (
+                        (frame := panel_frame(page)) is not None
+                        and frame.locator(".tab .badge.state-closed").count() == run
+                    ),
+                    what=f"run {run} to end",
+                )
+            page.locator(".editor-group-container").first.click(position={"x": 200, "y": 200})
+            quick_input = page.locator(".quick-input-widget .quick-input-box input")
+            click_lens(page, "History (2)", "name=echo", until_shown=lambda: quick_input.is_visible(), what="the runs")
+            rows = page.locator(".quick-input-list .monaco-list-row")
+            until(lambda: rows.count() == 3, "the compare item and the two runs")
+            assert "Compare the last two runs" in rows.first.inner_text()
+            assert "200" in rows.nth(1).inner_text() and "editor" in rows.nth(1).inner_text()
+            page.keyboard.press("Enter")
+            diff = page.locator(".monaco-diff-editor")
+            until(lambda: diff.count() >= 1, "the diff editor")
+
+            # side by side or inline (a narrow editor): the older run's `n` as removed, the newer's as added
+            def numbers() -> set[str]:
+                return set(re.findall(r'"n":\s(\d+)', diff.first.inner_text()))
+
+            until(lambda: len(numbers()) == 2, "both runs' numbers")
+            shown = diff.first.inner_text().replace("\xa0", " ")
+            assert "status: 200" in shown and '"same": true' in shown
+            assert page.locator('.tab.active[aria-label^="echo: "]').get_attribute("aria-label").count("↔") >= 1
+            page.screenshot(path=str(SHOTS / "vscode-history-diff.png"))
+            frame = panel_frame(page)
+            picker = frame.locator("select.runs")
+            until(lambda: picker.locator("option").count() == 3, "the panel's list of earlier runs")
+            tabs_before = frame.locator(".tab").count()
+            picker.select_option(index=2)  # the older run
+            until(lambda: frame.locator(".tab").count() == tabs_before + 1, "the kept run as a tab")
+            until(lambda: frame.locator(".row.kind-received").count() >= 1, "the kept run's answer")
 
 
 HOSTILE_MODULE = """import pathlib

@@ -37,6 +37,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   panel = new PanelHost(context.extensionUri, {
     execute: (command, args) => execute(command, args),
     sessions: (params) => request<protocol.SessionsResult>(protocol.SESSIONS, params),
+    request: (method, params) => request(method, params),
     log: (line) => output.appendLine(line),
   });
   tests = new Tests({ request: (method, params) => request(method, params), execute, log: (line) => output.appendLine(line) });
@@ -58,6 +59,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     // "Copy as ..." code actions carry this command: the server writes the text, the clipboard is ours
     vscode.commands.registerCommand(protocol.CMD_COPY_AS, copyAs),
     vscode.commands.registerCommand("voiden.importCollection", (uri?: vscode.Uri) => importCollection(uri)),
+    vscode.workspace.registerTextDocumentContentProvider(HISTORY_SCHEME, { provideTextDocumentContent: (uri) => views.get(uri.toString()) }),
     // a collection copied or dropped into the workspace: offer to import it
     watchCollections(),
     vscode.workspace.onDidGrantWorkspaceTrust(() => pushSettings()),
@@ -158,6 +160,9 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
     synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher("**/{voiden.toml,.env,.voiden/*.yaml}") },
     middleware: {
       executeCommand: async (command, args, next) => {
+        // the history's lens and code actions: this client shows the runs and the diff itself
+        if (command === protocol.CMD_HISTORY) return showHistory(String(args[0]), String(args[1]));
+        if (command === protocol.CMD_COMPARE) return compare(String(args[0]), String(args[1]), args[2], args[3]);
         if (protocol.STARTING_COMMANDS.includes(command)) {
           if (!vscode.workspace.isTrusted) {
             void vscode.window.showWarningMessage(
@@ -310,6 +315,73 @@ async function importCollection(given?: vscode.Uri): Promise<void> {
     void vscode.window.showInformationMessage(`Voiden: ${summary}`, "Show output");
     await vscode.window.showTextDocument(vscode.Uri.file(written[0].startsWith("/") ? written[0] : `${out.fsPath}/${written[0]}`));
   });
+}
+
+/** Read-only documents of kept runs (`voiden-history:` URIs), for the diff editor. */
+const HISTORY_SCHEME = "voiden-history";
+const views = new Map<string, string>();
+
+function historyView(side: protocol.CompareSide, request: string): vscode.Uri {
+  const uri = vscode.Uri.from({ scheme: HISTORY_SCHEME, path: `/${request}/${side.id}.txt`, query: side.title });
+  views.set(uri.toString(), side.text);
+  return uri;
+}
+
+/** "Compare with the previous run" (or two given runs): VS Code's diff editor on two read-only views. */
+async function compare(uri: string, name: string, older?: unknown, newer?: unknown): Promise<void> {
+  try {
+    const result = await request<protocol.CompareResult>(protocol.COMPARE, { uri, request: name, older, newer });
+    if (result === undefined) return;
+    const left = historyView(result.older, name);
+    const right = historyView(result.newer, name);
+    const same = result.same ? " (the same)" : "";
+    await vscode.commands.executeCommand("vscode.diff", left, right, `${name}: ${result.older.id} ↔ ${result.newer.id}${same}`);
+  } catch (error) {
+    void vscode.window.showErrorMessage(`Voiden: ${errorText(error)}`);
+  }
+}
+
+interface RunItem extends vscode.QuickPickItem {
+  run?: protocol.HistoryEntry;
+}
+
+/** The `History (n)` lens: the request's kept runs; one picked opens in the panel, its button compares it with
+ * the newest. */
+async function showHistory(uri: string, name: string): Promise<void> {
+  let result: protocol.HistoryResult | undefined;
+  try {
+    result = await request<protocol.HistoryResult>(protocol.HISTORY, { uri, request: name });
+  } catch (error) {
+    void vscode.window.showErrorMessage(`Voiden: ${errorText(error)}`);
+    return;
+  }
+  const runs = result?.runs ?? [];
+  const compareButton = { iconPath: new vscode.ThemeIcon("diff"), tooltip: "Compare with the newest run" };
+  const items: RunItem[] = runs.map((run, index) => ({
+    label: `${run.status}${run.time_ms === null ? "" : ` · ${Math.round(run.time_ms)} ms`} · ${run.size}`,
+    description: `${run.age} · ${run.by}`,
+    detail: run.error ?? run.id,
+    run,
+    buttons: index > 0 ? [compareButton] : [],
+  }));
+  if (runs.length >= 2) items.unshift({ label: "$(diff) Compare the last two runs" });
+  const pick = vscode.window.createQuickPick<RunItem>();
+  pick.title = `History of ${name}: ${runs.length} kept run${runs.length === 1 ? "" : "s"}`;
+  pick.placeholder = "Open a run in the panel, or compare one with the newest";
+  pick.items = items;
+  pick.onDidTriggerItemButton((event) => {
+    pick.hide();
+    if (event.item.run) void compare(uri, name, event.item.run.id, runs[0].id);
+  });
+  pick.onDidAccept(() => {
+    const chosen = pick.selectedItems[0];
+    pick.hide();
+    if (chosen === undefined) return;
+    if (chosen.run === undefined) void compare(uri, name);
+    else void panel.openRun(uri, chosen.run.id).catch((error: unknown) => void vscode.window.showErrorMessage(`Voiden: ${errorText(error)}`));
+  });
+  pick.onDidHide(() => pick.dispose());
+  pick.show();
 }
 
 async function copyAs(...args: unknown[]): Promise<void> {

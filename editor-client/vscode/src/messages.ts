@@ -1,6 +1,6 @@
 // Messages between the extension host and the panel's webview.
 
-import type { SessionInfo } from "./protocol";
+import type { HistoryEntry, SessionInfo } from "./protocol";
 
 export type ToPanel =
   /** A batch of events as JSON text: a string crosses the workbench's renderer as one copy, where a batch of
@@ -8,7 +8,9 @@ export type ToPanel =
    * second). */
   | { type: "events"; json: string }
   | { type: "sessions"; sessions: SessionInfo[] }
-  | { type: "error"; message: string };
+  | { type: "error"; message: string }
+  /** A request's earlier runs, from the history (they outlive the server and the editor). */
+  | { type: "history"; uri: string; request: string; runs: HistoryEntry[] };
 
 export type FromPanel =
   | { type: "ready" }
@@ -18,4 +20,6 @@ export type FromPanel =
   | { type: "resend"; uri: string; request: string; live: boolean }
   | { type: "session"; session: string }
   | { type: "copy"; text: string }
-  | { type: "save"; name: string; text: string };
+  | { type: "save"; name: string; text: string }
+  | { type: "history"; uri: string; request: string }
+  | { type: "openRun"; uri: string; id: string };

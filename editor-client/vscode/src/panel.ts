@@ -11,6 +11,7 @@ import type { FromPanel, ToPanel } from "./messages";
 export interface PanelServer {
   execute(command: string, args: unknown[]): Promise<unknown>;
   sessions(params: object): Promise<protocol.SessionsResult | undefined>;
+  request<T>(method: string, params: object): Promise<T | undefined>;
   log(line: string): void;
 }
 
@@ -78,6 +79,13 @@ export class PanelHost implements vscode.Disposable {
     this.pending = [];
     this.posted = Date.now();
     this.post({ type: "events", json: JSON.stringify(events) });
+  }
+
+  /** A kept run of a request, opened in the panel as a finished session beside the request's others. */
+  async openRun(uri: string, id: string): Promise<void> {
+    this.show(false);
+    const result = await this.server.request<protocol.HistoryRecordResult>(protocol.HISTORY_RECORD, { uri, id });
+    if (result !== undefined) this.post({ type: "sessions", sessions: [result.session] });
   }
 
   /** A (re)started server: an open panel catches up with the sessions it knows. */
@@ -150,6 +158,17 @@ export class PanelHost implements vscode.Disposable {
           break;
         case "save":
           await this.save(message.name, message.text);
+          break;
+        case "history": {
+          const result = await this.server.request<protocol.HistoryResult>(protocol.HISTORY, {
+            uri: message.uri,
+            request: message.request,
+          });
+          this.post({ type: "history", uri: message.uri, request: message.request, runs: result?.runs ?? [] });
+          break;
+        }
+        case "openRun":
+          await this.openRun(message.uri, message.id);
           break;
       }
     } catch (error) {

@@ -23,6 +23,49 @@ export interface ExportResult {
   notes: string[];
 }
 
+/** `{uri, request}` -> HistoryResult: a request's kept runs, newest first. */
+export const HISTORY = "voiden/history";
+/** `{uri, id}` -> HistoryRecordResult: one kept run, as a finished session and as text. */
+export const HISTORY_RECORD = "voiden/historyRecord";
+/** `{uri, request, older?, newer?, ignore?}` -> CompareResult: two runs as texts that compare by meaning. */
+export const COMPARE = "voiden/compare";
+/** `[uri, request]`: the `History (n)` lens; this client lists the runs itself. */
+export const CMD_HISTORY = "voiden.history";
+/** `[uri, request, older?, newer?]`: "Compare with the previous run"; this client opens its diff editor. */
+export const CMD_COMPARE = "voiden.compare";
+
+export interface HistoryEntry {
+  id: string;
+  when: string;
+  age: string;
+  by: string;
+  status: string;
+  time_ms: number | null;
+  size: string;
+  error: string | null;
+}
+
+export interface HistoryResult {
+  runs: HistoryEntry[];
+}
+
+export interface HistoryRecordResult {
+  session: SessionInfo;
+  text: string;
+}
+
+export interface CompareSide {
+  id: string;
+  title: string;
+  text: string;
+}
+
+export interface CompareResult {
+  older: CompareSide;
+  newer: CompareSide;
+  same: boolean;
+}
+
 /** Commands that start a session: running one opens the panel. */
 export const STARTING_COMMANDS: readonly string[] = [CMD_RUN, CMD_CONNECT, CMD_TEST];
 

@@ -24,7 +24,7 @@ import {
   tabStatus,
   transcript,
 } from "../model";
-import type { VoidenEvent } from "../protocol";
+import type { HistoryEntry, VoidenEvent } from "../protocol";
 
 interface VsCodeApi {
   postMessage(message: FromPanel): void;
@@ -155,8 +155,20 @@ const moreButton = action("more", "ellipsis", "", "More actions", () => {
 document.addEventListener("click", (event) => {
   if (!menu.hidden && !moreButton.contains(event.target as Node) && !menu.contains(event.target as Node)) menu.hidden = true;
 });
+// the request's earlier runs, from the history: they outlive the server and the editor
+const runsPicker = el("select", { className: "runs", title: "Earlier runs of this request (kept in the history)" });
+runsPicker.setAttribute("aria-label", "Earlier runs");
+/** Runs per `uri#request`, as the extension last listed them; a request's entry is dropped when it runs again. */
+const runs = new Map<string, HistoryEntry[]>();
+const askedRuns = new Set<string>();
+runsPicker.addEventListener("change", () => {
+  const view = model.current();
+  const id = runsPicker.value;
+  runsPicker.value = "";
+  if (view && id) vscode.postMessage({ type: "openRun", uri: view.uri, id });
+});
 const actions = el("div", { className: "actions" }, resendButton, closeButton, cancelButton, moreButton, menu);
-toolbar.append(filterPicker, searchBox, actions);
+toolbar.append(filterPicker, searchBox, runsPicker, actions);
 
 const blockPicker = el("select", { className: "blocks" });
 blockPicker.setAttribute("aria-label", "Message to send");
@@ -208,6 +220,10 @@ window.addEventListener("message", (message: MessageEvent<ToPanel>) => {
       for (const event of events) {
         // ask the server about a session when first seen (protocol, document, message blocks) and again once
         // it opens (whether it takes messages is known by then: a gRPC call's kind comes with its schema)
+        if (event.kind === "closed") {
+          const ended = model.sessions.get(event.session);
+          if (ended) forgetRuns(ended.request, true); // this run joins the history (its document may be unknown yet)
+        }
         const key = event.kind === "open" ? `${event.session} open` : event.session;
         if (!asked.has(key)) {
           asked.add(key);
@@ -222,6 +238,10 @@ window.addEventListener("message", (message: MessageEvent<ToPanel>) => {
       model.applySnapshot(data.sessions);
       invalidate(true);
       break;
+    case "history":
+      runs.set(`${data.uri}#${data.request}`, data.runs);
+      invalidate(true);
+      break;
     case "error":
       errorBar.textContent = data.message;
       errorBar.hidden = false;
@@ -229,6 +249,23 @@ window.addEventListener("message", (message: MessageEvent<ToPanel>) => {
       break;
   }
 });
+
+/** The runs of a request are listed afresh; `again`: once more a moment later, since the server keeps a run when
+ * its transport has let go, a few milliseconds after the `closed` event that may already be here. */
+function forgetRuns(request: string, again = false): void {
+  for (const key of [...askedRuns]) {
+    if (key.endsWith(`#${request}`)) {
+      runs.delete(key);
+      askedRuns.delete(key);
+    }
+  }
+  if (again) {
+    setTimeout(() => {
+      forgetRuns(request);
+      invalidate(true);
+    }, 500);
+  }
+}
 
 function headerChanged(events: VoidenEvent[]): boolean {
   return events.some((e) => e.kind !== "sent" && e.kind !== "received");
@@ -360,7 +397,24 @@ function renderToolbar(view: SessionView): void {
   closeButton.hidden = !view.live;
   cancelButton.hidden = view.state === "closed" || view.state === "failed";
   resendButton.hidden = view.uri === "";
+  renderRuns(view);
   (rawItem.lastChild as HTMLElement).textContent = raw ? "Show pretty messages" : "Show raw messages";
+}
+
+function renderRuns(view: SessionView): void {
+  const key = `${view.uri}#${view.request}`;
+  const known = runs.get(key);
+  if (known === undefined && view.uri !== "" && !askedRuns.has(key)) {
+    askedRuns.add(key);
+    vscode.postMessage({ type: "history", uri: view.uri, request: view.request });
+  }
+  const list = known ?? [];
+  runsPicker.hidden = list.length === 0;
+  runsPicker.replaceChildren(el("option", { value: "", textContent: `History (${list.length})` }));
+  for (const run of list) {
+    const time = run.time_ms === null ? "" : ` · ${Math.round(run.time_ms)} ms`;
+    runsPicker.append(el("option", { value: run.id, textContent: `${run.age} · ${run.status}${time} · ${run.size} · ${run.by}` }));
+  }
 }
 
 function renderComposer(view: SessionView): void {
