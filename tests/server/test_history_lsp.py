@@ -40,7 +40,9 @@ async def test_the_history_is_listed_opened_and_compared_from_the_editor(
     tmp_path: Path,
 ) -> None:
     with DemoHttpServer() as server:
-        text = f'```http name=echo\nPOST {server.url}/echo\n\n{{"n": {{{{$randomInt 100000 999999}}}}, "same": 1}}\n```\n'
+        text = (
+            f'```http name=echo\nPOST {server.url}/echo\n\n{{"n": {{{{$randomInt 100000 999999}}}}, "same": 1}}\n```\n'
+        )
         uri = open_doc(client, tmp_path, text)
         no_lens = await client.text_document_code_lens_async(
             types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=uri))
@@ -63,6 +65,7 @@ async def test_the_history_is_listed_opened_and_compared_from_the_editor(
 
     runs = (await client.protocol.send_request_async("voiden/history", {"uri": uri, "request": "echo"})).runs
     assert len(runs) == 2 and runs[0].id > runs[1].id and all(r.status == "200" and r.by == "editor" for r in runs)
+    assert all(r.duration > 0 for r in runs)
     opened = await client.protocol.send_request_async("voiden/historyRecord", {"uri": uri, "id": runs[1].id})
     assert opened.session.id == f"history:{runs[1].id}" and opened.session.state == "closed"
     assert [e.kind for e in opened.session.events][-1] == "closed" and "> POST " in opened.text

@@ -109,7 +109,8 @@ class HistoryEntry:
     by: str
     """`editor` or `cli`."""
     status: str
-    time_ms: float | None
+    duration: float | None
+    """Milliseconds, to the end of the exchange."""
     size: str
     error: str | None
 

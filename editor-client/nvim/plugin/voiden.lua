@@ -26,6 +26,8 @@ for name, fn in pairs({
   VoidenClose = "close",
   VoidenCancel = "cancel",
   VoidenSessions = "sessions",
+  VoidenHistory = "history",
+  VoidenDiff = "diff",
 }) do
   vim.api.nvim_create_user_command(name, function(opts)
     require("voiden")[fn](opts.args)

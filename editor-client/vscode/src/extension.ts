@@ -358,7 +358,7 @@ async function showHistory(uri: string, name: string): Promise<void> {
   const runs = result?.runs ?? [];
   const compareButton = { iconPath: new vscode.ThemeIcon("diff"), tooltip: "Compare with the newest run" };
   const items: RunItem[] = runs.map((run, index) => ({
-    label: `${run.status}${run.time_ms === null ? "" : ` · ${Math.round(run.time_ms)} ms`} · ${run.size}`,
+    label: `${run.status}${run.duration == null ? "" : ` · ${Math.round(run.duration)} ms`} · ${run.size}`,
     description: `${run.age} · ${run.by}`,
     detail: run.error ?? run.id,
     run,

@@ -40,7 +40,8 @@ export interface HistoryEntry {
   age: string;
   by: string;
   status: string;
-  time_ms: number | null;
+  /** Milliseconds to the end of the exchange. */
+  duration?: number | null;
   size: string;
   error: string | null;
 }

@@ -68,7 +68,7 @@ def entry(record: Record) -> protocol.HistoryEntry:
         age=age(record),
         by=str(data.get("by")),
         status=status_text(data),
-        time_ms=data.get("time_ms"),
+        duration=data.get("time_ms"),
         size=size_text(data),
         error=data.get("error"),
     )

@@ -66,6 +66,112 @@ vim.lsp.commands["voiden.copyAs"] = function(command, ctx)
   end, ctx.bufnr)
 end
 
+-- The history (runs kept by the server, outside the collection). A diff of two runs opens in a new tab: two
+-- read-only scratch buffers side by side in diff mode, the older on the left.
+local function scratch(name, text)
+  local buf = vim.api.nvim_create_buf(false, true)
+  vim.api.nvim_buf_set_lines(buf, 0, -1, false, vim.split(text, "\n", { plain = true, trimempty = true }))
+  vim.bo[buf].bufhidden = "wipe"
+  vim.bo[buf].modifiable = false
+  pcall(vim.api.nvim_buf_set_name, buf, name)
+  return buf
+end
+
+local function compare(c, uri, name, older, newer)
+  local params = { uri = uri, request = name, older = older or vim.NIL, newer = newer or vim.NIL }
+  c:request("voiden/compare", params, function(err, result)
+    if err then
+      vim.notify("voiden: " .. err.message, vim.log.levels.ERROR)
+      return
+    end
+    vim.cmd("tabnew")
+    local left = scratch("voiden://history/" .. result.older.id, result.older.text)
+    vim.api.nvim_win_set_buf(0, left)
+    vim.cmd("diffthis")
+    vim.cmd("rightbelow vsplit")
+    vim.api.nvim_win_set_buf(0, scratch("voiden://history/" .. result.newer.id, result.newer.text))
+    vim.cmd("diffthis")
+    if result.same then
+      vim.notify(("voiden: %s and %s are the same"):format(result.older.id, result.newer.id))
+    end
+  end)
+end
+
+local function open_run(c, uri, id)
+  c:request("voiden/historyRecord", { uri = uri, id = id }, function(err, result)
+    if err then
+      vim.notify("voiden: " .. err.message, vim.log.levels.ERROR)
+      return
+    end
+    vim.cmd("botright split")
+    vim.api.nvim_win_set_buf(0, scratch("voiden://history/" .. id .. ".txt", result.text))
+  end)
+end
+
+-- A request's kept runs: one picked opens read-only; the first item compares the last two.
+local function history(c, uri, name)
+  c:request("voiden/history", { uri = uri, request = name }, function(err, result)
+    if err then
+      vim.notify("voiden: " .. err.message, vim.log.levels.ERROR)
+      return
+    end
+    local items = {}
+    if #result.runs >= 2 then
+      table.insert(items, { label = "Compare the last two runs" })
+    end
+    for _, run in ipairs(result.runs) do
+      local time = (run.duration and run.duration ~= vim.NIL) and (" · %d ms"):format(math.floor(run.duration + 0.5)) or ""
+      table.insert(items, { label = ("%s · %s%s · %s · %s"):format(run.age, run.status, time, run.size, run.by), run = run })
+    end
+    vim.ui.select(items, {
+      prompt = ("History of %s"):format(name),
+      format_item = function(item)
+        return item.label
+      end,
+    }, function(choice)
+      if not choice then
+        return
+      end
+      if choice.run then
+        open_run(c, uri, choice.run.id)
+      else
+        compare(c, uri, name)
+      end
+    end)
+  end)
+end
+
+vim.lsp.commands["voiden.history"] = function(command, ctx)
+  local c = vim.lsp.get_client_by_id(ctx.client_id)
+  if c then
+    history(c, command.arguments[1], command.arguments[2])
+  end
+end
+
+vim.lsp.commands["voiden.compare"] = function(command, ctx)
+  local c = vim.lsp.get_client_by_id(ctx.client_id)
+  if c then
+    local args = command.arguments
+    compare(c, args[1], args[2], args[3], args[4])
+  end
+end
+
+local lens_at_cursor
+
+-- `:VoidenHistory`: the runs of the request under the cursor.
+function M.history()
+  lens_at_cursor({ "voiden.history" }, "no kept runs of a request here: send it first", function(c, command)
+    history(c, command.arguments[1], command.arguments[2])
+  end)
+end
+
+-- `:VoidenDiff`: the last two runs of the request under the cursor; `:VoidenDiff ID`: that run and the newest.
+function M.diff(id)
+  lens_at_cursor({ "voiden.history" }, "no kept runs of a request here: send it twice first", function(c, command)
+    compare(c, command.arguments[1], command.arguments[2], id ~= "" and id or nil, nil)
+  end)
+end
+
 function M.attach(bufnr)
   server_found()
   vim.bo[bufnr].commentstring = "<!-- %s -->"
@@ -79,7 +185,7 @@ end
 
 -- The code lens nearest above the cursor whose command is one of `commands`; `missing` says, in the user's
 -- words, what is not there when there is none.
-local function lens_at_cursor(commands, missing, callback)
+function lens_at_cursor(commands, missing, callback)
   local bufnr = vim.api.nvim_get_current_buf()
   local c = client(bufnr)
   if not c then

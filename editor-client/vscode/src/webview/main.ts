@@ -412,7 +412,7 @@ function renderRuns(view: SessionView): void {
   runsPicker.hidden = list.length === 0;
   runsPicker.replaceChildren(el("option", { value: "", textContent: `History (${list.length})` }));
   for (const run of list) {
-    const time = run.time_ms === null ? "" : ` · ${Math.round(run.time_ms)} ms`;
+    const time = run.duration == null ? "" : ` · ${Math.round(run.duration)} ms`;
     runsPicker.append(el("option", { value: run.id, textContent: `${run.age} · ${run.status}${time} · ${run.size} · ${run.by}` }));
   }
 }
