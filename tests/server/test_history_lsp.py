@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -98,3 +99,28 @@ async def test_the_history_is_listed_opened_and_compared_from_the_editor(
     assert [d.uri for d in client.shown_documents] == [result["uri"]]  # both clients open what a server names
     with pytest.raises(JsonRpcException, match="no kept run"):  # an id is never a path
         await client.protocol.send_request_async("voiden/historyRecord", {"uri": uri, "id": "../../etc/passwd"})
+
+
+async def test_a_snapshot_written_from_the_editor_then_failed_shows_its_diff(
+    client: LanguageClient,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    with DemoHttpServer() as server:
+        text = f"```http name=health\nGET {server.url}/health\n```\n\n```expect\nbody matches snapshot\n```\n"
+        uri = open_doc(client, tmp_path, text)
+        first = await client.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="voiden.test", arguments=[uri, "health"])
+        )
+        assert first["passed"] and first["checks"][0]["message"] == "body matches snapshot: snapshot written"
+        stored = tmp_path / "__snapshots__" / "doc.voiden.json"
+        snapshot = json.loads(stored.read_text(encoding="utf-8"))
+        assert snapshot["health"]["body"]["status"] == "ok"
+        snapshot["health"]["body"]["status"] = "down"  # as if the service answered otherwise when it was taken
+        stored.write_text(json.dumps(snapshot), encoding="utf-8")
+        second = await client.workspace_execute_command_async(  # each run reads the file afresh
+            types.ExecuteCommandParams(command="voiden.test", arguments=[uri, "health"])
+        )
+    assert not second["passed"]
+    await until(lambda: any(d.code == "expectation-failed" for d in client.diagnostics.get(uri, [])))
+    (diagnostic,) = [d for d in client.diagnostics[uri] if d.code == "expectation-failed"]
+    assert '-  "status": "down"' in diagnostic.message and '+  "status": "ok"' in diagnostic.message
