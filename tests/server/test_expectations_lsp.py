@@ -180,3 +180,10 @@ async def test_completion_and_hover_in_an_expect_block(client: LanguageClient, t
             types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(7, 12))
         )
         assert found is not None and found.contents.value == "last run: ✔ status == 201: status is 201"  # type: ignore[union-attr]
+
+
+async def test_snapshot_lines_complete(client: LanguageClient, tmp_path: Path) -> None:
+    text = "```http name=one\nGET http://127.0.0.1:9/x\n```\n\n```expect\nbody matches \nbody matches snapshot \n```\n"
+    uri = open_doc(client, tmp_path, text)
+    assert await labels(client, uri, 5, len("body matches ")) == ["snapshot"]
+    assert await labels(client, uri, 6, len("body matches snapshot ")) == ["ignoring"]

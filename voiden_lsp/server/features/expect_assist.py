@@ -124,9 +124,23 @@ def complete(ls: VoidenServer, uri: str, doc: Document, block: ExpectBlock, befo
             return [types.CompletionItem(label=t, kind=Kind.EnumMember) for t in TYPES]
         if operator in UNARY:
             return [types.CompletionItem(label="within", kind=Kind.Keyword, detail="within DURATION")]
+        if operator == "matches" and done[0].lower().startswith(("body", "message")):
+            return [
+                types.CompletionItem(
+                    label="snapshot",
+                    kind=Kind.Keyword,
+                    detail="the value stored in __snapshots__/ (written on the first run)",
+                    documentation="`matches snapshot [ignoring PATH, ...]`: `voiden test --update-snapshots` stores "
+                    "this run's value",
+                )
+            ]
         if done[0].lower() == "status" and protocol == "grpc":
             return [types.CompletionItem(label=c, kind=Kind.EnumMember, detail="gRPC status") for c in GRPC_CODES]
         return [types.CompletionItem(label=v, kind=Kind.Value) for v in ("true", "false", "null")]
+    if len(done) == subject_words + 2 and done[-1].lower() == "snapshot":
+        return [types.CompletionItem(label="ignoring", kind=Kind.Keyword, detail="ignoring PATH, ... (left out)")]
+    if len(done) >= subject_words + 2 and "snapshot" in (w.lower() for w in done):
+        return []
     if len(done) >= subject_words + 2 and "within" not in (w.lower() for w in done):
         return [types.CompletionItem(label="within", kind=Kind.Keyword, detail="within DURATION (`within 2s`)")]
     return []
