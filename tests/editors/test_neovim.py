@@ -191,7 +191,7 @@ def test_neovim_lenses_follow_a_session_both_ways(nvim: Any, tmp_path: Path) -> 
         nvim.command("VoidenConnect")
         wait(lambda: "● open" in titles())  # no keystroke: the server's refresh brought it
         nvim.command("VoidenClose")
-        wait(lambda: titles() == ["▶ Connect"])
+        wait(lambda: titles() == ["History (1)", "▶ Connect"])  # the run is kept: its lens says so
 
 
 def test_neovim_output_appends_and_catches_up_without_duplicates(nvim: Any, tmp_path: Path) -> None:

@@ -109,7 +109,7 @@ def explain_failure(error: BaseException, target: Target, timeout: float | None,
     """A call that never reached the service (the connection failed, or nothing answered in time), in words a
     user can act on."""
     where = target.address
-    text = str(error) or type(error).__name__
+    text = (error.strerror if isinstance(error, OSError) and error.strerror else str(error)) or type(error).__name__
     lowered = text.lower()
     if isinstance(error, (TimeoutError, asyncio.TimeoutError)):
         limit = f"{timeout:g}s (@timeout)" if timeout else "the deadline"
