@@ -50,11 +50,14 @@ def missing(what: str) -> None:
     pytest.skip(message)
 
 
-def start(name: str, argv: list[str], ready: re.Pattern[bytes], cwd: Path = SERVERS) -> Reference:
+def start(
+    name: str, argv: list[str], ready: re.Pattern[bytes], cwd: Path = SERVERS, env: dict[str, str] | None = None
+) -> Reference:
     """Starts `argv` in its own process group and reads its output until `ready` names the port."""
     process = subprocess.Popen(
         argv,
         cwd=cwd,
+        env={**os.environ, **env} if env else None,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -196,3 +199,58 @@ def httpbin() -> Iterator[Reference]:
 def sse_server() -> Iterator[Reference]:
     """`sse-starlette` under uvicorn."""
     yield from python_server("uvicorn", "--host", "127.0.0.1", "--port", "0", "--app-dir", str(SERVERS), "sse_app:app")
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def mcp_sdk_server(*flags: str) -> Iterator[Reference]:
+    """The official Python SDK's MCPServer (tests/interop/servers/mcp_sdk_server.py) on uvicorn."""
+    try:
+        import mcp  # noqa: F401
+    except ImportError:
+        missing("the `mcp` package (the test extra) is not installed")
+    import sys
+
+    port = free_port()
+    script = str(SERVERS / "mcp_sdk_server.py")
+    reference = start("mcp-sdk", [sys.executable, script, str(port), *flags], re.compile(rb"ready port (\d+)"))
+    yield reference
+    stop(reference.process)
+
+
+@pytest.fixture(scope="session")
+def mcp_sdk() -> Iterator[Reference]:
+    """Stateful, answering with event streams (the SDK's default)."""
+    yield from mcp_sdk_server()
+
+
+@pytest.fixture(scope="session")
+def mcp_sdk_stateless_json() -> Iterator[Reference]:
+    yield from mcp_sdk_server("--stateless", "--json")
+
+
+@pytest.fixture(scope="session")
+def mcp_everything() -> Iterator[Reference]:
+    """`@modelcontextprotocol/server-everything` (the TypeScript SDK's reference server), over Streamable HTTP:
+    it speaks 2025-11-25 only (initialize and Mcp-Session-Id)."""
+    node = shutil.which("node")
+    if node is None:
+        missing("node is not installed")
+    script = SERVERS / "node_modules" / "@modelcontextprotocol" / "server-everything" / "dist" / "index.js"
+    if not script.exists():
+        missing("@modelcontextprotocol/server-everything is not installed")
+    port = free_port()
+    reference = start(
+        "server-everything",
+        [str(node), str(script), "streamableHttp"],
+        re.compile(rb"listening on port (\d+)"),
+        env={"PORT": str(port)},
+    )
+    yield reference
+    stop(reference.process)

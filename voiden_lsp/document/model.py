@@ -10,7 +10,7 @@ from typing import Any, Literal, NamedTuple
 
 Severity = Literal["error", "warning", "info"]
 
-PROTOCOLS = ("http", "ws", "grpc", "sse", "socketio", "graphql")
+PROTOCOLS = ("http", "ws", "grpc", "sse", "socketio", "graphql", "mcp")
 PROTOCOL_ALIASES = {
     "rest": "http",
     "websocket": "ws",
@@ -21,6 +21,7 @@ PROTOCOL_ALIASES = {
     "socketio": "socketio",
     "graphql": "graphql",
     "gql": "graphql",
+    "mcp": "mcp",
 }
 MESSAGE_WORDS = ("message", "msg")
 EXPECT_WORD = "expect"

@@ -26,20 +26,20 @@ _STANDARD_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS",
 
 #: metadata key -> (protocols it applies to, kind of value: flag / duration / size / int / text / choice)
 METADATA_KEYS: dict[str, tuple[tuple[str, ...], str]] = {
-    "timeout": (("http", "sse", "ws", "grpc", "socketio", "graphql"), "duration"),
-    "insecure": (("http", "sse", "ws", "grpc", "socketio", "graphql"), "flag"),
+    "timeout": (("http", "sse", "ws", "grpc", "socketio", "graphql", "mcp"), "duration"),
+    "insecure": (("http", "sse", "ws", "grpc", "socketio", "graphql", "mcp"), "flag"),
     "subprotocol": (("ws",), "text"),
     "max-messages": (("sse", "ws", "grpc", "socketio", "graphql"), "int"),
     "duration": (("sse", "ws", "grpc", "socketio", "graphql"), "duration"),
-    "locale": (("http", "sse", "ws", "grpc", "socketio", "graphql"), "text"),
+    "locale": (("http", "sse", "ws", "grpc", "socketio", "graphql", "mcp"), "text"),
     "proto": (("grpc",), "text"),
     "import-path": (("grpc",), "text"),
     "protoset": (("grpc",), "text"),
     "plaintext": (("grpc",), "flag"),
     "tls": (("grpc",), "flag"),
-    "ca": (("grpc", "ws", "http", "sse", "socketio", "graphql"), "text"),
-    "cert": (("grpc", "ws", "http", "sse", "socketio", "graphql"), "text"),
-    "key": (("grpc", "ws", "http", "sse", "socketio", "graphql"), "text"),
+    "ca": (("grpc", "ws", "http", "sse", "socketio", "graphql", "mcp"), "text"),
+    "cert": (("grpc", "ws", "http", "sse", "socketio", "graphql", "mcp"), "text"),
+    "key": (("grpc", "ws", "http", "sse", "socketio", "graphql", "mcp"), "text"),
     "authority": (("grpc",), "text"),
     "max-message-size": (("grpc", "ws", "socketio"), "size"),
     "reflection": (("grpc",), "choice:v1|v1alpha|auto"),
@@ -49,7 +49,8 @@ METADATA_KEYS: dict[str, tuple[tuple[str, ...], str]] = {
     "reconnect": (("ws", "socketio", "sse"), "int"),
     "no-redirect": (("http",), "flag"),
     "no-cookie-jar": (("http", "sse"), "flag"),
-    "no-history": (("http", "sse", "ws", "grpc", "socketio", "graphql"), "flag"),
+    "no-history": (("http", "sse", "ws", "grpc", "socketio", "graphql", "mcp"), "flag"),
+    "mcp-version": (("mcp",), "choice:auto|2025-11-25|2026-07-28"),
     "namespace": (("socketio",), "text"),
     "operation": (("graphql",), "text"),
     "schema": (("graphql",), "text"),
@@ -231,7 +232,7 @@ class RequestReader(FenceReader):
             schemes = ("http", "https", "ws", "wss")
         elif protocol == "grpc":
             schemes = ("grpc", "grpcs")
-        elif protocol == "ws":
+        elif protocol in ("ws",):
             schemes = ("ws", "wss")
         else:
             schemes = ("http", "https", "ws", "wss")
@@ -242,6 +243,10 @@ class RequestReader(FenceReader):
         if protocol == "grpc":
             self._grpc_line(request, line, tokens, words)
             extra = tokens[2:]
+        elif protocol == "mcp":
+            self._check_url(request.target, ("http", "https"))
+            self._mcp_line(request, line, tokens, words)
+            extra = tokens[3:]
         else:
             self._check_url(request.target, schemes)
             extra = tokens[1:]
@@ -295,6 +300,33 @@ class RequestReader(FenceReader):
                 request.target.range,
                 code="bad-url",
             )
+
+    def _mcp_line(self, request: Request, line: Line, tokens: list[tuple[int, int]], words: list[str]) -> None:
+        """`URL OPERATION [NAME]` (FORMAT.md section 11): the operation and its name are the request's `rpc`."""
+        where = request.request_line_range or line.range(*tokens[0])
+        if len(words) < 2:
+            self.problem(
+                "an MCP request line is `URL OPERATION [NAME]`, e.g. `http://127.0.0.1:8000/mcp tools/call "
+                f"get_forecast`; operations: {', '.join(f'`{o}`' for o in MCP_OPERATIONS)}",
+                where,
+                code="bad-request-line",
+            )
+            return
+        last = tokens[min(len(tokens), 3) - 1]
+        request.rpc = line.span(tokens[1][0], last[1])
+        operation = words[1]
+        if "{{" in operation:
+            return
+        if operation not in MCP_OPERATIONS:
+            close = difflib.get_close_matches(operation, list(MCP_OPERATIONS), n=1)
+            hint = f"; did you mean `{close[0]}`?" if close else f": {', '.join(f'`{o}`' for o in MCP_OPERATIONS)}"
+            self.problem(f"unknown MCP operation `{operation}`{hint}", line.range(*tokens[1]), code="bad-rpc")
+            return
+        needs = MCP_OPERATIONS[operation]
+        if needs and len(words) < 3:
+            self.problem(f"`{operation}` needs the {needs}: `{operation} NAME`", line.range(*tokens[1]), code="bad-rpc")
+        elif not needs and len(words) > 2:
+            self.problem(f"`{operation}` takes no name", line.range(*tokens[2]), code="bad-rpc")
 
     def _check_url(self, target: Span, schemes: tuple[str, ...]) -> None:
         url = target.text
@@ -352,7 +384,20 @@ class RequestReader(FenceReader):
         )
 
 
+#: MCP operation -> what its name is ("" when it takes none).
+MCP_OPERATIONS = {
+    "tools/list": "",
+    "tools/call": "tool's name",
+    "resources/list": "",
+    "resources/templates/list": "",
+    "resources/read": "resource's URI",
+    "prompts/list": "",
+    "prompts/get": "prompt's name",
+    "ping": "",
+}
+
 _REQUEST_LINE_HINT = {
+    "mcp": "a line such as `http://127.0.0.1:8000/mcp tools/call get_forecast`",
     "http": "a request line such as `GET https://api.example.com/users`",
     "sse": "a URL such as `GET http://127.0.0.1:8080/events`",
     "ws": "a URL such as `ws://127.0.0.1:8765/chat`",

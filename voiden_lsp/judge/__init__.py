@@ -206,6 +206,12 @@ class Judge:
     # -- values of subjects ----------------------------------------------------------------------
 
     def _take_body(self, fields: dict[str, Any]) -> None:
+        if self.protocol == "mcp":  # the body is the operation's result (or error), not its notifications
+            data = fields.get("data")
+            if fields.get("event") == "result" and isinstance(data, dict):
+                self._body_value = data.get("result", data.get("error"))
+                self._body_messages = 1
+            return
         self._body_messages += 1
         data, encoding = fields.get("data"), fields.get("encoding")
         if fields.get("truncated"):

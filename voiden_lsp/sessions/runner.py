@@ -283,6 +283,13 @@ class Runner:
             about_errors = any(e.subject.path[:1] == ("errors",) for e in request.expectations)
             if about_errors and errors and all(e.fields.get("graphql") for e in errors):
                 return None
+            # an MCP tool's `isError`, or a JSON-RPC error, that an expectation is about is judged by it
+            about_mcp = any(
+                e.subject.kind == "body" and e.subject.path[:1] in (("isError",), ("code",), ("message",))
+                for e in request.expectations
+            )
+            if about_mcp and errors and all(e.fields.get("mcp") for e in errors):
+                return None
             return str(errors[0].fields.get("message", "failed")) if errors else "failed"
         return None
 

@@ -129,7 +129,7 @@ def render_request(request: Request, scope: Scope) -> ResolvedRequest:
             path = expand(text.strip()[2:].strip(), scope, origin=request.body)
             resolved.body_parts = [resolved.body_file(path)]
         else:
-            json_mode = request.protocol == "grpc" or _is_json_body(resolved, text)
+            json_mode = request.protocol in ("grpc", "mcp") or _is_json_body(resolved, text)
             resolved.body = expand(text, scope, json_mode=json_mode, origin=request.body)
             if (resolved.header("content-type") or "").lower().startswith("multipart/"):
                 _multipart(resolved)

@@ -33,6 +33,10 @@ def transport_for(request: ResolvedRequest) -> Transport:
         from voiden_lsp.transports.graphql import graphql_transport
 
         return graphql_transport(request)
+    if request.protocol == "mcp":
+        from voiden_lsp.transports.mcp import McpTransport
+
+        return McpTransport(request)
     raise TransportError(f"`{request.protocol}` requests cannot be sent by this version of voiden yet")
 
 
