@@ -54,6 +54,20 @@ def build_parser() -> argparse.ArgumentParser:
     test.add_argument("--no-color", action="store_true", help="plain output without colours")
     test.add_argument("--log-level", default="WARNING", help="log to stderr from this level (secrets masked)")
 
+    mcp = commands.add_parser(
+        "mcp",
+        help="serve the collection to coding agents over MCP (stdio; --http for Streamable HTTP on loopback)",
+    )
+    mcp.add_argument("--root", type=Path, default=Path("."), help="the collection's folder (default: .)")
+    mcp.add_argument("--http", metavar="[HOST:]PORT", help="Streamable HTTP on the loopback, with a bearer token")
+    mcp.add_argument(
+        "--allow-run",
+        action="store_true",
+        help="also offer the tools that send requests (run_request, run_tests, `@tool` requests)",
+    )
+    mcp.add_argument("--env", help="the environment requests use unless a call names one")
+    mcp.add_argument("--log-level", default="WARNING", help="log to stderr from this level (secrets masked)")
+
     history = commands.add_parser(
         "history",
         help="the exchanges kept by `voiden run` and the editor: `history FILE [NAME]` lists, `history show ID` "
@@ -168,6 +182,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         from voiden_lsp.cli.convert import convert_file
 
         sys.exit(convert_file(args.file, args.output))
+    if args.command == "mcp":
+        from voiden_lsp.cli.mcp import serve
+
+        sys.exit(serve(args.root, http=args.http, allow_run=args.allow_run, env=args.env))
     if args.command in ("history", "diff"):
         from voiden_lsp.cli import history
 

@@ -51,6 +51,7 @@ METADATA_KEYS: dict[str, tuple[tuple[str, ...], str]] = {
     "no-cookie-jar": (("http", "sse"), "flag"),
     "no-history": (("http", "sse", "ws", "grpc", "socketio", "graphql", "mcp"), "flag"),
     "mcp-version": (("mcp",), "choice:auto|2025-11-25|2026-07-28"),
+    "tool": (("http", "sse", "ws", "grpc", "socketio", "graphql", "mcp"), "text"),
     "namespace": (("socketio",), "text"),
     "operation": (("graphql",), "text"),
     "schema": (("graphql",), "text"),

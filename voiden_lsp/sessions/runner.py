@@ -18,7 +18,7 @@ from voiden_lsp.document.expect import expected_value
 from voiden_lsp.document.expect_words import ORDERING
 from voiden_lsp.errors import TemplateError, VoidenError
 from voiden_lsp.events import CHECK, CLOSED, ERROR, Event
-from voiden_lsp.judge import Judge, Snapshot
+from voiden_lsp.judge import MISSING, Judge, Snapshot
 from voiden_lsp.sessions.patterns import PatternWorker, shared_worker
 from voiden_lsp.sessions.session import Session, Sink
 from voiden_lsp.sessions.snapshots import Snapshots, masked_value
@@ -61,11 +61,14 @@ class Runner:
         runtime: dict[str, Any] | None = None,
         history: History | None = None,
         update_snapshots: bool = False,
+        write_snapshots: bool = True,
     ) -> None:
         self.doc = doc
         self.update_snapshots = update_snapshots
         """`--update-snapshots`: each `matches snapshot` takes this run's value."""
         self._snapshots: Snapshots | None = None
+        self.write_snapshots = write_snapshots
+        """False for a caller that may change no file (an agent): a snapshot not taken yet fails."""
         self.history = history
         """Where each exchange is kept (FORMAT.md section 13); None keeps nothing."""
         self.path = path
@@ -268,6 +271,8 @@ class Runner:
         if self._snapshots is None:
             self._snapshots = Snapshots(self.path, update=self.update_snapshots)
         stored = self._snapshots.stored(request.name, expectation.subject_text)
+        if not self.write_snapshots and (stored is MISSING or self.update_snapshots):
+            return ValueError("no snapshot taken yet: `voiden test` takes it (this run writes no file)")
         return Snapshot(stored, self.update_snapshots, lambda value: masked_value(value, self.secrets))
 
     @staticmethod

@@ -105,6 +105,7 @@ async def run_suite(
     dotenv_files: tuple[str, ...] = (".env",),
     warn: Callable[[str], None] = _warn,
     update_snapshots: bool = False,
+    write_snapshots: bool = True,
 ) -> Suite:
     suite = Suite(path, _shown(path))
     begun = time.perf_counter()
@@ -124,7 +125,15 @@ async def run_suite(
     if path.suffix == ".void":
         for warning in limit_app_sockets(doc, path):
             warn(warning)
-    runner = Runner(doc, path, collection, env=env, overrides=overrides, update_snapshots=update_snapshots)
+    runner = Runner(
+        doc,
+        path,
+        collection,
+        env=env,
+        overrides=overrides,
+        update_snapshots=update_snapshots,
+        write_snapshots=write_snapshots,
+    )
     for request in doc.requests:
         suite.cases.append(await _run_case(runner, request))
     suite.seconds = time.perf_counter() - begun
