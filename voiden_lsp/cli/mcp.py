@@ -27,6 +27,11 @@ READ_ONLY = ("list_requests", "describe_request")
 _DOCUMENT = {"type": "string", "description": "the document's path under the root, as list_requests shows it"}
 _REQUEST = {"type": "string", "description": "the request's name"}
 _ENV = {"type": "string", "description": "an environment of voiden.toml (default: the collection's)"}
+_VARS = {
+    "type": "object",
+    "description": 'values for the variables the collection leaves undefined, e.g. {"user_id": "42"}',
+    "additionalProperties": {"type": ["string", "number"]},
+}
 SCHEMAS: dict[str, tuple[str, dict[str, Any]]] = {
     "list_requests": (
         "The collection's API requests: document, request name, protocol and request line, one per request.",
@@ -37,7 +42,7 @@ SCHEMAS: dict[str, tuple[str, dict[str, Any]]] = {
         "masked, and its expectations. Sends nothing.",
         {
             "type": "object",
-            "properties": {"document": _DOCUMENT, "request": _REQUEST, "env": _ENV},
+            "properties": {"document": _DOCUMENT, "request": _REQUEST, "env": _ENV, "vars": _VARS},
             "required": ["document", "request"],
         },
     ),
@@ -50,11 +55,7 @@ SCHEMAS: dict[str, tuple[str, dict[str, Any]]] = {
                 "document": _DOCUMENT,
                 "request": _REQUEST,
                 "env": _ENV,
-                "vars": {
-                    "type": "object",
-                    "description": 'variables to set for this run, e.g. {"user_id": "42"}',
-                    "additionalProperties": {"type": ["string", "number"]},
-                },
+                "vars": _VARS,
             },
             "required": ["document", "request"],
         },
@@ -146,7 +147,7 @@ def _server(agent: Agent, allow_run: bool) -> Any:
     calls: dict[str, Callable[[dict[str, Any]], Awaitable[Any]]] = {
         "list_requests": lambda a: asyncio.to_thread(agent.list_requests),
         "describe_request": lambda a: asyncio.to_thread(
-            agent.describe, a.get("document"), a.get("request"), a.get("env")
+            agent.describe, a.get("document"), a.get("request"), a.get("env"), a.get("vars")
         ),
         "run_request": lambda a: agent.run(a.get("document"), a.get("request"), a.get("env"), a.get("vars")),
         "run_tests": lambda a: agent.run_tests(a.get("paths")),

@@ -118,14 +118,14 @@ class Agent:
                 )
         return found
 
-    def describe(self, document: Any, name: Any, env: Any = None) -> dict[str, Any]:
+    def describe(self, document: Any, name: Any, env: Any = None, values: Any = None) -> dict[str, Any]:
         path, doc, collection = self.open(document)
         request = self.request(doc, name, self.shown(path))
-        runner = Runner(doc, path, collection, env=self._env(env))
+        runner = self._runner(path, doc, collection, request, env, values)
         try:
             resolved = render_request(request, runner.scope(request))
         except VoidenError as exc:
-            raise AgentError(f"`{name}` cannot be resolved: {exc.message}") from None
+            raise AgentError(f"`{name}` cannot be resolved: {exc.message}; an agent passes a value in `vars`") from None
 
         def mask(text: str) -> str:
             return mask_secrets(text, runner.secrets) if runner.secrets else text
@@ -146,25 +146,8 @@ class Agent:
     async def run(self, document: Any, name: Any, env: Any = None, values: Any = None) -> dict[str, Any]:
         path, doc, collection = self.open(document)
         request = self.request(doc, name, self.shown(path))
-        overrides = checked_vars(values)
-        chosen = self._env(env)
-        scope = Runner(doc, path, collection, env=chosen).scope(request)
-        taken = [k for k in overrides if scope.lookup(k) is not None]
-        if taken:  # else `base` pointed at the agent's host would carry the collection's token there
-            raise AgentError(
-                f"{', '.join(f'`{k}`' for k in taken)}: the collection defines {'it' if len(taken) == 1 else 'them'}; "
-                "an agent sets only the variables a request leaves undefined"
-            )
-        steering = [k for k in overrides if k in _authority_variables(request)]
-        if steering and collection.secrets:
-            raise AgentError(
-                f"{', '.join(f'`{k}`' for k in steering)} would choose the host of a request in a collection with "
-                "secrets: define it in voiden.toml instead"
-            )
         events: list[Event] = []
-        runner = Runner(
-            doc, path, collection, env=chosen, overrides=overrides, sinks=[events.append], write_snapshots=False
-        )
+        runner = self._runner(path, doc, collection, request, env, values, sinks=[events.append])
         # the requests above it that it refers to (`{{login.response...}}`) run first, as `voiden run` would
         for earlier in doc.requests:
             if earlier.name == request.name:
@@ -225,6 +208,34 @@ class Agent:
             schema: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
             tools.append(RequestTool(name, str(item["tool"]), item["document"], item["request"], schema))
         return tools
+
+    def _runner(
+        self,
+        path: Path,
+        doc: Document,
+        collection: Collection,
+        request: Request,
+        env: Any,
+        values: Any,
+        sinks: list[Any] | None = None,
+    ) -> Runner:
+        """A runner with the agent's `vars`, which may only fill what the collection leaves undefined."""
+        overrides = checked_vars(values)
+        chosen = self._env(env)
+        scope = Runner(doc, path, collection, env=chosen).scope(request)
+        taken = [k for k in overrides if scope.lookup(k) is not None]
+        if taken:  # else `base` pointed at the agent's host would carry the collection's token there
+            raise AgentError(
+                f"{', '.join(f'`{k}`' for k in taken)}: the collection defines {'it' if len(taken) == 1 else 'them'}; "
+                "an agent sets only the variables a request leaves undefined"
+            )
+        steering = [k for k in overrides if k in _authority_variables(request)]
+        if steering and collection.secrets:
+            raise AgentError(
+                f"{', '.join(f'`{k}`' for k in steering)} would choose the host of a request in a collection with "
+                "secrets: define it in voiden.toml instead"
+            )
+        return Runner(doc, path, collection, env=chosen, overrides=overrides, sinks=sinks, write_snapshots=False)
 
     def _env(self, env: Any) -> str | None:
         if env is None or env == "":
