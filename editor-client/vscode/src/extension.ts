@@ -12,6 +12,7 @@ import {
   State,
 } from "vscode-languageclient/node";
 import { type BundledWheel, InstallError, bundledWheel, ensureServer, forgetEnvironment, pythonCandidates } from "./install";
+import { registerMcpProvider } from "./mcp";
 import { PanelHost } from "./panel";
 import * as protocol from "./protocol";
 import {
@@ -70,6 +71,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       }
     }),
     vscode.window.onDidChangeActiveTextEditor(() => updateStatus()),
+    // the collection as an MCP server for VS Code's agents (trusted workspaces; `voiden.mcp.allowRun` to send)
+    registerMcpProvider(() => lastLaunch, String(context.extension.packageJSON.version ?? "")),
   );
   await startClient(context);
 }

@@ -71,6 +71,17 @@ export function cliLaunch(launch: Launch): { command: string; args: string[] } |
   return match ? { command: `${match[1]}voiden${match[2] ?? ""}`, args: [] } : undefined;
 }
 
+/** The command line of `voiden mcp` for a folder, beside the language server the extension started. */
+export function mcpCommand(
+  launch: Launch | undefined,
+  folder: string,
+  allowRun: boolean,
+): { command: string; args: string[] } | undefined {
+  const cli = launch ? cliLaunch(launch) : undefined;
+  if (cli === undefined) return undefined;
+  return { command: cli.command, args: [...cli.args, "mcp", "--root", folder, ...(allowRun ? ["--allow-run"] : [])] };
+}
+
 export function isPython(command: string): boolean {
   const base = command.split(/[\\/]/).pop() ?? command;
   return /^python(\d+(\.\d+)?)?(\.exe)?$/i.test(base);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { cliLaunch, isPython, missingServerMessage, serverLaunch, serverSettings } from "../src/settings";
+import { cliLaunch, isPython, mcpCommand, missingServerMessage, serverLaunch, serverSettings } from "../src/settings";
 
 test("the setting wins; a Python in it runs the module", () => {
   assert.deepEqual(serverLaunch({ command: "/opt/bin/voiden-lsp", args: ["--log-level", "INFO"] }, ["/usr/bin/python3.12"]), {
@@ -57,4 +57,14 @@ test("the voiden command line runs the way the server does: the same Python, or 
   const program = serverLaunch({ command: "/opt/venv/bin/voiden-lsp", args: [] }, undefined);
   assert.deepEqual(cliLaunch(program), { command: "/opt/venv/bin/voiden", args: [] });
   assert.equal(cliLaunch(serverLaunch({ command: "/usr/bin/other-server", args: [] }, undefined)), undefined);
+});
+
+test("voiden mcp runs beside the language server, read-only unless asked", () => {
+  const bundled = serverLaunch({ command: "", args: [] }, undefined, "/store/bin/python");
+  assert.deepEqual(mcpCommand(bundled, "/work/api", false), {
+    command: "/store/bin/python",
+    args: ["-P", "-m", "voiden_lsp.cli", "mcp", "--root", "/work/api"],
+  });
+  assert.deepEqual(mcpCommand(bundled, "/work/api", true)?.args.at(-1), "--allow-run");
+  assert.equal(mcpCommand(undefined, "/work/api", true), undefined);
 });
