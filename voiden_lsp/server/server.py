@@ -349,8 +349,11 @@ class VoidenServer(LanguageServer):
 
         module = sys.modules.get("voiden_lsp.transports.grpc_reflection")
         graphql = sys.modules.get("voiden_lsp.transports.graphql_schema")
-        return (module.SCHEMAS.generation if module is not None else 0) + (
-            graphql.SCHEMAS.generation if graphql is not None else 0
+        mcp = sys.modules.get("voiden_lsp.transports.mcp")
+        return (
+            (module.SCHEMAS.generation if module is not None else 0)
+            + (graphql.SCHEMAS.generation if graphql is not None else 0)
+            + (mcp.CATALOGS.generation if mcp is not None else 0)
         )
 
     async def stop_everything(self, wait: float) -> None:

@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -113,6 +114,42 @@ class McpTransport(Transport):
         self._session: str | None = None
         self.version: str | None = None
 
+    async def catalog(self) -> Catalog:
+        """The server's tools, prompts, resources and templates (each list it does not offer left empty)."""
+        request = self.request
+        check_url(request.target)
+        wanted = request.meta("mcp-version") or "auto"
+        found = Catalog()
+
+        def ignore(item: Emitted) -> None:
+            pass
+
+        try:
+            async with asyncio.timeout(request.timeout or 10.0), make_client(request) as client:
+                try:
+                    await self._handshake(client, wanted if wanted in VERSIONS else "auto", ignore)
+                    for method, field_name, key in LISTS:
+                        cursor: str | None = None
+                        for _ in range(MAX_CATALOG_PAGES):
+                            params: dict[str, Any] = {"cursor": cursor} if cursor else {}
+                            answer = await self._call(client, method, params, ignore, version=self.version, quiet=True)
+                            result = answer.get("result") if answer else None
+                            if not isinstance(result, dict):
+                                break
+                            items = [i for i in result.get(field_name) or [] if isinstance(i, dict)]
+                            found.take(method, [i for i in items if isinstance(i.get(key), str)], key)
+                            following = result.get("nextCursor")
+                            if not isinstance(following, str) or not following:
+                                break
+                            cursor = following
+                finally:
+                    await self._end_session(client)
+        except McpError as exc:
+            raise TransportError(exc.message) from None
+        except NETWORK_ERRORS as exc:
+            raise TransportError(describe_error(exc, request)) from None
+        return found
+
     async def events(self) -> AsyncIterator[Emitted]:
         request = self.request
         check_url(request.target)
@@ -142,19 +179,7 @@ class McpTransport(Transport):
         self, client: httpx.AsyncClient, wanted: str, operation: str, params: dict[str, Any], emit: Any
     ) -> None:
         try:
-            if wanted in ("auto", MODERN):
-                answer = await self._call(client, "server/discover", {}, emit, version=MODERN, control=True, quiet=True)
-                if answer is not None and isinstance(answer.get("result"), dict):
-                    supported = answer["result"].get("supportedVersions") or []
-                    if MODERN in supported:
-                        self.version = MODERN
-                        info = (answer["result"].get("_meta") or {}).get("io.modelcontextprotocol/serverInfo")
-                        emit((OPEN, {"headers": {}, "protocol_version": MODERN, "server": info}))
-                elif wanted == MODERN:
-                    message = error_text(answer.get("error")) if answer else "no answer to server/discover"
-                    raise McpError(f"the server does not speak MCP {MODERN} (`@mcp-version {MODERN}`): {message}")
-            if self.version is None:
-                await self._initialize(client, emit)
+            await self._handshake(client, wanted, emit)
             if operation == "tools/call" or operation == "prompts/get":
                 params = {**params, "_meta": {"progressToken": 1}}
             answer = await self._call(client, operation, params, emit, version=self.version or HANDSHAKE)
@@ -172,9 +197,29 @@ class McpTransport(Transport):
             if isinstance(result, dict) and result.get("isError") is True:
                 emit((ERROR, {"message": tool_error_text(result), "mcp": True}))
         finally:
-            if self._session is not None:
-                with contextlib.suppress(httpx.HTTPError, OSError):  # ending the session is a courtesy
-                    await client.delete(self.request.target, headers=self._headers(HANDSHAKE, None))
+            await self._end_session(client)
+
+    async def _handshake(self, client: httpx.AsyncClient, wanted: str, emit: Any) -> None:
+        """`server/discover` (2026-07-28), else `initialize` (2025-11-25), as `wanted` allows."""
+        if wanted in ("auto", MODERN):
+            answer = await self._call(client, "server/discover", {}, emit, version=MODERN, control=True, quiet=True)
+            if answer is not None and isinstance(answer.get("result"), dict):
+                supported = answer["result"].get("supportedVersions") or []
+                if MODERN in supported:
+                    self.version = MODERN
+                    info = (answer["result"].get("_meta") or {}).get("io.modelcontextprotocol/serverInfo")
+                    emit((OPEN, {"headers": {}, "protocol_version": MODERN, "server": info}))
+                    return
+            if wanted == MODERN:
+                message = error_text(answer.get("error")) if answer else "no answer to server/discover"
+                raise McpError(f"the server does not speak MCP {MODERN} (`@mcp-version {MODERN}`): {message}")
+        await self._initialize(client, emit)
+
+    async def _end_session(self, client: httpx.AsyncClient) -> None:
+        if self._session is not None:
+            with contextlib.suppress(httpx.HTTPError, OSError):  # ending the session is a courtesy
+                await client.delete(self.request.target, headers=self._headers(HANDSHAKE, None))
+            self._session = None
 
     async def _initialize(self, client: httpx.AsyncClient, emit: Any) -> None:
         params = {"protocolVersion": HANDSHAKE, "capabilities": {}, "clientInfo": CLIENT_INFO}
@@ -325,3 +370,100 @@ def _json_message(text: str) -> dict[str, Any] | None:
     except ValueError:
         return None
     return value if isinstance(value, dict) else None
+
+
+@dataclass
+class Catalog:
+    """What an MCP server offers: its tools (name -> {description, inputSchema}), prompts (name ->
+    {description, arguments}), resources (uri -> description) and resource templates."""
+
+    tools: dict[str, dict[str, Any]] = field(default_factory=dict)
+    prompts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    resources: dict[str, str] = field(default_factory=dict)
+    templates: dict[str, str] = field(default_factory=dict)
+
+    def take(self, method: str, items: list[dict[str, Any]], key: str) -> None:
+        for item in items:
+            name = str(item[key])
+            if method == "tools/list":
+                self.tools[name] = item
+            elif method == "prompts/list":
+                self.prompts[name] = item
+            else:
+                shown = str(item.get("description") or item.get("name") or "")
+                (self.resources if method == "resources/list" else self.templates)[name] = shown
+
+    def names(self, operation: str) -> dict[str, str]:
+        """The names a request line's operation takes, with a line each."""
+        if operation == "tools/call":
+            return {k: str(v.get("description") or "") for k, v in self.tools.items()}
+        if operation == "prompts/get":
+            return {k: str(v.get("description") or "") for k, v in self.prompts.items()}
+        if operation == "resources/read":
+            return {**self.resources, **self.templates}
+        return {}
+
+    def input_schema(self, operation: str, name: str) -> dict[str, Any] | None:
+        """The JSON Schema of the arguments of a tool, or of a prompt (its arguments, all strings)."""
+        if operation == "tools/call" and name in self.tools:
+            schema = self.tools[name].get("inputSchema")
+            return schema if isinstance(schema, dict) else None
+        if operation == "prompts/get" and name in self.prompts:
+            arguments = [a for a in self.prompts[name].get("arguments") or [] if isinstance(a, dict) and a.get("name")]
+            return {
+                "type": "object",
+                "properties": {
+                    str(a["name"]): {
+                        "type": "string",
+                        **({"description": a["description"]} if a.get("description") else {}),
+                    }
+                    for a in arguments
+                },
+                "required": [str(a["name"]) for a in arguments if a.get("required")],
+            }
+        return None
+
+
+LISTS = (
+    ("tools/list", "tools", "name"),
+    ("prompts/list", "prompts", "name"),
+    ("resources/list", "resources", "uri"),
+    ("resources/templates/list", "resourceTemplates", "uriTemplate"),
+)
+MAX_CATALOG_PAGES = 20
+"""Pages of a list read for the catalog (a server whose cursor never ends)."""
+
+
+class McpCatalogs:
+    """Catalogs per server (URL, header lines, TLS settings), read on demand and kept until refreshed. Callers
+    decide whether asking is allowed (never from an untrusted workspace)."""
+
+    def __init__(self) -> None:
+        self._catalogs: dict[tuple[object, ...], Catalog] = {}
+        self._locks: dict[tuple[object, ...], asyncio.Lock] = {}
+        self.generation = 0
+
+    @staticmethod
+    def key(request: Any) -> tuple[object, ...]:
+        headers = tuple((k.lower(), v) for k, v in request.headers if k.lower() not in request.fresh_headers)
+        return (request.target, headers, request.insecure, request.meta("ca"), request.meta("mcp-version"))
+
+    def cached(self, request: Any) -> Catalog | None:
+        return self._catalogs.get(self.key(request))
+
+    def forget(self, target: str | None = None) -> None:
+        for key in [k for k in self._catalogs if target is None or k[0] == target]:
+            del self._catalogs[key]
+            self.generation += 1
+
+    async def catalog(self, request: Any) -> Catalog:
+        key = self.key(request)
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            if key not in self._catalogs:
+                self._catalogs[key] = await McpTransport(request).catalog()
+                self.generation += 1
+            return self._catalogs[key]
+
+
+CATALOGS = McpCatalogs()

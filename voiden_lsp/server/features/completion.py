@@ -13,8 +13,9 @@ from pygls.capabilities import get_capability
 
 from voiden_lsp.document import METADATA_KEYS, Document, Position, Request, Span
 from voiden_lsp.document.jsonpos import cursor_context
+from voiden_lsp.document.reading import MCP_OPERATIONS
 from voiden_lsp.errors import VoidenError
-from voiden_lsp.server.features import expect_assist
+from voiden_lsp.server.features import expect_assist, mcp_support
 from voiden_lsp.server.features.graphql_support import completion_items, fetch_graphql_schema
 from voiden_lsp.server.features.grpc_support import resolve_address
 from voiden_lsp.server.features.schemas import fetch_schema_with_progress
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from google.protobuf.descriptor import Descriptor
 
     from voiden_lsp.schema import Schema
+    from voiden_lsp.transports.mcp import Catalog
 
 log = logging.getLogger(__name__)
 SCHEMA_WAIT_SECONDS = 5.0
@@ -104,6 +106,8 @@ async def complete(ls: VoidenServer, uri: str, position: types.Position) -> list
             return await _json_items(ls, uri, request, body_span, pos)
         if request.protocol == "graphql" and not any(m.body is body_span for m in request.messages):
             return await _graphql_items(ls, uri, request, body_span, pos)
+        if request.protocol == "mcp":
+            return await _mcp_argument_items(ls, uri, request, body_span, pos)
         return []
     request_line = request.request_line_range.start.line if request.request_line_range else None
     if request_line is None or pos.line == request_line:
@@ -113,6 +117,12 @@ async def complete(ls: VoidenServer, uri: str, position: types.Position) -> list
             and pos.character > request.target.range.end.character
         ):
             return await _rpc_items(ls, uri, request, _word_range(line_text, position))
+        if (
+            request.protocol == "mcp"
+            and request.target is not None
+            and pos.character > request.target.range.end.character
+        ):
+            return await _mcp_line_items(ls, uri, request, before, _word_range(line_text, position))
         if request.protocol in ("http", "sse") and re.fullmatch(r"\s*[A-Z]*", before):
             return _items([(m, "HTTP method") for m in HTTP_METHODS], types.CompletionItemKind.Keyword)
         return []
@@ -298,6 +308,46 @@ async def _rpc_items(ls: VoidenServer, uri: str, request: Request, word: types.R
                 )
             )
     return items
+
+
+async def _mcp_catalog(ls: VoidenServer, uri: str, request: Request) -> Catalog | None:
+    try:
+        return await asyncio.wait_for(mcp_support.fetch_catalog(ls, request, uri), SCHEMA_WAIT_SECONDS)
+    except (VoidenError, TimeoutError) as exc:
+        log.info("no MCP catalog for completion: %s", getattr(exc, "message", exc))
+        return None
+
+
+async def _mcp_line_items(
+    ls: VoidenServer, uri: str, request: Request, before: str, word: types.Range
+) -> list[types.CompletionItem]:
+    """After the URL: the operations; after an operation that takes one, the server's names."""
+    assert request.target is not None
+    words = before[request.target.range.end.character :].split()
+    typing = bool(words) and not before.endswith((" ", "\t"))
+    done = words[:-1] if typing else words
+    if not done:
+        return _items([(o, "MCP operation") for o in MCP_OPERATIONS], types.CompletionItemKind.Method)
+    if len(done) == 1 and MCP_OPERATIONS.get(done[0]):
+        catalog = await _mcp_catalog(ls, uri, request)
+        return mcp_support.name_items(catalog, done[0], word) if catalog is not None else []
+    return []
+
+
+async def _mcp_argument_items(
+    ls: VoidenServer, uri: str, request: Request, span: Span, pos: Position
+) -> list[types.CompletionItem]:
+    operation, name = mcp_support.operation_of(request)
+    if not name:
+        return []
+    catalog = await _mcp_catalog(ls, uri, request)
+    schema = catalog.input_schema(operation, name) if catalog is not None else None
+    if schema is None:
+        return []
+    context = cursor_context(span.text, span.offset_at(pos)) if span.text else None
+    if context is None:
+        return []
+    return mcp_support.argument_items(schema, list(context.path), context.in_key, context.key)
 
 
 async def _json_items(

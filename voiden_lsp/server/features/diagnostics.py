@@ -11,7 +11,7 @@ from lsprotocol import types
 
 from voiden_lsp.document import Document, Problem, Request, Span, split_lines
 from voiden_lsp.errors import SchemaError
-from voiden_lsp.server.features import expectations, graphql_support
+from voiden_lsp.server.features import expectations, graphql_support, mcp_support
 from voiden_lsp.server.features.grpc_support import cached_schema, check_json
 from voiden_lsp.server.server import Checked, VoidenServer, range_of
 from voiden_lsp.templating import Scope, iter_templates, looks_like_json, problem_of
@@ -106,7 +106,7 @@ def _check(
         key = (
             _source(request, lines),
             scope_keys[id(scope)],
-            schemas if request.protocol in ("grpc", "graphql") else 0,
+            schemas if request.protocol in ("grpc", "graphql", "mcp") else 0,
         )
         kept = checked.found.get(key) if checked is not None else None
         if kept is None:
@@ -143,6 +143,8 @@ def _request_problems(request: Request, scope: Scope) -> list[Problem]:
             found += _template_problems(span, scope)
     if request.protocol == "graphql":
         return found + graphql_support.problems(request, scope)
+    if request.protocol == "mcp":
+        found += mcp_support.problems(request, scope)
     return found + _json_problems(request, scope)
 
 
@@ -201,7 +203,7 @@ def _json_problems(request: Request, scope: Scope) -> list[Problem]:
     for span in bodies:
         if span is None or not span.text.strip() or span.text.lstrip().startswith("< "):
             continue
-        if request.protocol != "grpc":
+        if request.protocol not in ("grpc", "mcp"):
             content_type = next((h.value.text for h in request.headers if h.name.lower() == "content-type"), "")
             if not (looks_like_json(span.text) or "json" in content_type.lower()):
                 continue

@@ -106,6 +106,8 @@ async def actions(ls: VoidenServer, uri: str, where: types.Range) -> list[types.
         request = doc.request(owner) if owner else None
     if request is not None and request.protocol == "graphql":
         return await _graphql_actions(ls, uri, request)
+    if request is not None and request.protocol == "mcp":
+        return await _mcp_actions(ls, uri, request, pos)
     if request is None or request.protocol != "grpc" or request.rpc is None:
         return []
     found = resolve_address(request, ls.scope(uri, request))
@@ -132,6 +134,36 @@ async def actions(ls: VoidenServer, uri: str, where: types.Range) -> list[types.
     edit = types.WorkspaceEdit(changes={uri: [types.TextEdit(range=edit_range, new_text=new_text)]})
     return [
         types.CodeAction(title=f"{TITLE} ({method.input.name})", kind=types.CodeActionKind.RefactorRewrite, edit=edit)
+    ]
+
+
+async def _mcp_actions(ls: VoidenServer, uri: str, request: Request, pos: Position) -> list[types.CodeAction]:
+    """The arguments of a tool (or prompt) from its schema in the server's catalog."""
+    from voiden_lsp.server.features import mcp_support
+
+    operation, name = mcp_support.operation_of(request)
+    if not name or not ls.settings.trusted:
+        return []
+    try:
+        catalog = await mcp_support.fetch_catalog(ls, request, uri)
+    except VoidenError as exc:
+        log.info("no sample arguments: %s", exc.message)
+        return []
+    schema = catalog.input_schema(operation, name)
+    if schema is None:
+        return []
+    text = render(mcp_support.sample_arguments(schema, string_template))
+    span = request.body
+    if span is not None and span.text:
+        edit = types.TextEdit(range=range_of(span.range), new_text=text)
+    else:
+        edit = types.TextEdit(range=range_of(Range.of(request.range.end.line, 0)), new_text="\n" + text + "\n")
+    return [
+        types.CodeAction(
+            title=f"{TITLE} (arguments of {name})",
+            kind=types.CodeActionKind.RefactorRewrite,
+            edit=types.WorkspaceEdit(changes={uri: [edit]}),
+        )
     ]
 
 

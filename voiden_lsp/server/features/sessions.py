@@ -262,6 +262,8 @@ def register(server: VoidenServer) -> None:
         request = request_named(ls, uri, name)
         if request.protocol == "graphql":
             return await _refresh_graphql_schema(ls, uri, request)
+        if request.protocol == "mcp":
+            return await _refresh_mcp_catalog(ls, uri, request)
         found = resolve_address(request, ls.scope(uri, request))
         if found is None:
             raise CommandError(f"`{name}` is not a gRPC request with a usable address")
@@ -324,6 +326,22 @@ async def _refresh_graphql_schema(ls: VoidenServer, uri: str, request: Request) 
     ls.recheck(None)
     roots = [t.name for t in (schema.query_type, schema.mutation_type, schema.subscription_type) if t is not None]
     return {"types": roots}
+
+
+async def _refresh_mcp_catalog(ls: VoidenServer, uri: str, request: Request) -> dict[str, Any]:
+    from voiden_lsp.server.features.mcp_support import fetch_catalog, resolve_server
+    from voiden_lsp.transports.mcp import CATALOGS
+
+    resolved = resolve_server(request, ls.scope(uri, request))
+    if resolved is None:
+        raise CommandError(f"`{request.name}` is not an MCP request with a usable URL")
+    CATALOGS.forget(resolved.target)
+    try:
+        catalog = await fetch_catalog(ls, request, uri)
+    except VoidenError as exc:
+        raise CommandError(exc.message) from None
+    ls.recheck(None)
+    return {"tools": list(catalog.tools), "prompts": list(catalog.prompts), "resources": list(catalog.resources)}
 
 
 def _param(params: Any, name: str) -> Any:
