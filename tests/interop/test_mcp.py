@@ -125,3 +125,108 @@ def test_server_everything_over_2025_11_25(mcp_everything: Reference, tmp_path: 
     assert refused and "does not speak MCP 2026-07-28" in refused[0]["message"], refused
     assert run.returncode == 1  # only the request pinned to 2026-07-28 failed
     assert all(e["passed"] for e in found if e["kind"] == "check")
+
+
+# The Voiden app's MCP client blocks (research/peers-2026.md: `mcp-connection` holding `mcpurl` and
+# `mcpoperation` with `capabilityType`, `toolName` / `resourceUri` / `promptName` and `args`), written here
+# for the SDK's server, with an assertions-table.
+APP_MCP = """---
+version: 2.3.0-beta.19
+generatedBy: Voiden app
+---
+# Weather over MCP
+
+```void
+---
+type: request-separator
+attrs:
+  uid: "0a1b2c3d-0000-4000-8000-000000000001"
+  colorIndex: 0
+  label: "Forecast"
+---
+```
+
+```void
+---
+type: mcp-connection
+attrs:
+  uid: "0a1b2c3d-0000-4000-8000-000000000002"
+content:
+  - type: mcpurl
+    attrs:
+      uid: "0a1b2c3d-0000-4000-8000-000000000003"
+    content: "{{MCP_URL}}"
+  - type: mcpoperation
+    attrs:
+      uid: "0a1b2c3d-0000-4000-8000-000000000004"
+      capabilityType: tool
+      toolName: forecast
+      resourceUri: null
+      promptName: null
+      args: |
+        {"city": "Bergen", "days": 2}
+---
+```
+
+```void
+---
+type: assertions-table
+attrs:
+  uid: "0a1b2c3d-0000-4000-8000-000000000005"
+content:
+  - type: table
+    rows:
+      - attrs: { disabled: false }
+        row: ["Two days", "body.structuredContent.days", "equals", "2"]
+---
+```
+
+```void
+---
+type: request-separator
+attrs:
+  uid: "0a1b2c3d-0000-4000-8000-000000000006"
+  colorIndex: 1
+  label: "Config"
+---
+```
+
+```void
+---
+type: mcp-connection
+attrs:
+  uid: "0a1b2c3d-0000-4000-8000-000000000007"
+content:
+  - type: mcpurl
+    attrs:
+      uid: "0a1b2c3d-0000-4000-8000-000000000008"
+    content: "{{MCP_URL}}"
+  - type: mcpoperation
+    attrs:
+      uid: "0a1b2c3d-0000-4000-8000-000000000009"
+      capabilityType: resource
+      toolName: null
+      resourceUri: "config://app"
+      promptName: null
+      args: null
+---
+```
+"""
+
+
+def test_the_apps_mcp_blocks_run_and_convert(mcp_sdk: Reference, tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(f"MCP_URL=http://{mcp_sdk.address}/mcp\n", encoding="utf-8")
+    (tmp_path / "weather.void").write_text(APP_MCP, encoding="utf-8")
+    done = voiden("run", "--json", "weather.void", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    found = events(done.stdout)
+    results = [e for e in found if e.get("event") == "result" and not e.get("control")]
+    assert [r["data"]["result"].get("structuredContent", {}).get("days") for r in results[:1]] == [2]
+    assert "test" in json.dumps(results[1]["data"]["result"]["contents"])
+    assert [(c["text"], c["passed"]) for c in found if c["kind"] == "check"] == [
+        ("body.structuredContent.days equals 2", True)
+    ]
+    converted = voiden("convert", "weather.void", "-o", "-", cwd=tmp_path)
+    assert converted.returncode == 0, converted.stderr
+    assert "```mcp " in converted.stdout and "{{MCP_URL}} tools/call forecast" in converted.stdout
+    assert "{{MCP_URL}} resources/read config://app" in converted.stdout

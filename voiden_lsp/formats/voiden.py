@@ -47,7 +47,7 @@ def convert_void(
 def render_request(request: Request) -> str:
     """A request as a `.voiden` fenced block."""
     target = request.target.text if request.target else ""
-    if request.protocol == "grpc":
+    if request.protocol in ("grpc", "mcp"):
         line = f"{target} {request.rpc.text if request.rpc else ''}".rstrip()
     elif request.protocol == "http" or (request.protocol == "graphql" and not target.startswith("ws")):
         line = f"{request.method or 'GET'} {target}"

@@ -3,6 +3,7 @@ tables, bodies, auth, runtime variables and assertions around it; every block no
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -33,7 +34,7 @@ _RUN_BLOCKS = frozenset(
         "request", "method", "url", "headers-table", "query-table", "path-table", "url-table", "multipart-table",
         "cookies-table", "options-table", "json_body", "xml_body", "yml_body", "restFile", "auth",
         "socket-request", "smethod", "surl", "proto", "runtime-variables", "fileLink", "table", "codeBlock",
-        "assertions-table", "gqlquery", "gqlvariables",
+        "assertions-table", "gqlquery", "gqlvariables", "mcp-connection", "mcpurl", "mcpoperation",
     }
 )  # fmt: skip
 _SCRIPTS: tuple[Severity, str] = ("warning", "a script (no document runs code here)")
@@ -47,8 +48,6 @@ _NOT_RUN: dict[str, tuple[Severity, str]] = {
     "post_request_block": _SCRIPTS,
     "tool": ("warning", "an MCP tool"),
     "toolparams": ("warning", "an MCP tool's parameters"),
-    "mcp-connection": ("warning", "an MCP connection"),
-    "mcpoperation": ("warning", "an MCP operation"),
     "openapispecLink": ("warning", "a link to an OpenAPI spec"),
     "stitch": ("warning", "a Stitch batch run (run the files with `voiden run`)"),
 }
@@ -97,6 +96,9 @@ class RequestReader(PartsReader):
         elif "gqlquery" in blocks:
             node, where = blocks["gqlquery"]
             request, url = self._gqlquery(node, where)
+        elif "mcp-connection" in blocks:
+            node, where = blocks["mcp-connection"]
+            request, url = self._mcp(node, where, blocks.get("mcpoperation"))
         else:
             return None
         request.heading = section.heading
@@ -193,6 +195,36 @@ class RequestReader(PartsReader):
             request.metadata.append(
                 Metadata("schema", written.lstrip("/") if written.startswith("/") else written, where, where)
             )
+        return request, url
+
+    def _mcp(
+        self, node: dict[str, Any], where: Range, sibling: tuple[dict[str, Any], Range] | None
+    ) -> tuple[Request, str]:
+        """The app's MCP client block (research/peers-2026.md): `mcp-connection` holding `mcpurl` and
+        `mcpoperation` (`capabilityType` tool|resource|prompt, `toolName` / `resourceUri` / `promptName`, `args`
+        as JSON), read as an `mcp` request (FORMAT.md section 11)."""
+        children = {child.get("type"): child for child in child_nodes(node)}
+        url = node_text(children.get("mcpurl")).strip() or str((node.get("attrs") or {}).get("url") or "").strip()
+        operation = children.get("mcpoperation") or (sibling[0] if sibling is not None else {})
+        attrs = operation.get("attrs") or {}
+        kind = str(attrs.get("capabilityType") or "tool").lower()
+        named = {
+            "tool": ("tools/call", "tools/list", attrs.get("toolName")),
+            "resource": ("resources/read", "resources/list", attrs.get("resourceUri")),
+            "prompt": ("prompts/get", "prompts/list", attrs.get("promptName")),
+        }
+        call, listing, name = named.get(kind, named["tool"])
+        if kind not in named:
+            self.problems.append(
+                Problem(f"unknown MCP capability `{kind}`: read as a tool call", where, "warning", code="void-mcp")
+            )
+        rpc = f"{call} {str(name).strip()}" if name and str(name).strip() else listing
+        request = Request(name="", protocol="mcp", attributes={}, range=where, info_range=self._first_line(where))
+        request.rpc = Span(rpc, where)
+        raw = attrs.get("args")
+        text = raw if isinstance(raw, str) else json.dumps(raw) if isinstance(raw, dict) else ""
+        if text.strip() and call != "resources/read":
+            request.body = Span(text.rstrip("\n"), where, self._scalar_lines(text, text.rstrip("\n"), where))
         return request, url
 
     def _graphql_parts(self, request: Request, blocks: dict[Any, tuple[dict[str, Any], Range]]) -> None:
