@@ -91,9 +91,10 @@ def test_the_wheel_metadata_is_complete_and_its_extras_real(wheel: Path) -> None
     classifiers = metadata.get_all("Classifier") or []
     assert "Programming Language :: Python :: 3.11" in classifiers and "Typing :: Typed" in classifiers
     assert not metadata.get_all("Project-URL")  # no public home yet: no link that leads nowhere
-    assert metadata.get_all("Provides-Extra") == ["test"]
+    assert metadata.get_all("Provides-Extra") == ["mcp", "test"]  # `voiden mcp` needs the MCP SDK
     requires = metadata.get_all("Requires-Dist") or []
     assert any(r.startswith("grpcio-tools") and "extra" not in r for r in requires)  # `@proto` works as installed
+    assert any(r.startswith("mcp") and 'extra == "mcp"' in r for r in requires)
     # what `voiden demo` and a typed consumer need ride along
     for name in ["voiden_lsp/py.typed", "voiden_lsp/demo/routeguide.protoset", "voiden_lsp/examples/voiden.toml"]:
         assert name in names
