@@ -91,7 +91,7 @@ def test_the_wheel_metadata_is_complete_and_its_extras_real(wheel: Path) -> None
     classifiers = metadata.get_all("Classifier") or []
     assert "Programming Language :: Python :: 3.11" in classifiers and "Typing :: Typed" in classifiers
     assert not metadata.get_all("Project-URL")  # no public home yet: no link that leads nowhere
-    assert metadata.get_all("Provides-Extra") == ["mcp", "test"]  # `voiden mcp` needs the MCP SDK
+    assert metadata.get_all("Provides-Extra") == ["mcp", "load", "test"]  # `voiden mcp` and `voiden load`
     requires = metadata.get_all("Requires-Dist") or []
     assert any(r.startswith("grpcio-tools") and "extra" not in r for r in requires)  # `@proto` works as installed
     assert any(r.startswith("mcp") and 'extra == "mcp"' in r for r in requires)

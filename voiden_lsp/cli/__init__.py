@@ -54,6 +54,36 @@ def build_parser() -> argparse.ArgumentParser:
     test.add_argument("--no-color", action="store_true", help="plain output without colours")
     test.add_argument("--log-level", default="WARNING", help="log to stderr from this level (secrets masked)")
 
+    load = commands.add_parser(
+        "load",
+        help="run a document's requests as a Locust load test (users, duration, thresholds, reports)",
+    )
+    load.add_argument("file", type=Path, help="the .voiden (or .void) document")
+    load.add_argument("names", nargs="*", help="the requests to load (default: all)")
+    load.add_argument("--users", type=int, help="simulated users (front matter `load: users`; default 10)")
+    load.add_argument("--spawn-rate", type=float, help="users started per second (default 10)")
+    load.add_argument("--duration", help="how long: 30s, 2m (default 30s)")
+    load.add_argument("--processes", type=int, help="worker processes on this machine (a master and P workers)")
+    load.add_argument("--master", action="store_true", help="be the master of workers on other machines")
+    load.add_argument("--master-bind", help="the address the master listens on (default 127.0.0.1)")
+    load.add_argument("--master-port", type=int, default=5557, help="the master's port (default 5557)")
+    load.add_argument("--expect-workers", type=int, help="workers the master waits for before it starts")
+    load.add_argument("--worker", action="store_true", help="be a worker of a master (--master-host)")
+    load.add_argument("--master-host", help="HOST[:PORT] of the master, for --worker")
+    load.add_argument(
+        "--threshold", action="append", default=[], help="`p95 < 300ms`, `failures < 1%%`, `rps > 100`; repeatable"
+    )
+    load.add_argument(
+        "--report", action="append", default=[], help="html:FILE, csv:PREFIX, junit:FILE or json:FILE; repeatable"
+    )
+    load.add_argument("--json", action="store_true", help="one JSON stats line a second, then the final figures")
+    load.add_argument("--env", help="the environment to use, as for `run`")
+    load.add_argument("--profile", help="a Voiden app environment profile, as for `run`")
+    load.add_argument("--var", action="append", default=[], metavar="NAME=VALUE", help="set a variable; repeatable")
+    load.add_argument("--yes", action="store_true", help="load a host that is not this machine")
+    load.add_argument("--no-color", action="store_true", help="plain output without colours")
+    load.add_argument("--log-level", default="WARNING", help="log to stderr from this level (secrets masked)")
+
     mcp = commands.add_parser(
         "mcp",
         help="serve the collection to coding agents over MCP (stdio; --http for Streamable HTTP on loopback)",
@@ -228,6 +258,10 @@ def _dispatch(args: argparse.Namespace, printer: JsonPrinter | TerminalPrinter, 
             colour=False if args.no_color else None,
             update_snapshots=args.update_snapshots,
         )
+    if args.command == "load":
+        from voiden_lsp.cli.load import load
+
+        return load(args, overrides)
     if args.command == "export":
         from voiden_lsp.cli.export import export_file
 

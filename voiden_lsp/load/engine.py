@@ -1,0 +1,249 @@
+"""The child process of `voiden load` (never imported by anything else: `import locust` patches the process
+with gevent). It reads its orders as one JSON object on stdin, builds a Locust User class from the parsed
+document at run time (each request a task weighted by `@weight`, or the document in order with `journey`),
+runs Locust's local, master or worker runner, and writes JSON lines on stdout: `stats` each second, then
+`final`. HTTP (and GraphQL over HTTP) go through Locust's FastHttpUser client; every `expect` line is judged
+on every response, and a failed one fails that request.
+
+`python -m voiden_lsp.load.engine` < orders"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from gevent import monkey  # type: ignore[import-untyped]
+
+monkey.patch_all()
+
+import gevent  # noqa: E402
+from locust import FastHttpUser, constant, events  # noqa: E402
+from locust.env import Environment  # noqa: E402
+
+from voiden_lsp.document import Request  # noqa: E402
+from voiden_lsp.errors import VoidenError  # noqa: E402
+from voiden_lsp.events import CLOSED, JSON, OPEN, RECEIVED, STATUS, TEXT, Event  # noqa: E402
+from voiden_lsp.formats import parse_document  # noqa: E402
+from voiden_lsp.judge import Judge  # noqa: E402
+from voiden_lsp.sessions.runner import Runner  # noqa: E402
+from voiden_lsp.templating import Collection, Response, Scope, mask_secrets, render_request, void_context  # noqa: E402
+
+SUPPORTED = ("http", "graphql")
+BODY_KEPT = 1024 * 1024
+"""A response body kept for expectations and references (the rest is read and counted)."""
+
+
+def emit(kind: str, **fields: Any) -> None:
+    sys.stdout.write(json.dumps({"type": kind, **fields}) + "\n")
+    sys.stdout.flush()
+
+
+def build_user(orders: dict[str, Any]) -> type[FastHttpUser]:
+    path = Path(orders["path"])
+    text = path.read_text(encoding="utf-8")
+    doc = parse_document(text, path.name, *void_context(path))
+    collection = Collection.load(path)
+    names = orders.get("names") or []
+    chosen = [r for r in doc.requests if not names or r.name in names]
+    env_name = orders.get("env")
+    overrides = dict(orders.get("vars") or {})
+    secrets = collection.secrets
+
+    weights = {r.name: max(1, int(next((m.value for m in r.metadata if m.key == "weight"), "1") or 1)) for r in chosen}
+    # Locust reads `tasks` when the class is made (its metaclass spreads the weights): built before it
+    built: Any
+    if orders.get("journey"):
+
+        def journey(user: Any) -> None:
+            for request in chosen:
+                user.send(request)
+
+        built = [journey]
+    else:
+        built = {}
+        for request in chosen:
+
+            def one(user: Any, request: Request = request) -> None:
+                user.send(request)
+
+            built[one] = weights[request.name]
+
+    class DocumentUser(FastHttpUser):
+        tasks = built
+        wait_time = constant(0)
+        host = orders.get("host") or "http://127.0.0.1"
+        network_timeout = float(orders.get("timeout") or 30.0)
+        connection_timeout = float(orders.get("timeout") or 30.0)
+
+        def on_start(self) -> None:
+            self.responses: dict[str, Response] = {}
+
+        def scope(self, request: Request) -> Scope:
+            return Scope.for_request(
+                doc,
+                request,
+                collection,
+                env=env_name,
+                overrides=overrides,
+                responses=self.responses,
+                base_dir=path.parent,
+            )
+
+        def send(self, request: Request) -> None:
+            """One request as a Locust request: rendered afresh (fake data), sent, judged."""
+            started = time.perf_counter()
+            scope = self.scope(request)
+            try:
+                resolved = render_request(request, scope)
+            except VoidenError as exc:
+                self.environment.events.request.fire(
+                    request_type=request.protocol.upper(),
+                    name=request.name,
+                    response_time=0,
+                    response_length=0,
+                    exception=RuntimeError(mask_secrets(exc.message, secrets)),
+                    context={},
+                )
+                return
+            headers = dict(resolved.headers)
+            implied = resolved.implied_content_type()
+            if implied is not None:
+                headers.setdefault("Content-Type", implied)
+            body = resolved.body if isinstance(resolved.body, str) else None
+            with self.client.request(
+                resolved.method or "GET",
+                resolved.target,
+                headers=headers,
+                data=body,
+                name=request.name,
+                catch_response=True,
+                allow_redirects="no-redirect" not in resolved.metadata,
+            ) as response:
+                content = response.content or b""
+                kept = content[:BODY_KEPT].decode(errors="replace")
+                answer_headers = {k.lower(): v for k, v in (response.headers or {}).items()}
+                self.responses[request.name] = Response(status=response.status_code, headers=answer_headers, body=kept)
+                failure = judge(request, scope, response.status_code, answer_headers, kept, len(content), started)
+                if response.status_code == 0:
+                    response.failure(mask_secrets(str(response.error or "no answer"), secrets))
+                elif failure is not None:
+                    response.failure(mask_secrets(failure, secrets))
+                else:
+                    response.success()
+
+    return DocumentUser
+
+
+def judge(
+    request: Request, scope: Scope, status: int, headers: dict[str, str], body: str, size: int, started: float
+) -> str | None:
+    """The request's expectations on one response: the first failure in words, or None."""
+    if not request.expectations and not any(b.bad for b in request.expects):
+        return None
+    values = [(e, Runner.expected(e, scope)) for e in request.expectations]
+    bad = [b for block in request.expects for b in block.bad]
+    judged = Judge(values, bad, protocol=request.protocol)
+    elapsed = (time.perf_counter() - started) * 1000
+    try:
+        value: Any = json.loads(body) if body.strip() else None
+        encoding = JSON if body.strip() else TEXT
+    except ValueError:
+        value, encoding = body, TEXT
+    happened: list[tuple[str, dict[str, Any]]] = [
+        (OPEN, {"headers": headers}),
+        (STATUS, {"code": status}),
+        (RECEIVED, {"data": value if encoding == JSON else body, "encoding": encoding, "size": size}),
+        (CLOSED, {"by": "server"}),
+    ]
+    for seq, (kind, fields) in enumerate(happened, start=1):
+        if kind == RECEIVED and not body:
+            continue
+        judged.feed(Event("load", request.name, seq, elapsed, kind, fields))
+    verdicts = [*judged.start(), *judged.finish(), *judged.verdicts]
+    failed = next((v for v in verdicts if not v.passed), None)
+    return failed.message if failed is not None else None
+
+
+def figures(env: Environment) -> dict[str, Any]:
+    """Per request and in total: requests, failures, rps, avg, max and the percentiles (ms)."""
+
+    def row(entry: Any) -> dict[str, Any]:
+        return {
+            "requests": entry.num_requests,
+            "failures": entry.num_failures,
+            "rps": round(entry.total_rps, 2),
+            "avg": round(entry.avg_response_time, 2),
+            "max": round(entry.max_response_time or 0, 2),
+            "p50": entry.get_response_time_percentile(0.5) or 0,
+            "p90": entry.get_response_time_percentile(0.9) or 0,
+            "p95": entry.get_response_time_percentile(0.95) or 0,
+            "p99": entry.get_response_time_percentile(0.99) or 0,
+        }
+
+    requests = {name: row(entry) for (name, _method), entry in env.stats.entries.items()}
+    errors = [
+        {"request": e.name, "error": str(e.error), "occurrences": e.occurrences} for e in env.stats.errors.values()
+    ][:50]
+    return {"total": row(env.stats.total), "requests": requests, "errors": errors}
+
+
+def main() -> None:
+    orders = json.loads(sys.stdin.read())
+    role = orders.get("role", "local")
+    try:
+        user = build_user(orders)
+    except (OSError, VoidenError) as exc:
+        emit("error", message=getattr(exc, "message", None) or str(exc))
+        sys.exit(2)
+    env = Environment(user_classes=[user], events=events)
+    runner: Any
+    if role == "worker":
+        runner = env.create_worker_runner(orders["master_host"], int(orders["master_port"]))
+        emit("ready")
+        runner.greenlet.join()
+        return
+    if role == "master":
+        runner = env.create_master_runner(orders.get("bind_host", "127.0.0.1"), int(orders["master_port"]))
+        emit("ready")
+        deadline = time.monotonic() + 60
+        while len(runner.clients.ready) < int(orders.get("expect_workers") or 1):
+            if time.monotonic() > deadline:
+                emit("error", message=f"{len(runner.clients.ready)} of {orders.get('expect_workers')} workers came")
+                runner.quit()
+                sys.exit(2)
+            gevent.sleep(0.1)
+    else:
+        runner = env.create_local_runner()
+    csv_prefix = orders.get("csv")
+    writer = None
+    if csv_prefix:
+        from locust.stats import StatsCSVFileWriter
+
+        writer = StatsCSVFileWriter(env, [0.5, 0.9, 0.95, 0.99], csv_prefix, full_history=True)
+        gevent.spawn(writer)
+
+    def report() -> None:
+        while True:
+            gevent.sleep(1)
+            emit("stats", users=runner.user_count, **figures(env))
+
+    reporter = gevent.spawn(report)
+    runner.start(int(orders["users"]), spawn_rate=float(orders["spawn_rate"]))
+    gevent.spawn_later(float(orders["duration"]), runner.quit)
+    runner.greenlet.join()
+    reporter.kill()
+    if orders.get("html"):
+        from locust.html import get_html_report
+
+        html = get_html_report(env, show_download_link=False)  # type: ignore[no-untyped-call]
+        Path(orders["html"]).write_text(html, encoding="utf-8")
+    if writer is not None:
+        writer.close_files()
+    emit("final", **figures(env))
+
+
+if __name__ == "__main__":
+    main()
