@@ -190,6 +190,25 @@ def figures(env: Environment) -> dict[str, Any]:
     return {"total": row(env.stats.total), "requests": requests, "errors": errors}
 
 
+PERCENTILES = [0.5, 0.9, 0.95, 0.99]
+
+
+def final_csv(env: Environment, prefix: str) -> None:
+    """The stats, failures and exceptions files as the run ended (the writer's last rows may be a second old)."""
+    import csv
+
+    from locust.stats import StatsCSV
+
+    table = StatsCSV(env, PERCENTILES)
+    for suffix, write in (
+        ("stats", table.requests_csv),
+        ("failures", table.failures_csv),
+        ("exceptions", table.exceptions_csv),
+    ):
+        with open(f"{prefix}_{suffix}.csv", "w", newline="", encoding="utf-8") as handle:
+            write(csv.writer(handle))
+
+
 def main() -> None:
     orders = json.loads(sys.stdin.read())
     role = orders.get("role", "local")
@@ -218,12 +237,12 @@ def main() -> None:
     else:
         runner = env.create_local_runner()
     csv_prefix = orders.get("csv")
-    writer = None
+    writer = history = None
     if csv_prefix:
         from locust.stats import StatsCSVFileWriter
 
-        writer = StatsCSVFileWriter(env, [0.5, 0.9, 0.95, 0.99], csv_prefix, full_history=True)
-        gevent.spawn(writer)
+        writer = StatsCSVFileWriter(env, PERCENTILES, csv_prefix, full_history=True)
+        history = gevent.spawn(writer)  # the history file, a row a second
 
     def report() -> None:
         while True:
@@ -240,8 +259,10 @@ def main() -> None:
 
         html = get_html_report(env, show_download_link=False)  # type: ignore[no-untyped-call]
         Path(orders["html"]).write_text(html, encoding="utf-8")
-    if writer is not None:
+    if writer is not None and history is not None:
+        history.kill()
         writer.close_files()
+        final_csv(env, csv_prefix)
     emit("final", **figures(env))
 
 

@@ -1,0 +1,154 @@
+"""`voiden load` (FORMAT.md section 12) against httpbin (a server nobody here wrote): a threshold that fails the
+run, Locust's HTML and CSV reports and our JUnit and JSON read back; a master and two worker processes on
+loopback whose totals equal what the server counted; and the safety rules (a host away from this machine,
+a document alone asking for a big run)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from junitparser import JUnitXml
+
+from tests.helpers import voiden
+from tests.interop.conftest import Reference, free_port
+
+pytest.importorskip("locust")
+
+
+def test_a_load_run_against_httpbin_judges_thresholds_and_writes_reports(httpbin: Reference, tmp_path: Path) -> None:
+    doc = tmp_path / "load.voiden"
+    doc.write_text(
+        "---\nload:\n  users: 4\n  spawn-rate: 4\n  duration: 3s\n---\n# Load\n\n"
+        f"```http name=get\n@weight 3\nGET http://{httpbin.address}/get?q={{{{$randomInt 1 9}}}}\n```\n\n"
+        "```expect\nstatus == 200\nbody.args.q exists\n```\n\n"
+        f"```http name=broken\nGET http://{httpbin.address}/status/500\n```\n\n```expect\nstatus == 200\n```\n",
+        encoding="utf-8",
+    )
+    reports = {kind: tmp_path / "reports" / name for kind, name in
+               (("html", "r.html"), ("junit", "j.xml"), ("json", "r.json"), ("csv", "stats"))}  # fmt: skip
+    run = voiden(
+        "load",
+        str(doc),
+        "--threshold",
+        "failures < 1%",
+        "--threshold",
+        "p95 < 5s",
+        "--threshold",
+        "get.requests > 0",
+        *[f"--report={kind}:{path}" for kind, path in reports.items()],
+    )
+    assert run.returncode == 1, run.stdout + run.stderr  # the failures threshold missed
+    assert "✘ failures < 1%: missed" in run.stdout and "✔ p95 < 5s: held" in run.stdout
+    assert "✘ broken: expected status == 200, got status = 500" in run.stdout  # the expectation, counted
+    figures = json.loads(reports["json"].read_text(encoding="utf-8"))
+    get, broken = figures["requests"]["get"], figures["requests"]["broken"]
+    assert get["failures"] == 0 and broken["failures"] == broken["requests"] > 0
+    assert 2 * broken["requests"] < get["requests"]  # @weight 3 against 1
+    assert figures["total"]["requests"] == get["requests"] + broken["requests"]
+    assert "<html" in reports["html"].read_text(encoding="utf-8").lower()
+    with (tmp_path / "reports" / "stats_stats.csv").open(encoding="utf-8") as handle:
+        rows = {row["Name"]: row for row in csv.DictReader(handle)}
+    assert int(rows["get"]["Request Count"]) == get["requests"]
+    assert int(rows["broken"]["Failure Count"]) == broken["failures"]
+    suite = next(iter(JUnitXml.fromfile(str(reports["junit"]))))
+    cases = {case.name: case for case in suite}
+    assert set(cases) == {"failures < 1%", "p95 < 5s", "get.requests > 0", "get", "broken"}
+    assert not cases["get"].result and cases["broken"].result and cases["failures < 1%"].result
+
+
+class Counting(BaseHTTPRequestHandler):
+    count = 0
+    lock = threading.Lock()
+
+    def do_GET(self) -> None:
+        with Counting.lock:
+            Counting.count += 1
+        body = b'{"ok": true}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_a_master_and_two_workers_count_what_the_server_saw(tmp_path: Path) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Counting)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        doc = tmp_path / "hits.voiden"
+        doc.write_text(
+            f"```http name=hit\nGET http://127.0.0.1:{server.server_address[1]}/hit\n```\n\n"
+            "```expect\nbody.ok == true\n```\n",
+            encoding="utf-8",
+        )
+        port = free_port()
+        command = [sys.executable, "-m", "voiden_lsp.cli", "load", str(doc)]
+        master = subprocess.Popen(
+            [
+                *command,
+                "--master",
+                "--master-port",
+                str(port),
+                "--expect-workers",
+                "2",
+                "--users",
+                "4",
+                "--spawn-rate",
+                "4",
+                "--duration",
+                "3s",
+                "--json",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(1.5)  # the master listens
+        workers = [
+            subprocess.Popen(
+                [*command, "--worker", "--master-host", f"127.0.0.1:{port}"],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(2)
+        ]
+        out, err = master.communicate(timeout=90)
+        for worker in workers:
+            worker.wait(timeout=30)
+        assert master.returncode == 0, out + err
+        final = next(json.loads(line) for line in out.splitlines() if '"final": true' in line)
+        assert final["total"]["requests"] > 0 and final["total"]["failures"] == 0
+        time.sleep(0.2)  # a last answer the server counted as the runners stopped
+        assert final["total"]["requests"] == Counting.count, (final["total"], Counting.count)
+        workers_seen = [line for line in out.splitlines() if line.startswith("{") and '"users"' in line]
+        assert workers_seen, out
+    finally:
+        server.shutdown()
+
+
+def test_a_host_away_from_this_machine_and_a_big_run_need_the_users_word(tmp_path: Path) -> None:
+    doc = tmp_path / "away.voiden"
+    doc.write_text("```http name=away\nGET http://example.invalid/\n```\n", encoding="utf-8")
+    refused = voiden("load", str(doc), "--duration", "1s")
+    assert refused.returncode == 2 and "example.invalid, which is not this machine: pass --yes" in refused.stderr
+    big = tmp_path / "big.voiden"
+    big.write_text("---\nload:\n  users: 5000\n---\n```http name=x\nGET http://127.0.0.1:9/\n```\n", encoding="utf-8")
+    asked = voiden("load", str(big), "--duration", "1s")
+    assert asked.returncode == 2 and "asks for 5000 users: pass --users to confirm" in asked.stderr
+    other = tmp_path / "ws.voiden"
+    other.write_text("```ws name=feed\nws://127.0.0.1:9/\n```\n", encoding="utf-8")
+    unsupported = voiden("load", str(other), "--duration", "1s")
+    assert unsupported.returncode == 2 and "not ws" in unsupported.stderr
