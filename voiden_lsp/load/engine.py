@@ -10,6 +10,7 @@ on every response, and a failed one fails that request.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -51,6 +52,9 @@ def build_user(orders: dict[str, Any]) -> type[FastHttpUser]:
     env_name = orders.get("env")
     overrides = dict(orders.get("vars") or {})
     secrets = collection.secrets
+    process_env = dict(os.environ)  # read once: a scope made per send would copy it at every request
+    fixed: dict[str, list[tuple[Any, Any]]] = {}
+    """Each request's expectations whose EXPECTED has no template, read once (the rest are read per send)."""
 
     weights = {r.name: max(1, int(next((m.value for m in r.metadata if m.key == "weight"), "1") or 1)) for r in chosen}
     # Locust reads `tasks` when the class is made (its metaclass spreads the weights): built before it
@@ -90,6 +94,7 @@ def build_user(orders: dict[str, Any]) -> type[FastHttpUser]:
                 overrides=overrides,
                 responses=self.responses,
                 base_dir=path.parent,
+                process_env=process_env,
             )
 
         def send(self, request: Request) -> None:
@@ -126,7 +131,9 @@ def build_user(orders: dict[str, Any]) -> type[FastHttpUser]:
                 kept = content[:BODY_KEPT].decode(errors="replace")
                 answer_headers = {k.lower(): v for k, v in (response.headers or {}).items()}
                 self.responses[request.name] = Response(status=response.status_code, headers=answer_headers, body=kept)
-                failure = judge(request, scope, response.status_code, answer_headers, kept, len(content), started)
+                failure = judge(
+                    request, scope, response.status_code, answer_headers, kept, len(content), started, fixed
+                )
                 if response.status_code == 0:
                     response.failure(mask_secrets(str(response.error or "no answer"), secrets))
                 elif failure is not None:
@@ -138,12 +145,25 @@ def build_user(orders: dict[str, Any]) -> type[FastHttpUser]:
 
 
 def judge(
-    request: Request, scope: Scope, status: int, headers: dict[str, str], body: str, size: int, started: float
+    request: Request,
+    scope: Scope,
+    status: int,
+    headers: dict[str, str],
+    body: str,
+    size: int,
+    started: float,
+    fixed: dict[str, list[tuple[Any, Any]]],
 ) -> str | None:
     """The request's expectations on one response: the first failure in words, or None."""
     if not request.expectations and not any(b.bad for b in request.expects):
         return None
-    values = [(e, Runner.expected(e, scope)) for e in request.expectations]
+    if request.name not in fixed:
+        fixed[request.name] = [
+            (e, Runner.expected(e, scope)) for e in request.expectations if "{{" not in (e.expected or "")
+        ]
+    values = fixed[request.name] + [
+        (e, Runner.expected(e, scope)) for e in request.expectations if "{{" in (e.expected or "")
+    ]
     bad = [b for block in request.expects for b in block.bad]
     judged = Judge(values, bad, protocol=request.protocol)
     elapsed = (time.perf_counter() - started) * 1000

