@@ -148,7 +148,34 @@ def test_a_host_away_from_this_machine_and_a_big_run_need_the_users_word(tmp_pat
     big.write_text("---\nload:\n  users: 5000\n---\n```http name=x\nGET http://127.0.0.1:9/\n```\n", encoding="utf-8")
     asked = voiden("load", str(big), "--duration", "1s")
     assert asked.returncode == 2 and "asks for 5000 users: pass --users to confirm" in asked.stderr
-    other = tmp_path / "ws.voiden"
-    other.write_text("```ws name=feed\nws://127.0.0.1:9/\n```\n", encoding="utf-8")
+    other = tmp_path / "grpc.voiden"
+    other.write_text("```grpc name=call\ngrpc://127.0.0.1:9 a.B/C\n```\n", encoding="utf-8")
     unsupported = voiden("load", str(other), "--duration", "1s")
-    assert unsupported.returncode == 2 and "not ws" in unsupported.stderr
+    assert unsupported.returncode == 2 and "not grpc" in unsupported.stderr
+    endless = tmp_path / "ws.voiden"
+    endless.write_text("```ws name=feed\nws://127.0.0.1:9/\n```\n", encoding="utf-8")
+    refused = voiden("load", str(endless), "--duration", "1s")
+    assert refused.returncode == 2 and "needs `@max-messages N` or `@duration D`" in refused.stderr
+
+
+def test_streams_report_time_to_first_message_and_messages_a_second(
+    sse_server: Reference, ws_js: Reference, tmp_path: Path
+) -> None:
+    """Against sse-starlette and npm `ws`: each stream a row (time to its first message, judged on its
+    expectations) and a `· messages` row (a row per message: its rate is the messages a second)."""
+    doc = tmp_path / "streams.voiden"
+    doc.write_text(
+        f"```sse name=ticks\nGET http://{sse_server.address}/ticks?count=5&interval=5\n```\n\n"
+        "```expect\nany message.n == 5\n```\n\n"
+        f"```ws name=feed\n@max-messages 3\nws://{ws_js.address}/feed?count=10\n```\n\n"
+        "```expect\nmessage[2].n == 3\n```\n",  # the feed counts from 1
+        encoding="utf-8",
+    )
+    run = voiden("load", str(doc), "--users", "2", "--spawn-rate", "2", "--duration", "3s", "--json")
+    assert run.returncode == 0, run.stdout + run.stderr
+    final = next(json.loads(line) for line in run.stdout.splitlines() if '"final": true' in line)
+    rows = final["requests"]
+    assert rows["ticks"]["requests"] > 0 and rows["ticks"]["failures"] == 0, rows
+    assert rows["feed"]["requests"] > 0 and rows["feed"]["failures"] == 0, final["errors"]
+    assert rows["ticks · messages"]["requests"] == 5 * rows["ticks"]["requests"]
+    assert rows["feed · messages"]["requests"] == 3 * rows["feed"]["requests"]

@@ -25,7 +25,7 @@ from voiden_lsp.formats import parse_document
 from voiden_lsp.load.plan import Plan, PlanError
 from voiden_lsp.templating import Collection, Scope, expand, void_context
 
-SUPPORTED = ("http", "graphql")
+SUPPORTED = ("http", "graphql", "sse", "ws")
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 SHOWN_ERRORS = 5
 
@@ -66,8 +66,19 @@ def load(args: Any, overrides: dict[str, str]) -> int:
             others + ([f"graphql over WebSocket ({', '.join(websocket_graphql)})"] if websocket_graphql else [])
         )
         print(
-            f"voiden: load runs send HTTP and GraphQL over HTTP in this version, not {what}: name the requests to "
-            "load (`voiden load FILE NAME...`)",
+            f"voiden: load runs send HTTP, GraphQL over HTTP, SSE and WebSocket in this version, not {what}: name "
+            "the requests to load (`voiden load FILE NAME...`)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    endless = [
+        r.name
+        for r in chosen
+        if r.protocol == "ws" and not any(m.key in ("max-messages", "duration") for m in r.metadata)
+    ]
+    if endless:
+        print(
+            f"voiden: a WebSocket in a load run needs `@max-messages N` or `@duration D` to end: {', '.join(endless)}",
             file=sys.stderr,
         )
         return EXIT_USAGE

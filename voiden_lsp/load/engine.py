@@ -13,6 +13,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,7 @@ from voiden_lsp.judge import Judge  # noqa: E402
 from voiden_lsp.sessions.runner import Runner  # noqa: E402
 from voiden_lsp.templating import Collection, Response, Scope, mask_secrets, render_request, void_context  # noqa: E402
 
-SUPPORTED = ("http", "graphql")
+SUPPORTED = ("http", "graphql", "sse", "ws")
 BODY_KEPT = 1024 * 1024
 """A response body kept for expectations and references (the rest is read and counted)."""
 
@@ -55,6 +56,66 @@ def build_user(orders: dict[str, Any]) -> type[FastHttpUser]:
     process_env = dict(os.environ)  # read once: a scope made per send would copy it at every request
     fixed: dict[str, list[tuple[Any, Any]]] = {}
     """Each request's expectations whose EXPECTED has no template, read once (the rest are read per send)."""
+
+    def report(kind: str, name: str, elapsed_ms: float, size: int, failure: str | None) -> None:
+        events.request.fire(  # type: ignore[no-untyped-call]
+            request_type=kind,
+            name=name,
+            response_time=elapsed_ms,
+            response_length=size,
+            exception=RuntimeError(mask_secrets(failure, secrets)) if failure else None,
+            context={},
+        )
+
+    def stream_messages(request: Any, resolved: Any) -> Iterator[tuple[str, int]]:
+        """An SSE or WebSocket stream's messages (text, bytes on the wire) until its limits."""
+        limit = resolved.meta_int("max-messages")
+        window = resolved.meta_duration("duration")
+        ends = time.monotonic() + window if window else None
+        count = 0
+        if request.protocol == "sse":
+            from voiden_lsp.transports.sse import SseDecoder
+
+            decoder = SseDecoder()
+            headers = {"Accept": "text/event-stream", **dict(resolved.headers)}
+            with requests_session.get(resolved.target, headers=headers, stream=True, timeout=window or 30) as answer:
+                answer.raise_for_status()
+                for line in answer.iter_lines(decode_unicode=True):
+                    text_line = line.decode(errors="replace") if isinstance(line, bytes) else str(line or "")
+                    event = decoder.feed(text_line.rstrip("\r"))
+                    if event is None:
+                        continue
+                    count += 1
+                    yield event.data, len(event.data.encode())
+                    if (limit and count >= limit) or (ends and time.monotonic() >= ends):
+                        return
+            return
+        import websocket  # websocket-client: sync, on gevent's patched sockets
+
+        connection = websocket.create_connection(
+            resolved.target, header=[f"{k}: {v}" for k, v in resolved.headers], timeout=window or 30
+        )
+        try:
+            if isinstance(resolved.body, str) and resolved.body:
+                connection.send(resolved.body)
+            while True:
+                if ends is not None:
+                    connection.settimeout(max(0.01, ends - time.monotonic()))
+                try:
+                    data = connection.recv()
+                except websocket.WebSocketTimeoutException:
+                    return
+                text = data if isinstance(data, str) else data.decode(errors="replace")
+                count += 1
+                yield text, len(data)
+                if (limit and count >= limit) or (ends and time.monotonic() >= ends):
+                    return
+        finally:
+            connection.close()
+
+    import requests as requests_lib  # gevent-patched: Locust's own dependency
+
+    requests_session = requests_lib.Session()
 
     weights = {r.name: max(1, int(next((m.value for m in r.metadata if m.key == "weight"), "1") or 1)) for r in chosen}
     # Locust reads `tasks` when the class is made (its metaclass spreads the weights): built before it
@@ -97,6 +158,42 @@ def build_user(orders: dict[str, Any]) -> type[FastHttpUser]:
                 process_env=process_env,
             )
 
+        def stream(self, request: Request, scope: Scope, resolved: Any, started: float) -> None:
+            """A stream as two rows: NAME (time to the first message, failed if an expectation fails) and
+            `NAME · messages` (a row per message: its rate is the messages a second)."""
+            kind = request.protocol.upper()
+            values = [(e, Runner.expected(e, scope)) for e in request.expectations]
+            judged = Judge(values, [b for block in request.expects for b in block.bad], protocol=request.protocol)
+            judged.feed(Event("load", request.name, 1, 0.0, OPEN, {"headers": {}}))
+            first: float | None = None
+            last = time.perf_counter()
+            size = 0
+            failure: str | None = None
+            try:
+                for seq, (text, length) in enumerate(stream_messages(request, resolved), start=2):
+                    now = time.perf_counter()
+                    first = first if first is not None else (now - started) * 1000
+                    size += length
+                    report(kind, f"{request.name} · messages", (now - last) * 1000, length, None)
+                    last = now
+                    try:
+                        value, encoding = json.loads(text), JSON
+                    except ValueError:
+                        value, encoding = text, TEXT
+                    elapsed = (now - started) * 1000
+                    fields = {"data": value, "encoding": encoding, "size": length}
+                    judged.feed(Event("load", request.name, seq, elapsed, RECEIVED, fields))
+            except Exception as exc:  # a refused connection, a reset: this request's failure, in words
+                failure = f"{type(exc).__name__}: {exc}"
+            judged.feed(Event("load", request.name, 10**9, (time.perf_counter() - started) * 1000, CLOSED, {}))
+            verdicts = [*judged.start(), *judged.finish(), *judged.verdicts]
+            failed = next((v for v in verdicts if not v.passed), None)
+            if failure is None and failed is not None:
+                failure = failed.message
+            if failure is None and first is None:
+                failure = "no message came"
+            report(kind, request.name, first if first is not None else 0.0, size, failure)
+
         def send(self, request: Request) -> None:
             """One request as a Locust request: rendered afresh (fake data), sent, judged."""
             started = time.perf_counter()
@@ -112,6 +209,9 @@ def build_user(orders: dict[str, Any]) -> type[FastHttpUser]:
                     exception=RuntimeError(mask_secrets(exc.message, secrets)),
                     context={},
                 )
+                return
+            if request.protocol in ("sse", "ws"):
+                self.stream(request, scope, resolved, started)
                 return
             headers = dict(resolved.headers)
             implied = resolved.implied_content_type()
@@ -237,7 +337,8 @@ def main() -> None:
     except (OSError, VoidenError) as exc:
         emit("error", message=getattr(exc, "message", None) or str(exc))
         sys.exit(2)
-    env = Environment(user_classes=[user], events=events)
+    # users finish the request in flight when the run stops: the counts reported are the counts the server saw
+    env = Environment(user_classes=[user], events=events, stop_timeout=float(orders.get("stop_timeout") or 10))
     runner: Any
     if role == "worker":
         runner = env.create_worker_runner(orders["master_host"], int(orders["master_port"]))
