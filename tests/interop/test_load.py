@@ -148,10 +148,14 @@ def test_a_host_away_from_this_machine_and_a_big_run_need_the_users_word(tmp_pat
     big.write_text("---\nload:\n  users: 5000\n---\n```http name=x\nGET http://127.0.0.1:9/\n```\n", encoding="utf-8")
     asked = voiden("load", str(big), "--duration", "1s")
     assert asked.returncode == 2 and "asks for 5000 users: pass --users to confirm" in asked.stderr
-    other = tmp_path / "grpc.voiden"
-    other.write_text("```grpc name=call\ngrpc://127.0.0.1:9 a.B/C\n```\n", encoding="utf-8")
+    other = tmp_path / "io.voiden"
+    other.write_text("```socketio name=io\nhttp://127.0.0.1:9\n```\n", encoding="utf-8")
     unsupported = voiden("load", str(other), "--duration", "1s")
-    assert unsupported.returncode == 2 and "not grpc" in unsupported.stderr
+    assert unsupported.returncode == 2 and "not socketio" in unsupported.stderr
+    unreachable = tmp_path / "grpc.voiden"
+    unreachable.write_text("```grpc name=call\ngrpc://127.0.0.1:9 a.B/C\n```\n", encoding="utf-8")
+    refused = voiden("load", str(unreachable), "--duration", "1s")  # its schema is read first, in words
+    assert refused.returncode == 2 and "`call`: connection refused by 127.0.0.1:9" in refused.stderr
     endless = tmp_path / "ws.voiden"
     endless.write_text("```ws name=feed\nws://127.0.0.1:9/\n```\n", encoding="utf-8")
     refused = voiden("load", str(endless), "--duration", "1s")
@@ -179,3 +183,26 @@ def test_streams_report_time_to_first_message_and_messages_a_second(
     assert rows["feed"]["requests"] > 0 and rows["feed"]["failures"] == 0, final["errors"]
     assert rows["ticks · messages"]["requests"] == 5 * rows["ticks"]["requests"]
     assert rows["feed · messages"]["requests"] == 3 * rows["feed"]["requests"]
+
+
+def test_grpc_calls_with_the_schema_the_parent_read(grpc_js: Reference, tmp_path: Path) -> None:
+    """Against @grpc/grpc-js: the schema read once by reflection and handed to the engine (grpcio in gevent
+    mode): a unary call judged, a server stream cut at @max-messages, a status the server gives counted."""
+    doc = tmp_path / "catalog.voiden"
+    base = f"grpc://{grpc_js.address} interop.v1.Catalog"
+    doc.write_text(
+        f'```grpc name=get\n{base}/GetItem\n\n{{"id": "{{{{$uuid}}}}"}}\n```\n\n'
+        "```expect\nstatus == OK\nbody.name exists\n```\n\n"
+        f'```grpc name=list\n@max-messages 4\n{base}/ListItems\n\n{{"count": 6}}\n```\n\n'
+        "```expect\nmessage[0].name exists\n```\n\n"
+        f'```grpc name=missing\n{base}/GetItem\n\n{{"id": "missing"}}\n```\n',
+        encoding="utf-8",
+    )
+    run = voiden("load", str(doc), "--users", "3", "--spawn-rate", "3", "--duration", "3s", "--json")
+    assert run.returncode == 0, run.stdout + run.stderr
+    final = next(json.loads(line) for line in run.stdout.splitlines() if '"final": true' in line)
+    rows = final["requests"]
+    assert rows["get"]["requests"] > 0 and rows["get"]["failures"] == 0, final["errors"]
+    assert rows["list"]["failures"] == 0 and rows["list · messages"]["requests"] == 4 * rows["list"]["requests"]
+    assert rows["missing"]["failures"] == rows["missing"]["requests"] > 0
+    assert [e["error"] for e in final["errors"]] == ["NOT_FOUND: no item with id missing"]

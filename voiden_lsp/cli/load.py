@@ -25,7 +25,7 @@ from voiden_lsp.formats import parse_document
 from voiden_lsp.load.plan import Plan, PlanError
 from voiden_lsp.templating import Collection, Scope, expand, void_context
 
-SUPPORTED = ("http", "graphql", "sse", "ws")
+SUPPORTED = ("http", "graphql", "sse", "ws", "grpc")
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 SHOWN_ERRORS = 5
 
@@ -66,8 +66,8 @@ def load(args: Any, overrides: dict[str, str]) -> int:
             others + ([f"graphql over WebSocket ({', '.join(websocket_graphql)})"] if websocket_graphql else [])
         )
         print(
-            f"voiden: load runs send HTTP, GraphQL over HTTP, SSE and WebSocket in this version, not {what}: name "
-            "the requests to load (`voiden load FILE NAME...`)",
+            f"voiden: load runs send HTTP, GraphQL over HTTP, SSE, WebSocket and gRPC in this version, not {what}: "
+            "name the requests to load (`voiden load FILE NAME...`)",
             file=sys.stderr,
         )
         return EXIT_USAGE
@@ -108,6 +108,10 @@ def load(args: Any, overrides: dict[str, str]) -> int:
                 file=sys.stderr,
             )
             return EXIT_USAGE
+    schemas = _grpc_schemas(doc, chosen, collection, args.env, overrides)
+    if isinstance(schemas, str):
+        print(f"voiden: {schemas}", file=sys.stderr)
+        return EXIT_USAGE
     reports = _reports(args.report)
     if isinstance(reports, str):
         print(f"voiden: {reports}", file=sys.stderr)
@@ -121,6 +125,7 @@ def load(args: Any, overrides: dict[str, str]) -> int:
         "spawn_rate": plan.spawn_rate,
         "duration": plan.duration,
         "journey": plan.journey,
+        "schemas": schemas,
         "html": str(reports["html"]) if "html" in reports else None,
         "csv": str(reports["csv"]) if "csv" in reports else None,
     }
@@ -172,6 +177,42 @@ def _hosts(doc: Any, chosen: list[Any], collection: Collection, env: str | None,
         host = urlsplit(url).hostname
         if host:
             found.add(host)
+    return found
+
+
+def _grpc_schemas(
+    doc: Any, chosen: list[Any], collection: Collection, env: str | None, overrides: dict[str, str]
+) -> dict[str, str] | str:
+    """Each gRPC request's schema, read once here (reflection, `@proto`, `@protoset`) and handed to the engine
+    as a FileDescriptorSet (base64): the workers read no schema of their own. Words when one cannot be read,
+    or when a call takes a stream from the client (only unary and server-streaming calls are loaded)."""
+    import asyncio
+    import base64
+
+    from voiden_lsp.templating import render_request
+    from voiden_lsp.templating.targets import parse_target
+    from voiden_lsp.transports.grpc_reflection import SCHEMAS
+
+    found: dict[str, str] = {}
+    for request in chosen:
+        if request.protocol != "grpc":
+            continue
+        scope = Scope.for_request(doc, request, collection, env=env, overrides=overrides)
+        try:
+            resolved = render_request(request, scope)
+            target = parse_target(resolved)
+            if target.dialect != "grpc":
+                return f"`{request.name}` is Connect or gRPC-Web: load runs send plain gRPC only"
+            schema = asyncio.run(SCHEMAS.schema(resolved, target))
+            method = schema.method(resolved.rpc)
+        except VoidenError as exc:
+            return f"`{request.name}`: {exc.message}"
+        if method.client_streaming:
+            return (
+                f"`{request.name}` streams from the client ({method.kind}): load runs send unary and "
+                "server-streaming calls"
+            )
+        found[request.name] = base64.b64encode(schema.descriptor_set()).decode()
     return found
 
 

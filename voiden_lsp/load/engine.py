@@ -30,10 +30,12 @@ from voiden_lsp.errors import VoidenError  # noqa: E402
 from voiden_lsp.events import CLOSED, JSON, OPEN, RECEIVED, STATUS, TEXT, Event  # noqa: E402
 from voiden_lsp.formats import parse_document  # noqa: E402
 from voiden_lsp.judge import Judge  # noqa: E402
+from voiden_lsp.schema import Schema  # noqa: E402
 from voiden_lsp.sessions.runner import Runner  # noqa: E402
 from voiden_lsp.templating import Collection, Response, Scope, mask_secrets, render_request, void_context  # noqa: E402
+from voiden_lsp.templating.targets import parse_target  # noqa: E402
 
-SUPPORTED = ("http", "graphql", "sse", "ws")
+SUPPORTED = ("http", "graphql", "sse", "ws", "grpc")
 BODY_KEPT = 1024 * 1024
 """A response body kept for expectations and references (the rest is read and counted)."""
 
@@ -113,6 +115,16 @@ def build_user(orders: dict[str, Any]) -> type[FastHttpUser]:
         finally:
             connection.close()
 
+    grpc_schemas: dict[str, Schema] = {}
+    if orders.get("schemas"):
+        import base64
+
+        import grpc.experimental.gevent as grpc_gevent
+
+        grpc_gevent.init_gevent()  # grpcio's polling on gevent's hub, before its first channel
+        for name, data in orders["schemas"].items():
+            grpc_schemas[name] = Schema.from_descriptor_set(base64.b64decode(data), f"the schema of `{name}`")
+
     import requests as requests_lib  # gevent-patched: Locust's own dependency
 
     requests_session = requests_lib.Session()
@@ -145,6 +157,11 @@ def build_user(orders: dict[str, Any]) -> type[FastHttpUser]:
 
         def on_start(self) -> None:
             self.responses: dict[str, Response] = {}
+            self.channels: dict[str, Any] = {}
+
+        def on_stop(self) -> None:
+            for channel in self.channels.values():
+                channel.close()
 
         def scope(self, request: Request) -> Scope:
             return Scope.for_request(
@@ -157,6 +174,75 @@ def build_user(orders: dict[str, Any]) -> type[FastHttpUser]:
                 base_dir=path.parent,
                 process_env=process_env,
             )
+
+        def call(self, request: Request, scope: Scope, resolved: Any, started: float) -> None:
+            """A gRPC call on grpcio (gevent mode), the schema the parent read: unary as one row; a server
+            stream as the time to its first message and a `· messages` row."""
+            import grpc
+
+            schema = grpc_schemas[request.name]
+            method = schema.method(resolved.rpc)
+            channel = self.channels.get(resolved.target)
+            if channel is None:
+                target = parse_target(resolved)
+                channel = self.channels[resolved.target] = (
+                    grpc.secure_channel(target.address, grpc.ssl_channel_credentials())
+                    if target.tls
+                    else grpc.insecure_channel(target.address)
+                )
+            metadata = [(k.lower(), v) for k, v in resolved.headers]
+            try:
+                payload = schema.parse_json(method.input, resolved.body or "{}").SerializeToString()
+            except VoidenError as exc:
+                report("GRPC", request.name, 0.0, 0, exc.message)
+                return
+            output = schema.message_class(method.output)
+            values = [(e, Runner.expected(e, scope)) for e in request.expectations]
+            judged = Judge(values, [b for block in request.expects for b in block.bad], protocol="grpc")
+            judged.feed(Event("load", request.name, 1, 0.0, OPEN, {"headers": {}}))
+            received = 0
+            size = 0
+            first: float | None = None
+            last = time.perf_counter()
+            code = "OK"
+            message = ""
+            try:
+                if method.server_streaming:
+                    answers: Any = channel.unary_stream(method.path)(
+                        payload, metadata=metadata, timeout=resolved.timeout
+                    )
+                else:
+                    answers = [channel.unary_unary(method.path)(payload, metadata=metadata, timeout=resolved.timeout)]
+                limit = resolved.meta_int("max-messages")
+                for raw in answers:
+                    now = time.perf_counter()
+                    first = first if first is not None else (now - started) * 1000
+                    received += 1
+                    size += len(raw)
+                    if method.server_streaming:
+                        report("GRPC", f"{request.name} · messages", (now - last) * 1000, len(raw), None)
+                    last = now
+                    value = schema.to_dict(output.FromString(raw))
+                    fields = {"data": value, "encoding": JSON, "size": len(raw)}
+                    judged.feed(Event("load", request.name, received + 1, (now - started) * 1000, RECEIVED, fields))
+                    if limit and received >= limit:
+                        if hasattr(answers, "cancel"):
+                            answers.cancel()
+                        break
+            except grpc.RpcError as exc:
+                code = exc.code().name if exc.code() is not None else "UNKNOWN"
+                message = str(exc.details() or code)
+            elapsed = (time.perf_counter() - started) * 1000
+            judged.feed(Event("load", request.name, 10**6, elapsed, STATUS, {"code": code, "message": message}))
+            judged.feed(Event("load", request.name, 10**6 + 1, elapsed, CLOSED, {}))
+            verdicts = [*judged.start(), *judged.finish(), *judged.verdicts]
+            failed = next((v for v in verdicts if not v.passed), None)
+            about_status = any(e.subject.kind in ("status", "error") for e in request.expectations)
+            failure = failed.message if failed is not None else None
+            if failure is None and code != "OK" and not about_status:
+                failure = f"{code}: {message}"
+            shown = (first if first is not None else elapsed) if method.server_streaming else elapsed
+            report("GRPC", request.name, shown, size, failure)
 
         def stream(self, request: Request, scope: Scope, resolved: Any, started: float) -> None:
             """A stream as two rows: NAME (time to the first message, failed if an expectation fails) and
@@ -212,6 +298,9 @@ def build_user(orders: dict[str, Any]) -> type[FastHttpUser]:
                 return
             if request.protocol in ("sse", "ws"):
                 self.stream(request, scope, resolved, started)
+                return
+            if request.protocol == "grpc":
+                self.call(request, scope, resolved, started)
                 return
             headers = dict(resolved.headers)
             implied = resolved.implied_content_type()

@@ -111,6 +111,11 @@ class Schema:
             raise SchemaError(f"{source} is not a protoset (a serialized FileDescriptorSet): {exc}") from None
         return cls(files, source)
 
+    def descriptor_set(self) -> bytes:
+        """The schema as a serialized FileDescriptorSet (what a protoset file holds): handed to another process."""
+        data: bytes = descriptor_pb2.FileDescriptorSet(file=list(self._files.values())).SerializeToString()
+        return data
+
     def _add(self, name: str, chain: list[str]) -> None:
         if name in self._added:
             return
