@@ -206,3 +206,29 @@ def test_grpc_calls_with_the_schema_the_parent_read(grpc_js: Reference, tmp_path
     assert rows["list"]["failures"] == 0 and rows["list · messages"]["requests"] == 4 * rows["list"]["requests"]
     assert rows["missing"]["failures"] == rows["missing"]["requests"] > 0
     assert [e["error"] for e in final["errors"]] == ["NOT_FOUND: no item with id missing"]
+
+
+def test_a_worker_runs_only_the_document_its_master_named(tmp_path: Path) -> None:
+    ours, other = tmp_path / "ours.voiden", tmp_path / "other.voiden"
+    ours.write_text("```http name=hit\nGET http://127.0.0.1:9/ours\n```\n", encoding="utf-8")
+    other.write_text("```http name=hit\nGET http://127.0.0.1:9/other\n```\n", encoding="utf-8")
+    port = free_port()
+    command = [sys.executable, "-m", "voiden_lsp.cli", "load"]
+    master = subprocess.Popen(
+        [*command, str(ours), "--master", "--master-port", str(port), "--expect-workers", "1", "--duration", "2s"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(1.5)
+    worker = subprocess.Popen(
+        [*command, str(other), "--worker", "--master-host", f"127.0.0.1:{port}"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    out, err = master.communicate(timeout=90)
+    _, worker_err = worker.communicate(timeout=30)
+    assert master.returncode == 2, out + err
+    assert "run another document than this master's" in err and "nothing was sent" in err
+    assert "is not the one its master runs" in worker_err

@@ -402,6 +402,15 @@ def figures(env: Environment) -> dict[str, Any]:
 PERCENTILES = [0.5, 0.9, 0.95, 0.99]
 
 
+def plan_digest(orders: dict[str, Any]) -> str:
+    """What master and workers must share: the document's text and the requests chosen."""
+    import hashlib
+
+    text = Path(orders["path"]).read_bytes()
+    names = ",".join(sorted(orders.get("names") or []))
+    return hashlib.sha256(text + b"\0" + names.encode() + b"\0" + str(bool(orders.get("journey"))).encode()).hexdigest()
+
+
 def final_csv(env: Environment, prefix: str) -> None:
     """The stats, failures and exceptions files as the run ended (the writer's last rows may be a second old)."""
     import csv
@@ -429,21 +438,49 @@ def main() -> None:
     # users finish the request in flight when the run stops: the counts reported are the counts the server saw
     env = Environment(user_classes=[user], events=events, stop_timeout=float(orders.get("stop_timeout") or 10))
     runner: Any
+    digest = plan_digest(orders)
     if role == "worker":
         runner = env.create_worker_runner(orders["master_host"], int(orders["master_port"]))
+
+        def on_plan(environment: Any, msg: Any, **_: Any) -> None:
+            """A worker runs only the document its master named: the same text and requests, by digest."""
+            if msg.data.get("digest") == digest:
+                runner.send_message("voiden-accept", {"digest": digest})
+                return
+            runner.send_message("voiden-refuse", {"document": Path(orders["path"]).name})
+            emit("error", message="this worker's document is not the one its master runs: it runs nothing")
+            gevent.spawn_later(0.5, runner.quit)
+
+        runner.register_message("voiden-plan", on_plan)
         emit("ready")
         runner.greenlet.join()
         return
     if role == "master":
         runner = env.create_master_runner(orders.get("bind_host", "127.0.0.1"), int(orders["master_port"]))
         emit("ready")
+        expected = int(orders.get("expect_workers") or 1)
+        answers: dict[str, bool] = {}
+        runner.register_message("voiden-accept", lambda environment, msg, **_: answers.update({msg.node_id: True}))
+        runner.register_message("voiden-refuse", lambda environment, msg, **_: answers.update({msg.node_id: False}))
         deadline = time.monotonic() + 60
-        while len(runner.clients.ready) < int(orders.get("expect_workers") or 1):
+        while len(runner.clients.ready) < expected:
             if time.monotonic() > deadline:
-                emit("error", message=f"{len(runner.clients.ready)} of {orders.get('expect_workers')} workers came")
+                emit("error", message=f"{len(runner.clients.ready)} of {expected} workers came")
                 runner.quit()
                 sys.exit(2)
             gevent.sleep(0.1)
+        runner.send_message("voiden-plan", {"digest": digest})
+        while len(answers) < expected and time.monotonic() < deadline:
+            gevent.sleep(0.05)
+        refused = [node for node, accepted in answers.items() if not accepted]
+        if refused or len(answers) < expected:
+            emit(
+                "error",
+                message=f"{len(refused) or expected - len(answers)} worker(s) run another document than this "
+                "master's (the same file, and the same request names, on every machine): nothing was sent",
+            )
+            runner.quit()
+            sys.exit(2)
     else:
         runner = env.create_local_runner()
     csv_prefix = orders.get("csv")
