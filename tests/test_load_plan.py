@@ -49,3 +49,16 @@ def test_the_command_line_wins_over_the_front_matter_and_both_are_bounded() -> N
     big = Plan.read({"load": {"users": 5000, "duration": "2h"}}, {})
     assert len(big.bounded_by({})) == 2
     assert not Plan.read({"load": {"users": 5000}}, {"users": 5000}).bounded_by({"users": 5000})
+
+
+def test_only_the_engine_process_imports_locust_and_gevent() -> None:
+    """`import locust` patches a process with gevent: the command, the plan and the language server never do."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, voiden_lsp.cli, voiden_lsp.cli.load, voiden_lsp.load.plan, voiden_lsp.server.setup;"
+        "print(sorted(m for m in ('gevent', 'locust') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.strip() == "[]", done.stdout + done.stderr
