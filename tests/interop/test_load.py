@@ -234,3 +234,28 @@ def test_a_worker_runs_only_the_document_its_master_named(tmp_path: Path) -> Non
     assert master.returncode == 2, out + err
     assert "run another document than this master's" in err and "nothing was sent" in err
     assert "is not the one its master runs" in worker_err
+
+
+def test_mcp_tool_calls_under_load(mcp_sdk: Reference, tmp_path: Path) -> None:
+    """Against the official Python SDK's MCPServer: calls in 2026-07-28 and in 2025-11-25 (a session per user),
+    each judged; a tool's error counted unless an expectation is about it."""
+    url = f"http://{mcp_sdk.address}/mcp"
+    doc = tmp_path / "tools.voiden"
+    doc.write_text(
+        f'```mcp name=add\n{url} tools/call add\n\n{{"a": {{{{$randomInt 1 9}}}}, "b": 1}}\n```\n\n'
+        "```expect\nbody.structuredContent.result > 1\n```\n\n"
+        f'```mcp name=legacy\n@mcp-version 2025-11-25\n{url} tools/call add\n\n{{"a": 1, "b": 1}}\n```\n\n'
+        "```expect\nbody.structuredContent.result == 2\n```\n\n"
+        f'```mcp name=fails\n{url} tools/call fail\n\n{{"reason": "x"}}\n```\n\n'
+        f'```mcp name=expected\n{url} tools/call fail\n\n{{"reason": "x"}}\n```\n\n'
+        "```expect\nbody.isError == true\n```\n",
+        encoding="utf-8",
+    )
+    run = voiden("load", str(doc), "--users", "2", "--spawn-rate", "2", "--duration", "3s", "--json")
+    assert run.returncode == 0, run.stdout + run.stderr
+    final = next(json.loads(line) for line in run.stdout.splitlines() if '"final": true' in line)
+    rows = final["requests"]
+    for name in ("add", "legacy", "expected"):
+        assert rows[name]["requests"] > 0 and rows[name]["failures"] == 0, (name, final["errors"])
+    assert rows["fails"]["failures"] == rows["fails"]["requests"] > 0
+    assert any("the tool reported an error" in e["error"] for e in final["errors"])

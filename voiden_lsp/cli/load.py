@@ -25,7 +25,7 @@ from voiden_lsp.formats import parse_document
 from voiden_lsp.load.plan import Plan, PlanError
 from voiden_lsp.templating import Collection, Scope, expand, void_context
 
-SUPPORTED = ("http", "graphql", "sse", "ws", "grpc")
+SUPPORTED = ("http", "graphql", "sse", "ws", "grpc", "mcp")
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 SHOWN_ERRORS = 5
 
@@ -66,8 +66,8 @@ def load(args: Any, overrides: dict[str, str]) -> int:
             others + ([f"graphql over WebSocket ({', '.join(websocket_graphql)})"] if websocket_graphql else [])
         )
         print(
-            f"voiden: load runs send HTTP, GraphQL over HTTP, SSE, WebSocket and gRPC in this version, not {what}: "
-            "name the requests to load (`voiden load FILE NAME...`)",
+            "voiden: load runs send HTTP, GraphQL over HTTP, SSE, WebSocket, gRPC and MCP in this version, "
+            f"not {what}: name the requests to load (`voiden load FILE NAME...`)",
             file=sys.stderr,
         )
         return EXIT_USAGE

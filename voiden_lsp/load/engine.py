@@ -35,7 +35,7 @@ from voiden_lsp.sessions.runner import Runner  # noqa: E402
 from voiden_lsp.templating import Collection, Response, Scope, mask_secrets, render_request, void_context  # noqa: E402
 from voiden_lsp.templating.targets import parse_target  # noqa: E402
 
-SUPPORTED = ("http", "graphql", "sse", "ws", "grpc")
+SUPPORTED = ("http", "graphql", "sse", "ws", "grpc", "mcp")
 BODY_KEPT = 1024 * 1024
 """A response body kept for expectations and references (the rest is read and counted)."""
 
@@ -158,6 +158,9 @@ def build_user(orders: dict[str, Any]) -> type[FastHttpUser]:
         def on_start(self) -> None:
             self.responses: dict[str, Response] = {}
             self.channels: dict[str, Any] = {}
+            self.mcp_sessions: dict[str, tuple[str, str | None]] = {}
+            self.mcp_ids = 0
+            self.mcp_last_session: str | None = None
 
         def on_stop(self) -> None:
             for channel in self.channels.values():
@@ -244,6 +247,129 @@ def build_user(orders: dict[str, Any]) -> type[FastHttpUser]:
             shown = (first if first is not None else elapsed) if method.server_streaming else elapsed
             report("GRPC", request.name, shown, size, failure)
 
+        def mcp(self, request: Request, scope: Scope, resolved: Any, started: float) -> None:
+            """An MCP operation over Streamable HTTP on Locust's client: the handshake once per user and server
+            (2026-07-28's `server/discover`, else 2025-11-25's `initialize` and its session), then the call as
+            the request's row, its result judged as the body."""
+            from voiden_lsp.transports import mcp as wire
+
+            failure: str | None = None
+            result: Any = None
+            try:
+                operation, params = wire.operation_params(resolved.rpc, resolved.body)
+                version, session = self.mcp_handshake(resolved, wire)
+                if operation in ("tools/call", "prompts/get"):
+                    params = {**params, "_meta": {"progressToken": 1}}
+                answer = self.mcp_post(resolved, wire, operation, params, version, session)
+                if "error" in answer:
+                    failure = wire.error_text(answer["error"])
+                result = answer.get("result", answer.get("error"))
+                if isinstance(result, dict) and result.get("isError") is True:
+                    failure = wire.tool_error_text(result)
+            except Exception as exc:  # a refusal in words (the transport's own), a reset, a timeout
+                failure = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+            elapsed = (time.perf_counter() - started) * 1000
+            values = [(e, Runner.expected(e, scope)) for e in request.expectations]
+            judged = Judge(values, [b for block in request.expects for b in block.bad], protocol="mcp")
+            if result is not None:
+                data = {"jsonrpc": "2.0", "id": 2, "result": result}
+                judged.feed(Event("load", request.name, 1, elapsed, RECEIVED, {"data": data, "event": "result"}))
+            judged.feed(Event("load", request.name, 2, elapsed, CLOSED, {}))
+            verdicts = [*judged.start(), *judged.finish(), *judged.verdicts]
+            failed = next((v for v in verdicts if not v.passed), None)
+            about = any(e.subject.path[:1] in (("isError",), ("code",), ("message",)) for e in request.expectations)
+            if failure is not None and about and result is not None:
+                failure = None  # an expectation is about the error: it judges it
+            if failure is None and failed is not None:
+                failure = failed.message
+            report("MCP", request.name, elapsed, len(json.dumps(result)) if result is not None else 0, failure)
+
+        def mcp_handshake(self, resolved: Any, wire: Any) -> tuple[str, str | None]:
+            known = self.mcp_sessions.get(resolved.target)
+            if known is not None:
+                return known
+            wanted = resolved.meta("mcp-version") or "auto"
+            version: str | None = None
+            if wanted in ("auto", wire.MODERN):
+                found = self.mcp_post(resolved, wire, "server/discover", {}, wire.MODERN, None, quiet=True)
+                supported = (found.get("result") or {}).get("supportedVersions") or [] if found else []
+                if wire.MODERN in supported:
+                    version = wire.MODERN
+                elif wanted == wire.MODERN:
+                    raise wire.McpError(f"the server does not speak MCP {wire.MODERN}")
+            session: str | None = None
+            if version is None:
+                params = {"protocolVersion": wire.HANDSHAKE, "capabilities": {}, "clientInfo": wire.CLIENT_INFO}
+                answer = self.mcp_post(resolved, wire, "initialize", params, None, None)
+                if "error" in answer:
+                    raise wire.McpError("the server refused to initialize: " + wire.error_text(answer["error"]))
+                version = str((answer.get("result") or {}).get("protocolVersion") or wire.HANDSHAKE)
+                session = self.mcp_last_session
+                note = json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"})
+                headers = self.mcp_headers(resolved, version, session, "notifications/initialized", None)
+                requests_session.post(resolved.target, data=note, headers=headers, timeout=resolved.timeout or 30)
+            self.mcp_sessions[resolved.target] = (version, session)
+            return version, session
+
+        def mcp_headers(
+            self, resolved: Any, version: str | None, session: str | None, method: str, name: Any
+        ) -> dict[str, str]:
+            headers = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+            if version is not None:
+                headers["MCP-Protocol-Version"] = version
+            if version == "2026-07-28":
+                headers["Mcp-Method"] = method
+                if name:
+                    headers["Mcp-Name"] = str(name)
+            if session:
+                headers["Mcp-Session-Id"] = session
+            return {**headers, **dict(resolved.headers)}
+
+        def mcp_post(
+            self,
+            resolved: Any,
+            wire: Any,
+            method: str,
+            params: dict[str, Any],
+            version: str | None,
+            session: str | None,
+            *,
+            quiet: bool = False,
+        ) -> dict[str, Any]:
+            """One JSON-RPC request; its response (from a JSON body or an event stream)."""
+            self.mcp_ids += 1
+            if version == wire.MODERN:
+                meta = {
+                    "io.modelcontextprotocol/protocolVersion": version,
+                    "io.modelcontextprotocol/clientInfo": wire.CLIENT_INFO,
+                    "io.modelcontextprotocol/clientCapabilities": {},
+                    **(params.get("_meta") or {}),
+                }
+                params = {**params, "_meta": meta}
+            message = {"jsonrpc": "2.0", "id": self.mcp_ids, "method": method, "params": params}
+            headers = self.mcp_headers(resolved, version, session, method, params.get("name") or params.get("uri"))
+            answer = requests_session.post(  # outside Locust's stats: the call is reported once, by `mcp`
+                resolved.target, data=json.dumps(message), headers=headers, timeout=resolved.timeout or 30
+            )
+            content = answer.content
+            if method == "initialize":
+                self.mcp_last_session = answer.headers.get("mcp-session-id")
+            if answer.status_code >= 400:
+                if quiet:
+                    return {}
+                raise wire.McpError(f"the server answered {method} with HTTP {answer.status_code}")
+            text = content.decode(errors="replace")
+            if "text/event-stream" in (answer.headers.get("content-type") or ""):
+                for block in text.split("\n\n"):
+                    data = "\n".join(line[5:].lstrip() for line in block.splitlines() if line.startswith("data:"))
+                    if data.strip():
+                        found = json.loads(data)
+                        if isinstance(found, dict) and found.get("id") == self.mcp_ids:
+                            return found
+                raise wire.McpError(f"the server's stream ended without an answer to {method}")
+            found = json.loads(text) if text.strip() else {}
+            return found if isinstance(found, dict) else {}
+
         def stream(self, request: Request, scope: Scope, resolved: Any, started: float) -> None:
             """A stream as two rows: NAME (time to the first message, failed if an expectation fails) and
             `NAME · messages` (a row per message: its rate is the messages a second)."""
@@ -301,6 +427,9 @@ def build_user(orders: dict[str, Any]) -> type[FastHttpUser]:
                 return
             if request.protocol == "grpc":
                 self.call(request, scope, resolved, started)
+                return
+            if request.protocol == "mcp":
+                self.mcp(request, scope, resolved, started)
                 return
             headers = dict(resolved.headers)
             implied = resolved.implied_content_type()
