@@ -150,10 +150,10 @@ def test_a_host_away_from_this_machine_and_a_big_run_need_the_users_word(tmp_pat
     big.write_text("---\nload:\n  users: 5000\n---\n```http name=x\nGET http://127.0.0.1:9/\n```\n", encoding="utf-8")
     asked = voiden("load", str(big), "--duration", "1s")
     assert asked.returncode == 2 and "asks for 5000 users: pass --users to confirm" in asked.stderr
-    other = tmp_path / "io.voiden"
-    other.write_text("```socketio name=io\nhttp://127.0.0.1:9\n```\n", encoding="utf-8")
+    other = tmp_path / "connect.voiden"
+    other.write_text("```grpc name=c\n@protocol grpc-web\nhttp://127.0.0.1:9 a.B/C\n```\n", encoding="utf-8")
     unsupported = voiden("load", str(other), "--duration", "1s")
-    assert unsupported.returncode == 2 and "not socketio" in unsupported.stderr
+    assert unsupported.returncode == 2 and "plain gRPC only" in unsupported.stderr
     unreachable = tmp_path / "grpc.voiden"
     unreachable.write_text("```grpc name=call\ngrpc://127.0.0.1:9 a.B/C\n```\n", encoding="utf-8")
     refused = voiden("load", str(unreachable), "--duration", "1s")  # its schema is read first, in words
@@ -259,3 +259,19 @@ def test_mcp_tool_calls_under_load(mcp_sdk: Reference, tmp_path: Path) -> None:
         assert rows[name]["requests"] > 0 and rows[name]["failures"] == 0, (name, final["errors"])
     assert rows["fails"]["failures"] == rows["fails"]["requests"] > 0
     assert any("the tool reported an error" in e["error"] for e in final["errors"])
+
+
+def test_socketio_sessions_under_load(socketio_js: Reference, tmp_path: Path) -> None:
+    """Against npm `socket.io`: each session's `welcome`, then the echo of what it sent, as its messages."""
+    doc = tmp_path / "io.voiden"
+    doc.write_text(
+        f"```socketio name=chat\n@max-messages 1\nhttp://{socketio_js.address}\n```\n\n"
+        "```expect\nmessage[0] exists\n```\n",
+        encoding="utf-8",
+    )
+    run = voiden("load", str(doc), "--users", "2", "--spawn-rate", "2", "--duration", "3s", "--json")
+    assert run.returncode == 0, run.stdout + run.stderr
+    final = next(json.loads(line) for line in run.stdout.splitlines() if '"final": true' in line)
+    rows = final["requests"]
+    assert rows["chat"]["requests"] > 0 and rows["chat"]["failures"] == 0, final["errors"]
+    assert rows["chat · messages"]["requests"] == rows["chat"]["requests"]

@@ -25,7 +25,7 @@ from voiden_lsp.formats import parse_document
 from voiden_lsp.load.plan import Plan, PlanError
 from voiden_lsp.templating import Collection, Scope, expand, void_context
 
-SUPPORTED = ("http", "graphql", "sse", "ws", "grpc", "mcp")
+SUPPORTED = ("http", "graphql", "sse", "ws", "grpc", "mcp", "socketio")
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 SHOWN_ERRORS = 5
 
@@ -66,7 +66,7 @@ def load(args: Any, overrides: dict[str, str]) -> int:
             others + ([f"graphql over WebSocket ({', '.join(websocket_graphql)})"] if websocket_graphql else [])
         )
         print(
-            "voiden: load runs send HTTP, GraphQL over HTTP, SSE, WebSocket, gRPC and MCP in this version, "
+            "voiden: load runs send HTTP, GraphQL over HTTP, SSE, WebSocket, Socket.IO, gRPC and MCP in this version, "
             f"not {what}: name the requests to load (`voiden load FILE NAME...`)",
             file=sys.stderr,
         )
@@ -78,7 +78,8 @@ def load(args: Any, overrides: dict[str, str]) -> int:
     ]
     if endless:
         print(
-            f"voiden: a WebSocket in a load run needs `@max-messages N` or `@duration D` to end: {', '.join(endless)}",
+            f"voiden: a WebSocket or Socket.IO session in a load run needs `@max-messages N` or `@duration D` to "
+            f"end: {', '.join(endless)}",
             file=sys.stderr,
         )
         return EXIT_USAGE

@@ -35,7 +35,7 @@ from voiden_lsp.sessions.runner import Runner  # noqa: E402
 from voiden_lsp.templating import Collection, Response, Scope, mask_secrets, render_request, void_context  # noqa: E402
 from voiden_lsp.templating.targets import parse_target  # noqa: E402
 
-SUPPORTED = ("http", "graphql", "sse", "ws", "grpc", "mcp")
+SUPPORTED = ("http", "graphql", "sse", "ws", "grpc", "mcp", "socketio")
 BODY_KEPT = 1024 * 1024
 """A response body kept for expectations and references (the rest is read and counted)."""
 
@@ -92,6 +92,9 @@ def build_user(orders: dict[str, Any]) -> type[FastHttpUser]:
                     if (limit and count >= limit) or (ends and time.monotonic() >= ends):
                         return
             return
+        if request.protocol == "socketio":
+            yield from socketio_messages(resolved, limit, ends)
+            return
         import websocket  # websocket-client: sync, on gevent's patched sockets
 
         connection = websocket.create_connection(
@@ -114,6 +117,45 @@ def build_user(orders: dict[str, Any]) -> type[FastHttpUser]:
                     return
         finally:
             connection.close()
+
+    def socketio_messages(resolved: Any, limit: int | None, ends: float | None) -> Iterator[tuple[str, int]]:
+        """A Socket.IO session on python-socketio's sync client: the body emitted as `message` once connected,
+        every event from the server a message, until the limits."""
+        import socketio
+        from gevent.queue import Empty, Queue  # type: ignore[import-untyped]
+
+        from voiden_lsp.transports.socketio import DEFAULT_EVENT
+
+        namespace = resolved.meta("namespace") or "/"
+        arrived: Queue = Queue()
+        client = socketio.Client(reconnection=False)
+        client.on("*", lambda event, *args: arrived.put(json.dumps([event, *args], default=str)), namespace=namespace)
+        client.connect(
+            resolved.target,
+            headers=dict(resolved.headers),
+            namespaces=[namespace],
+            wait_timeout=resolved.timeout or 10,
+        )
+        try:
+            if isinstance(resolved.body, str) and resolved.body.strip():
+                try:
+                    payload: Any = json.loads(resolved.body)
+                except ValueError:
+                    payload = resolved.body
+                client.emit(DEFAULT_EVENT, payload, namespace=namespace)
+            count = 0
+            while True:
+                wait = None if ends is None else max(0.0, ends - time.monotonic())
+                try:
+                    text = arrived.get(timeout=wait if wait is not None else 30)
+                except Empty:
+                    return
+                count += 1
+                yield text, len(text.encode())
+                if (limit and count >= limit) or (ends and time.monotonic() >= ends):
+                    return
+        finally:
+            client.disconnect()
 
     grpc_schemas: dict[str, Schema] = {}
     if orders.get("schemas"):
@@ -422,7 +464,7 @@ def build_user(orders: dict[str, Any]) -> type[FastHttpUser]:
                     context={},
                 )
                 return
-            if request.protocol in ("sse", "ws"):
+            if request.protocol in ("sse", "ws", "socketio"):
                 self.stream(request, scope, resolved, started)
                 return
             if request.protocol == "grpc":
