@@ -20,10 +20,10 @@ from typing import IO, Any
 from urllib.parse import urlsplit
 
 from voiden_lsp.cli.output import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from voiden_lsp.cli.run import open_document
 from voiden_lsp.errors import VoidenError
-from voiden_lsp.formats import parse_document
 from voiden_lsp.load.plan import Plan, PlanError
-from voiden_lsp.templating import Collection, Scope, expand, void_context
+from voiden_lsp.templating import Collection, Scope, expand
 
 SUPPORTED = ("http", "graphql", "sse", "ws", "grpc", "mcp", "socketio")
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -40,17 +40,10 @@ def load(args: Any, overrides: dict[str, str]) -> int:
         )
         return EXIT_USAGE
     path: Path = args.file
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        print(f"voiden: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
+    opened = open_document(path)
+    if opened is None:
         return EXIT_USAGE
-    doc = parse_document(text, path.name, *void_context(path))
-    try:
-        collection = Collection.load(path.resolve())
-    except VoidenError as exc:
-        print(f"voiden: {exc.message}", file=sys.stderr)
-        return EXIT_USAGE
+    doc, collection = opened
     chosen = [r for r in doc.requests if not args.names or r.name in args.names]
     unknown = [n for n in args.names if doc.request(n) is None]
     if unknown or not chosen:

@@ -12,8 +12,8 @@ from lsprotocol import types
 
 from voiden_lsp.document import Problem, Request
 from voiden_lsp.document.jsonpos import JsonNode, JsonPositionError, blank_templates, parse_with_positions
-from voiden_lsp.errors import SchemaError, VoidenError
-from voiden_lsp.server.features.grpc_support import expanded_head
+from voiden_lsp.errors import SchemaError
+from voiden_lsp.server.features.grpc_support import resolved_head
 from voiden_lsp.server.features.schemas import read_schema_with_progress
 from voiden_lsp.templating import ResolvedRequest, Scope, find_templates
 
@@ -40,14 +40,7 @@ _KINDS = {
 
 def resolve_endpoint(request: Request, scope: Scope) -> ResolvedRequest | None:
     """The request's URL, header lines and `@` lines expanded (not its body or variables: no fake data)."""
-    if request.protocol != "graphql" or request.target is None:
-        return None
-    try:
-        resolved = expanded_head(request, scope)
-    except VoidenError:
-        return None
-    resolved.insecure = "insecure" in resolved.metadata
-    return resolved
+    return resolved_head(request, scope, "graphql")
 
 
 def cached_graphql_schema(request: Request, scope: Scope) -> GraphQLSchema | None:

@@ -77,6 +77,19 @@ def expanded_head(request: Request, scope: Scope) -> ResolvedRequest:
     return resolved
 
 
+def resolved_head(request: Request, scope: Scope, protocol: str) -> ResolvedRequest | None:
+    """A `protocol` request's URL, header lines and `@` lines expanded, `@insecure` applied (not its body: no
+    fake data is made); None when it is not one or a template there cannot be expanded."""
+    if request.protocol != protocol or request.target is None:
+        return None
+    try:
+        resolved = expanded_head(request, scope)
+    except VoidenError:
+        return None
+    resolved.insecure = "insecure" in resolved.metadata
+    return resolved
+
+
 def cached_schema(request: Request, scope: Scope) -> Schema | None:
     """The schema already fetched for the request's address, if any. Diagnostics call this in a worker
     thread: it never imports the gRPC modules (the event loop's thread may be importing them at that

@@ -15,7 +15,7 @@ from voiden_lsp.document import Problem, Request
 from voiden_lsp.document.jsonpos import JsonPositionError, blank_templates, parse_with_positions
 from voiden_lsp.document.scanning import template_spans
 from voiden_lsp.errors import SchemaError, VoidenError
-from voiden_lsp.server.features.grpc_support import expanded_head
+from voiden_lsp.server.features.grpc_support import resolved_head
 from voiden_lsp.server.features.schemas import read_schema_with_progress
 from voiden_lsp.templating import ResolvedRequest, Scope
 
@@ -30,14 +30,7 @@ FORMATS = {"email": "{{$faker.email}}", "uri": "{{$faker.url}}", "date-time": "{
 
 def resolve_server(request: Request, scope: Scope) -> ResolvedRequest | None:
     """The request's URL, header lines and `@` lines expanded (not its body: no fake data)."""
-    if request.protocol != "mcp" or request.target is None:
-        return None
-    try:
-        resolved = expanded_head(request, scope)
-    except VoidenError:
-        return None
-    resolved.insecure = "insecure" in resolved.metadata
-    return resolved
+    return resolved_head(request, scope, "mcp")
 
 
 def operation_of(request: Request) -> tuple[str, str]:
