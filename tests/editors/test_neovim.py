@@ -461,3 +461,43 @@ def test_neovim_diffs_two_kept_runs_and_opens_one(nvim: Any, tmp_path: Path) -> 
     assert " ms · " in items[2], items  # its duration
     shown = nvim.current.buffer[:]
     assert shown[1].startswith("> POST ") and any(line.startswith("< 200") for line in shown), shown
+
+
+def test_neovim_load_test_asks_then_streams_the_run(nvim: Any, tmp_path: Path) -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("locust") is None:
+        pytest.skip("Locust (the load extra) is not installed")
+    with DemoHttpServer() as server:
+        doc = tmp_path / "load.voiden"
+        doc.write_text(
+            "---\nload:\n  users: 2\n  duration: 1s\n---\n# Load\n\n"
+            f"```http name=health\nGET {server.url}/health\n```\n",
+            encoding="utf-8",
+        )
+        nvim.command(f"edit {doc}")
+        wait(lambda: nvim.exec_lua('return #vim.lsp.get_clients({bufnr = 0, name = "voiden"})') == 1)
+        # the user's answers to the two questions, as vim.ui.input would take them
+        nvim.exec_lua(
+            "_G.voiden_asked = {}; vim.ui.input = function(opts, done) table.insert(_G.voiden_asked, opts.default);"
+            " done(opts.default) end"
+        )
+        nvim.exec_lua(
+            """
+            local client = vim.lsp.get_clients({bufnr = 0, name = "voiden"})[1]
+            local result = vim.lsp.buf_request_sync(0, "textDocument/codeLens",
+              {textDocument = vim.lsp.util.make_text_document_params(0)}, 10000)
+            for _, res in pairs(result or {}) do
+              for _, lens in ipairs(res.result or {}) do
+                if lens.command.command == "voiden.load" then
+                  vim.lsp.commands["voiden.load"](lens.command, {client_id = client.id, bufnr = 0})
+                end
+              end
+            end
+            """
+        )
+        lines = wait(
+            lambda: (found := output_lines(nvim)) and any("load test: closed" in x for x in found) and found, 60
+        )
+    assert nvim.exec_lua("return _G.voiden_asked") == ["2", "1s"]  # the front matter's numbers as defaults
+    assert any('"total"' in x or "total" in x for x in lines), lines

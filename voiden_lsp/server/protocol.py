@@ -46,6 +46,10 @@ CMD_HISTORY: Final = "voiden.history"
 #: COMPARE's texts; the server, for any other client, writes the unified diff to a file and shows it.
 CMD_COMPARE: Final = "voiden.compare"
 
+#: `[uri, {users?, duration?, yes?}]`: the `▶ Load test…` lens over a front matter with `load:`: `voiden load`
+#: on the saved document as a session (answered like voiden.run); a client of ours asks for the numbers first.
+CMD_LOAD: Final = "voiden.load"
+
 FLUSH_SECONDS: Final = 0.03
 FLUSH_EVENTS: Final = 500
 

@@ -16,6 +16,7 @@ from voiden_lsp.server.features import (
     exports,
     history,
     hover,
+    load,
     outline,
     sample_data,
     semantic,
@@ -120,6 +121,7 @@ def create_server() -> VoidenServer:
         sample_data,
         exports,
         history,
+        load,
     ):
         feature.register(server)
     return server

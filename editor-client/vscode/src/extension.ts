@@ -166,6 +166,17 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
         // the history's lens and code actions: this client shows the runs and the diff itself
         if (command === protocol.CMD_HISTORY) return showHistory(String(args[0]), String(args[1]));
         if (command === protocol.CMD_COMPARE) return compare(String(args[0]), String(args[1]), args[2], args[3]);
+        if (command === protocol.CMD_LOAD) {
+          const options = await askLoad(args[1] as protocol.LoadDetails | undefined);
+          if (options === undefined) return undefined;
+          panel.show(true);
+          try {
+            return await next(command, [args[0], options]);
+          } catch (error) {
+            void vscode.window.showErrorMessage(`Voiden: ${errorText(error)}`);
+            return undefined;
+          }
+        }
         if (protocol.STARTING_COMMANDS.includes(command)) {
           if (!vscode.workspace.isTrusted) {
             void vscode.window.showWarningMessage(
@@ -385,6 +396,41 @@ async function showHistory(uri: string, name: string): Promise<void> {
   });
   pick.onDidHide(() => pick.dispose());
   pick.show();
+}
+
+const LOOPBACK = ["127.0.0.1", "localhost", "::1"];
+
+/** "Load test...": users and duration (the front matter's as defaults), and a confirmation for any host that is
+ * not this machine; undefined when the user backs out. */
+async function askLoad(details: protocol.LoadDetails | undefined): Promise<Record<string, unknown> | undefined> {
+  if (!vscode.workspace.isTrusted) {
+    void vscode.window.showWarningMessage("Voiden runs no load test from an untrusted folder.");
+    return undefined;
+  }
+  const users = await vscode.window.showInputBox({
+    title: "Load test: simulated users",
+    value: String(details?.users ?? 10),
+    validateInput: (text) => (/^\d+$/.test(text) && Number(text) >= 1 && Number(text) <= 10000 ? undefined : "1 to 10000"),
+  });
+  if (users === undefined) return undefined;
+  const duration = await vscode.window.showInputBox({
+    title: "Load test: how long (30s, 2m)",
+    value: String(details?.duration ?? "30s"),
+    validateInput: (text) => (/^\d+(\.\d+)?(ms|s|m|h)?$/.test(text) ? undefined : "a duration: 30s, 2m, 1h"),
+  });
+  if (duration === undefined) return undefined;
+  const away = (details?.hosts ?? []).filter((host) => !LOOPBACK.includes(host));
+  let yes = false;
+  if (away.length > 0) {
+    const answer = await vscode.window.showWarningMessage(
+      `Load ${away.join(", ")} with ${users} users for ${duration}? It is not this machine.`,
+      { modal: true },
+      "Load it",
+    );
+    if (answer !== "Load it") return undefined;
+    yes = true;
+  }
+  return { users: Number(users), duration, yes };
 }
 
 async function copyAs(...args: unknown[]): Promise<void> {

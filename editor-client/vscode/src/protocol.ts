@@ -67,6 +67,16 @@ export interface CompareResult {
   same: boolean;
 }
 
+/** `[uri, {users?, duration?, yes?}]`: a load run of the saved document as a session (the lens carries
+ * `[uri, LoadDetails]`; this client asks for the numbers and confirms a host away from this machine). */
+export const CMD_LOAD = "voiden.load";
+
+export interface LoadDetails {
+  users?: number | null;
+  duration?: string | null;
+  hosts: string[];
+}
+
 /** Commands that start a session: running one opens the panel. */
 export const STARTING_COMMANDS: readonly string[] = [CMD_RUN, CMD_CONNECT, CMD_TEST];
 

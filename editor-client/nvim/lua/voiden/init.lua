@@ -156,6 +156,53 @@ vim.lsp.commands["voiden.compare"] = function(command, ctx)
   end
 end
 
+-- "Load test...": users and duration (the front matter's as defaults), a confirmation for a host that is not
+-- this machine, then the run as a session whose stats come into the output buffer.
+local loopback = { ["127.0.0.1"] = true, localhost = true, ["::1"] = true }
+
+vim.lsp.commands["voiden.load"] = function(command, ctx)
+  local c = vim.lsp.get_client_by_id(ctx.client_id)
+  if not c then
+    return
+  end
+  local uri, details = command.arguments[1], command.arguments[2] or {}
+  local function value(v, default)
+    return (v ~= nil and v ~= vim.NIL) and tostring(v) or default
+  end
+  vim.ui.input({ prompt = "Load test: users ", default = value(details.users, "10") }, function(users)
+    if not users or not users:match("^%d+$") then
+      return
+    end
+    vim.ui.input({ prompt = "Load test: duration ", default = value(details.duration, "30s") }, function(duration)
+      if not duration or duration == "" then
+        return
+      end
+      local away = {}
+      for _, host in ipairs(details.hosts or {}) do
+        if not loopback[host] then
+          table.insert(away, host)
+        end
+      end
+      local yes = false
+      if #away > 0 then
+        local question = ("Load %s with %s users for %s? It is not this machine."):format(
+          table.concat(away, ", "), users, duration)
+        if vim.fn.confirm(question, "&Load it\n&Cancel", 2) ~= 1 then
+          return
+        end
+        yes = true
+      end
+      require("voiden.output").open()
+      local options = { users = tonumber(users), duration = duration, yes = yes }
+      c:request("workspace/executeCommand", { command = "voiden.load", arguments = { uri, options } }, function(err)
+        if err then
+          vim.notify("voiden: " .. err.message, vim.log.levels.ERROR)
+        end
+      end)
+    end)
+  end)
+end
+
 local lens_at_cursor
 
 -- `:VoidenHistory`: the runs of the request under the cursor.
