@@ -580,6 +580,32 @@ def test_vscode_history_compares_two_runs_and_opens_one_in_the_panel(code_server
             until(lambda: frame.locator(".row.kind-received").count() >= 1, "the kept run's answer")
 
 
+def test_vscode_load_test_asks_for_the_numbers_and_streams_the_run(code_server: CodeServer) -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("locust") is None:
+        pytest.skip("Locust (the load extra) is not installed")
+    with DemoHttpServer() as http:
+        (code_server.workspace / "load.voiden").write_text(
+            f"---\nload:\n  users: 2\n  duration: 2s\n---\n# Load\n\n```http name=health\nGET {http.url}/health\n```\n",
+            encoding="utf-8",
+        )
+        with workbench(code_server, "vscode-load-failure.png") as page:
+            open_file(page, "load.voiden", 1)
+            quick_input = page.locator(".quick-input-widget .quick-input-box input")
+            click_lens(page, "Load test", "load:", until_shown=lambda: quick_input.is_visible(), what="the question")
+            until(lambda: quick_input.input_value() == "2", "the front matter's users as the answer")
+            page.keyboard.press("Enter")
+            until(lambda: quick_input.input_value() == "2s", "the front matter's duration as the answer")
+            page.keyboard.press("Enter")
+            until(lambda: panel_frame(page) is not None, "the live panel")
+            frame = panel_frame(page)
+            until(lambda: frame.locator(".tab.selected .badge.state-closed").count() == 1, "the run to end", 60)
+            assert frame.locator(".row.kind-received").count() >= 2  # stats a second, then the final figures
+            assert frame.locator(".error-bar").is_hidden()  # nothing asked of the session went wrong
+            page.screenshot(path=str(SHOTS / "vscode-load.png"))
+
+
 HOSTILE_MODULE = """import pathlib
 pathlib.Path(__file__).resolve().parents[1].joinpath("pwned").write_text("the workspace's code ran")
 """

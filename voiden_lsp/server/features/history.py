@@ -151,8 +151,15 @@ def register(server: VoidenServer) -> None:
 
     @server.feature(protocol.HISTORY)
     def history_list(ls: VoidenServer, params: Any) -> protocol.HistoryResult:
-        kept = runs(ls, _param(params, "uri"), _param(params, "request"))
-        return protocol.HistoryResult(runs=[entry(r) for r in kept])
+        """No runs for a request the document does not have (renamed since, or a load test's session)."""
+        uri, name = _param(params, "uri"), _param(params, "request")
+        try:
+            known = ls.document(uri).request(name) is not None if isinstance(uri, str) else False
+        except Exception:
+            known = False
+        if not known:
+            return protocol.HistoryResult(runs=[])
+        return protocol.HistoryResult(runs=[entry(r) for r in runs(ls, uri, name)])
 
     @server.feature(protocol.HISTORY_RECORD)
     def history_record(ls: VoidenServer, params: Any) -> protocol.HistoryRecordResult:
