@@ -603,6 +603,10 @@ def test_vscode_load_test_asks_for_the_numbers_and_streams_the_run(code_server: 
             until(lambda: frame.locator(".tab.selected .badge.state-closed").count() == 1, "the run to end", 60)
             assert frame.locator(".row.kind-received").count() >= 2  # stats a second, then the final figures
             assert frame.locator(".error-bar").is_hidden()  # nothing asked of the session went wrong
+            # the final figures per request, and the run's rps, p95 and failures drawn over time
+            table = frame.locator(".load-table").inner_text()
+            assert "health" in table and "total" in table and "p95" in table, table
+            assert frame.locator(".load svg.chart polyline").count() == 3
             page.screenshot(path=str(SHOTS / "vscode-load.png"))
 
 

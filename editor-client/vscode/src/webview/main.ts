@@ -79,6 +79,8 @@ const empty = el("div", { className: "empty" }, "No sessions yet. Click ▶ Send
 const header = el("div", { className: "session-header" });
 const toolbar = el("div", { className: "toolbar" });
 const httpBox = el("div", { className: "http" });
+/** A load run's figures (`voiden.load`): the latest per-request table and the run's rps and p95 over time. */
+const loadBox = el("div", { className: "load" });
 const timeline = el("div", { className: "timeline", tabIndex: 0 });
 timeline.setAttribute("aria-label", "events");
 const spacer = el("div", { className: "spacer" });
@@ -88,7 +90,7 @@ timeline.append(spacer);
 const detail = el("div", { className: "detail" });
 const composer = el("div", { className: "composer" });
 const errorBar = el("div", { className: "error-bar", hidden: true });
-app.append(tabs, errorBar, empty, header, toolbar, httpBox, timeline, detail, composer);
+app.append(tabs, errorBar, empty, header, toolbar, httpBox, loadBox, timeline, detail, composer);
 
 const filters: [KindFilter, string][] = [
   ["all", "All events"],
@@ -318,15 +320,18 @@ function render(): void {
       renderToolbar(view);
       renderComposer(view);
       renderHttp(view);
+      renderLoad(view);
       renderDetail();
     } else {
       composer.hidden = true;
       httpBox.hidden = true;
+      loadBox.hidden = true;
     }
   } else if (view) {
     renderHeader(view);
     renderTabCounts();
     if (view.http) renderHttp(view);
+    if (view.protocol === "load") renderLoad(view);
   }
   renderRows();
 }
@@ -428,6 +433,71 @@ function renderComposer(view: SessionView): void {
   }
   if (view.blocks.some((b) => b.id === chosen)) blockPicker.value = chosen;
   messageBox.disabled = blockPicker.value !== "";
+}
+
+interface LoadRow {
+  requests?: number;
+  failures?: number;
+  rps?: number;
+  p50?: number;
+  p95?: number;
+  p99?: number;
+}
+
+interface LoadFigures {
+  total?: LoadRow;
+  requests?: Record<string, LoadRow>;
+  users?: number;
+}
+
+function renderLoad(view: SessionView): void {
+  loadBox.hidden = view.protocol !== "load";
+  if (loadBox.hidden) return;
+  const figures = view.events
+    .filter((e) => e.kind === "received" && (e.event === "stats" || e.event === "final"))
+    .map((e) => e.data as LoadFigures);
+  const latest = figures.at(-1);
+  if (latest === undefined) {
+    loadBox.replaceChildren(el("div", { className: "note", textContent: "Starting the users…" }));
+    return;
+  }
+  const table = el("table", { className: "load-table" });
+  const head = el("tr");
+  for (const name of ["request", "requests", "failures", "rps", "p50", "p95", "p99"]) head.append(el("th", { textContent: name }));
+  table.append(head);
+  const rows: [string, LoadRow][] = [...Object.entries(latest.requests ?? {}), ["total", latest.total ?? {}]];
+  for (const [name, row] of rows) {
+    const line = el("tr", { className: name === "total" ? "total" : (row.failures ?? 0) > 0 ? "failing" : "" });
+    line.append(el("td", { textContent: name }));
+    for (const value of [row.requests, row.failures, row.rps, row.p50, row.p95, row.p99]) {
+      line.append(el("td", { textContent: value === undefined ? "" : String(Math.round(value * 10) / 10) }));
+    }
+    table.append(line);
+  }
+  const stats = figures.filter((f) => f.total !== undefined);
+  loadBox.replaceChildren(
+    el("div", { className: "charts" }, chart("rps", stats.map((f) => f.total?.rps ?? 0)), chart("p95 ms", stats.map((f) => f.total?.p95 ?? 0)), chart("failures", stats.map((f) => f.total?.failures ?? 0))),
+    table,
+  );
+}
+
+/** A small line chart (SVG) of a figure over the run, a point a second, with its latest value. */
+function chart(label: string, values: number[]): HTMLElement {
+  const width = 160;
+  const height = 36;
+  const max = Math.max(1, ...values);
+  const step = values.length > 1 ? width / (values.length - 1) : width;
+  const points = values.map((v, i) => `${(i * step).toFixed(1)},${(height - (v / max) * (height - 2) - 1).toFixed(1)}`).join(" ");
+  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svg.setAttribute("class", "chart");
+  svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
+  svg.setAttribute("width", String(width));
+  svg.setAttribute("height", String(height));
+  const line = document.createElementNS("http://www.w3.org/2000/svg", "polyline");
+  line.setAttribute("points", points);
+  svg.append(line);
+  const latest = values.at(-1);
+  return el("figure", { className: "figure" }, svg, el("figcaption", { textContent: `${label} ${latest === undefined ? "" : Math.round(latest * 10) / 10}` }));
 }
 
 function renderHttp(view: SessionView): void {
