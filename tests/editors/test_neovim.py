@@ -500,4 +500,8 @@ def test_neovim_load_test_asks_then_streams_the_run(nvim: Any, tmp_path: Path) -
             lambda: (found := output_lines(nvim)) and any("load test: closed" in x for x in found) and found, 60
         )
     assert nvim.exec_lua("return _G.voiden_asked") == ["2", "1s"]  # the front matter's numbers as defaults
-    assert any('"total"' in x or "total" in x for x in lines), lines
+    header = next(
+        i for i, x in enumerate(lines) if x.split() == ["request", "reqs", "fails", "rps", "p50", "p95", "p99"]
+    )
+    health, total = lines[header + 1].split(), lines[header + 2].split()  # the run's figures, as a table
+    assert health[0] == "health" and total[0] == "total" and int(total[1]) > 0 and total[2] == "0", lines

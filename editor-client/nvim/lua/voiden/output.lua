@@ -100,7 +100,26 @@ end
 
 -- The lines a payload shows under its event, made here at display time (the server sends values): JSON on
 -- one line when it fits in 100 characters, else indented; text as it came; binary as its base64.
+-- A load run's figures (`voiden.load`: events `stats` and `final`) as a table, a row per request and the total.
+local function load_table(data)
+  local lines = { string.format("%-28s%9s%7s%9s%7s%7s%7s", "request", "reqs", "fails", "rps", "p50", "p95", "p99") }
+  local function row(name, r)
+    table.insert(lines, string.format("%-28s%9d%7d%9.1f%7.0f%7.0f%7.0f", name:sub(1, 27), r.requests or 0,
+      r.failures or 0, r.rps or 0, r.p50 or 0, r.p95 or 0, r.p99 or 0))
+  end
+  local names = vim.tbl_keys(data.requests or {})
+  table.sort(names)
+  for _, name in ipairs(names) do
+    row(name, data.requests[name])
+  end
+  row("total", data.total or {})
+  return lines
+end
+
 local function payload_lines(e)
+  if (e.event == "stats" or e.event == "final") and type(e.data) == "table" and type(e.data.total) == "table" then
+    return load_table(e.data)
+  end
   local text
   if e.encoding == "json" then
     text = encode(e.data)
