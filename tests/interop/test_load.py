@@ -150,10 +150,10 @@ def test_a_host_away_from_this_machine_and_a_big_run_need_the_users_word(tmp_pat
     big.write_text("---\nload:\n  users: 5000\n---\n```http name=x\nGET http://127.0.0.1:9/\n```\n", encoding="utf-8")
     asked = voiden("load", str(big), "--duration", "1s")
     assert asked.returncode == 2 and "asks for 5000 users: pass --users to confirm" in asked.stderr
-    other = tmp_path / "connect.voiden"
-    other.write_text("```grpc name=c\n@protocol grpc-web\nhttp://127.0.0.1:9 a.B/C\n```\n", encoding="utf-8")
+    other = tmp_path / "graphql.voiden"
+    other.write_text("```graphql name=feed\nws://127.0.0.1:9/graphql\n\nsubscription { x }\n```\n", encoding="utf-8")
     unsupported = voiden("load", str(other), "--duration", "1s")
-    assert unsupported.returncode == 2 and "plain gRPC only" in unsupported.stderr
+    assert unsupported.returncode == 2 and "graphql over WebSocket (feed)" in unsupported.stderr
     unreachable = tmp_path / "grpc.voiden"
     unreachable.write_text("```grpc name=call\ngrpc://127.0.0.1:9 a.B/C\n```\n", encoding="utf-8")
     refused = voiden("load", str(unreachable), "--duration", "1s")  # its schema is read first, in words
@@ -275,3 +275,29 @@ def test_socketio_sessions_under_load(socketio_js: Reference, tmp_path: Path) ->
     rows = final["requests"]
     assert rows["chat"]["requests"] > 0 and rows["chat"]["failures"] == 0, final["errors"]
     assert rows["chat · messages"]["requests"] == rows["chat"]["requests"]
+
+
+@pytest.mark.parametrize("protocol", ["connect", "grpc-web"])
+def test_connect_and_grpc_web_calls(
+    connect_node: Reference, catalog_protoset: Path, tmp_path: Path, protocol: str
+) -> None:
+    """Against @connectrpc/connect-node: a unary call and a server stream in each dialect, and a status."""
+    doc = tmp_path / "web.voiden"
+    base = (
+        f"@protoset {catalog_protoset}\n@protocol {protocol}\nhttp://127.0.0.1:{connect_node.port} interop.v1.Catalog"
+    )
+    doc.write_text(
+        f'```grpc name=get\n{base}/GetItem\n\n{{"id": "{{{{$uuid}}}}"}}\n```\n\n'
+        "```expect\nstatus == OK\nbody.name exists\n```\n\n"
+        f'```grpc name=list\n{base}/ListItems\n\n{{"count": 3}}\n```\n\n'
+        f'```grpc name=missing\n{base}/GetItem\n\n{{"id": "missing"}}\n```\n\n'
+        "```expect\nstatus == NOT_FOUND\n```\n",
+        encoding="utf-8",
+    )
+    run = voiden("load", str(doc), "--users", "2", "--spawn-rate", "2", "--duration", "2s", "--json")
+    assert run.returncode == 0, run.stdout + run.stderr
+    final = next(json.loads(line) for line in run.stdout.splitlines() if '"final": true' in line)
+    rows = final["requests"]
+    for name in ("get", "list", "missing"):
+        assert rows[name]["requests"] > 0 and rows[name]["failures"] == 0, (name, final["errors"])
+    assert rows["list · messages"]["requests"] == 3 * rows["list"]["requests"]

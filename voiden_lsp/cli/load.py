@@ -195,12 +195,12 @@ def _grpc_schemas(
         try:
             resolved = render_request(request, scope)
             target = parse_target(resolved)
-            if target.dialect != "grpc":
-                return f"`{request.name}` is Connect or gRPC-Web: load runs send plain gRPC only"
             schema = asyncio.run(SCHEMAS.schema(resolved, target))
             method = schema.method(resolved.rpc)
         except VoidenError as exc:
             return f"`{request.name}`: {exc.message}"
+        if method.client_streaming and target.dialect != "grpc":
+            return f"`{request.name}` streams from the client over {target.dialect}: not in load runs"
         if method.client_streaming:
             return (
                 f"`{request.name}` streams from the client ({method.kind}): load runs send unary and "

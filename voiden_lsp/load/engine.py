@@ -227,9 +227,12 @@ def build_user(orders: dict[str, Any]) -> type[FastHttpUser]:
 
             schema = grpc_schemas[request.name]
             method = schema.method(resolved.rpc)
+            target = parse_target(resolved)
+            if target.dialect != "grpc":
+                self.web_call(request, scope, resolved, started, schema, method, target)
+                return
             channel = self.channels.get(resolved.target)
             if channel is None:
-                target = parse_target(resolved)
                 channel = self.channels[resolved.target] = (
                     grpc.secure_channel(target.address, grpc.ssl_channel_credentials())
                     if target.tls
@@ -288,6 +291,84 @@ def build_user(orders: dict[str, Any]) -> type[FastHttpUser]:
                 failure = f"{code}: {message}"
             shown = (first if first is not None else elapsed) if method.server_streaming else elapsed
             report("GRPC", request.name, shown, size, failure)
+
+        def web_call(
+            self, request: Request, scope: Scope, resolved: Any, started: float, schema: Any, method: Any, target: Any
+        ) -> None:
+            """Connect or gRPC-Web over HTTP/1.1 (`requests`, on gevent's sockets): unary and server streams, the
+            messages in protobuf, the status from Connect's error JSON or end-of-stream message, or gRPC-Web's
+            trailers frame."""
+            from voiden_lsp.transports import grpc_wire as wire
+
+            unary = not method.server_streaming
+            metadata: list[tuple[str, str | bytes]] = [(k.lower(), v) for k, v in resolved.headers]
+            headers = dict(
+                wire.request_headers(
+                    target.dialect, metadata, unary=unary, encoding="proto", timeout=resolved.timeout, agent="voiden"
+                )
+            )
+            scheme = "https" if target.tls else "http"
+            url = f"{scheme}://{target.address}{target.prefix}/{method.service}/{method.name}"
+            values = [(e, Runner.expected(e, scope)) for e in request.expectations]
+            judged = Judge(values, [b for block in request.expects for b in block.bad], protocol="grpc")
+            judged.feed(Event("load", request.name, 1, 0.0, OPEN, {"headers": {}}))
+            output = schema.message_class(method.output)
+            code, message, received, size = "OK", "", 0, 0
+            try:
+                payload = schema.parse_json(method.input, resolved.body or "{}").SerializeToString()
+                body = payload if target.dialect == "connect" and unary else wire.envelope(payload)
+                answer = requests_session.post(url, data=body, headers=headers, timeout=resolved.timeout or 30)
+                messages: list[bytes] = []
+                if target.dialect == "connect" and unary:
+                    if answer.status_code == 200:
+                        messages.append(answer.content)
+                    else:
+                        status = wire.connect_status(wire.json_object(answer.content) or {"code": "unknown"}, [])
+                        code, message = status.code, status.message
+                else:
+                    trailers_seen = False
+                    for flags, frame in wire.Deframer(None).feed(answer.content):
+                        if target.dialect == "connect" and flags & 0x02:
+                            status = wire.connect_end(frame)
+                            code, message = status.code, status.message
+                        elif flags & 0x80:  # gRPC-Web's trailers, in HTTP/1.1 header syntax
+                            trailers_seen = True
+                            fields = dict(
+                                line.split(":", 1)
+                                for line in frame.decode(errors="replace").splitlines()
+                                if ":" in line
+                            )
+                            code = wire.code_name(fields.get("grpc-status", "0").strip())
+                            message = fields.get("grpc-message", "").strip()
+                        else:
+                            messages.append(frame)
+                    if target.dialect == "grpc-web" and not trailers_seen and "grpc-status" in answer.headers:
+                        code = wire.code_name(answer.headers["grpc-status"])  # a trailers-only answer
+                        message = answer.headers.get("grpc-message", "")
+                    if answer.status_code != 200 and code == "OK":
+                        code, message = "UNKNOWN", f"HTTP {answer.status_code}"
+                for raw in messages:
+                    received += 1
+                    size += len(raw)
+                    now = (time.perf_counter() - started) * 1000
+                    if not unary:
+                        report("GRPC", f"{request.name} · messages", now, len(raw), None)
+                    value: dict[str, Any] = {"data": schema.to_dict(output.FromString(raw)), "encoding": JSON}
+                    judged.feed(Event("load", request.name, received + 1, now, RECEIVED, {**value, "size": len(raw)}))
+            except (VoidenError, wire.WireError) as exc:
+                code, message = getattr(exc, "code", "INTERNAL"), exc.message
+            except Exception as exc:  # a refused connection, a reset
+                code, message = "UNAVAILABLE", f"{type(exc).__name__}: {exc}"
+            elapsed = (time.perf_counter() - started) * 1000
+            judged.feed(Event("load", request.name, 10**6, elapsed, STATUS, {"code": code, "message": message}))
+            judged.feed(Event("load", request.name, 10**6 + 1, elapsed, CLOSED, {}))
+            verdicts = [*judged.start(), *judged.finish(), *judged.verdicts]
+            failed = next((v for v in verdicts if not v.passed), None)
+            about_status = any(e.subject.kind in ("status", "error") for e in request.expectations)
+            failure = failed.message if failed is not None else None
+            if failure is None and code != "OK" and not about_status:
+                failure = f"{code}: {message}"
+            report("GRPC", request.name, elapsed, size, failure)
 
         def mcp(self, request: Request, scope: Scope, resolved: Any, started: float) -> None:
             """An MCP operation over Streamable HTTP on Locust's client: the handshake once per user and server
