@@ -56,8 +56,7 @@ def build_user(orders: dict[str, Any]) -> type[FastHttpUser]:
     overrides = dict(orders.get("vars") or {})
     secrets = collection.secrets
     process_env = dict(os.environ)  # read once: a scope made per send would copy it at every request
-    fixed: dict[str, list[tuple[Any, Any]]] = {}
-    """Each request's expectations whose EXPECTED has no template, read once (the rest are read per send)."""
+    fixed: Fixed = {}
 
     def report(kind: str, name: str, elapsed_ms: float, size: int, failure: str | None) -> None:
         events.request.fire(  # type: ignore[no-untyped-call]
@@ -245,9 +244,7 @@ def build_user(orders: dict[str, Any]) -> type[FastHttpUser]:
                 report("GRPC", request.name, 0.0, 0, exc.message)
                 return
             output = schema.message_class(method.output)
-            values = [(e, Runner.expected(e, scope)) for e in request.expectations]
-            judged = Judge(values, [b for block in request.expects for b in block.bad], protocol="grpc")
-            judged.feed(Event("load", request.name, 1, 0.0, OPEN, {"headers": {}}))
+            judged = new_judge(request, scope, fixed, "grpc")
             received = 0
             size = 0
             first: float | None = None
@@ -281,14 +278,7 @@ def build_user(orders: dict[str, Any]) -> type[FastHttpUser]:
                 code = exc.code().name if exc.code() is not None else "UNKNOWN"
                 message = str(exc.details() or code)
             elapsed = (time.perf_counter() - started) * 1000
-            judged.feed(Event("load", request.name, 10**6, elapsed, STATUS, {"code": code, "message": message}))
-            judged.feed(Event("load", request.name, 10**6 + 1, elapsed, CLOSED, {}))
-            verdicts = [*judged.start(), *judged.finish(), *judged.verdicts]
-            failed = next((v for v in verdicts if not v.passed), None)
-            about_status = any(e.subject.kind in ("status", "error") for e in request.expectations)
-            failure = failed.message if failed is not None else None
-            if failure is None and code != "OK" and not about_status:
-                failure = f"{code}: {message}"
+            failure = grpc_failure(judged, request, code, message, elapsed)
             shown = (first if first is not None else elapsed) if method.server_streaming else elapsed
             report("GRPC", request.name, shown, size, failure)
 
@@ -309,9 +299,7 @@ def build_user(orders: dict[str, Any]) -> type[FastHttpUser]:
             )
             scheme = "https" if target.tls else "http"
             url = f"{scheme}://{target.address}{target.prefix}/{method.service}/{method.name}"
-            values = [(e, Runner.expected(e, scope)) for e in request.expectations]
-            judged = Judge(values, [b for block in request.expects for b in block.bad], protocol="grpc")
-            judged.feed(Event("load", request.name, 1, 0.0, OPEN, {"headers": {}}))
+            judged = new_judge(request, scope, fixed, "grpc")
             output = schema.message_class(method.output)
             code, message, received, size = "OK", "", 0, 0
             try:
@@ -360,15 +348,7 @@ def build_user(orders: dict[str, Any]) -> type[FastHttpUser]:
             except Exception as exc:  # a refused connection, a reset
                 code, message = "UNAVAILABLE", f"{type(exc).__name__}: {exc}"
             elapsed = (time.perf_counter() - started) * 1000
-            judged.feed(Event("load", request.name, 10**6, elapsed, STATUS, {"code": code, "message": message}))
-            judged.feed(Event("load", request.name, 10**6 + 1, elapsed, CLOSED, {}))
-            verdicts = [*judged.start(), *judged.finish(), *judged.verdicts]
-            failed = next((v for v in verdicts if not v.passed), None)
-            about_status = any(e.subject.kind in ("status", "error") for e in request.expectations)
-            failure = failed.message if failed is not None else None
-            if failure is None and code != "OK" and not about_status:
-                failure = f"{code}: {message}"
-            report("GRPC", request.name, elapsed, size, failure)
+            report("GRPC", request.name, elapsed, size, grpc_failure(judged, request, code, message, elapsed))
 
         def mcp(self, request: Request, scope: Scope, resolved: Any, started: float) -> None:
             """An MCP operation over Streamable HTTP on Locust's client: the handshake once per user and server
@@ -392,19 +372,17 @@ def build_user(orders: dict[str, Any]) -> type[FastHttpUser]:
             except Exception as exc:  # a refusal in words (the transport's own), a reset, a timeout
                 failure = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
             elapsed = (time.perf_counter() - started) * 1000
-            values = [(e, Runner.expected(e, scope)) for e in request.expectations]
-            judged = Judge(values, [b for block in request.expects for b in block.bad], protocol="mcp")
+            judged = new_judge(request, scope, fixed, "mcp", opened=False)
             if result is not None:
                 data = {"jsonrpc": "2.0", "id": 2, "result": result}
                 judged.feed(Event("load", request.name, 1, elapsed, RECEIVED, {"data": data, "event": "result"}))
             judged.feed(Event("load", request.name, 2, elapsed, CLOSED, {}))
-            verdicts = [*judged.start(), *judged.finish(), *judged.verdicts]
-            failed = next((v for v in verdicts if not v.passed), None)
+            failed = first_failure(judged)
             about = any(e.subject.path[:1] in (("isError",), ("code",), ("message",)) for e in request.expectations)
             if failure is not None and about and result is not None:
                 failure = None  # an expectation is about the error: it judges it
-            if failure is None and failed is not None:
-                failure = failed.message
+            if failure is None:
+                failure = failed
             report("MCP", request.name, elapsed, len(json.dumps(result)) if result is not None else 0, failure)
 
         def mcp_handshake(self, resolved: Any, wire: Any) -> tuple[str, str | None]:
@@ -497,9 +475,7 @@ def build_user(orders: dict[str, Any]) -> type[FastHttpUser]:
             """A stream as two rows: NAME (time to the first message, failed if an expectation fails) and
             `NAME · messages` (a row per message: its rate is the messages a second)."""
             kind = request.protocol.upper()
-            values = [(e, Runner.expected(e, scope)) for e in request.expectations]
-            judged = Judge(values, [b for block in request.expects for b in block.bad], protocol=request.protocol)
-            judged.feed(Event("load", request.name, 1, 0.0, OPEN, {"headers": {}}))
+            judged = new_judge(request, scope, fixed, request.protocol)
             first: float | None = None
             last = time.perf_counter()
             size = 0
@@ -521,10 +497,8 @@ def build_user(orders: dict[str, Any]) -> type[FastHttpUser]:
             except Exception as exc:  # a refused connection, a reset: this request's failure, in words
                 failure = f"{type(exc).__name__}: {exc}"
             judged.feed(Event("load", request.name, 10**9, (time.perf_counter() - started) * 1000, CLOSED, {}))
-            verdicts = [*judged.start(), *judged.finish(), *judged.verdicts]
-            failed = next((v for v in verdicts if not v.passed), None)
-            if failure is None and failed is not None:
-                failure = failed.message
+            if failure is None:
+                failure = first_failure(judged)
             if failure is None and first is None:
                 failure = "no message came"
             report(kind, request.name, first if first is not None else 0.0, size, failure)
@@ -593,20 +567,12 @@ def judge(
     body: str,
     size: int,
     started: float,
-    fixed: dict[str, list[tuple[Any, Any]]],
+    fixed: Fixed,
 ) -> str | None:
     """The request's expectations on one response: the first failure in words, or None."""
     if not request.expectations and not any(b.bad for b in request.expects):
         return None
-    if request.name not in fixed:
-        fixed[request.name] = [
-            (e, Runner.expected(e, scope)) for e in request.expectations if "{{" not in (e.expected or "")
-        ]
-    values = fixed[request.name] + [
-        (e, Runner.expected(e, scope)) for e in request.expectations if "{{" in (e.expected or "")
-    ]
-    bad = [b for block in request.expects for b in block.bad]
-    judged = Judge(values, bad, protocol=request.protocol)
+    judged = new_judge(request, scope, fixed, request.protocol, opened=False)
     elapsed = (time.perf_counter() - started) * 1000
     try:
         value: Any = json.loads(body) if body.strip() else None
@@ -623,9 +589,45 @@ def judge(
         if kind == RECEIVED and not body:
             continue
         judged.feed(Event("load", request.name, seq, elapsed, kind, fields))
+    return first_failure(judged)
+
+
+Fixed = dict[str, dict[int, Any]]
+"""Per request, the values of its expectations whose EXPECTED has no template, read once (by position)."""
+
+
+def new_judge(request: Request, scope: Scope, fixed: Fixed, protocol: str, *, opened: bool = True) -> Judge:
+    """A judge of the request's expectations for one send: a literal EXPECTED is read once per request, one with
+    a template afresh; `opened`: the exchange is open from the start (time 0, no headers)."""
+    if request.name not in fixed:
+        fixed[request.name] = {
+            i: Runner.expected(e, scope) for i, e in enumerate(request.expectations) if "{{" not in (e.expected or "")
+        }
+    known = fixed[request.name]
+    values = [(e, known[i] if i in known else Runner.expected(e, scope)) for i, e in enumerate(request.expectations)]
+    judged = Judge(values, [b for block in request.expects for b in block.bad], protocol=protocol)
+    if opened:
+        judged.feed(Event("load", request.name, 1, 0.0, OPEN, {"headers": {}}))
+    return judged
+
+
+def first_failure(judged: Judge) -> str | None:
+    """The session ended: what failed first, in words (None when every line held)."""
     verdicts = [*judged.start(), *judged.finish(), *judged.verdicts]
     failed = next((v for v in verdicts if not v.passed), None)
     return failed.message if failed is not None else None
+
+
+def grpc_failure(judged: Judge, request: Request, code: str, message: str, elapsed: float) -> str | None:
+    """A gRPC call's end (any dialect): its status judged with the rest; a status other than OK is the failure
+    unless an expectation is about the status or the error."""
+    judged.feed(Event("load", request.name, 10**6, elapsed, STATUS, {"code": code, "message": message}))
+    judged.feed(Event("load", request.name, 10**6 + 1, elapsed, CLOSED, {}))
+    failure = first_failure(judged)
+    about_status = any(e.subject.kind in ("status", "error") for e in request.expectations)
+    if failure is None and code != "OK" and not about_status:
+        failure = f"{code}: {message}"
+    return failure
 
 
 def figures(env: Environment) -> dict[str, Any]:
