@@ -15,18 +15,17 @@ import sys
 import threading
 import time
 import xml.etree.ElementTree as ET
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
-from urllib.parse import urlsplit
 
 from voiden_lsp.cli.output import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from voiden_lsp.cli.run import open_document
 from voiden_lsp.errors import VoidenError
-from voiden_lsp.load.plan import Plan, PlanError
-from voiden_lsp.templating import Collection, Scope, expand
+from voiden_lsp.load.plan import LOOPBACK, Plan, PlanError, hosts
+from voiden_lsp.templating import Collection, Scope
 
 SUPPORTED = ("http", "graphql", "sse", "ws", "grpc", "mcp", "socketio")
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
 SHOWN_ERRORS = 5
 
 
@@ -93,8 +92,8 @@ def load(args: Any, overrides: dict[str, str]) -> int:
         if asked:
             print(f"voiden: {'; '.join(asked)}", file=sys.stderr)
             return EXIT_USAGE
-        hosts = _hosts(doc, chosen, collection, args.env, overrides)
-        away = sorted(h for h in hosts if h not in LOOPBACK)
+        scope_of = partial(Scope.for_request, doc, collection=collection, env=args.env, overrides=overrides)
+        away = sorted(h for h in hosts(chosen, scope_of) if h not in LOOPBACK)
         if away and not args.yes:
             print(
                 f"voiden: this load run would send to {', '.join(away)}, which is not this machine: pass --yes if "
@@ -157,23 +156,6 @@ def load(args: Any, overrides: dict[str, str]) -> int:
     return EXIT_FAILED if any(not held for _, held, _ in verdicts) else EXIT_OK
 
 
-def _hosts(doc: Any, chosen: list[Any], collection: Collection, env: str | None, overrides: dict[str, str]) -> set[str]:
-    """The hosts the requests go to, their URLs expanded (an URL that cannot be is judged when sent)."""
-    found = set()
-    for request in chosen:
-        if request.target is None:
-            continue
-        scope = Scope.for_request(doc, request, collection, env=env, overrides=overrides)
-        try:
-            url = expand(request.target.text, scope).strip()
-        except VoidenError:
-            continue
-        host = urlsplit(url).hostname
-        if host:
-            found.add(host)
-    return found
-
-
 def _grpc_schemas(
     doc: Any, chosen: list[Any], collection: Collection, env: str | None, overrides: dict[str, str]
 ) -> dict[str, str] | str:
@@ -199,8 +181,6 @@ def _grpc_schemas(
             method = schema.method(resolved.rpc)
         except VoidenError as exc:
             return f"`{request.name}`: {exc.message}"
-        if method.client_streaming and target.dialect != "grpc":
-            return f"`{request.name}` streams from the client over {target.dialect}: not in load runs"
         if method.client_streaming:
             return (
                 f"`{request.name}` streams from the client ({method.kind}): load runs send unary and "

@@ -4,11 +4,18 @@ thresholds judged on the final figures. Pure: no Locust here (its import patches
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
+from voiden_lsp.document import Request
 from voiden_lsp.document.values import parse_duration
+from voiden_lsp.errors import VoidenError
+from voiden_lsp.templating import Scope, expand
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+"""This machine: a load run to any other host needs the user's word (`--yes`, or the editor's question)."""
 MAX_USERS = 10_000
 MAX_SPAWN_RATE = 1_000.0
 MAX_DURATION = 24 * 3600.0
@@ -129,3 +136,20 @@ class Plan:
         if typed.get("duration") is None and self.duration > 300:
             said.append(f"the document asks for {self.duration:g}s: pass --duration to confirm")
         return said
+
+
+def hosts(requests: list[Request], scope_of: Callable[[Request], Scope]) -> set[str]:
+    """The hosts the requests go to, their targets expanded (`http://h:p/...`, or a gRPC `h:p`); a target that
+    cannot be expanded yet is left out (it is refused when sent)."""
+    found = set()
+    for request in requests:
+        if request.target is None:
+            continue
+        try:
+            url = expand(request.target.text, scope_of(request)).strip()
+        except VoidenError:
+            continue
+        host = urlsplit(url if "://" in url else f"//{url}").hostname
+        if host:
+            found.add(host)
+    return found

@@ -6,19 +6,17 @@ carries what it needs to: the hosts, and the front matter's numbers."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from lsprotocol import types
 
 from voiden_lsp.document import Document
-from voiden_lsp.errors import VoidenError
+from voiden_lsp.load.plan import hosts
 from voiden_lsp.server import protocol
 from voiden_lsp.server.features.sessions import CommandError, require_trust
 from voiden_lsp.server.server import LiveSession, VoidenServer, range_of
 from voiden_lsp.sessions.session import Session
-from voiden_lsp.templating import ResolvedRequest, expand
+from voiden_lsp.templating import ResolvedRequest
 
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
 NAME = "load test"
 
 
@@ -30,26 +28,11 @@ def lenses(ls: VoidenServer, uri: str, doc: Document) -> list[types.CodeLens]:
     details = {
         "users": settings.get("users"),
         "duration": settings.get("duration"),
-        "hosts": sorted(hosts(ls, uri, doc)),
+        "hosts": sorted(hosts(doc.requests, lambda request: ls.scope(uri, request))),
     }
     title = "▶ Load test…"
     command = types.Command(title, protocol.CMD_LOAD, arguments=[uri, details])
     return [types.CodeLens(range=range_of(front.range), command=command)]
-
-
-def hosts(ls: VoidenServer, uri: str, doc: Document) -> set[str]:
-    found = set()
-    for request in doc.requests:
-        if request.target is None:
-            continue
-        try:
-            url = expand(request.target.text, ls.scope(uri, request)).strip()
-        except VoidenError:
-            continue
-        host = urlsplit(url if "://" in url else f"//{url}").hostname
-        if host:
-            found.add(host)
-    return found
 
 
 def register(server: VoidenServer) -> None:
