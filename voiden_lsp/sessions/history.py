@@ -144,9 +144,9 @@ class History:
         folder = self.request_folder(document, name)
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            _write_atomic(folder / f"{record_id}.body", mask(kept).encode("utf-8", errors="surrogatepass"))
+            write_atomic(folder / f"{record_id}.body", mask(kept).encode("utf-8", errors="surrogatepass"))
             path = folder / f"{record_id}.json"
-            _write_atomic(path, json.dumps(data, ensure_ascii=False, indent=1).encode())
+            write_atomic(path, json.dumps(data, ensure_ascii=False, indent=1).encode())
             named = self.folder / "collection.txt"
             if not named.exists():
                 named.write_text(str(self.collection_root) + "\n", encoding="utf-8")
@@ -234,7 +234,8 @@ def _request_json(request: ResolvedRequest, mask: Any) -> dict[str, Any]:
     }
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes) -> None:
+    """`data` into `path` through a temporary file renamed into place: a reader never sees half of it."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{random.token_hex(3)}.tmp")
     try:
         temporary.write_bytes(data)

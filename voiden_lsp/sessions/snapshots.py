@@ -6,14 +6,12 @@ nothing at all)."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import secrets as random
 from pathlib import Path
 from typing import Any
 
 from voiden_lsp.judge import MISSING
+from voiden_lsp.sessions.history import write_atomic
 from voiden_lsp.templating import mask_secrets
 
 
@@ -59,16 +57,11 @@ class Snapshots:
         data[request] = {**(entry if isinstance(entry, dict) else {}), **values}
         self._data = data
         text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.{random.token_hex(3)}.tmp")
         try:
             self.path.parent.mkdir(exist_ok=True)
-            temporary.write_text(text, encoding="utf-8")
-            os.replace(temporary, self.path)
+            write_atomic(self.path, text.encode("utf-8"))
         except OSError as exc:
             self.problem = f"snapshot not written: cannot write {self.path} ({exc.strerror or exc})"
-        finally:
-            with contextlib.suppress(OSError):
-                temporary.unlink()
 
 
 def masked_value(value: Any, secrets: frozenset[str]) -> Any:
