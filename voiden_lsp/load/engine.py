@@ -415,16 +415,9 @@ def build_user(orders: dict[str, Any]) -> type[FastHttpUser]:
         def mcp_headers(
             self, resolved: Any, version: str | None, session: str | None, method: str, name: Any
         ) -> dict[str, str]:
-            headers = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
-            if version is not None:
-                headers["MCP-Protocol-Version"] = version
-            if version == "2026-07-28":
-                headers["Mcp-Method"] = method
-                if name:
-                    headers["Mcp-Name"] = str(name)
-            if session:
-                headers["Mcp-Session-Id"] = session
-            return {**headers, **dict(resolved.headers)}
+            from voiden_lsp.transports.mcp import headers_of
+
+            return dict(headers_of(resolved.headers, version, method, str(name) if name else None, session))
 
         def mcp_post(
             self,
@@ -439,15 +432,7 @@ def build_user(orders: dict[str, Any]) -> type[FastHttpUser]:
         ) -> dict[str, Any]:
             """One JSON-RPC request; its response (from a JSON body or an event stream)."""
             self.mcp_ids += 1
-            if version == wire.MODERN:
-                meta = {
-                    "io.modelcontextprotocol/protocolVersion": version,
-                    "io.modelcontextprotocol/clientInfo": wire.CLIENT_INFO,
-                    "io.modelcontextprotocol/clientCapabilities": {},
-                    **(params.get("_meta") or {}),
-                }
-                params = {**params, "_meta": meta}
-            message = {"jsonrpc": "2.0", "id": self.mcp_ids, "method": method, "params": params}
+            message = wire.message_of(self.mcp_ids, method, params, version, log_level=None)  # no log traffic
             headers = self.mcp_headers(resolved, version, session, method, params.get("name") or params.get("uri"))
             answer = requests_session.post(  # outside Locust's stats: the call is reported once, by `mcp`
                 resolved.target, data=json.dumps(message), headers=headers, timeout=resolved.timeout or 30

@@ -101,6 +101,40 @@ def tool_error_text(result: dict[str, Any]) -> str:
     return "the tool reported an error" + (f": {' '.join(texts)[:500]}" if texts else "")
 
 
+def headers_of(
+    own: list[tuple[str, str]], version: str | None, method: str | None, name: str | None, session: str | None
+) -> list[tuple[str, str]]:
+    """A POST's headers: what Streamable HTTP asks (both answer types; the revision, and in 2026-07-28 the
+    method and name), the session of 2025-11-25, then the request's own header lines."""
+    headers = [("Accept", "application/json, text/event-stream"), ("Content-Type", "application/json")]
+    if version is not None:
+        headers.append(("MCP-Protocol-Version", version))
+    if version == MODERN and method is not None:
+        headers.append(("Mcp-Method", method))
+        if name is not None:
+            headers.append(("Mcp-Name", name))
+    if session is not None:
+        headers.append(("Mcp-Session-Id", session))
+    return [*headers, *own]
+
+
+def message_of(
+    number: int, method: str, params: dict[str, Any], version: str | None, *, log_level: str | None = "debug"
+) -> dict[str, Any]:
+    """A JSON-RPC request; in 2026-07-28 its `_meta` says the revision, the client and (with `log_level`) which
+    log notifications it wants."""
+    if version == MODERN:
+        meta = {
+            "io.modelcontextprotocol/protocolVersion": MODERN,
+            "io.modelcontextprotocol/clientInfo": CLIENT_INFO,
+            "io.modelcontextprotocol/clientCapabilities": {},
+            **({"io.modelcontextprotocol/logLevel": log_level} if log_level else {}),
+            **(params.get("_meta") or {}),
+        }
+        params = {**params, "_meta": meta}
+    return {"jsonrpc": "2.0", "id": number, "method": method, "params": params}
+
+
 class McpTransport(Transport):
     """One MCP operation: the handshake the revision needs, the call, its notifications and its result."""
 
@@ -234,29 +268,11 @@ class McpTransport(Transport):
         await self._notify(client, "notifications/initialized", emit)
 
     def _headers(self, version: str | None, method: str | None, name: str | None = None) -> list[tuple[str, str]]:
-        headers = [("Accept", "application/json, text/event-stream"), ("Content-Type", "application/json")]
-        if version is not None:
-            headers.append(("MCP-Protocol-Version", version))
-        if version == MODERN and method is not None:
-            headers.append(("Mcp-Method", method))
-            if name is not None:
-                headers.append(("Mcp-Name", name))
-        if self._session is not None:
-            headers.append(("Mcp-Session-Id", self._session))
-        return [*headers, *self.request.headers]
+        return headers_of(self.request.headers, version, method, name, self._session)
 
     def _message(self, method: str, params: dict[str, Any], version: str | None) -> dict[str, Any]:
-        if version == MODERN:
-            meta = {
-                "io.modelcontextprotocol/protocolVersion": MODERN,
-                "io.modelcontextprotocol/clientInfo": CLIENT_INFO,
-                "io.modelcontextprotocol/clientCapabilities": {},
-                "io.modelcontextprotocol/logLevel": "debug",
-                **(params.get("_meta") or {}),
-            }
-            params = {**params, "_meta": meta}
         self._ids += 1
-        return {"jsonrpc": "2.0", "id": self._ids, "method": method, "params": params}
+        return message_of(self._ids, method, params, version)
 
     async def _notify(self, client: httpx.AsyncClient, method: str, emit: Any) -> None:
         message = {"jsonrpc": "2.0", "method": method}
