@@ -241,7 +241,8 @@ def test_mcp_tool_calls_under_load(mcp_sdk: Reference, tmp_path: Path) -> None:
     each judged; a tool's error counted unless an expectation is about it."""
     url = f"http://{mcp_sdk.address}/mcp"
     doc = tmp_path / "tools.voiden"
-    doc.write_text(
+    doc.write_text(  # a journey: every call runs in each user's pass, however slow the SDK's server answers
+        "---\nload:\n  journey: true\n---\n"
         f'```mcp name=add\n{url} tools/call add\n\n{{"a": {{{{$randomInt 1 9}}}}, "b": 1}}\n```\n\n'
         "```expect\nbody.structuredContent.result > 1\n```\n\n"
         f'```mcp name=legacy\n@mcp-version 2025-11-25\n{url} tools/call add\n\n{{"a": 1, "b": 1}}\n```\n\n'
