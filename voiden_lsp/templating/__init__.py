@@ -18,7 +18,14 @@ from voiden_lsp.templating.collection import (
     void_context,
 )
 from voiden_lsp.templating.expand import evaluate, expand, looks_like_json, problem_of, to_json, to_text
-from voiden_lsp.templating.resolve import ResolvedRequest, fresh_headers, render_message, render_request
+from voiden_lsp.templating.resolve import (
+    CompiledRequest,
+    ResolvedRequest,
+    compile_request,
+    fresh_headers,
+    render_message,
+    render_request,
+)
 from voiden_lsp.templating.scan import Template, find_templates, iter_templates, split_call, template_at
 from voiden_lsp.templating.scope import Response, Scope, basic_credential_secrets, mask_secrets, masked
 
@@ -27,6 +34,7 @@ __all__ = [
     "CONFIG_FILE",
     "DOTENV_FILE",
     "Collection",
+    "CompiledRequest",
     "ResolvedRequest",
     "Response",
     "Scope",
@@ -34,6 +42,7 @@ __all__ = [
     "basic_credential_secrets",
     "captured",
     "collection_files",
+    "compile_request",
     "dotenv_value",
     "evaluate",
     "expand",

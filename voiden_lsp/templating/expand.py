@@ -6,6 +6,7 @@ import base64
 import difflib
 import json
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
@@ -49,25 +50,102 @@ def _expand(text: str, scope: Scope, json_mode: bool, origin: Span | None, depth
             raise TemplateError(f"this text expands to more than {MAX_EXPANDED // (1024 * 1024)} MB", where)
         literal = text[position : template.start]
         out.append(literal)
-        if json_mode:
-            in_string = _string_state(literal, in_string)
-        try:
-            if not template.closed:
-                raise TemplateError(f"`{{{{{template.expr}` is never closed: end it with `}}}}`")
-            value = evaluate(template.expr, scope, depth)
-        except TemplateError as exc:
-            where = origin.range_at(template.start, template.end) if origin is not None else exc.range
-            raise TemplateError(exc.message, where) from None
-        if json_mode and in_string:
-            out.append(json.dumps(to_text(value), ensure_ascii=False)[1:-1])
-        elif json_mode and _whole_json_value(text, template):
-            out.append(to_json(value))
-        else:
-            out.append(to_text(value))
+        in_string = _string_state(literal, in_string) if json_mode else False
+        out.append(
+            _formatted(_value_of(template, scope, origin, depth), _placement(text, template, json_mode, in_string))
+        )
         size += len(out[-1])
         position = template.end
     out.append(text[position:])
     return "".join(out)
+
+
+STRING, WHOLE, TEXT = "string", "whole", "text"
+"""Where a template's value goes: inside a JSON string (escaped for it), as a whole JSON value, or in text."""
+
+
+def _placement(text: str, template: Template, json_mode: bool, in_string: bool) -> str:
+    if json_mode and in_string:
+        return STRING
+    if json_mode and _whole_json_value(text, template):
+        return WHOLE
+    return TEXT
+
+
+def _formatted(value: Any, placement: str) -> str:
+    if placement == STRING:
+        return json.dumps(to_text(value), ensure_ascii=False)[1:-1]
+    if placement == WHOLE:
+        return to_json(value)
+    return to_text(value)
+
+
+def _value_of(template: Template, scope: Scope, origin: Span | None, depth: int = 0) -> Any:
+    try:
+        if not template.closed:
+            raise TemplateError(f"`{{{{{template.expr}` is never closed: end it with `}}}}`")
+        return evaluate(template.expr, scope, depth)
+    except TemplateError as exc:
+        where = origin.range_at(template.start, template.end) if origin is not None else exc.range
+        raise TemplateError(exc.message, where) from None
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """A text read once for many expansions (a load run sends one request thousands of times): the templates
+    whose value is the same at every send (variables without templates in them, `$env.`) are expanded at once,
+    the others (fake data, built-ins, response references, variables that hold templates) at each `render`,
+    placed as `expand` places them."""
+
+    parts: tuple[str | tuple[Template, str], ...]
+    origin: Span | None = None
+
+    @property
+    def fresh(self) -> bool:
+        return any(not isinstance(part, str) for part in self.parts)
+
+    def render(self, scope: Scope) -> str:
+        out = [
+            part if isinstance(part, str) else _formatted(_value_of(part[0], scope, self.origin), part[1])
+            for part in self.parts
+        ]
+        text = "".join(out)
+        if len(text) > MAX_EXPANDED:
+            raise TemplateError(f"this text expands to more than {MAX_EXPANDED // (1024 * 1024)} MB")
+        return text
+
+
+def compile_text(text: str, scope: Scope, *, json_mode: bool = False, origin: Span | None = None) -> Compiled:
+    """`text` read for `Compiled.render`; raises TemplateError as `expand` would on a fixed template."""
+    parts: list[str | tuple[Template, str]] = []
+    fixed: list[str] = []
+    position = 0
+    in_string = False
+    for template in iter_templates(text):
+        literal = text[position : template.start]
+        fixed.append(literal)
+        in_string = _string_state(literal, in_string) if json_mode else False
+        placement = _placement(text, template, json_mode, in_string)
+        if _changes(template, scope):
+            parts += ["".join(fixed), (template, placement)]
+            fixed = []
+        else:
+            fixed.append(_formatted(_value_of(template, scope, origin), placement))
+        position = template.end
+    fixed.append(text[position:])
+    parts.append("".join(fixed))
+    return Compiled(tuple(part for part in parts if part != ""), origin)
+
+
+def _changes(template: Template, scope: Scope) -> bool:
+    """The template's value may differ from one expansion to the next."""
+    expr = template.expr
+    if not template.closed or expr.startswith("$env."):
+        return False
+    if expr.startswith("$") or _REFERENCE.match(expr):
+        return True
+    hit = scope.lookup(expr) if _VARIABLE.match(expr) else None
+    return hit is not None and isinstance(hit[1], str) and "{{" in hit[1]
 
 
 def evaluate(expr: str, scope: Scope, depth: int = 0) -> Any:

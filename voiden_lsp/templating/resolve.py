@@ -5,13 +5,13 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from voiden_lsp.document import MessageBlock, Range, Request, parse_duration, parse_size
 from voiden_lsp.errors import TemplateError
-from voiden_lsp.templating.expand import expand, looks_like_json
+from voiden_lsp.templating.expand import Compiled, compile_text, expand, looks_like_json
 from voiden_lsp.templating.scan import iter_templates
 from voiden_lsp.templating.scope import Scope
 
@@ -114,8 +114,7 @@ def render_request(request: Request, scope: Scope) -> ResolvedRequest:
         resolved.rpc = expand(request.rpc.text, scope, origin=request.rpc).strip()
     for header in request.headers:
         name = expand(header.name, scope)
-        value = expand(header.value.text, scope, origin=header.value)
-        resolved.headers.append((name, _basic_credentials(value) if name.lower() == "authorization" else value))
+        resolved.headers.append((name, _header_value(name, expand(header.value.text, scope, origin=header.value))))
     for item in request.metadata:
         resolved.metadata.setdefault(item.key, []).append(expand(item.value, scope))
     timeout = resolved.meta("timeout")
@@ -134,6 +133,54 @@ def render_request(request: Request, scope: Scope) -> ResolvedRequest:
             if (resolved.header("content-type") or "").lower().startswith("multipart/"):
                 _multipart(resolved)
     return resolved
+
+
+@dataclass(frozen=True)
+class CompiledRequest:
+    """A request read once for many sends (a load run): `render` gives what `render_request` would, with only
+    the templates that change between sends expanded again (see `Compiled`)."""
+
+    base: ResolvedRequest
+    target: Compiled
+    headers: tuple[tuple[str, Compiled], ...]
+    body: Compiled | None
+
+    def render(self, scope: Scope) -> ResolvedRequest:
+        target = _join_query(self.target.render(scope)).strip() if self.target.fresh else self.base.target
+        headers = [
+            (name, _header_value(name, value.render(scope)) if value.fresh else given)
+            for (name, value), given in zip(self.headers, (v for _, v in self.base.headers), strict=True)
+        ]
+        body = self.body.render(scope) if self.body is not None and self.body.fresh else self.base.body
+        return replace(self.base, target=target, headers=headers, body=body)
+
+
+def compile_request(request: Request, scope: Scope) -> CompiledRequest | None:
+    """`request` read for `CompiledRequest.render`, or None when it is one that must be rendered whole at every
+    send (GraphQL, a file body, multipart, templates that change in a header's name, the rpc or a `@` line).
+    Raises TemplateError as `render_request` does."""
+    base = render_request(request, scope)
+    if request.target is None or request.protocol == "graphql" or base.body_parts is not None:
+        return None
+    if (base.header("content-type") or "").lower().startswith("multipart/"):
+        return None
+    fixed = [h.name for h in request.headers] + [m.value for m in request.metadata]
+    fixed += [request.rpc.text] if request.rpc is not None else []
+    if any(compile_text(text, scope).fresh for text in fixed):
+        return None
+    headers = tuple(
+        (name, compile_text(header.value.text, scope, origin=header.value))
+        for (name, _), header in zip(base.headers, request.headers, strict=True)
+    )
+    body: Compiled | None = None
+    if request.body is not None:
+        json_mode = request.protocol in ("grpc", "mcp") or _is_json_body(base, request.body.text)
+        body = compile_text(request.body.text, scope, json_mode=json_mode, origin=request.body)
+    return CompiledRequest(base, compile_text(request.target.text, scope, origin=request.target), headers, body)
+
+
+def _header_value(name: str, value: str) -> str:
+    return _basic_credentials(value) if name.lower() == "authorization" else value
 
 
 GRAPHQL_ACCEPT = "application/graphql-response+json, application/json;q=0.9"

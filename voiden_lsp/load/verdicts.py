@@ -1,0 +1,124 @@
+"""What the load engine's users share, and how each send is judged: every `expect` line on every response, a
+literal EXPECTED read once per request. An HTTP answer takes the quick pass first (`judge.quick`) and goes to the
+Judge only when a line fails or is one the quick pass does not read, so a run's thousands of passing answers
+cost little and a failure reads as in `voiden test`. No Locust or gevent here."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from voiden_lsp.document import Request
+from voiden_lsp.events import CLOSED, JSON, OPEN, RECEIVED, STATUS, TEXT, Event
+from voiden_lsp.judge import MISSING, Judge, quick
+from voiden_lsp.schema import Schema
+from voiden_lsp.sessions.runner import Runner
+from voiden_lsp.templating import Scope
+
+Fixed = dict[str, dict[int, Any]]
+"""Per request, the values of its expectations whose EXPECTED has no template, read once (by position)."""
+
+
+@dataclass
+class Shared:
+    """What every user of the engine's process shares."""
+
+    report: Callable[[str, str, float, int, str | None], None]
+    """A row for Locust's statistics: kind, name, time (ms), size, the failure in words or None."""
+    http: Any
+    """A `requests` session (gevent-patched) for the streams, Connect, gRPC-Web and MCP."""
+    schemas: dict[str, Schema] = field(default_factory=dict)
+    """Each gRPC request's schema, read by the parent."""
+    fixed: Fixed = field(default_factory=dict)
+
+
+def expectation_values(request: Request, scope: Scope, fixed: Fixed) -> list[tuple[Any, Any]]:
+    """Each expectation with its EXPECTED read: a literal one once per request, one with a template afresh."""
+    if request.name not in fixed:
+        fixed[request.name] = {
+            i: Runner.expected(e, scope) for i, e in enumerate(request.expectations) if "{{" not in (e.expected or "")
+        }
+    known = fixed[request.name]
+    return [(e, known[i] if i in known else Runner.expected(e, scope)) for i, e in enumerate(request.expectations)]
+
+
+def new_judge(request: Request, scope: Scope, fixed: Fixed, protocol: str, *, opened: bool = True) -> Judge:
+    """A judge of the request's expectations for one send; `opened`: the exchange is open from the start (time 0,
+    no headers)."""
+    values = expectation_values(request, scope, fixed)
+    judged = Judge(values, [b for block in request.expects for b in block.bad], protocol=protocol)
+    if opened:
+        judged.feed(Event("load", request.name, 1, 0.0, OPEN, {"headers": {}}))
+    return judged
+
+
+def http_failure(
+    request: Request,
+    scope: Scope,
+    fixed: Fixed,
+    answer: tuple[int, dict[str, str], str, int],
+    started: float,
+) -> str | None:
+    """The request's expectations on one HTTP answer (status, lower-cased headers, body text, size): the first
+    failure in words, or None."""
+    if not request.expectations and not any(b.bad for b in request.expects):
+        return None
+    status, headers, body, size = answer
+    elapsed = (time.perf_counter() - started) * 1000
+    values = expectation_values(request, scope, fixed)
+    bad = [b for block in request.expects for b in block.bad]
+    if (
+        not bad
+        and quick.readable(values)
+        and quick.all_hold(values, status=status, headers=headers, body=lambda: _body(body), size=size, elapsed=elapsed)
+    ):
+        return None
+    judged = Judge(values, bad, protocol=request.protocol)
+    try:
+        value: Any = json.loads(body) if body.strip() else None
+        encoding = JSON if body.strip() else TEXT
+    except ValueError:
+        value, encoding = body, TEXT
+    happened: list[tuple[str, dict[str, Any]]] = [
+        (OPEN, {"headers": headers}),
+        (STATUS, {"code": status}),
+        (RECEIVED, {"data": value if encoding == JSON else body, "encoding": encoding, "size": size}),
+        (CLOSED, {"by": "server"}),
+    ]
+    for seq, (kind, fields) in enumerate(happened, start=1):
+        if kind == RECEIVED and not body:
+            continue
+        judged.feed(Event("load", request.name, seq, elapsed, kind, fields))
+    return first_failure(judged)
+
+
+def _body(text: str) -> Any:
+    """The body as the Judge reads it: none when empty, JSON when it parses, else its text."""
+    if not text:
+        return MISSING
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def first_failure(judged: Judge) -> str | None:
+    """The session ended: what failed first, in words (None when every line held)."""
+    verdicts = [*judged.start(), *judged.finish(), *judged.verdicts]
+    failed = next((v for v in verdicts if not v.passed), None)
+    return failed.message if failed is not None else None
+
+
+def grpc_failure(judged: Judge, request: Request, code: str, message: str, elapsed: float) -> str | None:
+    """A gRPC call's end (any dialect): its status judged with the rest; a status other than OK is the failure
+    unless an expectation is about the status or the error."""
+    judged.feed(Event("load", request.name, 10**6, elapsed, STATUS, {"code": code, "message": message}))
+    judged.feed(Event("load", request.name, 10**6 + 1, elapsed, CLOSED, {}))
+    failure = first_failure(judged)
+    about_status = any(e.subject.kind in ("status", "error") for e in request.expectations)
+    if failure is None and code != "OK" and not about_status:
+        failure = f"{code}: {message}"
+    return failure
