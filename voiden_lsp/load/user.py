@@ -70,7 +70,15 @@ def build_user(orders: dict[str, Any]) -> type[FastHttpUser]:
 
     import requests  # gevent-patched: Locust's own dependency
 
+    if "{{$" in text:
+        import faker  # noqa: F401  (slow to import: before the run, not in its first requests)
+
     shared = Shared(report=report, http=requests.Session(), schemas=schemas)
+    # what an answer must keep: its headers when a line reads one, the response when a template may refer to it
+    # (a `NAME.response.` anywhere in the document or the variables); the rest is not made at each send
+    layers = Scope.for_request(doc, None, collection, env=env_name, overrides=overrides, process_env=process_env)
+    keeps = ".response." in text or any(".response." in str(v) for _, vs in layers.layers for v in vs.values())
+    reads_headers = {r.name for r in chosen if any(e.subject.kind == "header" for e in r.expectations)}
     weights = {r.name: max(1, int(next((m.value for m in r.metadata if m.key == "weight"), "1") or 1)) for r in chosen}
     # Locust reads `tasks` when the class is made (its metaclass spreads the weights): built before it
     built: Any
@@ -172,8 +180,13 @@ def build_user(orders: dict[str, Any]) -> type[FastHttpUser]:
             ) as response:
                 content = response.content or b""
                 kept = content[:BODY_KEPT].decode(errors="replace")
-                answer_headers = {k.lower(): v for k, v in (response.headers or {}).items()}
-                self.responses[request.name] = Response(status=response.status_code, headers=answer_headers, body=kept)
+                answer_headers = (
+                    {k.lower(): v for k, v in (response.headers or {}).items()}
+                    if keeps or request.name in reads_headers
+                    else {}
+                )
+                if keeps:
+                    self.responses[request.name] = Response(response.status_code, answer_headers, kept)
                 answer = (response.status_code, answer_headers, kept, len(content))
                 failure = http_failure(request, scope, shared.fixed, answer, started)
                 if response.status_code == 0:

@@ -18,8 +18,9 @@ from voiden_lsp.schema import Schema
 from voiden_lsp.sessions.runner import Runner
 from voiden_lsp.templating import Scope
 
-Fixed = dict[str, dict[int, Any]]
-"""Per request, the values of its expectations whose EXPECTED has no template, read once (by position)."""
+Fixed = dict[str, tuple[dict[int, Any], "Lines | None"]]
+"""Per request, the values of its expectations whose EXPECTED has no template, read once (by position), and its
+Lines when every EXPECTED is literal."""
 
 
 @dataclass
@@ -35,21 +36,39 @@ class Shared:
     fixed: Fixed = field(default_factory=dict)
 
 
-def expectation_values(request: Request, scope: Scope, fixed: Fixed) -> list[tuple[Any, Any]]:
-    """Each expectation with its EXPECTED read: a literal one once per request, one with a template afresh."""
+@dataclass(frozen=True)
+class Lines:
+    """A request's `expect` lines for one send: each with its EXPECTED read, the lines that are no expectation,
+    and whether the quick pass reads them all."""
+
+    values: list[tuple[Any, Any]]
+    bad: list[Any]
+    quick: bool
+
+
+def expectation_lines(request: Request, scope: Scope, fixed: Fixed) -> Lines:
+    """A literal EXPECTED is read once per request, one with a template afresh at each send."""
     if request.name not in fixed:
-        fixed[request.name] = {
+        known = {
             i: Runner.expected(e, scope) for i, e in enumerate(request.expectations) if "{{" not in (e.expected or "")
         }
-    known = fixed[request.name]
-    return [(e, known[i] if i in known else Runner.expected(e, scope)) for i, e in enumerate(request.expectations)]
+        every = len(known) == len(request.expectations)  # all literal: the same Lines at every send
+        fixed[request.name] = (known, _lines(request, known, scope) if every else None)
+    known, same = fixed[request.name]
+    return same if same is not None else _lines(request, known, scope)
+
+
+def _lines(request: Request, known: dict[int, Any], scope: Scope) -> Lines:
+    values = [(e, known[i] if i in known else Runner.expected(e, scope)) for i, e in enumerate(request.expectations)]
+    bad = [b for block in request.expects for b in block.bad]
+    return Lines(values, bad, not bad and quick.readable(values))
 
 
 def new_judge(request: Request, scope: Scope, fixed: Fixed, protocol: str, *, opened: bool = True) -> Judge:
     """A judge of the request's expectations for one send; `opened`: the exchange is open from the start (time 0,
     no headers)."""
-    values = expectation_values(request, scope, fixed)
-    judged = Judge(values, [b for block in request.expects for b in block.bad], protocol=protocol)
+    lines = expectation_lines(request, scope, fixed)
+    judged = Judge(lines.values, lines.bad, protocol=protocol)
     if opened:
         judged.feed(Event("load", request.name, 1, 0.0, OPEN, {"headers": {}}))
     return judged
@@ -68,15 +87,12 @@ def http_failure(
         return None
     status, headers, body, size = answer
     elapsed = (time.perf_counter() - started) * 1000
-    values = expectation_values(request, scope, fixed)
-    bad = [b for block in request.expects for b in block.bad]
-    if (
-        not bad
-        and quick.readable(values)
-        and quick.all_hold(values, status=status, headers=headers, body=lambda: _body(body), size=size, elapsed=elapsed)
+    lines = expectation_lines(request, scope, fixed)
+    if lines.quick and quick.all_hold(
+        lines.values, status=status, headers=headers, body=lambda: _body(body), size=size, elapsed=elapsed
     ):
         return None
-    judged = Judge(values, bad, protocol=request.protocol)
+    judged = Judge(lines.values, lines.bad, protocol=request.protocol)
     try:
         value: Any = json.loads(body) if body.strip() else None
         encoding = JSON if body.strip() else TEXT

@@ -6,7 +6,8 @@ import base64
 import difflib
 import json
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
@@ -15,7 +16,7 @@ from uuid import UUID
 from voiden_lsp.document import Span
 from voiden_lsp.errors import TemplateError
 from voiden_lsp.templating.collection import EXAMPLE_DOTENV_FILE
-from voiden_lsp.templating.fakes import POSTMAN, dynamic_value, fake_value, known_fake
+from voiden_lsp.templating.fakes import POSTMAN, dynamic_maker, dynamic_value, fake_value, known_fake
 from voiden_lsp.templating.scan import Template, iter_templates, split_call
 from voiden_lsp.templating.scope import Scope, follow_path
 
@@ -95,20 +96,28 @@ class Compiled:
     """A text read once for many expansions (a load run sends one request thousands of times): the templates
     whose value is the same at every send (variables without templates in them, `$env.`) are expanded at once,
     the others (fake data, built-ins, response references, variables that hold templates) at each `render`,
-    placed as `expand` places them."""
+    placed as `expand` places them; a built-in is read once into what makes its value."""
 
-    parts: tuple[str | tuple[Template, str], ...]
+    parts: tuple[str | tuple[Callable[[Scope], Any], Template, str], ...]
     origin: Span | None = None
+    fresh: bool = field(init=False)
+    """Some part is made at each render (else `parts` is the whole text, or nothing)."""
 
-    @property
-    def fresh(self) -> bool:
-        return any(not isinstance(part, str) for part in self.parts)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "fresh", any(not isinstance(part, str) for part in self.parts))
 
     def render(self, scope: Scope) -> str:
-        out = [
-            part if isinstance(part, str) else _formatted(_value_of(part[0], scope, self.origin), part[1])
-            for part in self.parts
-        ]
+        out: list[str] = []
+        for part in self.parts:
+            if isinstance(part, str):
+                out.append(part)
+                continue
+            make, template, placement = part
+            try:
+                out.append(_formatted(make(scope), placement))
+            except TemplateError as exc:
+                where = self.origin.range_at(template.start, template.end) if self.origin is not None else exc.range
+                raise TemplateError(exc.message, where) from None
         text = "".join(out)
         if len(text) > MAX_EXPANDED:
             raise TemplateError(f"this text expands to more than {MAX_EXPANDED // (1024 * 1024)} MB")
@@ -117,7 +126,7 @@ class Compiled:
 
 def compile_text(text: str, scope: Scope, *, json_mode: bool = False, origin: Span | None = None) -> Compiled:
     """`text` read for `Compiled.render`; raises TemplateError as `expand` would on a fixed template."""
-    parts: list[str | tuple[Template, str]] = []
+    parts: list[str | tuple[Callable[[Scope], Any], Template, str]] = []
     fixed: list[str] = []
     position = 0
     in_string = False
@@ -127,7 +136,7 @@ def compile_text(text: str, scope: Scope, *, json_mode: bool = False, origin: Sp
         in_string = _string_state(literal, in_string) if json_mode else False
         placement = _placement(text, template, json_mode, in_string)
         if _changes(template, scope):
-            parts += ["".join(fixed), (template, placement)]
+            parts += ["".join(fixed), (_made(template, scope, origin), template, placement)]
             fixed = []
         else:
             fixed.append(_formatted(_value_of(template, scope, origin), placement))
@@ -135,6 +144,19 @@ def compile_text(text: str, scope: Scope, *, json_mode: bool = False, origin: Sp
     fixed.append(text[position:])
     parts.append("".join(fixed))
     return Compiled(tuple(part for part in parts if part != ""), origin)
+
+
+def _made(template: Template, scope: Scope, origin: Span | None) -> Callable[[Scope], Any]:
+    """How a changing template's value is made at each render: a built-in read once, else evaluated."""
+    expr = template.expr
+    if expr.startswith("$"):
+        try:
+            make = _maker(expr[1:], scope.locale)
+        except TemplateError as exc:
+            where = origin.range_at(template.start, template.end) if origin is not None else exc.range
+            raise TemplateError(exc.message, where) from None
+        return lambda _scope: make()
+    return lambda scope: evaluate(expr, scope)
 
 
 def _changes(template: Template, scope: Scope) -> bool:
@@ -202,6 +224,16 @@ def problem_of(expr: str, scope: Scope) -> str | None:
 
 
 def _builtin(body: str, scope: Scope) -> Any:
+    if body.startswith("env."):
+        name = body[len("env.") :]
+        if name not in scope.process_env:
+            raise TemplateError(f"`$env.{name}`: `{name}` is not set in the process environment")
+        return scope.process_env[name]
+    return _maker(body, scope.locale)()
+
+
+def _maker(body: str, locale: str | None) -> Callable[[], Any]:
+    """A fake-data or dynamic built-in (`faker.email`, `randomInt 1 9`) read once: what makes a value of it."""
     if body.startswith("faker."):
         call = split_call(body[len("faker.") :])
         if call is None:
@@ -209,27 +241,23 @@ def _builtin(body: str, scope: Scope) -> Any:
                 f"`$faker.{body[6:]}` is not a provider call: write `$faker.email` or "
                 "`$faker.pyint(min_value=1, max_value=9)`"
             )
-        return fake_value(call[0], call[1], call[2], scope.locale)
-    if body.startswith("env."):
-        name = body[len("env.") :]
-        if name not in scope.process_env:
-            raise TemplateError(f"`$env.{name}`: `{name}` is not set in the process environment")
-        return scope.process_env[name]
+        path, args, kwargs = call
+        return lambda: fake_value(path, args, kwargs, locale)
     words = body.split()
     if not words:
         raise TemplateError("`{{$}}` names nothing: write a built-in such as `$uuid` or `$randomEmail`")
     if len(words) > 1 or "(" not in body:
-        args: list[Any] = []
+        numbers: list[Any] = []
         for word in words[1:]:
             try:
-                args.append(int(word))
+                numbers.append(int(word))
             except ValueError:
                 raise TemplateError(f"`${words[0]}`: `{word}` is not a whole number") from None
-        return dynamic_value(words[0], args, scope.locale)
+        return dynamic_maker(words[0], numbers, locale)
     call = split_call(body)
     if call is None:
         raise TemplateError(f"`${body}` is not a built-in call")
-    return dynamic_value(call[0], call[1], scope.locale)
+    return dynamic_maker(call[0], call[1], locale)
 
 
 def _reference(match: re.Match[str], scope: Scope) -> Any:

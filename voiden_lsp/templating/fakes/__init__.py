@@ -4,6 +4,7 @@ dynamic variables, all mapped onto Faker. Faker is imported on first use (it is 
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from voiden_lsp.errors import TemplateError
@@ -22,6 +23,7 @@ __all__ = [
     "Args",
     "Kwargs",
     "Maker",
+    "dynamic_maker",
     "dynamic_value",
     "fake_value",
     "faker_for",
@@ -50,10 +52,17 @@ def fake_value(path: str, args: Args, kwargs: Kwargs, locale: str | None) -> Any
 
 def dynamic_value(name: str, args: Args, locale: str | None) -> Any:
     """The value of a Postman/Bruno dynamic variable such as `$randomEmail`."""
+    return dynamic_maker(name, args, locale)()
+
+
+def dynamic_maker(name: str, args: Args, locale: str | None) -> Callable[[], Any]:
+    """What makes values of a dynamic variable, its name and locale looked up once (a load run makes thousands)."""
     maker = POSTMAN.get(name)
     if maker is None:
         raise TemplateError(_unknown(f"dynamic variable `${name}`", name, POSTMAN, prefix="$"))
-    return _call_maker(maker, faker_for(locale), args, {}, f"${name}")
+    fake = faker_for(locale)
+    label = f"${name}"
+    return lambda: _call_maker(maker, fake, args, {}, label)
 
 
 def known_fake(path: str) -> bool:
