@@ -1,13 +1,17 @@
 """`voiden load` against plain Locust, in the same run: requests a second, and CPU time per request, both on one
 Locust process against a fast Node HTTP server (so the server is not what is measured). Ours renders each
 request from the document (templates, fake data) and judges its `expect` line on every response; the
-reference is a FastHttpUser doing a bare GET. The target: our overhead at most 20% (a ratio >= 0.8).
+reference is a FastHttpUser doing a bare GET. For gRPC, against @grpc/grpc-js, the reference is a grpcio Locust
+user as one is written with generated code: a request message made and an answer message read at each call,
+while ours writes the message from the document's JSON (fake data) and reads the answer's JSON for its `expect`
+lines. The target: our overhead at most 20% (a ratio >= 0.8).
 
     .venv/bin/python bench/load.py [SECONDS]
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import resource
 import shutil
@@ -83,26 +87,32 @@ def rounds(clients: dict[str, tuple[list[str], str]]) -> dict[str, tuple[float, 
 
 
 GRPC_LOCUSTFILE = """
-import os, time
+import base64, os, random, time
 import grpc
 import grpc.experimental.gevent as grpc_gevent
 from locust import User, constant, events, task
+from voiden_lsp.schema import Schema  # the message classes, as generated code would give them
 
 grpc_gevent.init_gevent()
-ADDRESS, PAYLOAD = os.environ["BENCH_GRPC_ADDRESS"], bytes.fromhex(os.environ["BENCH_GRPC_PAYLOAD"])
+ADDRESS = os.environ["BENCH_GRPC_ADDRESS"]
+SCHEMA = Schema.from_descriptor_set(base64.b64decode(os.environ["BENCH_GRPC_SCHEMA"]), "the bench's schema")
+METHOD = SCHEMA.method("interop.v1.Catalog/GetItem")
+REQUEST, ANSWER = SCHEMA.message_class(METHOD.input), SCHEMA.message_class(METHOD.output)
 
 class Plain(User):
     wait_time = constant(0)
 
     def on_start(self):
-        self.call = grpc.insecure_channel(ADDRESS).unary_unary("/interop.v1.Catalog/GetItem")
+        self.call = grpc.insecure_channel(ADDRESS).unary_unary(
+            METHOD.path, request_serializer=REQUEST.SerializeToString, response_deserializer=ANSWER.FromString
+        )
 
     @task
     def get(self):
         started = time.perf_counter()
-        answer = self.call(PAYLOAD)
+        answer = self.call(REQUEST(id=f"item-{random.randint(1, 9)}"))
         events.request.fire(request_type="GRPC", name="get", response_time=(time.perf_counter() - started) * 1000,
-                            response_length=len(answer), exception=None, context={})
+                            response_length=answer.ByteSize(), exception=None, context={})
 """
 GRPC_DOCUMENT = """```grpc name=get
 grpc://{address} interop.v1.Catalog/GetItem
@@ -143,18 +153,17 @@ def grpc_rows(node: str, seconds: str, folder: Path) -> dict[str, tuple[float, f
             name="get", protocol="grpc", target=f"grpc://{address}", rpc="interop.v1.Catalog/GetItem"
         )
         schema = asyncio.run(SCHEMAS.schema(resolved, parse_target(resolved)))
-        method = schema.method(resolved.rpc)
-        payload = schema.parse_json(method.input, '{"id": "item-1"}').SerializeToString().hex()
+        encoded = base64.b64encode(schema.descriptor_set()).decode()
         locustfile = folder / "plain_grpc.py"
         locustfile.write_text(GRPC_LOCUSTFILE, encoding="utf-8")
-        os.environ.update(BENCH_GRPC_ADDRESS=address, BENCH_GRPC_PAYLOAD=payload)
+        os.environ.update(BENCH_GRPC_ADDRESS=address, BENCH_GRPC_SCHEMA=encoded)
         plain = [sys.executable, "-m", "locust", "-f", str(locustfile), "--headless", "-u", str(USERS),
                  "-r", str(USERS), "-t", f"{seconds}s", "--json", "--only-summary"]  # fmt: skip
         ours = [sys.executable, "-m", "voiden_lsp.cli", "load", str(document), "--users", str(USERS),
                 "--spawn-rate", str(USERS), "--duration", f"{seconds}s", "--json"]  # fmt: skip
         return rounds(
             {
-                "locust + grpcio (bare unary)": (plain, "locust"),
+                "locust + grpcio (message classes)": (plain, "locust"),
                 "voiden load gRPC (render + judge)": (ours, "voiden"),
             }
         )
@@ -197,7 +206,7 @@ def main() -> None:
     print(f"{'client':<36}{'req/s':>10}{'CPU µs/req':>13}{'ratio req/s':>13}{'ratio CPU':>11}")
     print_rows(results, "locust FastHttpUser (bare GET)")
     if grpc:
-        print_rows(grpc, "locust + grpcio (bare unary)")
+        print_rows(grpc, "locust + grpcio (message classes)")
     print(
         f"(median of {ROUNDS} rounds taken in turns; ratios against plain Locust in the same run: 1.0 is as fast; "
         "the target is >= 0.8, at most 20% overhead; CPU counts every process of the client, start-up included)"

@@ -11,6 +11,7 @@ from google.protobuf import (
     descriptor_pb2,
     descriptor_pool,
     duration_pb2,
+    field_mask_pb2,
     json_format,
     message_factory,
     struct_pb2,
@@ -44,13 +45,14 @@ SCALARS = {
 
 def _pool() -> descriptor_pool.DescriptorPool:
     pool = descriptor_pool.DescriptorPool()
-    for module in (any_pb2, duration_pb2, struct_pb2, timestamp_pb2, wrappers_pb2):
+    for module in (any_pb2, duration_pb2, field_mask_pb2, struct_pb2, timestamp_pb2, wrappers_pb2):
         pool.AddSerializedFile(module.DESCRIPTOR.serialized_pb)
     proto = descriptor_pb2.FileDescriptorProto(name="t.proto", package="t.v1", syntax="proto3")
     proto.dependency.extend(
         [
             "google/protobuf/any.proto",
             "google/protobuf/duration.proto",
+            "google/protobuf/field_mask.proto",
             "google/protobuf/struct.proto",
             "google/protobuf/timestamp.proto",
             "google/protobuf/wrappers.proto",
@@ -103,6 +105,14 @@ def _pool() -> descriptor_pool.DescriptorPool:
         ("any", "Any"),
         ("w_int", "Int32Value"),
         ("w_str", "StringValue"),
+        ("w_i64", "Int64Value"),
+        ("w_u64", "UInt64Value"),
+        ("w_by", "BytesValue"),
+        ("w_db", "DoubleValue"),
+        ("w_fl", "FloatValue"),
+        ("w_b", "BoolValue"),
+        ("fm", "FieldMask"),
+        ("du_neg", "Duration"),
     ):
         message_field(name, f".google.protobuf.{type_name}")
     all_.oneof_decl.add(name="_opt")
@@ -161,6 +171,14 @@ def _full() -> Message:
     m.any.Pack(INNER(s="packed"))
     m.w_int.value = 0
     m.w_str.value = "wrapped"
+    m.w_i64.value = -(2**62)
+    m.w_u64.value = 2**64 - 1
+    m.w_by.value = b"\x00wrapped"
+    m.w_db.value = float("nan")
+    m.w_fl.value = 1.1
+    m.w_b.value = False
+    m.fm.paths.extend(["a.b_c", "d"])
+    m.du_neg.seconds, m.du_neg.nanos = -3, -500000000
     return m
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from voiden_lsp.document import Request
 from voiden_lsp.errors import VoidenError
 from voiden_lsp.events import JSON, RECEIVED, Event
-from voiden_lsp.load.verdicts import Shared, grpc_failure, new_judge
+from voiden_lsp.load.verdicts import Shared, grpc_failure, new_judge, unary_failure
 from voiden_lsp.templating import Scope
 from voiden_lsp.templating.targets import parse_target
 
@@ -18,6 +18,9 @@ from voiden_lsp.templating.targets import parse_target
 class GrpcCalls:
     shared: Shared
     channels: dict[str, Any]
+    stubs: dict[tuple[str, str], Any]
+    methods: dict[tuple[str, str], tuple[Any, Any]]
+    payloads: dict[str, tuple[str, bytes]]
 
     def call(self, request: Request, scope: Scope, resolved: Any, started: float) -> None:
         """A gRPC call on grpcio (gevent mode), the schema the parent read: unary as one row; a server
@@ -25,8 +28,13 @@ class GrpcCalls:
         import grpc
 
         schema = self.shared.schemas[request.name]
-        method = schema.method(resolved.rpc)
-        target = parse_target(resolved)
+        known = self.methods.get((resolved.target, resolved.rpc))
+        if known is None:
+            known = self.methods[(resolved.target, resolved.rpc)] = (
+                schema.method(resolved.rpc),
+                parse_target(resolved),
+            )
+        method, target = known
         if target.dialect != "grpc":
             self.web_call(request, scope, resolved, started, schema, method, target)
             return
@@ -39,11 +47,14 @@ class GrpcCalls:
             )
         metadata = [(k.lower(), v) for k, v in resolved.headers]
         try:
-            payload = schema.parse_json(method.input, resolved.body or "{}").SerializeToString()
+            payload = self.payload(request, schema, method, resolved.body or "{}")
         except VoidenError as exc:
             self.shared.report("GRPC", request.name, 0.0, 0, exc.message)
             return
         output = schema.message_class(method.output)
+        if not method.server_streaming:
+            self.unary(request, scope, resolved, started, channel, method, payload, metadata, output)
+            return
         judged = new_judge(request, scope, self.shared.fixed, "grpc")
         received = 0
         size = 0
@@ -52,33 +63,74 @@ class GrpcCalls:
         code = "OK"
         message = ""
         try:
-            if method.server_streaming:
-                answers: Any = channel.unary_stream(method.path)(payload, metadata=metadata, timeout=resolved.timeout)
-            else:
-                answers = [channel.unary_unary(method.path)(payload, metadata=metadata, timeout=resolved.timeout)]
+            answers: Any = channel.unary_stream(method.path)(payload, metadata=metadata, timeout=resolved.timeout)
             limit = resolved.meta_int("max-messages")
             for raw in answers:
                 now = time.perf_counter()
                 first = first if first is not None else (now - started) * 1000
                 received += 1
                 size += len(raw)
-                if method.server_streaming:
-                    self.shared.report("GRPC", f"{request.name} · messages", (now - last) * 1000, len(raw), None)
+                self.shared.report("GRPC", f"{request.name} · messages", (now - last) * 1000, len(raw), None)
                 last = now
                 value = schema.to_dict(output.FromString(raw))
                 fields = {"data": value, "encoding": JSON, "size": len(raw)}
                 judged.feed(Event("load", request.name, received + 1, (now - started) * 1000, RECEIVED, fields))
                 if limit and received >= limit:
-                    if hasattr(answers, "cancel"):
-                        answers.cancel()
+                    answers.cancel()
                     break
         except grpc.RpcError as exc:
             code = exc.code().name if exc.code() is not None else "UNKNOWN"
             message = str(exc.details() or code)
         elapsed = (time.perf_counter() - started) * 1000
         failure = grpc_failure(judged, request, code, message, elapsed)
-        shown = (first if first is not None else elapsed) if method.server_streaming else elapsed
-        self.shared.report("GRPC", request.name, shown, size, failure)
+        self.shared.report("GRPC", request.name, first if first is not None else elapsed, size, failure)
+
+    def unary(
+        self,
+        request: Request,
+        scope: Scope,
+        resolved: Any,
+        started: float,
+        channel: Any,
+        method: Any,
+        payload: bytes,
+        metadata: list[tuple[str, str]],
+        output: Any,
+    ) -> None:
+        """A unary call as one row, its answer judged (decoded only when a line reads it)."""
+        import grpc
+
+        key = (resolved.target, method.path)
+        call = self.stubs.get(key)
+        if call is None:
+            call = self.stubs[key] = channel.unary_unary(method.path)
+        raw: bytes | None = None
+        code, message = "OK", ""
+        try:
+            raw = call(payload, metadata=metadata, timeout=resolved.timeout)
+        except grpc.RpcError as exc:
+            code = exc.code().name if exc.code() is not None else "UNKNOWN"
+            message = str(exc.details() or code)
+        elapsed = (time.perf_counter() - started) * 1000
+        schema = self.shared.schemas[request.name]
+        decoded: list[Any] = []
+
+        def body() -> Any:
+            if not decoded:
+                decoded.append(schema.to_dict(output.FromString(raw)))
+            return decoded[0]
+
+        failure = unary_failure(request, scope, self.shared.fixed, (code, message), raw, body, elapsed)
+        self.shared.report("GRPC", request.name, elapsed, len(raw or b""), failure)
+
+    def payload(self, request: Request, schema: Any, method: Any, body: str) -> bytes:
+        """The request's message as bytes; the last one is kept, so a body without fresh values is read once."""
+        last = self.payloads.get(request.name)
+        if last is not None and last[0] == body:
+            return last[1]
+        payload: bytes = schema.parse_json(method.input, body).SerializeToString()
+        self.payloads[request.name] = (body, payload)
+        return payload
 
     def web_call(
         self, request: Request, scope: Scope, resolved: Any, started: float, schema: Any, method: Any, target: Any

@@ -111,6 +111,9 @@ def build_user(orders: dict[str, Any]) -> type[FastHttpUser]:
             self.scopes: dict[str, Scope] = {}
             self.compiled: dict[str, CompiledRequest | None] = {}
             self.channels = {}
+            self.stubs = {}
+            self.methods = {}
+            self.payloads = {}
             self.mcp_sessions = {}
             self.mcp_ids = 0
             self.mcp_last_session = None

@@ -121,6 +121,34 @@ def _body(text: str) -> Any:
         return text
 
 
+def unary_failure(
+    request: Request,
+    scope: Scope,
+    fixed: Fixed,
+    status: tuple[str, str],
+    raw: bytes | None,
+    body: Callable[[], Any],
+    elapsed: float,
+) -> str | None:
+    """A unary gRPC call's end: its status (code, message) and answer (`raw`, decoded by `body`) judged, the quick
+    pass first when the call succeeded."""
+    code, message = status
+    lines = expectation_lines(request, scope, fixed)
+    size = len(raw or b"")
+    answer = (lambda: MISSING) if raw is None else body
+    if (
+        code == "OK"
+        and lines.quick
+        and quick.all_hold(lines.values, status=code, headers={}, body=answer, size=size, elapsed=elapsed)
+    ):
+        return None
+    judged = Judge(lines.values, lines.bad, protocol="grpc")
+    judged.feed(Event("load", request.name, 1, 0.0, OPEN, {"headers": {}}))
+    if raw is not None:
+        judged.feed(Event("load", request.name, 2, elapsed, RECEIVED, {"data": body(), "encoding": JSON, "size": size}))
+    return grpc_failure(judged, request, code, message, elapsed)
+
+
 def first_failure(judged: Judge) -> str | None:
     """The session ended: what failed first, in words (None when every line held)."""
     verdicts = [*judged.start(), *judged.finish(), *judged.verdicts]

@@ -3,9 +3,10 @@
 `json_format.MessageToDict` decides, for every field of every message, what kind of field it is. Here that
 is decided once per message type: each type gets a list of (field, JSON name, converter), and a message
 becomes a dict in one pass over `ListFields()`. What this does not do itself goes to `json_format`, whole:
-the well-known types (Any, Timestamp, Duration, Struct, wrappers...), extensions, closed enums holding an
-unknown number, enum values with a JSON name of their own. Its output is `MessageToDict`'s (the tests
-compare them), with the defaults: JSON names, enums by name, 64-bit integers as strings.
+the well-known types other than Timestamp, Duration, FieldMask and the wrappers (Any, Struct, Value...),
+extensions, closed enums holding an unknown number, enum values with a JSON name of their own. Its output is
+`MessageToDict`'s (the tests compare them), with the defaults: JSON names, enums by name, 64-bit integers as
+strings.
 """
 
 from __future__ import annotations
@@ -99,6 +100,11 @@ class MessageJson:
         if cpp == FieldDescriptor.CPPTYPE_MESSAGE:
             message_type = field.message_type
             full_name = message_type.full_name
+            if full_name in _AS_TEXT:
+                return _as_text
+            if full_name in _WRAPPERS:
+                inner = self._single(message_type.fields_by_name["value"])
+                return lambda value: inner(value.value)
             if full_name.startswith("google.protobuf."):
                 return self._slow
             to_dict = self.to_dict
@@ -133,6 +139,22 @@ class MessageJson:
         if cpp == FieldDescriptor.CPPTYPE_FLOAT:
             return _float
         return _same  # int32, uint32, bool
+
+
+_AS_TEXT = frozenset({"google.protobuf.Timestamp", "google.protobuf.Duration", "google.protobuf.FieldMask"})
+"""Well-known types whose JSON value is their own text (json_format asks them for it too)."""
+_WRAPPERS = frozenset(
+    f"google.protobuf.{name}Value"
+    for name in ("Double", "Float", "Int64", "UInt64", "Int32", "UInt32", "Bool", "String", "Bytes")
+)
+"""Well-known types whose JSON value is that of their `value` field."""
+
+
+def _as_text(value: Any) -> Any:
+    try:
+        return value.ToJsonString()
+    except ValueError:  # out of range: json_format says so in its own words
+        raise _Fallback from None
 
 
 def _same(value: Any) -> Any:
