@@ -146,7 +146,10 @@ class CompiledRequest:
     body: Compiled | None
 
     def render(self, scope: Scope) -> ResolvedRequest:
-        target = _join_query(self.target.render(scope)).strip() if self.target.fresh else self.base.target
+        target = self.base.target
+        if self.target.fresh:
+            text = self.target.render(scope)
+            target = _join_query(text).strip() if "\n" in text else text.strip()  # one line: _join_query strips
         headers = [
             (name, _header_value(name, value.render(scope)) if value.fresh else given)
             for (name, value), given in zip(self.headers, (v for _, v in self.base.headers), strict=True)
