@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from voiden_lsp.document import parse
-from voiden_lsp.document.expect import expected_value
+from voiden_lsp.document.expect_values import expected_value
 from voiden_lsp.events import CLOSED, ERROR, OPEN, RECEIVED, STATUS, TRAILERS, Event
 from voiden_lsp.judge import MISSING, Judge, equal, holds, walk
 

@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from voiden_lsp.document import Position, Range, parse
-from voiden_lsp.document.expect import expected_value, parse_path, read_subject
+from voiden_lsp.document.expect import read_subject
+from voiden_lsp.document.expect_values import expected_value, parse_path
 
 
 def doc(protocol: str, target: str, lines: str) -> str:

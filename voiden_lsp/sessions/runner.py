@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from http.cookiejar import CookieJar
 
     from voiden_lsp.sessions.history import History
-from voiden_lsp.document.expect import expected_value
+from voiden_lsp.document.expect_values import expected_value
 from voiden_lsp.document.expect_words import ORDERING
 from voiden_lsp.errors import TemplateError, VoidenError
 from voiden_lsp.events import CHECK, CLOSED, ERROR, Event

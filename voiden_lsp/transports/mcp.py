@@ -19,7 +19,6 @@ import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -30,6 +29,7 @@ from voiden_lsp.events import CLOSED, CONNECTING, ERROR, OPEN, RECEIVED, SENT, S
 from voiden_lsp.templating import Response
 from voiden_lsp.transports.base import Emitted, Transport, value_payload
 from voiden_lsp.transports.http import NETWORK_ERRORS, check_url, describe_error, make_client
+from voiden_lsp.transports.mcp_catalog import LISTS, MAX_CATALOG_PAGES, Catalog
 from voiden_lsp.transports.sse import SseDecoder
 
 MODERN = "2026-07-28"
@@ -386,68 +386,6 @@ def _json_message(text: str) -> dict[str, Any] | None:
     except ValueError:
         return None
     return value if isinstance(value, dict) else None
-
-
-@dataclass
-class Catalog:
-    """What an MCP server offers: its tools (name -> {description, inputSchema}), prompts (name ->
-    {description, arguments}), resources (uri -> description) and resource templates."""
-
-    tools: dict[str, dict[str, Any]] = field(default_factory=dict)
-    prompts: dict[str, dict[str, Any]] = field(default_factory=dict)
-    resources: dict[str, str] = field(default_factory=dict)
-    templates: dict[str, str] = field(default_factory=dict)
-
-    def take(self, method: str, items: list[dict[str, Any]], key: str) -> None:
-        for item in items:
-            name = str(item[key])
-            if method == "tools/list":
-                self.tools[name] = item
-            elif method == "prompts/list":
-                self.prompts[name] = item
-            else:
-                shown = str(item.get("description") or item.get("name") or "")
-                (self.resources if method == "resources/list" else self.templates)[name] = shown
-
-    def names(self, operation: str) -> dict[str, str]:
-        """The names a request line's operation takes, with a line each."""
-        if operation == "tools/call":
-            return {k: str(v.get("description") or "") for k, v in self.tools.items()}
-        if operation == "prompts/get":
-            return {k: str(v.get("description") or "") for k, v in self.prompts.items()}
-        if operation == "resources/read":
-            return {**self.resources, **self.templates}
-        return {}
-
-    def input_schema(self, operation: str, name: str) -> dict[str, Any] | None:
-        """The JSON Schema of the arguments of a tool, or of a prompt (its arguments, all strings)."""
-        if operation == "tools/call" and name in self.tools:
-            schema = self.tools[name].get("inputSchema")
-            return schema if isinstance(schema, dict) else None
-        if operation == "prompts/get" and name in self.prompts:
-            arguments = [a for a in self.prompts[name].get("arguments") or [] if isinstance(a, dict) and a.get("name")]
-            return {
-                "type": "object",
-                "properties": {
-                    str(a["name"]): {
-                        "type": "string",
-                        **({"description": a["description"]} if a.get("description") else {}),
-                    }
-                    for a in arguments
-                },
-                "required": [str(a["name"]) for a in arguments if a.get("required")],
-            }
-        return None
-
-
-LISTS = (
-    ("tools/list", "tools", "name"),
-    ("prompts/list", "prompts", "name"),
-    ("resources/list", "resources", "uri"),
-    ("resources/templates/list", "resourceTemplates", "uriTemplate"),
-)
-MAX_CATALOG_PAGES = 20
-"""Pages of a list read for the catalog (a server whose cursor never ends)."""
 
 
 class McpCatalogs:

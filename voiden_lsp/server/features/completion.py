@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from google.protobuf.descriptor import Descriptor
 
     from voiden_lsp.schema import Schema
-    from voiden_lsp.transports.mcp import Catalog
+    from voiden_lsp.transports.mcp_catalog import Catalog
 
 log = logging.getLogger(__name__)
 SCHEMA_WAIT_SECONDS = 5.0

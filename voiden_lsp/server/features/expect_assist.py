@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 
 from voiden_lsp.document import Document, ExpectBlock, Position, Request, split_lines
-from voiden_lsp.document.expect import parse_path
+from voiden_lsp.document.expect_values import parse_path
 from voiden_lsp.document.expect_words import OPERATORS, TYPES, UNARY
 from voiden_lsp.errors import VoidenError
 from voiden_lsp.events import RECEIVED

@@ -21,7 +21,7 @@ from voiden_lsp.templating import ResolvedRequest, Scope
 
 if TYPE_CHECKING:
     from voiden_lsp.server.server import VoidenServer
-    from voiden_lsp.transports.mcp import Catalog
+    from voiden_lsp.transports.mcp_catalog import Catalog
 
 UNTRUSTED = "this workspace is not trusted: voiden asks no MCP server for its tools here (trust the folder first)"
 MAX_PROBLEMS = 20
