@@ -16,7 +16,8 @@ import pytest
 from tests.helpers import voiden
 from tests.recording import Recorder, command_headers
 from voiden_lsp.formats import parse_document
-from voiden_lsp.formats.postman import PostmanError, read_postman, script_expectations
+from voiden_lsp.formats.postman import PostmanError, read_postman
+from voiden_lsp.formats.postman_tests import script_expectations
 
 CORPUS = Path(__file__).parent / "corpus" / "postman"
 FILES = sorted(CORPUS.glob("*.json"))
