@@ -12,7 +12,8 @@ import pytest
 
 from tests.helpers import voiden
 from voiden_lsp.formats import parse_document
-from voiden_lsp.formats.bruno import BrunoError, _assertion, parse_bru, read_bruno
+from voiden_lsp.formats.bru import BrunoError, parse_bru
+from voiden_lsp.formats.bruno import _assertion, read_bruno
 
 ARCHIVE = Path(__file__).parent / "corpus" / "bruno" / "bruno-tests-collection.tar.gz"
 

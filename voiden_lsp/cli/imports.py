@@ -14,7 +14,8 @@ from typing import Any
 
 from voiden_lsp.cli.output import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from voiden_lsp.formats import convert_void
-from voiden_lsp.formats.bruno import BrunoError, looks_like_bruno, read_bruno
+from voiden_lsp.formats.bru import BrunoError
+from voiden_lsp.formats.bruno import looks_like_bruno, read_bruno
 from voiden_lsp.formats.building import Written
 from voiden_lsp.formats.commands import looks_like_command, read_commands
 from voiden_lsp.formats.curl import CurlError

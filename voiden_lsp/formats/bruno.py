@@ -2,10 +2,7 @@
 `environments/*.bru`) as `.voiden` documents: a document per folder, a heading per request in `seq` order,
 `docs` as prose, `assert` rows as `expect` lines, the environments as `voiden.toml` environments with their
 `vars:secret` names and every credential in `.env`; scripts and tests are notes (voiden runs no scripts).
-
-The `.bru` reader follows Bruno's grammar (usebruno/bruno, `packages/bruno-lang/v2/src/bruToJson.js`):
-blocks `name {` ... `}`, dictionary rows `key: value` (a `~` prefix disables one, `'''...'''` spans
-lines, `@annotations` are read and left), and text blocks indented by two spaces."""
+The files are read by formats/bru (`.bru`) and formats/opencollection (OpenCollection YAML)."""
 
 from __future__ import annotations
 
@@ -13,18 +10,16 @@ import contextlib
 import json
 import re
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
-from typing import Any
 
 import yaml
 
 from voiden_lsp.document.markup import slugify
+from voiden_lsp.formats.bru import BruFile, BrunoError, parse_bru
 from voiden_lsp.formats.building import (
     MULTIPART_TYPE,
     FormField,
     Written,
-    as_dict,
     credential,
     encoded,
     importable_url,
@@ -32,12 +27,12 @@ from voiden_lsp.formats.building import (
     multipart,
     unique_name,
 )
+from voiden_lsp.formats.opencollection import OPENCOLLECTION, opencollection_as_bru, opencollection_problem
 from voiden_lsp.formats.voiden import render_request
 from voiden_lsp.templating import secret_name
 
 MAX_FILES = 10_000
 MAX_FILE = 4 * 1024 * 1024
-_TEXT_BLOCKS = re.compile(r"^(?:body(?::[\w-]+)*|script:[\w-]+|tests|docs)$")
 _METHODS = ("get", "post", "put", "delete", "patch", "options", "head", "connect", "trace")
 #: Bruno assert operators -> ours (None: no single expectation)
 _OPERATORS = {
@@ -53,23 +48,6 @@ _UNMAPPED = frozenset({"in", "notIn", "length", "notMatches", "isTruthy", "isFal
 """Bruno operators with no single expectation here: a note each."""
 
 
-class BrunoError(ValueError):
-    """A folder or file that is not a Bruno collection: which one, and what was expected."""
-
-
-@dataclass
-class BruFile:
-    dicts: dict[str, list[tuple[str, str, bool]]] = field(default_factory=dict)
-    """Dictionary blocks: (key, value, enabled) rows."""
-    texts: dict[str, str] = field(default_factory=dict)
-    lists: dict[str, list[str]] = field(default_factory=dict)
-    problems: list[str] = field(default_factory=list)
-    """What the file breaks (an OpenCollection file against its schema): a note each."""
-
-    def value(self, block: str, key: str) -> str | None:
-        return next((v for k, v, on in self.dicts.get(block, []) if k == key and on), None)
-
-
 @dataclass
 class Imported:
     documents: list[Written] = field(default_factory=list)
@@ -78,59 +56,6 @@ class Imported:
     secret_names: list[str] = field(default_factory=list)
 
 
-def parse_bru(text: str, where: str) -> BruFile:
-    """One `.bru` file's blocks. Raises BrunoError (with the line) for a block that never closes."""
-    out = BruFile()
-    lines = text.replace("\r\n", "\n").split("\n")
-    i = 0
-    while i < len(lines):
-        line = lines[i].rstrip()
-        header = re.match(r"^([\w:.-]+)\s*([{\[])\s*$", line)
-        if not header:
-            i += 1
-            continue
-        name, opener = header.group(1), header.group(2)
-        closer = "}" if opener == "{" else "]"
-        end = next((j for j in range(i + 1, len(lines)) if lines[j].rstrip() == closer), None)
-        if end is None:
-            raise BrunoError(f"{where}, line {i + 1}: the block `{name}` never closes with `{closer}`")
-        body = lines[i + 1 : end]
-        if opener == "[":
-            out.lists[name] = [w.strip().rstrip(",").strip() for w in body if w.strip().rstrip(",").strip()]
-        elif _TEXT_BLOCKS.match(name) and not name.startswith(("body:form", "body:multipart", "body:file")):
-            out.texts[name] = "\n".join(row[2:] if row.startswith("  ") else row.lstrip() for row in body).strip("\n")
-        else:
-            out.dicts[name] = _rows(body)
-        i = end + 1
-    return out
-
-
-def _rows(body: list[str]) -> list[tuple[str, str, bool]]:
-    rows: list[tuple[str, str, bool]] = []
-    i = 0
-    while i < len(body):
-        raw = body[i].strip()
-        i += 1
-        if not raw or raw.startswith("@"):
-            continue  # an annotation (@description, @number...) for the row below
-        key, colon, value = raw.partition(":")
-        if not colon:
-            continue
-        value = value.strip()
-        if value.startswith("'''"):  # a value over several lines
-            parts = [value[3:]] if value[3:].strip() else []
-            while i < len(body) and not body[i].strip().startswith("'''"):
-                parts.append(body[i].strip())
-                i += 1
-            tail = body[i].strip()[3:].strip() if i < len(body) else ""
-            i += 1
-            value = "\n".join(parts) + ((" " + tail) if tail else "")
-        enabled = not key.startswith("~")
-        rows.append((key.lstrip("~").strip(), value, enabled))
-    return rows
-
-
-OPENCOLLECTION = "opencollection.yml"
 _SETTINGS_FILES = ("collection.bru", "folder.bru", OPENCOLLECTION, "folder.yml")
 
 
@@ -164,33 +89,6 @@ def _definition(path: Path) -> str:
     if path.parent.name == "environments":
         return "Environment"
     return "Folder" if path.name == "folder.yml" else "Item"
-
-
-@cache
-def _validators() -> dict[str, Any]:
-    """Validators of the OpenCollection JSON Schema (draft-07, shipped beside this module; MIT,
-    opencollection-dev/opencollection), for a whole file and for each `$defs` entry a directory file holds."""
-    import jsonschema  # type: ignore[import-untyped]
-
-    schema = json.loads((Path(__file__).parent / "opencollection.schema.json").read_text(encoding="utf-8"))
-    defs = schema["$defs"]
-    root = {k: v for k, v in schema.items() if k != "required"}
-    root["properties"] = {k: v for k, v in schema["properties"].items() if k != "items"}
-    made = {"root": jsonschema.Draft7Validator(root)}
-    for name in ("Item", "Folder", "Environment"):
-        made[name] = jsonschema.Draft7Validator({"$ref": f"#/$defs/{name}", "$defs": defs})
-    return made
-
-
-def opencollection_problem(data: dict[str, Any], definition: str) -> str | None:
-    """The first way `data` breaks the OpenCollection schema (where, and what), or None."""
-    from jsonschema.exceptions import best_match  # type: ignore[import-untyped]
-
-    error = best_match(_validators()[definition].iter_errors(data))
-    if error is None:
-        return None
-    where = "/".join(str(p) for p in error.absolute_path) or "the top"
-    return f"at {where}: {error.message[:200]}"
 
 
 def read_bruno(root: Path) -> Imported:
@@ -437,122 +335,3 @@ def _assertion(subject: str, assertion: str) -> str | None:
         except ValueError:
             expected = json.dumps(expected)  # Bruno reads the rest of the line as one text
     return f"{target} {ours} {expected}".rstrip()
-
-
-def opencollection_as_bru(data: dict[str, Any]) -> BruFile:
-    """An OpenCollection YAML file (a request, a `folder.yml`, `opencollection.yml` or an environment) in the
-    shape a `.bru` file reads as, so both go through one importer. The fields are those of its JSON Schema
-    (opencollection-dev/opencollection, `packages/oc-schema/src/opencollection.schema.json`)."""
-    bru = BruFile()
-    info = as_dict(data.get("info"))
-    kind = "graphql" if "graphql" in data else "http"
-    bru.dicts["meta"] = [(k, str(info[k]), True) for k in ("name", "seq") if info.get(k) is not None]
-    bru.dicts["meta"].append(("type", str(info.get("type") or kind), True))
-    if isinstance(data.get("variables"), list):  # an environment
-        secret = [str(v.get("name")) for v in data["variables"] if isinstance(v, dict) and v.get("secret")]
-        bru.lists["vars:secret"] = secret
-        bru.dicts["vars"] = [
-            (str(v.get("name")), _oc_value(v.get("value")), not v.get("disabled"))
-            for v in data["variables"]
-            if isinstance(v, dict) and v.get("name") and not v.get("secret")
-        ]
-    details = as_dict(data.get("http") or data.get("graphql") or data.get("request"))
-    bru.dicts["headers"] = _oc_rows(details.get("headers"))
-    params = _seq(details.get("params"))
-    bru.dicts["params:query"] = _oc_rows(
-        [p for p in params if isinstance(p, dict) and p.get("type", "query") == "query"]
-    )
-    bru.dicts["params:path"] = _oc_rows([p for p in params if isinstance(p, dict) and p.get("type") == "path"])
-    body_kind = _oc_body(details.get("body"), bru, kind)
-    auth = details.get("auth")
-    mode = "inherit" if auth == "inherit" else str(auth.get("type")) if isinstance(auth, dict) else "none"
-    if isinstance(auth, dict):
-        bru.dicts[f"auth:{mode}"] = [(k, str(v), True) for k, v in auth.items() if k != "type"]
-    bru.dicts["auth"] = [("mode", mode, True)]
-    if details.get("url") is not None or "method" in details:
-        method = str(details.get("method") or ("post" if kind == "graphql" else "get")).lower()
-        bru.dicts[method] = [
-            ("url", str(details.get("url") or ""), True),
-            ("body", body_kind, True),
-            ("auth", mode, True),
-        ]
-    runtime = as_dict(data.get("runtime"))
-    bru.dicts["assert"] = [
-        (str(a.get("expression")), f"{a.get('operator')} {a.get('value') or ''}".strip(), not a.get("disabled"))
-        for a in _seq(runtime.get("assertions"))
-        if isinstance(a, dict) and a.get("expression")
-    ]
-    for script in _seq(runtime.get("scripts")):
-        if isinstance(script, dict) and str(script.get("code") or "").strip():
-            bru.texts["tests" if script.get("type") == "tests" else f"script:{script.get('type')}"] = str(
-                script["code"]
-            )
-    if _seq(runtime.get("variables")):
-        names = [str(v.get("name")) for v in _seq(runtime.get("variables")) if isinstance(v, dict)]
-        bru.dicts["vars:pre-request"] = [(name, "", True) for name in names]
-    docs = data.get("docs")
-    if isinstance(docs, str) and docs.strip():
-        bru.texts["docs"] = docs.strip()
-    return bru
-
-
-def _seq(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _oc_rows(items: Any) -> list[tuple[str, str, bool]]:
-    """OpenCollection's `[{name, value, disabled | enabled}]` as `.bru` rows."""
-    if not isinstance(items, list):
-        return []
-    return [
-        (str(i.get("name")), str(i.get("value") or ""), not i.get("disabled", not i.get("enabled", True)))
-        for i in items
-        if isinstance(i, dict) and i.get("name")
-    ]
-
-
-def _oc_value(value: Any) -> str:
-    """A variable's value: a string, or `{type, data}` for a typed one."""
-    if isinstance(value, dict):
-        return str(value.get("data") or "")
-    return "" if value is None else str(value)
-
-
-def _oc_body(body: Any, bru: BruFile, kind: str) -> str:
-    """The body into the `.bru` blocks; the body kind `.bru` names it by."""
-    if isinstance(body, list):  # variants: the selected one, else the first
-        variant = next((b for b in body if isinstance(b, dict) and b.get("selected")), body[0] if body else None)
-        body = variant.get("body") if isinstance(variant, dict) and "body" in variant else variant
-    if not isinstance(body, dict):
-        return "none"
-    if kind == "graphql" or "query" in body:
-        bru.texts["body:graphql"] = str(body.get("query") or "")
-        if body.get("variables"):
-            bru.texts["body:graphql:vars"] = str(body["variables"])
-        return "graphql"
-    form = str(body.get("type") or body.get("mode") or "")
-    data = body.get("data", body.get(form))
-    if form in ("json", "text", "xml", "sparql"):
-        bru.texts[f"body:{form}"] = str(data or "")
-        return form
-    if form == "form-urlencoded" and isinstance(data, list):
-        bru.dicts["body:form-urlencoded"] = [
-            (str(d.get("name")), str(d.get("value") or ""), not d.get("disabled")) for d in data if isinstance(d, dict)
-        ]
-        return "formUrlEncoded"
-    if form == "multipart-form" and isinstance(data, list):
-        parts = []
-        for d in (d for d in data if isinstance(d, dict)):
-            value = d.get("value")
-            if d.get("type") == "file":
-                paths = value if isinstance(value, list) else [value]
-                value = "@file(" + "|".join(str(p) for p in paths if p) + ")"
-            parts.append((str(d.get("name")), str(value or ""), not d.get("disabled")))
-        bru.dicts["body:multipart-form"] = parts
-        return "multipartForm"
-    if form == "file" and isinstance(data, list):
-        chosen = next((d for d in data if isinstance(d, dict) and d.get("selected")), data[0] if data else {})
-        if isinstance(chosen, dict) and chosen.get("filePath"):
-            bru.dicts["body:file"] = [("file", f"@file({chosen['filePath']})", True)]
-            return "file"
-    return "none"
