@@ -16,7 +16,8 @@ import yaml
 from tests.helpers import voiden
 from tests.recording import Recorder
 from voiden_lsp.formats import parse_document
-from voiden_lsp.formats.openapi import METHODS, OpenApiError, read_openapi
+from voiden_lsp.formats.openapi import METHODS, read_openapi
+from voiden_lsp.formats.openapi_files import OpenApiError
 
 CORPUS = Path(__file__).parent / "corpus" / "openapi"
 SPECS = sorted(CORPUS.glob("*.yaml"))

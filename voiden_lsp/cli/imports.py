@@ -21,7 +21,8 @@ from voiden_lsp.formats.commands import looks_like_command, read_commands
 from voiden_lsp.formats.curl import CurlError
 from voiden_lsp.formats.dothttp import looks_like_http, read_http, read_http_env
 from voiden_lsp.formats.insomnia import InsomniaError, looks_like_insomnia, read_insomnia
-from voiden_lsp.formats.openapi import OpenApiError, load_text, looks_like_openapi, read_openapi
+from voiden_lsp.formats.openapi import read_openapi
+from voiden_lsp.formats.openapi_files import OpenApiError, load_text, looks_like_openapi
 from voiden_lsp.formats.postman import PostmanError, looks_like_postman, read_postman
 from voiden_lsp.formats.postman_v3 import looks_like_postman_v3, read_postman_v3
 from voiden_lsp.formats.voiden import render_document

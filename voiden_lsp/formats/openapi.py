@@ -9,14 +9,11 @@ only files inside the spec's folder and never the network; a cycle ends in a not
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote, urlsplit
 
-import yaml
 from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
@@ -33,26 +30,19 @@ from voiden_lsp.formats.building import (
     multipart,
     unique_name,
 )
+from voiden_lsp.formats.openapi_files import MAX_FILE, OpenApiError, SpecFiles, load_text, looks_like_openapi
+from voiden_lsp.formats.openapi_values import MAX_EXAMPLE_NODES, is_binary, plain, string_sample, too_big
 from voiden_lsp.formats.voiden import render_request
 from voiden_lsp.templating.samples import BOOLEAN, INTEGER, NUMBER, Bare, render, string_template
 
 if TYPE_CHECKING:
     from referencing._core import Resolver  # what `lookup` gives: the package names it only there
 
-MAX_FILE = 16 * 1024 * 1024
-MAX_FILES = 10_000
-MAX_ALIASES = 1_000
-"""YAML aliases in one file: a few are normal, a billion laughs is not."""
-MAX_EXAMPLE_NODES = 10_000
 MAX_DEPTH = 8
 MAX_PROPERTIES = 25
 MAX_HOPS = 64
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 BODY_TYPES = ("application/json", "application/x-www-form-urlencoded", "multipart/form-data", "application/xml")
-
-
-class OpenApiError(ValueError):
-    """A source that cannot be read as OpenAPI: which file, and what was expected."""
 
 
 @dataclass
@@ -66,68 +56,6 @@ class Imported:
     """About the whole spec (a relative server URL)."""
 
 
-class _CappedLoader(yaml.SafeLoader):
-    aliases = 0
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            self.aliases += 1
-            if self.aliases > MAX_ALIASES:
-                raise OpenApiError(f"more than {MAX_ALIASES} YAML aliases: refused (a billion-laughs file?)")
-        return super().compose_node(parent, index)
-
-
-# JSON has no dates: a YAML timestamp (`2024-01-01T00:00:00Z` in an example) stays the text it is
-_CappedLoader.yaml_implicit_resolvers = {
-    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-def load_text(text: str, where: str) -> Any:
-    try:
-        if text.lstrip().startswith("{"):
-            return json.loads(text)
-        return yaml.load(text, Loader=_CappedLoader)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise OpenApiError(f"{where}: not JSON or YAML: {str(exc).splitlines()[0]}") from None
-    except RecursionError:
-        raise OpenApiError(f"{where}: nested too deep") from None
-
-
-def looks_like_openapi(data: Any) -> bool:
-    return isinstance(data, dict) and isinstance(data.get("openapi"), str) and isinstance(data.get("paths"), dict)
-
-
-class _Files:
-    """The retriever: files inside `root` only, read once each, never a URL."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root.resolve()
-        self.cache: dict[str, Resource[Any]] = {}
-
-    def __call__(self, uri: str) -> Resource[Any]:
-        if uri in self.cache:
-            return self.cache[uri]
-        parts = urlsplit(uri)
-        if parts.scheme != "file":
-            raise OpenApiError(f"`$ref: {uri}` points outside the spec's files: nothing is fetched over the network")
-        path = Path(unquote(parts.path)).resolve()
-        if not path.is_relative_to(self.root):
-            raise OpenApiError(f"`$ref` to {path}: outside the spec's folder ({self.root}), not read")
-        if len(self.cache) >= MAX_FILES:
-            raise OpenApiError(f"more than {MAX_FILES} files referenced")
-        if not path.is_file():
-            raise OpenApiError(f"`$ref` to {path}: no such file")
-        if path.stat().st_size > MAX_FILE:
-            raise OpenApiError(f"{path} is over {MAX_FILE // (1024 * 1024)} MB")
-        resource = Resource.from_contents(
-            load_text(path.read_text(encoding="utf-8"), str(path)), default_specification=DRAFT202012
-        )
-        self.cache[uri] = resource
-        return resource
-
-
 def read_openapi(path: Path) -> Imported:
     if path.stat().st_size > MAX_FILE:
         raise OpenApiError(f"{path} is over {MAX_FILE // (1024 * 1024)} MB")
@@ -137,7 +65,7 @@ def read_openapi(path: Path) -> Imported:
     if not str(data["openapi"]).startswith("3."):
         raise OpenApiError(f"{path}: OpenAPI {data['openapi']}: only 3.0 and 3.1 are read")
     uri = path.resolve().as_uri()
-    files = _Files(path.parent)
+    files = SpecFiles(path.parent)
     root = Resource.from_contents(data, default_specification=DRAFT202012)
     files.cache[uri] = root
     registry: Registry[Any] = Registry(retrieve=files).with_resource(uri, root)  # type: ignore[call-arg]
@@ -271,13 +199,13 @@ class _Reader:
             required = bool(param.get("required")) or where == "path"
             example = self._param_example(param, param_resolver)
             if where == "path":
-                path = path.replace("{" + key + "}", encoded(_plain(example), form=False))
+                path = path.replace("{" + key + "}", encoded(plain(example), form=False))
             elif where == "query" and (required or "example" in param):
-                query.append(f"{encoded(key)}={encoded(_plain(example))}")
+                query.append(f"{encoded(key)}={encoded(plain(example))}")
             elif where == "header" and required and key.lower() not in ("accept", "content-type", "authorization"):
-                headers.append((key, _plain(example)))
+                headers.append((key, plain(example)))
             elif where == "cookie" and required:
-                headers.append(("Cookie", f"{key}={_plain(example)}"))
+                headers.append(("Cookie", f"{key}={plain(example)}"))
         body: str | None = None
         request_body, body_resolver = self.deref(operation.get("requestBody"), resolver)
         if isinstance(request_body, dict):
@@ -301,7 +229,7 @@ class _Reader:
         return "\n\n".join(parts), notes
 
     def _param_example(self, param: dict[str, Any], resolver: Resolver[Any]) -> Any:
-        if "example" in param and not _too_big(param["example"]):
+        if "example" in param and not too_big(param["example"]):
             return param["example"]
         examples = param.get("examples")
         if isinstance(examples, dict) and examples:
@@ -328,14 +256,14 @@ class _Reader:
             first, _ = self.deref(next(iter(media["examples"].values())), resolver)
             value = first.get("value") if isinstance(first, dict) else None
         schema, schema_resolver = self.deref(media.get("schema") or {}, resolver)
-        if value is not None and _too_big(value):
+        if value is not None and too_big(value):
             notes.append(f"the spec's example has over {MAX_EXAMPLE_NODES:,} values (YAML aliases?): a sample instead")
             value = None
         if value is None:
             value = self.sample(schema, schema_resolver, "", 0, frozenset())
         if kind == "multipart/form-data":
             fields = [
-                FormField(k, file="./upload.bin") if _is_binary(v) else FormField(k, _plain(v))
+                FormField(k, file="./upload.bin") if is_binary(v) else FormField(k, plain(v))
                 for k, v in (value.items() if isinstance(value, dict) else [])
             ]
             if any(f.file for f in fields):
@@ -345,13 +273,13 @@ class _Reader:
         headers.append(("Content-Type", kind))
         if kind == "application/x-www-form-urlencoded":
             pairs = value.items() if isinstance(value, dict) else []
-            return "&".join(f"{encoded(str(k))}={encoded(_plain(v))}" for k, v in pairs)
+            return "&".join(f"{encoded(str(k))}={encoded(plain(v))}" for k, v in pairs)
         if "json" in kind:
             return render(value)
-        if _is_binary(value) or kind == "application/octet-stream":
+        if is_binary(value) or kind == "application/octet-stream":
             notes.append("the body is a file: sent from ./upload.bin")
             return "< ./upload.bin"
-        return _plain(value) if not isinstance(value, dict | list) else render(value)
+        return plain(value) if not isinstance(value, dict | list) else render(value)
 
     def _security(
         self, operation: dict[str, Any], headers: list[tuple[str, str]], query: list[str], notes: list[str]
@@ -459,66 +387,7 @@ class _Reader:
             return Bare(NUMBER)
         if kind == "boolean":
             return Bare(BOOLEAN)
-        return _string(schema, name)
-
-
-_FORMATS = {
-    "email": "{{$faker.email}}",
-    "uuid": "{{$uuid}}",
-    "date-time": "{{$isoTimestamp}}",
-    "date": "{{$faker.date}}",
-    "uri": "{{$faker.url}}",
-    "url": "{{$faker.url}}",
-    "hostname": "{{$faker.hostname}}",
-    "ipv4": "{{$faker.ipv4}}",
-    "ipv6": "{{$faker.ipv6}}",
-    "password": "{{$faker.password}}",
-}
-
-
-def _string(schema: dict[str, Any], name: str) -> Any:
-    format_ = str(schema.get("format") or "")
-    if format_ in ("binary", "byte") and format_ == "binary":
-        return _Binary()
-    return _FORMATS.get(format_) or string_template(name.lower())
-
-
-class _Binary(str):
-    """A file's bytes (`format: binary`): sent from a file."""
-
-
-def _is_binary(value: Any) -> bool:
-    return isinstance(value, _Binary)
-
-
-def _too_big(value: Any) -> bool:
-    """More than MAX_EXAMPLE_NODES values, counted as written out (a YAML alias counts each time it is used):
-    a billion laughs stops here after that many steps, never expanded."""
-    budget = MAX_EXAMPLE_NODES
-    stack = [value]
-    while stack:
-        budget -= 1
-        if budget < 0:
-            return True
-        item = stack.pop()
-        if isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False
-
-
-def _plain(value: Any) -> str:
-    """A parameter's value as URL or header text (a template as it is)."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(value)
-    if isinstance(value, list):
-        return ",".join(_plain(v) for v in value)
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return string_sample(schema, name)
 
 
 def _cause(exc: BaseException) -> str:
