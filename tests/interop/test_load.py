@@ -302,3 +302,26 @@ def test_connect_and_grpc_web_calls(
     for name in ("get", "list", "missing"):
         assert rows[name]["requests"] > 0 and rows[name]["failures"] == 0, (name, final["errors"])
     assert rows["list · messages"]["requests"] == 3 * rows["list"]["requests"]
+
+
+def test_a_journey_reads_each_users_own_responses_afresh(httpbin: Reference, tmp_path: Path) -> None:
+    """A request that reads the response of the one before it (`{{mint.response.body.json.token}}`) gets this
+    user's latest answer at every pass, fresh fake data included: the request is read once per user, its
+    references and fake data made at each send. A stale or missing response would fail `echo`'s line."""
+    doc = tmp_path / "journey.voiden"
+    doc.write_text(
+        "---\nload:\n  users: 3\n  spawn-rate: 3\n  duration: 3s\n  journey: true\n---\n"
+        f"```http name=mint\nPOST http://{httpbin.address}/anything\nContent-Type: application/json\n\n"
+        '{"token": "{{$uuid}}", "n": {{$randomInt 1 1000000}}}\n```\n\n'
+        "```expect\nstatus == 200\nbody.json.token exists\n```\n\n"
+        f"```http name=echo\nGET http://{httpbin.address}/anything?t={{{{mint.response.body.json.token}}}}\n```\n\n"
+        "```expect\nbody.args.t == {{mint.response.body.json.token}}\n```\n",
+        encoding="utf-8",
+    )
+    report = tmp_path / "r.json"
+    run = voiden("load", str(doc), f"--report=json:{report}")
+    assert run.returncode == 0, run.stdout + run.stderr
+    figures = json.loads(report.read_text(encoding="utf-8"))
+    mint, echo = figures["requests"]["mint"], figures["requests"]["echo"]
+    assert echo["requests"] > 3 and echo["failures"] == 0 and mint["failures"] == 0, figures
+    assert abs(mint["requests"] - echo["requests"]) <= 3  # one echo a mint, but for passes cut at the stop
