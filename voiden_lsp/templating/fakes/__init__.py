@@ -11,7 +11,7 @@ from voiden_lsp.errors import TemplateError
 from voiden_lsp.templating.fakes.caps import MAX_FAKE_SIZE, check_sizes
 from voiden_lsp.templating.fakes.dynamic import POSTMAN
 from voiden_lsp.templating.fakes.fakerjs import FAKERJS
-from voiden_lsp.templating.fakes.python import Args, Kwargs, Maker, faker_for, python_providers
+from voiden_lsp.templating.fakes.python import Args, Kwargs, Maker, faker_for, generator_for, python_providers
 
 if TYPE_CHECKING:
     from faker import Faker
@@ -34,7 +34,7 @@ __all__ = [
 
 def fake_value(path: str, args: Args, kwargs: Kwargs, locale: str | None) -> Any:
     """The value of `$faker.PATH(args)`: a Faker provider (`email`, `pyint`) or a faker.js method."""
-    fake = faker_for(locale)
+    fake = generator_for(locale)
     if "." in path:
         maker = FAKERJS.get(path)
         if maker is None:
@@ -60,7 +60,7 @@ def dynamic_maker(name: str, args: Args, locale: str | None) -> Callable[[], Any
     maker = POSTMAN.get(name)
     if maker is None:
         raise TemplateError(_unknown(f"dynamic variable `${name}`", name, POSTMAN, prefix="$"))
-    fake = faker_for(locale)
+    fake = generator_for(locale)
     label = f"${name}"
     return lambda: _call_maker(maker, fake, args, {}, label)
 

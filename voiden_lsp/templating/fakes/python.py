@@ -67,6 +67,14 @@ def faker_for(locale: str | None) -> Faker:
 
 
 @cache
+def generator_for(locale: str | None) -> Faker:
+    """The generator behind `faker_for(locale)`'s proxy: the same providers and the same random state, without
+    the proxy's lookup on every call (about 1.8 µs of a 2.3 µs `random_int`; a load run makes thousands)."""
+    generator: Faker = faker_for(locale).factories[0]
+    return generator
+
+
+@cache
 def python_providers() -> frozenset[str]:
     """Every public data provider of Faker (en_US), e.g. `name`, `email`, `pyint`."""
     fake = faker_for(None)
