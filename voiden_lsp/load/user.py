@@ -75,9 +75,12 @@ def build_user(orders: dict[str, Any]) -> type[FastHttpUser]:
 
     shared = Shared(report=report, http=requests.Session(), schemas=schemas)
     # what an answer must keep: its headers when a line reads one, the response when a template may refer to it
-    # (a `NAME.response.` anywhere in the document or the variables); the rest is not made at each send
+    # (a `NAME.response.` anywhere in the requests as read, linked blocks included, or in the variables); the
+    # rest is not made at each send
     layers = Scope.for_request(doc, None, collection, env=env_name, overrides=overrides, process_env=process_env)
-    keeps = ".response." in text or any(".response." in str(v) for _, vs in layers.layers for v in vs.values())
+    keeps = any(".response." in repr(r) for r in doc.requests) or any(
+        ".response." in str(v) for _, vs in layers.layers for v in vs.values()
+    )
     reads_headers = {r.name for r in chosen if any(e.subject.kind == "header" for e in r.expectations)}
     weights = {r.name: max(1, int(next((m.value for m in r.metadata if m.key == "weight"), "1") or 1)) for r in chosen}
     # Locust reads `tasks` when the class is made (its metaclass spreads the weights): built before it
