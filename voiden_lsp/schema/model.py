@@ -13,6 +13,7 @@ from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescript
 from google.protobuf.message import DecodeError, Message
 
 from voiden_lsp.errors import SchemaError
+from voiden_lsp.schema.fromjson import MessageFromJson
 from voiden_lsp.schema.tojson import MessageJson
 
 UNARY, SERVER_STREAMING, CLIENT_STREAMING, BIDI_STREAMING = (
@@ -89,6 +90,7 @@ class Schema:
     def __init__(self, files: Iterable[descriptor_pb2.FileDescriptorProto], source: str) -> None:
         self.source = source
         self._json: MessageJson | None = None
+        self._from_json: MessageFromJson | None = None
         self.pool = descriptor_pool.DescriptorPool()
         self._files: dict[str, descriptor_pb2.FileDescriptorProto] = {}
         for file in files:
@@ -200,6 +202,10 @@ class Schema:
     def parse_json(self, message: Descriptor, text: str) -> Message:
         """JSON (the protobuf mapping; JSON or proto field names) -> a message. Errors name the field path."""
         instance = self.message_class(message)()
+        if self._from_json is None:
+            self._from_json = MessageFromJson()
+        if self._from_json.fill(text or "{}", instance):
+            return instance
         try:
             json_format.Parse(text or "{}", instance, descriptor_pool=self.pool)
         except json_format.ParseError as exc:
