@@ -6,7 +6,7 @@ import base64
 import difflib
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -42,23 +42,30 @@ MAX_EXPANDED = 16 * 1024 * 1024
 
 def _expand(text: str, scope: Scope, json_mode: bool, origin: Span | None, depth: int) -> str:
     out: list[str] = []
-    position = 0
-    in_string = False
     size = len(text)
-    for template in iter_templates(text):
+    for literal, template, placement in _placed(text, json_mode):
+        if template is None:
+            out.append(literal)
+            break
         if size > MAX_EXPANDED:
             where = origin.range_at(template.start, template.end) if origin is not None else None
             raise TemplateError(f"this text expands to more than {MAX_EXPANDED // (1024 * 1024)} MB", where)
-        literal = text[position : template.start]
-        out.append(literal)
-        in_string = _string_state(literal, in_string) if json_mode else False
-        out.append(
-            _formatted(_value_of(template, scope, origin, depth), _placement(text, template, json_mode, in_string))
-        )
+        out += [literal, _formatted(_value_of(template, scope, origin, depth), placement)]
         size += len(out[-1])
-        position = template.end
-    out.append(text[position:])
     return "".join(out)
+
+
+def _placed(text: str, json_mode: bool) -> Iterator[tuple[str, Template | None, str]]:
+    """The text cut at its templates: (the literal before, the template, where its value goes), then the
+    literal after the last one with no template."""
+    position = 0
+    in_string = False
+    for template in iter_templates(text):
+        literal = text[position : template.start]
+        in_string = _string_state(literal, in_string) if json_mode else False
+        yield literal, template, _placement(text, template, json_mode, in_string)
+        position = template.end
+    yield text[position:], None, TEXT
 
 
 STRING, WHOLE, TEXT = "string", "whole", "text"
@@ -87,8 +94,13 @@ def _value_of(template: Template, scope: Scope, origin: Span | None, depth: int 
             raise TemplateError(f"`{{{{{template.expr}` is never closed: end it with `}}}}`")
         return evaluate(template.expr, scope, depth)
     except TemplateError as exc:
-        where = origin.range_at(template.start, template.end) if origin is not None else exc.range
-        raise TemplateError(exc.message, where) from None
+        raise _placed_at(exc, template, origin) from None
+
+
+def _placed_at(error: TemplateError, template: Template, origin: Span | None) -> TemplateError:
+    """The error at the template's range in the document (when the text has an `origin`)."""
+    where = origin.range_at(template.start, template.end) if origin is not None else error.range
+    return TemplateError(error.message, where)
 
 
 @dataclass(frozen=True)
@@ -116,8 +128,7 @@ class Compiled:
             try:
                 out.append(_formatted(make(scope), placement))
             except TemplateError as exc:
-                where = self.origin.range_at(template.start, template.end) if self.origin is not None else exc.range
-                raise TemplateError(exc.message, where) from None
+                raise _placed_at(exc, template, self.origin) from None
         text = "".join(out)
         if len(text) > MAX_EXPANDED:
             raise TemplateError(f"this text expands to more than {MAX_EXPANDED // (1024 * 1024)} MB")
@@ -128,20 +139,15 @@ def compile_text(text: str, scope: Scope, *, json_mode: bool = False, origin: Sp
     """`text` read for `Compiled.render`; raises TemplateError as `expand` would on a fixed template."""
     parts: list[str | tuple[Callable[[Scope], Any], Template, str]] = []
     fixed: list[str] = []
-    position = 0
-    in_string = False
-    for template in iter_templates(text):
-        literal = text[position : template.start]
+    for literal, template, placement in _placed(text, json_mode):
         fixed.append(literal)
-        in_string = _string_state(literal, in_string) if json_mode else False
-        placement = _placement(text, template, json_mode, in_string)
+        if template is None:
+            break
         if _changes(template, scope):
             parts += ["".join(fixed), (_made(template, scope, origin), template, placement)]
             fixed = []
         else:
             fixed.append(_formatted(_value_of(template, scope, origin), placement))
-        position = template.end
-    fixed.append(text[position:])
     parts.append("".join(fixed))
     return Compiled(tuple(part for part in parts if part != ""), origin)
 
@@ -153,8 +159,7 @@ def _made(template: Template, scope: Scope, origin: Span | None) -> Callable[[Sc
         try:
             make = _maker(expr[1:], scope.locale)
         except TemplateError as exc:
-            where = origin.range_at(template.start, template.end) if origin is not None else exc.range
-            raise TemplateError(exc.message, where) from None
+            raise _placed_at(exc, template, origin) from None
         return lambda _scope: make()
     return lambda scope: evaluate(expr, scope)
 
