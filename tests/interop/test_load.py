@@ -26,6 +26,16 @@ if importlib.util.find_spec("locust") is None:  # never imported here: it would 
     pytest.skip("Locust (the load extra) is not installed", allow_module_level=True)
 
 
+def load_final(doc: Path, *, users: int, seconds: int) -> dict[str, Any]:
+    """`voiden load DOC --json` with `users` users for `seconds`: it must pass; its final figures."""
+    run = voiden(
+        "load", str(doc), "--users", str(users), "--spawn-rate", str(users), "--duration", f"{seconds}s", "--json"
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    final: dict[str, Any] = next(json.loads(line) for line in run.stdout.splitlines() if '"final": true' in line)
+    return final
+
+
 def test_a_load_run_against_httpbin_judges_thresholds_and_writes_reports(httpbin: Reference, tmp_path: Path) -> None:
     doc = tmp_path / "load.voiden"
     doc.write_text(
@@ -177,9 +187,7 @@ def test_streams_report_time_to_first_message_and_messages_a_second(
         "```expect\nmessage[2].n == 3\n```\n",  # the feed counts from 1
         encoding="utf-8",
     )
-    run = voiden("load", str(doc), "--users", "2", "--spawn-rate", "2", "--duration", "3s", "--json")
-    assert run.returncode == 0, run.stdout + run.stderr
-    final = next(json.loads(line) for line in run.stdout.splitlines() if '"final": true' in line)
+    final = load_final(doc, users=2, seconds=3)
     rows = final["requests"]
     assert rows["ticks"]["requests"] > 0 and rows["ticks"]["failures"] == 0, rows
     assert rows["feed"]["requests"] > 0 and rows["feed"]["failures"] == 0, final["errors"]
@@ -200,9 +208,7 @@ def test_grpc_calls_with_the_schema_the_parent_read(grpc_js: Reference, tmp_path
         f'```grpc name=missing\n{base}/GetItem\n\n{{"id": "missing"}}\n```\n',
         encoding="utf-8",
     )
-    run = voiden("load", str(doc), "--users", "3", "--spawn-rate", "3", "--duration", "3s", "--json")
-    assert run.returncode == 0, run.stdout + run.stderr
-    final = next(json.loads(line) for line in run.stdout.splitlines() if '"final": true' in line)
+    final = load_final(doc, users=3, seconds=3)
     rows = final["requests"]
     assert rows["get"]["requests"] > 0 and rows["get"]["failures"] == 0, final["errors"]
     assert rows["list"]["failures"] == 0 and rows["list · messages"]["requests"] == 4 * rows["list"]["requests"]
@@ -252,9 +258,7 @@ def test_mcp_tool_calls_under_load(mcp_sdk: Reference, tmp_path: Path) -> None:
         "```expect\nbody.isError == true\n```\n",
         encoding="utf-8",
     )
-    run = voiden("load", str(doc), "--users", "2", "--spawn-rate", "2", "--duration", "3s", "--json")
-    assert run.returncode == 0, run.stdout + run.stderr
-    final = next(json.loads(line) for line in run.stdout.splitlines() if '"final": true' in line)
+    final = load_final(doc, users=2, seconds=3)
     rows = final["requests"]
     for name in ("add", "legacy", "expected"):
         assert rows[name]["requests"] > 0 and rows[name]["failures"] == 0, (name, final["errors"])
@@ -270,9 +274,7 @@ def test_socketio_sessions_under_load(socketio_js: Reference, tmp_path: Path) ->
         "```expect\nmessage[0] exists\n```\n",
         encoding="utf-8",
     )
-    run = voiden("load", str(doc), "--users", "2", "--spawn-rate", "2", "--duration", "3s", "--json")
-    assert run.returncode == 0, run.stdout + run.stderr
-    final = next(json.loads(line) for line in run.stdout.splitlines() if '"final": true' in line)
+    final = load_final(doc, users=2, seconds=3)
     rows = final["requests"]
     assert rows["chat"]["requests"] > 0 and rows["chat"]["failures"] == 0, final["errors"]
     assert rows["chat · messages"]["requests"] == rows["chat"]["requests"]
@@ -295,9 +297,7 @@ def test_connect_and_grpc_web_calls(
         "```expect\nstatus == NOT_FOUND\n```\n",
         encoding="utf-8",
     )
-    run = voiden("load", str(doc), "--users", "2", "--spawn-rate", "2", "--duration", "2s", "--json")
-    assert run.returncode == 0, run.stdout + run.stderr
-    final = next(json.loads(line) for line in run.stdout.splitlines() if '"final": true' in line)
+    final = load_final(doc, users=2, seconds=2)
     rows = final["requests"]
     for name in ("get", "list", "missing"):
         assert rows[name]["requests"] > 0 and rows[name]["failures"] == 0, (name, final["errors"])
