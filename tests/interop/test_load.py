@@ -267,11 +267,12 @@ def test_mcp_tool_calls_under_load(mcp_sdk: Reference, tmp_path: Path) -> None:
 
 
 def test_socketio_sessions_under_load(socketio_js: Reference, tmp_path: Path) -> None:
-    """Against npm `socket.io`: each session's `welcome`, then the echo of what it sent, as its messages."""
+    """Against npm `socket.io`: each session's `welcome`, then the echo of what it sent, as its messages; a
+    message is the fields the live transport gives it (its event name, its argument)."""
     doc = tmp_path / "io.voiden"
     doc.write_text(
         f"```socketio name=chat\n@max-messages 1\nhttp://{socketio_js.address}\n```\n\n"
-        "```expect\nmessage[0] exists\n```\n",
+        "```expect\nmessage[0].event == welcome\nmessage[0].id exists\n```\n",  # as `voiden run` reads it
         encoding="utf-8",
     )
     final = load_final(doc, users=2, seconds=3)

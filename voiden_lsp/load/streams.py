@@ -4,13 +4,12 @@ rows, the time to its first message and a row per message (its rate is the messa
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from typing import Any
 
 from voiden_lsp.document import Request
-from voiden_lsp.events import CLOSED, JSON, RECEIVED, TEXT, Event
+from voiden_lsp.events import CLOSED, RECEIVED, Event
 from voiden_lsp.load.verdicts import Shared, first_failure, new_judge
 from voiden_lsp.templating import Scope
 
@@ -28,19 +27,13 @@ class StreamCalls:
         size = 0
         failure: str | None = None
         try:
-            for seq, (text, length) in enumerate(self.stream_messages(request, resolved), start=2):
+            for seq, fields in enumerate(self.stream_messages(request, resolved), start=2):
                 now = time.perf_counter()
                 first = first if first is not None else (now - started) * 1000
-                size += length
-                self.shared.report(kind, f"{request.name} · messages", (now - last) * 1000, length, None)
+                size += fields["size"]
+                self.shared.report(kind, f"{request.name} · messages", (now - last) * 1000, fields["size"], None)
                 last = now
-                try:
-                    value, encoding = json.loads(text), JSON
-                except ValueError:
-                    value, encoding = text, TEXT
-                elapsed = (now - started) * 1000
-                fields = {"data": value, "encoding": encoding, "size": length}
-                judged.feed(Event("load", request.name, seq, elapsed, RECEIVED, fields))
+                judged.feed(Event("load", request.name, seq, (now - started) * 1000, RECEIVED, fields))
         except Exception as exc:  # a refused connection, a reset: this request's failure, in words
             failure = f"{type(exc).__name__}: {exc}"
         judged.feed(Event("load", request.name, 10**9, (time.perf_counter() - started) * 1000, CLOSED, {}))
@@ -50,14 +43,15 @@ class StreamCalls:
             failure = "no message came"
         self.shared.report(kind, request.name, first if first is not None else 0.0, size, failure)
 
-    def stream_messages(self, request: Request, resolved: Any) -> Iterator[tuple[str, int]]:
-        """An SSE or WebSocket stream's messages (text, bytes on the wire) until its limits."""
+    def stream_messages(self, request: Request, resolved: Any) -> Iterator[dict[str, Any]]:
+        """An SSE, WebSocket or Socket.IO stream's messages until its limits, each as the fields the live
+        transport gives it (so a line reads the same message in `voiden load` as in `voiden run`)."""
         limit = resolved.meta_int("max-messages")
         window = resolved.meta_duration("duration")
         ends = time.monotonic() + window if window else None
         count = 0
         if request.protocol == "sse":
-            from voiden_lsp.transports.sse import SseDecoder
+            from voiden_lsp.transports.sse import SseDecoder, received_fields
 
             decoder = SseDecoder()
             headers = {"Accept": "text/event-stream", **dict(resolved.headers)}
@@ -69,7 +63,7 @@ class StreamCalls:
                     if event is None:
                         continue
                     count += 1
-                    yield event.data, len(event.data.encode())
+                    yield received_fields(event)
                     if (limit and count >= limit) or (ends and time.monotonic() >= ends):
                         return
             return
@@ -77,6 +71,8 @@ class StreamCalls:
             yield from self.socketio_messages(resolved, limit, ends)
             return
         import websocket  # websocket-client: sync, on gevent's patched sockets
+
+        from voiden_lsp.transports.websocket import message_payload
 
         connection = websocket.create_connection(
             resolved.target, header=[f"{k}: {v}" for k, v in resolved.headers], timeout=window or 30
@@ -91,26 +87,25 @@ class StreamCalls:
                     data = connection.recv()
                 except websocket.WebSocketTimeoutException:
                     return
-                text = data if isinstance(data, str) else data.decode(errors="replace")
                 count += 1
-                yield text, len(data)
+                yield message_payload(data)
                 if (limit and count >= limit) or (ends and time.monotonic() >= ends):
                     return
         finally:
             connection.close()
 
-    def socketio_messages(self, resolved: Any, limit: int | None, ends: float | None) -> Iterator[tuple[str, int]]:
+    def socketio_messages(self, resolved: Any, limit: int | None, ends: float | None) -> Iterator[dict[str, Any]]:
         """A Socket.IO session on python-socketio's sync client: the body emitted as `message` once connected,
         every event from the server a message, until the limits."""
         import socketio
         from gevent.queue import Empty, Queue  # type: ignore[import-untyped]
 
-        from voiden_lsp.transports.socketio import DEFAULT_EVENT
+        from voiden_lsp.transports.socketio import DEFAULT_EVENT, message_data, received_fields
 
         namespace = resolved.meta("namespace") or "/"
         arrived: Queue = Queue()
         client = socketio.Client(reconnection=False)
-        client.on("*", lambda event, *args: arrived.put(json.dumps([event, *args], default=str)), namespace=namespace)
+        client.on("*", lambda event, *args: arrived.put(received_fields(event, args)), namespace=namespace)
         client.connect(
             resolved.target,
             headers=dict(resolved.headers),
@@ -119,20 +114,16 @@ class StreamCalls:
         )
         try:
             if isinstance(resolved.body, str) and resolved.body.strip():
-                try:
-                    payload: Any = json.loads(resolved.body)
-                except ValueError:
-                    payload = resolved.body
-                client.emit(DEFAULT_EVENT, payload, namespace=namespace)
+                client.emit(DEFAULT_EVENT, message_data(resolved.body), namespace=namespace)
             count = 0
             while True:
                 wait = None if ends is None else max(0.0, ends - time.monotonic())
                 try:
-                    text = arrived.get(timeout=wait if wait is not None else 30)
+                    fields = arrived.get(timeout=wait if wait is not None else 30)
                 except Empty:
                     return
                 count += 1
-                yield text, len(text.encode())
+                yield fields
                 if (limit and count >= limit) or (ends and time.monotonic() >= ends):
                     return
         finally:

@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from voiden_lsp.document import Request
-from voiden_lsp.events import CLOSED, JSON, OPEN, RECEIVED, STATUS, TEXT, Event
+from voiden_lsp.events import CLOSED, JSON, OPEN, RECEIVED, STATUS, Event
 from voiden_lsp.judge import MISSING, Judge, quick
 from voiden_lsp.schema import Schema
 from voiden_lsp.sessions.runner import Runner
 from voiden_lsp.templating import Scope
+from voiden_lsp.transports.base import text_payload
 
 Fixed = dict[str, tuple[dict[int, Any], "Lines | None"]]
 """Per request, the values of its expectations whose EXPECTED has no template, read once (by position), and its
@@ -93,20 +94,13 @@ def http_failure(
     ):
         return None
     judged = Judge(lines.values, lines.bad, protocol=request.protocol)
-    try:
-        value: Any = json.loads(body) if body.strip() else None
-        encoding = JSON if body.strip() else TEXT
-    except ValueError:
-        value, encoding = body, TEXT
     happened: list[tuple[str, dict[str, Any]]] = [
         (OPEN, {"headers": headers}),
         (STATUS, {"code": status}),
-        (RECEIVED, {"data": value if encoding == JSON else body, "encoding": encoding, "size": size}),
+        *([(RECEIVED, text_payload(body, size=size))] if body else []),  # as the HTTP transport gives a body
         (CLOSED, {"by": "server"}),
     ]
     for seq, (kind, fields) in enumerate(happened, start=1):
-        if kind == RECEIVED and not body:
-            continue
         judged.feed(Event("load", request.name, seq, elapsed, kind, fields))
     return first_failure(judged)
 

@@ -23,7 +23,7 @@ from voiden_lsp.transports.base import Emitted, Transport, bytes_payload, value_
 DEFAULT_EVENT = "message"
 
 
-def _payload(text: str) -> Any:
+def message_data(text: str) -> Any:
     """A message block's text as Socket.IO data: the JSON value when it is JSON (`{"a": 1}`, `42`, `true`,
     `"a string"`), else the text itself."""
     try:
@@ -54,6 +54,11 @@ def _json_safe(value: Any) -> Any:
 
 def _arguments(args: tuple[Any, ...]) -> Any:
     return args[0] if len(args) == 1 else list(args)
+
+
+def received_fields(event: str, args: tuple[Any, ...]) -> dict[str, Any]:
+    """An event from the server as a message's fields: its arguments (one as itself, more as a list) and name."""
+    return {**_rendering(_arguments(args)), "event": event}
 
 
 class SocketIoTransport(Transport):
@@ -99,7 +104,7 @@ class SocketIoTransport(Transport):
         )
 
         async def on_any(event: str, *args: Any) -> None:
-            self._arrived({**_rendering(_arguments(args)), "event": event})
+            self._arrived(received_fields(event, args))
 
         async def on_connect_error(data: Any = None) -> None:
             if client.eio.state != "connected":
@@ -182,7 +187,7 @@ class SocketIoTransport(Transport):
         if self._client is None or not self._client.connected:
             raise TransportError(f"`{self.request.name}` is not connected: connect first")
         name = event or DEFAULT_EVENT
-        data: Any = message if isinstance(message, bytes) else _payload(message)
+        data: Any = message if isinstance(message, bytes) else message_data(message)
         started = time.perf_counter()
 
         def acknowledged(*args: Any) -> None:

@@ -127,11 +127,7 @@ class SseTransport(Transport):
                         if event is None:
                             continue
                         count += 1
-                        fields: dict[str, Any] = {**text_payload(event.data), "event": event.event}
-                        if event.id is not None:
-                            fields["id"] = event.id
-                        if event.retry is not None:
-                            fields["retry"] = event.retry
+                        fields = received_fields(event)
                         self.response = Response(
                             status=response.status_code, headers=dict(response.headers), body=event.data
                         )
@@ -144,3 +140,14 @@ class SseTransport(Transport):
         except NETWORK_ERRORS as exc:
             raise TransportError(describe_error(exc, request, answered=answered)) from None
         yield CLOSED, {**closed_by, "messages": count}
+
+
+def received_fields(event: SseEvent) -> dict[str, Any]:
+    """An event's fields: its data (the JSON value when it is JSON), its event name, and its id and retry when
+    it has them."""
+    fields: dict[str, Any] = {**text_payload(event.data), "event": event.event}
+    if event.id is not None:
+        fields["id"] = event.id
+    if event.retry is not None:
+        fields["retry"] = event.retry
+    return fields

@@ -160,7 +160,7 @@ class WebSocketTransport(Transport):
         if self._closing_by_client is not None:
             return  # sent before our close reached the server: past the limit, not part of the session
         self._received += 1
-        self._emit(RECEIVED, _payload(message))
+        self._emit(RECEIVED, message_payload(message))
         if self._max_messages is not None and self._received >= self._max_messages:
             self._closing = self._close_while_reading(1000, f"@max-messages {self._max_messages} reached")
 
@@ -299,7 +299,7 @@ class WebSocketTransport(Transport):
             code = frame.code if frame is not None else 1006
             raise TransportError(f"cannot send: the WebSocket is closed (code {code}); connect again") from None
         self._sent += 1
-        self._emit(SENT, _payload(payload))
+        self._emit(SENT, message_payload(payload))
 
     async def send(self, message: str | bytes, *, event: str | None = None) -> None:
         if self._ws is None or self._ws.close_code is not None:
@@ -319,5 +319,6 @@ class WebSocketTransport(Transport):
         return True
 
 
-def _payload(message: str | bytes) -> dict[str, Any]:
+def message_payload(message: str | bytes) -> dict[str, Any]:
+    """A message's event fields: text (its JSON value when it is JSON) or bytes (base64)."""
     return bytes_payload(message) if isinstance(message, bytes) else text_payload(message)
