@@ -139,6 +139,8 @@ class GrpcCalls:
         messages in protobuf, the status from Connect's error JSON or end-of-stream message, or gRPC-Web's
         trailers frame."""
         from voiden_lsp.transports import grpc_wire as wire
+        from voiden_lsp.transports.grpc_call import status_of
+        from voiden_lsp.transports.grpc_http import web_trailers
 
         unary = not method.server_streaming
         metadata: list[tuple[str, str | bytes]] = [(k.lower(), v) for k, v in resolved.headers]
@@ -171,16 +173,13 @@ class GrpcCalls:
                         code, message = status.code, status.message
                     elif flags & 0x80:  # gRPC-Web's trailers, in HTTP/1.1 header syntax
                         trailers_seen = True
-                        fields = dict(
-                            line.split(":", 1) for line in frame.decode(errors="replace").splitlines() if ":" in line
-                        )
-                        code = wire.code_name(fields.get("grpc-status", "0").strip())
-                        message = fields.get("grpc-message", "").strip()
+                        status = web_trailers(frame)
+                        code, message = status.code, status.message
                     else:
                         messages.append(frame)
                 if target.dialect == "grpc-web" and not trailers_seen and "grpc-status" in answer.headers:
-                    code = wire.code_name(answer.headers["grpc-status"])  # a trailers-only answer
-                    message = answer.headers.get("grpc-message", "")
+                    status = status_of([(k.lower(), v) for k, v in answer.headers.items()])  # a trailers-only answer
+                    code, message = status.code, status.message
                 if answer.status_code != 200 and code == "OK":
                     code, message = "UNKNOWN", f"HTTP {answer.status_code}"
             for raw in messages:

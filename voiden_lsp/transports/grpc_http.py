@@ -299,11 +299,7 @@ class HttpCall:
         elif self.dialect == "connect":
             self._end_with(connect_end(self._end_frame[1]))
         else:
-            lines = self._end_frame[1].decode("utf-8", errors="replace").split("\r\n")
-            fields = [
-                (k.strip().lower(), v.strip()) for k, _, v in (line.partition(":") for line in lines) if k.strip()
-            ]
-            self._end_with(status_of(fields))
+            self._end_with(web_trailers(self._end_frame[1]))
         assert self.status is not None
         return self.status
 
@@ -336,6 +332,14 @@ def _cause(exc: BaseException) -> BaseException:
             break
         seen = following
     return ConnectionError(str(exc) or type(exc).__name__)
+
+
+def web_trailers(payload: bytes) -> Status:
+    """A gRPC-Web trailers frame (HTTP/1.1 header lines) as the call's status."""
+    lines = payload.decode("utf-8", errors="replace").split("\r\n")
+    return status_of(
+        [(k.strip().lower(), v.strip()) for k, _, v in (line.partition(":") for line in lines) if k.strip()]
+    )
 
 
 def _leading(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
