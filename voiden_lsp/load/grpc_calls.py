@@ -9,10 +9,11 @@ from typing import Any
 
 from voiden_lsp.document import Request
 from voiden_lsp.errors import VoidenError
-from voiden_lsp.events import JSON, RECEIVED, Event
+from voiden_lsp.events import RECEIVED, Event
 from voiden_lsp.load.verdicts import Shared, grpc_failure, new_judge, unary_failure
 from voiden_lsp.templating import Scope
 from voiden_lsp.templating.targets import parse_target
+from voiden_lsp.transports.base import value_payload
 
 
 class GrpcCalls:
@@ -63,7 +64,7 @@ class GrpcCalls:
         code = "OK"
         message = ""
         try:
-            answers: Any = channel.unary_stream(method.path)(payload, metadata=metadata, timeout=resolved.timeout)
+            answers: Any = self.stub(channel, resolved, method)(payload, metadata=metadata, timeout=resolved.timeout)
             limit = resolved.meta_int("max-messages")
             for raw in answers:
                 now = time.perf_counter()
@@ -72,8 +73,7 @@ class GrpcCalls:
                 size += len(raw)
                 self.shared.report("GRPC", f"{request.name} · messages", (now - last) * 1000, len(raw), None)
                 last = now
-                value = schema.to_dict(output.FromString(raw))
-                fields = {"data": value, "encoding": JSON, "size": len(raw)}
+                fields = value_payload(schema.to_dict(output.FromString(raw)), len(raw))
                 judged.feed(Event("load", request.name, received + 1, (now - started) * 1000, RECEIVED, fields))
                 if limit and received >= limit:
                     answers.cancel()
@@ -100,10 +100,7 @@ class GrpcCalls:
         """A unary call as one row, its answer judged (decoded only when a line reads it)."""
         import grpc
 
-        key = (resolved.target, method.path)
-        call = self.stubs.get(key)
-        if call is None:
-            call = self.stubs[key] = channel.unary_unary(method.path)
+        call = self.stub(channel, resolved, method)
         raw: bytes | None = None
         code, message = "OK", ""
         try:
@@ -122,6 +119,15 @@ class GrpcCalls:
 
         failure = unary_failure(request, scope, self.shared.fixed, (code, message), raw, body, elapsed)
         self.shared.report("GRPC", request.name, elapsed, len(raw or b""), failure)
+
+    def stub(self, channel: Any, resolved: Any, method: Any) -> Any:
+        """The method's callable on the channel (unary or server streaming), made once per user."""
+        key = (resolved.target, method.path)
+        call = self.stubs.get(key)
+        if call is None:
+            kind = channel.unary_stream if method.server_streaming else channel.unary_unary
+            call = self.stubs[key] = kind(method.path)
+        return call
 
     def payload(self, request: Request, schema: Any, method: Any, body: str) -> bytes:
         """The request's message as bytes; the last one is kept, so a body without fresh values is read once."""
@@ -188,8 +194,8 @@ class GrpcCalls:
                 now = (time.perf_counter() - started) * 1000
                 if not unary:
                     self.shared.report("GRPC", f"{request.name} · messages", now, len(raw), None)
-                value: dict[str, Any] = {"data": schema.to_dict(output.FromString(raw)), "encoding": JSON}
-                judged.feed(Event("load", request.name, received + 1, now, RECEIVED, {**value, "size": len(raw)}))
+                fields = value_payload(schema.to_dict(output.FromString(raw)), len(raw))
+                judged.feed(Event("load", request.name, received + 1, now, RECEIVED, fields))
         except (VoidenError, wire.WireError) as exc:
             code, message = getattr(exc, "code", "INTERNAL"), exc.message
         except Exception as exc:  # a refused connection, a reset

@@ -12,6 +12,7 @@ from voiden_lsp.document import Request
 from voiden_lsp.events import CLOSED, RECEIVED, Event
 from voiden_lsp.load.verdicts import Shared, first_failure, new_judge
 from voiden_lsp.templating import Scope
+from voiden_lsp.transports.sse import SseDecoder
 
 
 class McpCalls:
@@ -116,10 +117,11 @@ class McpCalls:
             raise wire.McpError(f"the server answered {method} with HTTP {answer.status_code}")
         text = content.decode(errors="replace")
         if "text/event-stream" in (answer.headers.get("content-type") or ""):
-            for block in text.split("\n\n"):
-                data = "\n".join(line[5:].lstrip() for line in block.splitlines() if line.startswith("data:"))
-                if data.strip():
-                    found = json.loads(data)
+            decoder = SseDecoder()
+            for line in [*text.splitlines(), ""]:  # the stream's end ends its last event
+                event = decoder.feed(line)
+                if event is not None and event.data.strip():
+                    found = json.loads(event.data)
                     if isinstance(found, dict) and found.get("id") == self.mcp_ids:
                         return found
             raise wire.McpError(f"the server's stream ended without an answer to {method}")

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from voiden_lsp.document import Request
-from voiden_lsp.events import CLOSED, JSON, OPEN, RECEIVED, STATUS, Event
+from voiden_lsp.events import CLOSED, OPEN, RECEIVED, STATUS, Event
 from voiden_lsp.judge import MISSING, Judge, quick
 from voiden_lsp.schema import Schema
 from voiden_lsp.sessions.runner import Runner
 from voiden_lsp.templating import Scope
-from voiden_lsp.transports.base import text_payload
+from voiden_lsp.transports.base import text_payload, value_payload
 
 Fixed = dict[str, tuple[dict[int, Any], "Lines | None"]]
 """Per request, the values of its expectations whose EXPECTED has no template, read once (by position), and its
@@ -139,7 +139,7 @@ def unary_failure(
     judged = Judge(lines.values, lines.bad, protocol="grpc")
     judged.feed(Event("load", request.name, 1, 0.0, OPEN, {"headers": {}}))
     if raw is not None:
-        judged.feed(Event("load", request.name, 2, elapsed, RECEIVED, {"data": body(), "encoding": JSON, "size": size}))
+        judged.feed(Event("load", request.name, 2, elapsed, RECEIVED, value_payload(body(), size)))
     return grpc_failure(judged, request, code, message, elapsed)
 
 
